@@ -1,0 +1,49 @@
+/**
+ * Conventions every decoder in this folder follows (after gopacket's DecodeFromBytes and
+ * etherparse's slices):
+ *
+ * - `decodeX(b, offset, end)` checks that the header fits between `offset` and `end` (the end of
+ *   the captured bytes, or of the enclosing layer's declared length) and returns either a header
+ *   view or a DecodeProblem. It never throws and never copies: views keep `b` and read fields in
+ *   getters.
+ * - A view says where its payload starts and ends (`payloadOffset`, `payloadEnd`), clipped to the
+ *   captured bytes; `truncated` style facts are fields of the view, not exceptions.
+ * - The same file holds the header's layout constants, so the emulator's encoder (added beside the
+ *   decoder) writes exactly what the decoder reads.
+ */
+
+export type LayerName =
+  | 'link'
+  | 'ethernet'
+  | 'sll'
+  | 'sll2'
+  | 'null'
+  | 'vlan'
+  | 'arp'
+  | 'ipv4'
+  | 'ipv6'
+  | 'icmp'
+  | 'icmpv6'
+  | 'tcp'
+  | 'udp'
+  | 'dns'
+  | 'http'
+  | 'vxlan';
+
+export interface DecodeProblem {
+  readonly kind: 'problem';
+  readonly layer: LayerName;
+  /** Byte offset within the frame's captured data where the layer (or the bad field) starts. */
+  readonly offset: number;
+  readonly reason: string;
+  /** True when the bytes simply ran out (a snaplen cut), false when a field is impossible. */
+  readonly truncated: boolean;
+}
+
+export function problem(layer: LayerName, offset: number, reason: string, truncated = false): DecodeProblem {
+  return { kind: 'problem', layer, offset, reason, truncated };
+}
+
+export function isProblem(v: unknown): v is DecodeProblem {
+  return typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'problem';
+}
