@@ -1,0 +1,38 @@
+import { openCapture, mergeCaptures, type CaptureReader } from '../capture/index.js';
+import type { Frame } from '../capture/frame.js';
+import { CaptureError } from '../capture/errors.js';
+import { CliError, EXIT_BAD_INPUT } from './exit.js';
+
+/**
+ * Opens every file (each failure to open is exit 2 naming the file) and yields their frames merged
+ * in time order. A file that breaks part-way has its earlier frames delivered; the error is thrown
+ * once everything readable has been yielded, as the capture stage promises.
+ */
+export async function openAll(files: string[]): Promise<CaptureReader[]> {
+  const readers: CaptureReader[] = [];
+  try {
+    for (const file of files) readers.push(await openCapture(file));
+  } catch (err) {
+    await Promise.all(readers.map((r) => r.close()));
+    throw asCliError(err);
+  }
+  return readers;
+}
+
+export async function* mergedFrames(readers: CaptureReader[]): AsyncGenerator<Frame[]> {
+  try {
+    yield* mergeCaptures(readers);
+  } finally {
+    await Promise.all(readers.map((r) => r.close()));
+  }
+}
+
+export function asCliError(err: unknown): unknown {
+  if (err instanceof CaptureError) return new CliError(err.message, EXIT_BAD_INPUT);
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string' && typeof e.path === 'string') {
+    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.code;
+    return new CliError(`${e.path}: ${why}`, EXIT_BAD_INPUT);
+  }
+  return err;
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { CliError, EXIT_USAGE } from './exit.js';
+import { registerRead } from './read.js';
+import { registerLab } from './lab.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('pcap-narrator')
+    .description('Explains, hop by hop, what happened to every packet captured on a Linux host running containers')
+    .version(version())
+    .option('--quiet', 'no progress or notes on stderr')
+    .showHelpAfterError()
+    .exitOverride();
+  registerRead(program);
+  registerLab(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`pcap-narrator: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`pcap-narrator: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 70;
+  },
+);
