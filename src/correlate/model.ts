@@ -1,0 +1,141 @@
+/**
+ * What the correlator produces. The JSON document of DESIGN.md is these types serialised: field
+ * names here are the contract (`version`, `captures`, `interfaces`, `journeys`, `flows`, `findings`).
+ */
+
+export type InterfaceRole = 'container' | 'veth' | 'bridge' | 'uplink' | 'loopback' | 'any' | 'unknown';
+export type JourneyKind = 'arp' | 'icmp' | 'icmpv6' | 'tcp' | 'udp' | 'other';
+export type StepKind = 'bridged' | 'routed' | 'local' | 'encapsulated' | 'decapsulated';
+export type Fate = 'delivered' | 'answered' | 'dropped' | 'unknown';
+export type NatType = 'snat' | 'dnat';
+export type Severity = 'info' | 'warning' | 'error';
+
+export interface CaptureSummary {
+  file: string;
+  format: 'pcap' | 'pcapng';
+  packets: number;
+  interfaces: { name: string; linktype: number; packets: number }[];
+  /** First and last timestamps, DESIGN.md's epoch-seconds string form. */
+  start?: string;
+  end?: string;
+}
+
+export interface InterfaceInfo {
+  name: string;
+  role: InterfaceRole;
+  /** Why the role was chosen: "name", "behaviour", or "given". */
+  roleSource?: 'name' | 'behaviour' | 'given';
+  packets?: number;
+  addresses?: string[];
+  macs?: string[];
+}
+
+export interface Hop {
+  interface: string;
+  /** Epoch seconds with nine decimals. */
+  ts: string;
+  file: string;
+  frame: number;
+  src: string;
+  dst: string;
+  sport?: number;
+  dport?: number;
+  icmpId?: number;
+  ttl?: number;
+  srcMac?: string;
+  dstMac?: string;
+  direction?: 'in' | 'out';
+}
+
+export interface NatRewrite {
+  type: NatType;
+  /** `ip` or `ip:port` (IPv6 in brackets with a port). */
+  before: string;
+  after: string;
+}
+
+export interface Step {
+  from: string;
+  to: string;
+  kind: StepKind;
+  latencyNs: number;
+  nat?: NatRewrite;
+}
+
+export interface Journey {
+  id: number;
+  kind: JourneyKind;
+  summary: string;
+  hops: Hop[];
+  steps: Step[];
+  fate: Fate;
+  /** The flow this journey belongs to, when it has one. */
+  flow?: number;
+  /** The journey that answers this one (echo reply, SYN-ACK, DNS response, ARP reply). */
+  answeredBy?: number;
+  /** True for the answer of another journey. */
+  isReply?: boolean;
+  /** A TCP segment already seen on its first interface (a true retransmission). */
+  retransmission?: boolean;
+}
+
+export interface Translation {
+  type: NatType;
+  interface: string;
+  before: string;
+  after: string;
+}
+
+export interface Flow {
+  id: number;
+  protocol: 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'other';
+  /** `ip:port` (or `ip` with the echo identifier in `icmpId`) as the first hop saw it. */
+  client: string;
+  server: string;
+  translations: Translation[];
+  packets: number;
+  bytes: number;
+  interfaces: string[];
+  /** TCP: e.g. "established, closed by FIN" (Zeek-like history in `history`). */
+  state?: string;
+  history?: string;
+  communityId: string;
+  /** Community IDs of each side of a translated flow, keyed by the interface that saw that side. */
+  communityIds?: { interface: string; tuple: string; communityId: string }[];
+  icmpId?: number;
+  firstTs?: string;
+  lastTs?: string;
+  /** Two connections spliced by a userland proxy: the id of the other flow. */
+  proxyOf?: number;
+  retransmissions?: number;
+}
+
+export interface Finding {
+  code: string;
+  severity: Severity;
+  message: string;
+  journeys?: number[];
+  flows?: number[];
+}
+
+export interface NatBinding {
+  protocol: string;
+  /** The original tuple (the inside's view) and the reply tuple, as conntrack -L prints them. */
+  original: { src: string; dst: string; sport?: number; dport?: number; icmpId?: number };
+  reply: { src: string; dst: string; sport?: number; dport?: number; icmpId?: number };
+  types: NatType[];
+  interface: string;
+  flow: number;
+}
+
+export interface Analysis {
+  version: 1;
+  captures: CaptureSummary[];
+  interfaces: InterfaceInfo[];
+  journeys: Journey[];
+  flows: Flow[];
+  findings: Finding[];
+  nat?: NatBinding[];
+  /** What the captures could not tell apart (e.g. `-i any` v1 without interface indexes). */
+  limitations?: string[];
+}
