@@ -60,6 +60,8 @@ export interface Step {
   kind: StepKind;
   latencyNs: number;
   nat?: NatRewrite;
+  /** A second rewrite on the same step (source and destination both changed, as in hairpin NAT). */
+  natAlso?: NatRewrite;
 }
 
 export interface Journey {

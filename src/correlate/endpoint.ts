@@ -1,0 +1,39 @@
+/** `ip`, `ip:port`, or `[ipv6]:port`: the endpoint text of DESIGN.md's `before`/`after`/`client`. */
+export function endpoint(addr: string, port?: number): string {
+  if (port === undefined) return addr;
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
+const PRIVATE_V4: [number, number][] = [
+  [0x0a000000, 8], // 10/8
+  [0xac100000, 12], // 172.16/12
+  [0xc0a80000, 16], // 192.168/16
+  [0x64400000, 10], // 100.64/10 (carrier-grade NAT)
+  [0xa9fe0000, 16], // 169.254/16
+];
+
+function v4Number(addr: string): number | undefined {
+  const p = addr.split('.');
+  if (p.length !== 4) return undefined;
+  let n = 0;
+  for (const x of p) {
+    const v = Number(x);
+    if (!Number.isInteger(v) || v < 0 || v > 255) return undefined;
+    n = n * 256 + v;
+  }
+  return n;
+}
+
+/** RFC 1918, shared (RFC 6598) and link-local IPv4, and IPv6 unique-local/link-local: never routable outside. */
+export function isPrivateAddress(addr: string): boolean {
+  const n = v4Number(addr);
+  if (n !== undefined) {
+    return PRIVATE_V4.some(([net, len]) => Math.floor(n / 2 ** (32 - len)) === Math.floor(net / 2 ** (32 - len)));
+  }
+  const lower = addr.toLowerCase();
+  return lower.startsWith('fc') || lower.startsWith('fd') || lower.startsWith('fe80:');
+}
+
+export function isLoopbackAddress(addr: string): boolean {
+  return addr.startsWith('127.') || addr === '::1';
+}

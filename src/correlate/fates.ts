@@ -1,0 +1,101 @@
+import type { InterfaceInfo, Journey } from './model.js';
+import type { Observation } from './observation.js';
+import { requestKind, expectedAnswerKey, answerKey } from './answers.js';
+import { isLoopbackAddress } from './endpoint.js';
+import type { Topology } from './topology.js';
+
+interface Work {
+  journey: Journey;
+  hops: Observation[];
+}
+
+/**
+ * Answers, local delivery and fates. Runs once every journey is closed, because an answer can come
+ * long after its request (a slow server) and the host's own addresses are learnt from the whole run.
+ */
+export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, topology?: Topology): void {
+  const role = (iface: string): string => roles.get(iface)?.role ?? 'unknown';
+  const waiting = new Map<string, Work>();
+  for (const w of work) {
+    for (const h of w.hops) {
+      const key = answerKey(h);
+      const req = key === undefined ? undefined : waiting.get(key);
+      if (req && req.journey.answeredBy === undefined && req !== w) {
+        req.journey.answeredBy = w.journey.id;
+        req.journey.fate = 'answered';
+        w.journey.isReply = true;
+        break;
+      }
+    }
+    const kind = requestKind(w.hops[0]);
+    if (kind) for (const h of w.hops) waiting.set(expectedAnswerKey(h, kind), w);
+  }
+
+  // Where each address lives: the interfaces on which its packets are first seen (their origin).
+  const origin = new Map<string, Set<string>>();
+  const hostAddrs = new Set<string>(topology?.hostAddresses ?? []);
+  for (const w of work) {
+    const first = w.hops[0];
+    if (first.family === 0) {
+      // An ARP reply first seen on a bridge was sent by the bridge itself: the host's address.
+      if (first.arpOp === 2 && role(first.iface) === 'bridge') hostAddrs.add(first.src);
+      continue;
+    }
+    let set = origin.get(first.src);
+    if (!set) origin.set(first.src, (set = new Set()));
+    set.add(first.iface);
+    for (const s of w.journey.steps) {
+      if (s.nat?.type === 'snat' && s.to && role(s.to) === 'uplink') hostAddrs.add(addrOf(s.nat.after));
+      if (s.nat?.type === 'dnat' && role(s.from) === 'uplink') hostAddrs.add(addrOf(s.nat.before));
+    }
+  }
+  const containerAddr = (a: string): boolean => {
+    const set = origin.get(a);
+    return set !== undefined && [...set].some((i) => role(i) === 'veth' || role(i) === 'container');
+  };
+  const hasUplink = [...roles.values()].some((r) => r.role === 'uplink');
+
+  const byId = new Map(work.map((w) => [w.journey.id, w]));
+  for (const w of work) {
+    const j = w.journey;
+    const last = w.hops[w.hops.length - 1];
+    const lastRole = role(last.iface);
+    if (j.answeredBy !== undefined) {
+      const answer = byId.get(j.answeredBy);
+      const a0 = answer?.hops[0];
+      // The host itself answered: the answer starts where the request ended, on a host device.
+      if (a0 && a0.iface === last.iface && (lastRole === 'bridge' || lastRole === 'uplink') && !containerAddr(last.dst)) {
+        hostAddrs.add(last.dst);
+        j.steps.push({ from: last.iface, to: 'host', kind: 'local', latencyNs: a0.t - last.t });
+      }
+      continue;
+    }
+    if (last.family === 0 || lastRole === 'any' || lastRole === 'loopback' || isLoopbackAddress(last.dst)) {
+      j.fate = lastRole === 'loopback' || isLoopbackAddress(last.dst) ? 'delivered' : j.fate;
+      continue;
+    }
+    if (hostAddrs.has(last.dst) && lastRole !== 'veth' && lastRole !== 'container') {
+      j.steps.push({ from: last.iface, to: 'host', kind: 'local', latencyNs: 0 });
+      j.fate = 'delivered';
+      continue;
+    }
+    if (containerAddr(last.dst)) {
+      const home = origin.get(last.dst)!;
+      j.fate = home.has(last.iface) || lastRole === 'container' ? 'delivered' : lastRole === 'uplink' || lastRole === 'bridge' ? 'dropped' : 'unknown';
+      continue;
+    }
+    // A remote destination: the packet should leave through the uplink.
+    if (!hasUplink) continue;
+    if (lastRole === 'uplink') {
+      j.fate = requestKind(w.hops[0]) !== undefined ? 'unknown' : 'delivered';
+    } else if (lastRole === 'veth' || lastRole === 'bridge' || lastRole === 'container') {
+      j.fate = 'dropped';
+    }
+  }
+}
+
+function addrOf(ep: string): string {
+  if (ep.startsWith('[')) return ep.slice(1, ep.indexOf(']'));
+  const i = ep.lastIndexOf(':');
+  return i > 0 && !ep.slice(0, i).includes(':') ? ep.slice(0, i) : ep;
+}

@@ -1,0 +1,40 @@
+/**
+ * Fingerprints: numbers, not strings, because one is computed per frame (STYLE.md). Two independent
+ * 32-bit FNV-1a style hashes give a 53-bit value that fits a double exactly, so collisions within a
+ * correlation window of a few hundred milliseconds are out of the question in practice.
+ */
+export class FingerprintHasher {
+  private a = 0x811c9dc5;
+  private b = 0x01000193 ^ 0x5bd1e995;
+
+  reset(): this {
+    this.a = 0x811c9dc5;
+    this.b = 0x01000193 ^ 0x5bd1e995;
+    return this;
+  }
+
+  byte(v: number): this {
+    this.a = Math.imul(this.a ^ (v & 0xff), 0x01000193);
+    this.b = Math.imul(this.b ^ (v & 0xff), 0x5bd1e995);
+    this.b ^= this.b >>> 15;
+    return this;
+  }
+
+  u16(v: number): this {
+    return this.byte(v >>> 8).byte(v);
+  }
+
+  u32(v: number): this {
+    return this.byte(v >>> 24).byte(v >>> 16).byte(v >>> 8).byte(v);
+  }
+
+  bytes(buf: Uint8Array, start: number, end: number): this {
+    for (let i = start; i < end; i++) this.byte(buf[i]);
+    return this;
+  }
+
+  /** 53-bit value: 21 bits of one hash above 32 of the other. */
+  value(): number {
+    return (this.b >>> 11) * 0x1_0000_0000 + (this.a >>> 0);
+  }
+}

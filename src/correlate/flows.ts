@@ -1,0 +1,193 @@
+import type { Observation } from './observation.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
+import type { Flow, Journey, Translation } from './model.js';
+import { endpoint } from './endpoint.js';
+import { communityId } from './community-id.js';
+
+/** A journey with its hops in travel order, as the flow builder needs it. */
+export interface JourneyWork {
+  journey: Journey;
+  hops: Observation[];
+}
+
+type FlowProtocol = Flow['protocol'];
+
+function protocolOf(o: Observation): FlowProtocol {
+  if (o.kind === 'tcp' || o.kind === 'udp' || o.kind === 'icmp' || o.kind === 'icmpv6') return o.kind;
+  return 'other';
+}
+
+/** Both directions of one tuple give the same key; the ICMP echo identifier stands in for ports. */
+function tupleKey(o: Observation): string {
+  const a = `${o.src}|${o.sport ?? o.icmpId ?? ''}`;
+  const b = `${o.dst}|${o.dport ?? o.icmpId ?? ''}`;
+  return a < b ? `${o.proto}|${a}|${b}` : `${o.proto}|${b}|${a}`;
+}
+
+function sideOf(o: Observation): string {
+  return endpoint(o.src, o.sport);
+}
+
+interface FlowWork {
+  flow: Flow;
+  /** Source endpoints of the client's side, before and after every translation. */
+  clientSides: Set<string>;
+  history: string;
+  seen: Set<string>;
+  sides: Map<string, { interface: string; tuple: string; communityId: string }>;
+}
+
+export interface FlowOptions {
+  communityIdSeed: number;
+}
+
+/**
+ * Joins journeys into flows: both directions, and both sides of every translation, because each
+ * journey carries the tuple of every hop it crossed (inside and outside of a NAT alike).
+ */
+export class FlowBuilder {
+  private readonly byKey = new Map<string, FlowWork>();
+  readonly flows: FlowWork[] = [];
+
+  constructor(private readonly options: FlowOptions) {}
+
+  add(w: JourneyWork): void {
+    const first = w.hops[0];
+    if (first.family === 0) return;
+    const keys = w.hops.map(tupleKey);
+    let fw: FlowWork | undefined;
+    for (const k of keys) {
+      fw = this.byKey.get(k);
+      if (fw) break;
+    }
+    if (!fw) fw = this.create(w);
+    for (const k of keys) if (!this.byKey.has(k)) this.byKey.set(k, fw);
+    this.account(fw, w);
+  }
+
+  private create(w: JourneyWork): FlowWork {
+    const first = w.hops[0];
+    // A flow first seen by its answer (capture started late): the client is the answer's destination.
+    const reversed = w.journey.isReply === true;
+    const client = reversed ? endpoint(first.dst, first.dport) : endpoint(first.src, first.sport);
+    const server = reversed ? endpoint(first.src, first.sport) : endpoint(first.dst, first.dport);
+    const flow: Flow = {
+      id: this.flows.length + 1,
+      protocol: protocolOf(first),
+      client,
+      server,
+      translations: [],
+      packets: 0,
+      bytes: 0,
+      interfaces: [],
+      communityId: '',
+      firstTs: w.journey.hops[0].ts,
+    };
+    if (first.icmpId !== undefined) flow.icmpId = first.icmpId;
+    const fw: FlowWork = { flow, clientSides: new Set([client]), history: '', seen: new Set(), sides: new Map() };
+    const proto = first.proto;
+    if (first.srcBytes && first.dstBytes) {
+      const [s, d, sp, dp] = reversed
+        ? [first.dstBytes, first.srcBytes, first.dport, first.sport]
+        : [first.srcBytes, first.dstBytes, first.sport, first.dport];
+      flow.communityId = communityId({ proto, saddr: s, daddr: d, ...icmpPorts(first, sp, dp) }, this.options.communityIdSeed);
+    }
+    this.flows.push(fw);
+    return fw;
+  }
+
+  private account(fw: FlowWork, w: JourneyWork): void {
+    const { flow } = fw;
+    const first = w.hops[0];
+    w.journey.flow = flow.id;
+    flow.packets++;
+    flow.bytes += first.length;
+    flow.lastTs = w.journey.hops[w.journey.hops.length - 1].ts;
+    for (const h of w.hops) if (!flow.interfaces.includes(h.iface)) flow.interfaces.push(h.iface);
+
+    const forward = w.hops.some((h) => fw.clientSides.has(sideOf(h)));
+    if (forward) for (const h of w.hops) fw.clientSides.add(sideOf(h));
+
+    for (const step of w.journey.steps) {
+      for (const nat of [step.nat, step.natAlso]) {
+        if (!nat) continue;
+        const t: Translation = { type: nat.type, interface: step.to, before: nat.before, after: nat.after };
+        const known = flow.translations.some(
+          (x) => (x.before === t.before && x.after === t.after) || (x.before === t.after && x.after === t.before),
+        );
+        if (!known) flow.translations.push(t);
+      }
+    }
+
+    for (const h of w.hops) {
+      if (!h.srcBytes || !h.dstBytes) continue;
+      const tuple = `${endpoint(h.src, h.sport)} > ${endpoint(h.dst, h.dport)}`;
+      const canonical = tupleKey(h);
+      if (fw.sides.has(canonical)) continue;
+      const [s, d, sp, dp] = forward ? [h.srcBytes, h.dstBytes, h.sport, h.dport] : [h.dstBytes, h.srcBytes, h.dport, h.sport];
+      const id = communityId({ proto: h.proto, saddr: s, daddr: d, ...icmpPorts(h, sp, dp) }, this.options.communityIdSeed);
+      fw.sides.set(canonical, { interface: h.iface, tuple, communityId: id });
+    }
+
+    if (first.kind === 'tcp') this.tcp(fw, w, forward);
+  }
+
+  private tcp(fw: FlowWork, w: JourneyWork, forward: boolean): void {
+    const o = w.hops[0];
+    const f = o.tcpFlags ?? 0;
+    const mark = (letter: string): void => {
+      const l = forward ? letter.toUpperCase() : letter.toLowerCase();
+      if (!fw.history.includes(l)) fw.history += l;
+    };
+    if ((f & (TCP_SYN | TCP_ACK)) === TCP_SYN) mark('s');
+    else if ((f & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) mark('h');
+    else if (f & TCP_ACK && o.payloadLen === 0) mark('a');
+    if (o.payloadLen > 0) mark('d');
+    if (f & TCP_FIN) mark('f');
+    if (f & TCP_RST) mark('r');
+
+    // A segment that carries sequence space (data, SYN or FIN) seen again in the same direction is
+    // sent again: a true retransmission. Copies on other interfaces joined this journey instead.
+    if (o.payloadLen > 0 || f & (TCP_SYN | TCP_FIN)) {
+      const key = `${forward ? '>' : '<'}${o.seq}|${o.payloadLen}|${f & (TCP_SYN | TCP_FIN)}`;
+      if (fw.seen.has(key)) {
+        w.journey.retransmission = true;
+        fw.flow.retransmissions = (fw.flow.retransmissions ?? 0) + 1;
+      } else {
+        fw.seen.add(key);
+      }
+    }
+  }
+
+  finish(): Flow[] {
+    for (const fw of this.flows) {
+      const f = fw.flow;
+      if (f.protocol === 'tcp') {
+        f.history = fw.history;
+        f.state = tcpState(fw.history);
+      }
+      if (fw.sides.size > 1) f.communityIds = [...fw.sides.values()];
+    }
+    return this.flows.map((fw) => fw.flow);
+  }
+}
+
+function icmpPorts(o: Observation, sport?: number, dport?: number): { sport?: number; dport?: number } {
+  // Community ID hashes ICMP by type and code, not by the echo identifier.
+  if (o.icmpType !== undefined) return { sport: o.icmpType, dport: o.icmpCode ?? 0 };
+  return { sport, dport };
+}
+
+/** A person's words for a Zeek-style history (upper case: client, lower case: server). */
+export function tcpState(history: string): string {
+  const has = (c: string): boolean => history.includes(c);
+  if (has('R') || has('r')) {
+    if (has('S') && !has('h')) return 'refused (reset by the server)';
+    return `reset by the ${has('R') ? 'client' : 'server'}`;
+  }
+  if (has('S') && !has('h')) return 'no answer to the SYN';
+  if (!has('S') && !has('h')) return 'seen mid-stream (no handshake captured)';
+  if ((has('F') || has('f')) && has('F') && has('f')) return 'established, closed by FIN both ways';
+  if (has('F') || has('f')) return 'established, half-closed';
+  return 'established';
+}

@@ -1,0 +1,29 @@
+import type { Flow, Journey, NatBinding } from './model.js';
+
+/**
+ * The NAT bindings the captures prove, one per translated flow, in the shape `conntrack -L` prints:
+ * the original tuple as the client sent it, and the reply tuple as the server answers it.
+ */
+export function natBindingsOf(journeys: Journey[], flows: Flow[]): NatBinding[] {
+  const firstOf = new Map<number, Journey>();
+  for (const j of journeys) {
+    if (j.flow === undefined || j.isReply || firstOf.has(j.flow)) continue;
+    if (j.steps.some((s) => s.nat)) firstOf.set(j.flow, j);
+  }
+  const out: NatBinding[] = [];
+  for (const f of flows) {
+    const j = firstOf.get(f.id);
+    if (!j || f.translations.length === 0) continue;
+    const a = j.hops[0];
+    const z = j.hops[j.hops.length - 1];
+    out.push({
+      protocol: f.protocol,
+      original: { src: a.src, dst: a.dst, sport: a.sport, dport: a.dport, icmpId: a.icmpId },
+      reply: { src: z.dst, dst: z.src, sport: z.dport, dport: z.sport, icmpId: z.icmpId },
+      types: [...new Set(f.translations.map((t) => t.type))],
+      interface: f.translations[0].interface,
+      flow: f.id,
+    });
+  }
+  return out;
+}

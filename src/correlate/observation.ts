@@ -1,0 +1,63 @@
+import type { JourneyKind } from './model.js';
+
+/**
+ * One frame as the correlator needs it: flat numbers and short strings pulled from the decoded
+ * layers once. Everything after observe.ts works on these, never on raw bytes.
+ */
+export interface Observation {
+  /** Interface name as shown to people (pcapng if_name, --iface-map, `if4`, `any`). */
+  iface: string;
+  file: string;
+  frame: number;
+  tsSec: number;
+  tsNsec: number;
+  /** Nanoseconds since the start of the run (exact for spans under 104 days). */
+  t: number;
+  direction?: 'in' | 'out';
+  kind: JourneyKind;
+  /** Hash of the fields that survive bridging, routing and NAT (fingerprint.ts). */
+  fp: number;
+  srcMac?: string;
+  dstMac?: string;
+  /** 4 or 6 for IP packets; 0 for ARP and other layer-2 frames. */
+  family: 0 | 4 | 6;
+  /** Network addresses (ARP: sender and target protocol addresses). */
+  src: string;
+  dst: string;
+  /** Raw address bytes, for Community ID. */
+  srcBytes?: Uint8Array;
+  dstBytes?: Uint8Array;
+  proto: number;
+  sport?: number;
+  dport?: number;
+  ttl?: number;
+  icmpType?: number;
+  icmpCode?: number;
+  icmpId?: number;
+  icmpSeq?: number;
+  tcpFlags?: number;
+  seq?: number;
+  ack?: number;
+  /** Transport payload bytes (TCP segment data, UDP payload, ICMP data). */
+  payloadLen: number;
+  /** IP total length (or frame length for layer-2 frames): bytes a flow counts. */
+  length: number;
+  dnsId?: number;
+  dnsResponse?: boolean;
+  /** "A? www.example.test." / "A 198.51.100.8": for summaries. */
+  dnsText?: string;
+  httpText?: string;
+  arpOp?: number;
+  /** ARP sender hardware address (who answers). */
+  arpSha?: string;
+  /** Encapsulation: the VXLAN VNI of the outer packet this was found in. */
+  vni?: number;
+  /** The tcpdump-style line of `read`, when the caller asked for evidence lines. */
+  line?: string;
+}
+
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;

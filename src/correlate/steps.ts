@@ -1,0 +1,76 @@
+import type { Observation } from './observation.js';
+import type { Step, NatRewrite, StepKind } from './model.js';
+import { endpoint } from './endpoint.js';
+
+/**
+ * Hops in the order the packet travelled. Timestamps of one packet on different interfaces can tie
+ * or be a few microseconds out of order, so what the frames say breaks ties: a higher TTL was seen
+ * before the router decremented it.
+ */
+export function orderHops(hops: Observation[]): Observation[] {
+  return [...hops].sort((a, b) => {
+    const ttlA = a.ttl ?? -1;
+    const ttlB = b.ttl ?? -1;
+    // TTL evidence outranks a few microseconds of clock disagreement between interfaces.
+    if (ttlA !== ttlB && ttlA >= 0 && ttlB >= 0 && Math.abs(a.t - b.t) < 50_000) return ttlB - ttlA;
+    return a.t - b.t || (a.iface < b.iface ? -1 : a.iface > b.iface ? 1 : 0);
+  });
+}
+
+/** The source side's identity: address, port, or ICMP echo identifier. */
+function sourceOf(o: Observation): string {
+  return o.icmpId !== undefined ? `${o.src}#${o.icmpId}` : endpoint(o.src, o.sport);
+}
+
+function destinationOf(o: Observation): string {
+  return o.icmpId !== undefined && o.dport === undefined ? o.dst : endpoint(o.dst, o.dport);
+}
+
+function natBetween(a: Observation, b: Observation): NatRewrite[] {
+  const out: NatRewrite[] = [];
+  if (a.family === 0) return out;
+  if (a.src !== b.src || a.sport !== b.sport || (a.icmpId !== b.icmpId && isEchoRequest(a))) {
+    out.push({ type: 'snat', before: natText(a, 'src'), after: natText(b, 'src') });
+  }
+  if (a.dst !== b.dst || a.dport !== b.dport || (a.icmpId !== b.icmpId && isEchoReply(a))) {
+    out.push({ type: 'dnat', before: natText(a, 'dst'), after: natText(b, 'dst') });
+  }
+  return out;
+}
+
+function isEchoRequest(o: Observation): boolean {
+  return o.icmpType === 8 || o.icmpType === 128;
+}
+
+function isEchoReply(o: Observation): boolean {
+  return o.icmpType === 0 || o.icmpType === 129;
+}
+
+/** `ip:port`, or the bare address for ICMP (the echo identifier is on the hop, as `icmpId`). */
+function natText(o: Observation, side: 'src' | 'dst'): string {
+  return side === 'src' ? endpoint(o.src, o.sport) : endpoint(o.dst, o.dport);
+}
+
+function kindBetween(a: Observation, b: Observation): StepKind {
+  if (a.vni === undefined && b.vni !== undefined) return 'encapsulated';
+  if (a.vni !== undefined && b.vni === undefined) return 'decapsulated';
+  if (a.ttl !== undefined && b.ttl !== undefined && b.ttl < a.ttl) return 'routed';
+  if (a.srcMac !== undefined && b.srcMac !== undefined && a.srcMac !== b.srcMac) return 'routed';
+  return 'bridged';
+}
+
+export function stepsOf(hops: Observation[]): Step[] {
+  const steps: Step[] = [];
+  for (let i = 1; i < hops.length; i++) {
+    const a = hops[i - 1];
+    const b = hops[i];
+    const nats = natBetween(a, b);
+    const step: Step = { from: a.iface, to: b.iface, kind: kindBetween(a, b), latencyNs: b.t - a.t };
+    if (nats.length > 0) step.nat = nats[0];
+    if (nats.length > 1) step.natAlso = nats[1];
+    steps.push(step);
+  }
+  return steps;
+}
+
+export { sourceOf, destinationOf };

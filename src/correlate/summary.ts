@@ -1,0 +1,59 @@
+import type { Observation } from './observation.js';
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from './observation.js';
+import { endpoint } from './endpoint.js';
+
+/** tcpdump's flag letters: S F P R . (ACK). */
+export function tcpFlagText(flags: number): string {
+  let s = '';
+  if (flags & TCP_SYN) s += 'S';
+  if (flags & TCP_FIN) s += 'F';
+  if (flags & TCP_PSH) s += 'P';
+  if (flags & TCP_RST) s += 'R';
+  if (flags & TCP_ACK) s += '.';
+  return s === '' ? 'none' : s;
+}
+
+const ICMP_NAMES: Record<number, string> = {
+  0: 'echo reply',
+  3: 'destination unreachable',
+  5: 'redirect',
+  8: 'echo request',
+  11: 'time exceeded',
+};
+
+const ICMP6_NAMES: Record<number, string> = {
+  1: 'destination unreachable',
+  3: 'time exceeded',
+  128: 'echo request',
+  129: 'echo reply',
+  133: 'router solicitation',
+  134: 'router advertisement',
+  135: 'neighbor solicitation',
+  136: 'neighbor advertisement',
+  143: 'MLDv2 report',
+};
+
+/** One line that says what a packet is, as the first hop saw it (its original form). */
+export function summaryOf(o: Observation): string {
+  switch (o.kind) {
+    case 'arp':
+      return o.arpOp === 1 ? `ARP who-has ${o.dst} tell ${o.src}` : o.arpOp === 2 ? `ARP ${o.src} is-at ${o.arpSha ?? '?'}` : `ARP op ${o.arpOp}`;
+    case 'icmp':
+    case 'icmpv6': {
+      const names = o.kind === 'icmp' ? ICMP_NAMES : ICMP6_NAMES;
+      const name = names[o.icmpType ?? -1] ?? `type ${o.icmpType}`;
+      const echo = o.icmpId !== undefined ? ` id ${o.icmpId} seq ${o.icmpSeq}` : '';
+      return `${o.kind === 'icmp' ? 'ICMP' : 'ICMPv6'} ${name} ${o.src} > ${o.dst}${echo}`;
+    }
+    case 'tcp': {
+      const what = o.httpText ? ` ${o.httpText}` : o.payloadLen > 0 ? ` ${o.payloadLen} bytes` : '';
+      return `TCP ${endpoint(o.src, o.sport)} > ${endpoint(o.dst, o.dport)} [${tcpFlagText(o.tcpFlags ?? 0)}] seq ${o.seq}${what}`;
+    }
+    case 'udp': {
+      if (o.dnsText) return `DNS ${o.dnsResponse ? 'answer' : 'query'} ${o.dnsText} ${endpoint(o.src, o.sport)} > ${endpoint(o.dst, o.dport)}`;
+      return `UDP ${endpoint(o.src, o.sport)} > ${endpoint(o.dst, o.dport)} ${o.payloadLen} bytes`;
+    }
+    default:
+      return o.family === 0 ? `layer-2 frame ${o.src} > ${o.dst}` : `IP protocol ${o.proto} ${o.src} > ${o.dst}`;
+  }
+}
