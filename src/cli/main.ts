@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { CliError, EXIT_USAGE } from './exit.js';
 import { registerRead } from './read.js';
 import { registerLab } from './lab.js';
+import { registerAnalyze } from './analyze.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerRead(program);
+  registerAnalyze(program);
   registerLab(program);
   return program;
 }

@@ -16,3 +16,76 @@ export interface Topology {
 export function emptyTopology(): Topology {
   return { hostAddresses: [], names: new Map(), interfaceAddresses: new Map(), natRules: [] };
 }
+
+interface IpAddrJson {
+  ifname?: string;
+  addr_info?: { family?: string; local?: string; prefixlen?: number }[];
+}
+
+interface DockerNetworkJson {
+  Name?: string;
+  IPAM?: { Config?: { Subnet?: string; Gateway?: string }[] };
+  Containers?: Record<string, { Name?: string; IPv4Address?: string; IPv6Address?: string; MacAddress?: string }>;
+  Options?: Record<string, string>;
+}
+
+/** Which of the four supported outputs a text is, or why it is none of them. */
+export function topologyKind(text: string): 'ip-addr' | 'ip-route' | 'docker-network' | 'iptables-save' | undefined {
+  const t = text.trimStart();
+  if (t.startsWith('#') || t.startsWith('*') || /^:?\w+ \w+ \[\d+:\d+\]/m.test(t)) return 'iptables-save';
+  if (!t.startsWith('[')) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(t);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const first = value[0] as Record<string, unknown>;
+  if ('addr_info' in first || 'ifname' in first) return 'ip-addr';
+  if ('IPAM' in first || 'Containers' in first) return 'docker-network';
+  if ('dst' in first) return 'ip-route';
+  return undefined;
+}
+
+/** Adds what one file says to `topo`. Throws an Error with a reason when the text is none of the formats. */
+export function addTopology(topo: Topology, text: string, source: string): void {
+  const kind = topologyKind(text);
+  if (kind === undefined) {
+    throw new Error(`${source}: not the output of ip -j addr, ip -j route, iptables-save or docker network inspect`);
+  }
+  if (kind === 'iptables-save') {
+    let table = '';
+    for (const line of text.split('\n')) {
+      if (line.startsWith('*')) table = line.slice(1).trim();
+      else if (table === 'nat' && line.startsWith('-A ')) topo.natRules.push(line.trim());
+    }
+    return;
+  }
+  const value = JSON.parse(text) as unknown[];
+  if (kind === 'ip-addr') {
+    for (const item of value as IpAddrJson[]) {
+      const addrs = (item.addr_info ?? []).filter((a) => a.local).map((a) => `${a.local}/${a.prefixlen ?? (a.family === 'inet6' ? 128 : 32)}`);
+      if (!item.ifname) continue;
+      topo.interfaceAddresses.set(item.ifname, addrs);
+      for (const a of item.addr_info ?? []) {
+        if (!a.local) continue;
+        topo.hostAddresses.push(a.local);
+        if (!topo.names.has(a.local)) topo.names.set(a.local, `host (${item.ifname})`);
+      }
+    }
+    return;
+  }
+  if (kind === 'docker-network') {
+    for (const net of value as DockerNetworkJson[]) {
+      for (const c of net.IPAM?.Config ?? []) if (c.Gateway) topo.hostAddresses.push(c.Gateway);
+      for (const c of Object.values(net.Containers ?? {})) {
+        for (const a of [c.IPv4Address, c.IPv6Address]) {
+          if (a && c.Name) topo.names.set(a.split('/')[0], c.Name);
+        }
+      }
+    }
+  }
+  // ip -j route adds nothing the correlator uses yet beyond what ip -j addr gives; accepted so that
+  // users can pass the set of files the README suggests.
+}

@@ -1,0 +1,142 @@
+import type { Command } from 'commander';
+import Table from 'cli-table3';
+import { writeFile } from 'node:fs/promises';
+import { analyzeCaptures, type AnalyzeOptions, type AnalysisWork } from '../correlate/analyze.js';
+import { groupJourneys, fateText, durationText } from '../correlate/groups.js';
+import type { InterfaceRole, NatBinding } from '../correlate/model.js';
+import { openAll, asCliError } from './captures.js';
+import { parseIfaceMap, collect } from './options.js';
+import { CliError, EXIT_USAGE } from './exit.js';
+import { loadTopology } from './topology-files.js';
+
+const ROLES: InterfaceRole[] = ['container', 'veth', 'bridge', 'uplink', 'loopback', 'any', 'unknown'];
+
+export interface AnalyzeCliOptions {
+  json?: string;
+  ifaceMap?: string;
+  window?: string;
+  communityIdSeed?: string;
+  role?: string[];
+  topology?: string[];
+}
+
+export async function analyzeOptionsFrom(opts: AnalyzeCliOptions): Promise<AnalyzeOptions> {
+  const windowMs = opts.window === undefined ? undefined : Number(opts.window);
+  if (windowMs !== undefined && !(windowMs > 0 && windowMs <= 60_000)) {
+    throw new CliError(`--window: "${opts.window}" is not a number of milliseconds between 0 and 60000`, EXIT_USAGE);
+  }
+  const seed = opts.communityIdSeed === undefined ? 0 : Number(opts.communityIdSeed);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 65535) {
+    throw new CliError(`--community-id-seed: "${opts.communityIdSeed}" is not an integer from 0 to 65535`, EXIT_USAGE);
+  }
+  const roles = new Map<string, InterfaceRole>();
+  for (const item of opts.role ?? []) {
+    const m = /^([^=]+)=(\w+)$/.exec(item);
+    if (!m || !ROLES.includes(m[2] as InterfaceRole)) {
+      throw new CliError(`--role: "${item}" is not NAME=ROLE with ROLE one of ${ROLES.join(', ')}`, EXIT_USAGE);
+    }
+    roles.set(m[1], m[2] as InterfaceRole);
+  }
+  return {
+    windowNs: windowMs === undefined ? undefined : Math.round(windowMs * 1e6),
+    communityIdSeed: seed,
+    ifaceMap: parseIfaceMap(opts.ifaceMap),
+    roles,
+    topology: opts.topology && opts.topology.length > 0 ? await loadTopology(opts.topology) : undefined,
+  };
+}
+
+export async function runAnalyze(files: string[], options: AnalyzeOptions): Promise<AnalysisWork> {
+  const readers = await openAll(files);
+  try {
+    return await analyzeCaptures(readers, options);
+  } catch (err) {
+    throw asCliError(err);
+  } finally {
+    await Promise.all(readers.map((r) => r.close()));
+  }
+}
+
+function tuple(t: NatBinding['original']): string {
+  const ports = t.sport !== undefined ? ` sport=${t.sport} dport=${t.dport}` : t.icmpId !== undefined ? ` id=${t.icmpId}` : '';
+  return `src=${t.src} dst=${t.dst}${ports}`;
+}
+
+/** The NAT bindings as `conntrack -L` prints them. */
+export function conntrackLines(bindings: NatBinding[]): string[] {
+  const protoNumber: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58 };
+  return bindings.map(
+    (b) => `${b.protocol.padEnd(8)} ${String(protoNumber[b.protocol] ?? 0).padEnd(2)} ${tuple(b.original)} ${tuple(b.reply)} [${b.types.join(',').toUpperCase()} on ${b.interface}] flow ${b.flow}`,
+  );
+}
+
+export function formatAnalysis(work: AnalysisWork): string {
+  const { analysis: a, hopsOf } = work;
+  const out: string[] = [];
+  const table = (head: string[]): Table.Table => new Table({ head, style: { head: [], border: [] }, wordWrap: true });
+
+  const caps = table(['capture', 'format', 'packets', 'interfaces', 'time span']);
+  for (const c of a.captures) {
+    const span = c.start && c.end ? durationText(Math.round((Number(c.end) - Number(c.start)) * 1e9)) : '';
+    caps.push([c.file, c.format, String(c.packets), c.interfaces.map((i) => `${i.name} (${i.packets})`).join(', '), span]);
+  }
+  out.push(caps.toString());
+
+  const ifaces = table(['interface', 'role', 'how known', 'packets']);
+  for (const i of a.interfaces) ifaces.push([i.name, i.role, i.roleSource ?? '', String(i.packets ?? '')]);
+  out.push('', 'Interfaces', ifaces.toString());
+
+  out.push('', 'Journeys');
+  for (const g of groupJourneys(a.journeys, hopsOf)) {
+    const n = g.journeys.length;
+    const nat = g.nats.map((x) => `${x.type.toUpperCase()} ${x.before} -> ${x.after}`).join('; ');
+    const transit = g.medianTransitNs !== undefined ? `, ${n > 1 ? 'median ' : ''}${durationText(g.medianTransitNs)} through the host` : '';
+    out.push(`  ${n} ${g.label}${n === 1 ? '' : 's'} ${g.src} -> ${g.dst}: ${g.path.join(' -> ')}${nat ? ` (${nat})` : ''}, ${fateText(g)}${transit}`);
+  }
+
+  if (a.flows.length > 0) {
+    const flows = table(['flow', 'proto', 'client', 'server', 'translations', 'packets', 'bytes', 'state', 'community id']);
+    for (const f of a.flows) {
+      flows.push([
+        String(f.id),
+        f.protocol,
+        f.client,
+        f.server,
+        f.translations.map((t) => `${t.type} ${t.before} -> ${t.after} (${t.interface})`).join('\n'),
+        String(f.packets),
+        String(f.bytes),
+        f.state ?? (f.proxyOf ? `proxied with flow ${f.proxyOf}` : ''),
+        f.communityId,
+      ]);
+    }
+    out.push('', 'Flows', flows.toString());
+  }
+  if (a.nat && a.nat.length > 0) out.push('', 'NAT bindings (as conntrack -L)', ...conntrackLines(a.nat).map((l) => `  ${l}`));
+  out.push('', a.findings.length > 0 ? 'Findings' : 'Findings: none');
+  for (const f of a.findings) out.push(`  [${f.severity}] ${f.code}: ${f.message}`);
+  for (const l of a.limitations ?? []) out.push(`  [note] ${l}`);
+  return out.join('\n');
+}
+
+export function registerAnalyze(program: Command): void {
+  program
+    .command('analyze')
+    .description('journeys across hops and NAT, flows, NAT bindings and findings')
+    .argument('<files...>', 'pcap or pcapng files captured on the same host')
+    .option('--json <file>', 'write the analysis document (DESIGN.md) to FILE, or - for stdout')
+    .option('--iface-map <map>', 'names for cooked-v2 interface indexes, e.g. 4=docker0,5=vethc1')
+    .option('--window <ms>', 'correlation window in milliseconds (default 300)')
+    .option('--community-id-seed <n>', 'Community ID seed (default 0)')
+    .option('--role <name=role>', 'give an interface its role (repeatable)', collect)
+    .option('--topology <file>', 'ip -j addr / ip -j route / iptables-save / docker network inspect output (repeatable)', collect)
+    .action(async (files: string[], opts: AnalyzeCliOptions) => {
+      const work = await runAnalyze(files, await analyzeOptionsFrom(opts));
+      const json = `${JSON.stringify(work.analysis, null, 2)}\n`;
+      if (opts.json === '-') {
+        process.stdout.write(json);
+        return;
+      }
+      if (opts.json) await writeFile(opts.json, json);
+      process.stdout.write(`${formatAnalysis(work)}\n`);
+    });
+}

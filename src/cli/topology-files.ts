@@ -1,0 +1,22 @@
+import { readFile } from 'node:fs/promises';
+import { addTopology, emptyTopology, type Topology } from '../correlate/topology.js';
+import { CliError, EXIT_BAD_INPUT } from './exit.js';
+import { asCliError } from './captures.js';
+
+export async function loadTopology(files: string[]): Promise<Topology> {
+  const topo = emptyTopology();
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw asCliError(err);
+    }
+    try {
+      addTopology(topo, text, file);
+    } catch (err) {
+      throw new CliError((err as Error).message, EXIT_BAD_INPUT);
+    }
+  }
+  return topo;
+}
