@@ -32,8 +32,6 @@ export function mdCode(text: string, inTable = false, max?: number): string {
   let longest = 0;
   for (const m of s.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
   if (inTable) s = s.replace(/\|/g, '\\|');
-  // HTML in a code span is literal in CommonMark, but some documentation sites run the page through
-  // an HTML sanitiser first; entities keep `<script>` as text there too.
   const fence = '`'.repeat(longest + 1);
   const pad = s.startsWith('`') || s.endsWith('`') || s.startsWith(' ') ? ' ' : '';
   return `${fence}${pad}${s}${pad}${fence}`;
