@@ -4,7 +4,11 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CORPUS = join(REPO, '..', 'shared', 'corpus');
+/**
+ * The public captures of ../shared/corpus, copied into the project with their licences (MANIFEST.md says
+ * where each came from) so that a fresh clone in CI has them.
+ */
+export const CORPUS = join(REPO, 'test', 'corpus');
 
 const found = new Map<string, boolean>();
 
