@@ -37,10 +37,15 @@ export function findingsOf(input: FindingInput): Finding[] {
     const last = j.hops[j.hops.length - 1];
     const entered = j.hops.map((h) => h.interface).join(' -> ');
     const uplinks = [...roles.values()].filter((r) => r.role === 'uplink').map((r) => r.name);
-    const why =
-      j.kind === 'tcp' && group.every((g) => g.retransmission || g.hops.length > 0)
-        ? 'a filter rule (iptables FORWARD DROP, or a rate or statistic match) dropped it, or forwarding is off'
-        : 'ip_forward is probably 0 on the host, or a filter (iptables FORWARD policy DROP) dropped it';
+    // When other packets of the same conversation crossed the host, forwarding is on: something
+    // selective (a filter with a statistic or rate match, a full queue) dropped these ones.
+    const flowIds = new Set(group.flatMap((g) => (g.flow !== undefined ? [g.flow] : [])));
+    const siblingsGotThrough = journeys.some(
+      (o) => o.flow !== undefined && flowIds.has(o.flow) && o.fate !== 'dropped' && !o.isReply && o.hops.length > 1,
+    );
+    const why = siblingsGotThrough
+      ? 'other packets of the same connection crossed the host, so forwarding is on: a selective filter rule (iptables FORWARD DROP with a statistic, rate or state match) dropped these'
+      : 'ip_forward is probably 0 on the host, or a filter (iptables FORWARD policy DROP) dropped it';
     out.push({
       code: 'dropped-at-host',
       severity: 'error',
