@@ -1,0 +1,85 @@
+import { u16, u32 } from './bytes.js';
+import { problem, type DecodeProblem } from './layer.js';
+import { linkAddressString, PACKET_OUTGOING, SLL_ADDRESS_MAX } from './sll.js';
+
+/** LINKTYPE_LINUX_SLL2: cooked v2, which adds the interface index (libpcap 1.10 `-i any`). */
+export const LINKTYPE_LINUX_SLL2 = 276;
+export const SLL2_HEADER_LENGTH = 20;
+
+/** A checked view of a Linux cooked-capture v2 header (big-endian fields, protocol first). */
+export class Sll2Header {
+  constructor(
+    readonly b: Uint8Array,
+    readonly offset: number,
+    readonly end: number,
+  ) {}
+
+  get protocol(): number {
+    return u16(this.b, this.offset);
+  }
+  /** Must be zero; kept visible because a nonzero value hints at a damaged or foreign file. */
+  get reserved(): number {
+    return u16(this.b, this.offset + 2);
+  }
+  /** The capturing host's ifindex: meaningful only on that host (name it with --iface-map). */
+  get interfaceIndex(): number {
+    return u32(this.b, this.offset + 4);
+  }
+  get arphrdType(): number {
+    return u16(this.b, this.offset + 8);
+  }
+  get packetType(): number {
+    return this.b[this.offset + 10];
+  }
+  get addressLength(): number {
+    return this.b[this.offset + 11];
+  }
+  get addressOffset(): number {
+    return this.offset + 12;
+  }
+  get address(): string {
+    return linkAddressString(this.b, this.offset + 12, Math.min(this.addressLength, SLL_ADDRESS_MAX));
+  }
+  get outgoing(): boolean {
+    return this.packetType === PACKET_OUTGOING;
+  }
+  get payloadOffset(): number {
+    return this.offset + SLL2_HEADER_LENGTH;
+  }
+  get payloadEnd(): number {
+    return this.end;
+  }
+}
+
+export function decodeSll2(b: Uint8Array, offset: number, end: number): Sll2Header | DecodeProblem {
+  if (end - offset < SLL2_HEADER_LENGTH) {
+    return problem('sll2', offset, `Linux cooked v2 (SLL2) header needs ${SLL2_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`, true);
+  }
+  return new Sll2Header(b, offset, end);
+}
+
+export interface Sll2Fields {
+  protocol: number;
+  interfaceIndex: number;
+  arphrdType: number;
+  packetType: number;
+  address: Uint8Array;
+}
+
+/** Writes the 20-byte header decodeSll2 reads; returns the payload offset. */
+export function writeSll2(out: Uint8Array, offset: number, f: Sll2Fields): number {
+  const n = Math.min(f.address.length, SLL_ADDRESS_MAX);
+  out.fill(0, offset, offset + SLL2_HEADER_LENGTH);
+  out[offset] = f.protocol >>> 8;
+  out[offset + 1] = f.protocol & 0xff;
+  out[offset + 4] = f.interfaceIndex >>> 24;
+  out[offset + 5] = (f.interfaceIndex >>> 16) & 0xff;
+  out[offset + 6] = (f.interfaceIndex >>> 8) & 0xff;
+  out[offset + 7] = f.interfaceIndex & 0xff;
+  out[offset + 8] = f.arphrdType >>> 8;
+  out[offset + 9] = f.arphrdType & 0xff;
+  out[offset + 10] = f.packetType;
+  out[offset + 11] = n;
+  out.set(f.address.subarray(0, n), offset + 12);
+  return offset + SLL2_HEADER_LENGTH;
+}
