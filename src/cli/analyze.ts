@@ -3,6 +3,8 @@ import Table from 'cli-table3';
 import { writeFile } from 'node:fs/promises';
 import { analyzeCaptures, type AnalyzeOptions, type AnalysisWork } from '../correlate/analyze.js';
 import { groupJourneys, fateText, durationText } from '../correlate/groups.js';
+import { conntrackLines } from '../correlate/nat-table.js';
+export { conntrackLines };
 import type { InterfaceRole, NatBinding } from '../correlate/model.js';
 import { openAll, asCliError } from './captures.js';
 import { parseIfaceMap, collect } from './options.js';
@@ -57,17 +59,9 @@ export async function runAnalyze(files: string[], options: AnalyzeOptions): Prom
   }
 }
 
-function tuple(t: NatBinding['original']): string {
-  const ports = t.sport !== undefined ? ` sport=${t.sport} dport=${t.dport}` : t.icmpId !== undefined ? ` id=${t.icmpId}` : '';
-  return `src=${t.src} dst=${t.dst}${ports}`;
-}
-
-/** The NAT bindings as `conntrack -L` prints them. */
-export function conntrackLines(bindings: NatBinding[]): string[] {
-  const protoNumber: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58 };
-  return bindings.map(
-    (b) => `${b.protocol.padEnd(8)} ${String(protoNumber[b.protocol] ?? 0).padEnd(2)} ${tuple(b.original)} ${tuple(b.reply)} [${b.types.join(',').toUpperCase()} on ${b.interface}] flow ${b.flow}`,
-  );
+/** After the analysis of what was readable has been written: exit 2 with the damage's message. */
+export function throwDamage(work: AnalysisWork): void {
+  if (work.damage !== undefined) throw asCliError(work.damage);
 }
 
 export function formatAnalysis(work: AnalysisWork): string {
@@ -134,9 +128,11 @@ export function registerAnalyze(program: Command): void {
       const json = `${JSON.stringify(work.analysis, null, 2)}\n`;
       if (opts.json === '-') {
         process.stdout.write(json);
+        throwDamage(work);
         return;
       }
       if (opts.json) await writeFile(opts.json, json);
       process.stdout.write(`${formatAnalysis(work)}\n`);
+      throwDamage(work);
     });
 }

@@ -34,6 +34,8 @@ export interface AnalysisWork {
   analysis: Analysis;
   /** The observations behind each journey's hops (travel order), for reports and diff. */
   hopsOf: (j: Journey) => Observation[];
+  /** The error that ended reading early (a damaged capture); the analysis covers what came before. */
+  damage?: unknown;
 }
 
 /** Reads the captures (merged in time order) and correlates them into the analysis document. */
@@ -66,8 +68,12 @@ export async function analyzeFrames(
     work.push({ journey, hops });
   });
 
-  for await (const batch of batches) {
-    for (const frame of batch) {
+  // A capture damaged part-way still tells what was read before the damage: the error is kept and
+  // handed back beside the analysis, for the caller to report after it.
+  let damage: unknown;
+  try {
+    for await (const batch of batches) {
+      for (const frame of batch) {
       const span = firstLast.get(frame.file);
       if (span) span[1] = frame;
       else firstLast.set(frame.file, [frame, frame]);
@@ -75,7 +81,10 @@ export async function analyzeFrames(
       ifacePackets.set(o.iface, (ifacePackets.get(o.iface) ?? 0) + 1);
       roleInference.observe(o);
       assembler.add(o);
+      }
     }
+  } catch (err) {
+    damage = err;
   }
   assembler.flush();
   work.sort((a, b) => a.journey.id - b.journey.id);
@@ -121,7 +130,7 @@ export async function analyzeFrames(
     nat: natBindingsOf(journeys, flows),
     limitations: observer.limitations(),
   };
-  return { analysis, hopsOf };
+  return damage === undefined ? { analysis, hopsOf } : { analysis, hopsOf, damage };
 }
 
 function toHop(o: Observation): Hop {

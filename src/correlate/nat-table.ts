@@ -27,3 +27,16 @@ export function natBindingsOf(journeys: Journey[], flows: Flow[]): NatBinding[] 
   }
   return out;
 }
+
+function tuple(t: NatBinding['original']): string {
+  const ports = t.sport !== undefined ? ` sport=${t.sport} dport=${t.dport}` : t.icmpId !== undefined ? ` id=${t.icmpId}` : '';
+  return `src=${t.src} dst=${t.dst}${ports}`;
+}
+
+/** The NAT bindings as `conntrack -L` prints them. */
+export function conntrackLines(bindings: NatBinding[]): string[] {
+  const protoNumber: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58 };
+  return bindings.map(
+    (b) => `${b.protocol.padEnd(8)} ${String(protoNumber[b.protocol] ?? 0).padEnd(2)} ${tuple(b.original)} ${tuple(b.reply)} [${b.types.join(',').toUpperCase()} on ${b.interface}] flow ${b.flow}`,
+  );
+}

@@ -1,0 +1,92 @@
+import type { Command } from 'commander';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildReport, toMarkdown, type ReportInput } from '../report/document.js';
+import { toHtml } from '../report/html.js';
+import { Namer } from '../report/names.js';
+import { findBrowser, renderDiagrams, HOW_TO_RENDER, DiagramRenderError, type ImageFormat } from '../report/render.js';
+import { analyzeOptionsFrom, runAnalyze, throwDamage, type AnalyzeCliOptions } from './analyze.js';
+import { collect } from './options.js';
+import { CliError, EXIT_BAD_INPUT, EXIT_USAGE } from './exit.js';
+import { loadScenarioContext } from './scenario-context.js';
+
+interface ReportCliOptions extends AnalyzeCliOptions {
+  output: string;
+  render?: string;
+  format?: string;
+  title?: string;
+  scenario?: string;
+  quiet?: boolean;
+}
+
+function note(text: string, quiet: boolean | undefined): void {
+  if (!quiet) process.stderr.write(`${text}\n`);
+}
+
+export async function runReport(files: string[], opts: ReportCliOptions, version: string): Promise<void> {
+  const render = opts.render as ImageFormat | undefined;
+  if (render !== undefined && render !== 'svg' && render !== 'png') throw new CliError(`--render: "${opts.render}" is not svg or png`, EXIT_USAGE);
+  const format = opts.format ?? 'md';
+  if (format !== 'md' && format !== 'html') throw new CliError(`--format: "${opts.format}" is not md or html`, EXIT_USAGE);
+
+  const analyzeOptions = await analyzeOptionsFrom(opts);
+  analyzeOptions.evidenceLines = true;
+  const scenario = opts.scenario ? await loadScenarioContext(opts.scenario) : undefined;
+  const names = new Namer(analyzeOptions.topology);
+  for (const [addr, name] of scenario?.names ?? []) names.add(addr, name);
+  const work = await runAnalyze(files, analyzeOptions);
+  const input: ReportInput = {
+    analysis: work.analysis,
+    hopsOf: work.hopsOf,
+    names,
+    title: opts.title ?? scenario?.title,
+    generator: `pcap-narrator ${version}`,
+  };
+  if (scenario?.compare) input.expectations = await scenario.compare(work);
+  const doc = buildReport(input);
+
+  await mkdir(opts.output, { recursive: true });
+  let images: Map<string, string> | undefined;
+  const wantImages = render !== undefined || format === 'html';
+  if (wantImages) {
+    const browser = findBrowser();
+    if (!browser) {
+      note(`pcap-narrator: ${HOW_TO_RENDER}`, opts.quiet);
+    } else {
+      try {
+        images = await renderDiagrams(doc.diagrams, opts.output, render ?? 'svg', browser);
+      } catch (err) {
+        if (err instanceof DiagramRenderError) throw new CliError(`report: Mermaid could not draw ${err.message}`, EXIT_BAD_INPUT);
+        throw err;
+      }
+    }
+  }
+  const markdown = toMarkdown(doc, images);
+  await writeFile(join(opts.output, 'report.md'), markdown);
+  if (opts.json) await writeFile(opts.json === '-' ? join(opts.output, 'analysis.json') : opts.json, `${JSON.stringify(work.analysis, null, 2)}\n`);
+  if (format === 'html') await writeFile(join(opts.output, 'report.html'), await toHtml(doc, opts.output, images));
+  note(`pcap-narrator: wrote ${join(opts.output, 'report.md')}${images ? ` and ${images.size} ${render ?? 'svg'} diagram${images.size === 1 ? '' : 's'}` : ''}`, opts.quiet);
+  throwDamage(work);
+}
+
+export function registerReport(program: Command, version: string): void {
+  program
+    .command('report')
+    .description('a narrated Markdown report with Mermaid sequence and topology diagrams')
+    .argument('<files...>', 'pcap or pcapng files captured on the same host')
+    .requiredOption('-o, --output <dir>', 'the folder for report.md (and images)')
+    .option('--render <format>', 'render the diagrams to svg or png beside report.md (needs Chromium)')
+    .option('--format <format>', 'md (default) or html (a single page with the SVGs inlined)')
+    .option('--json <file>', 'also write the analysis document to FILE (- for DIR/analysis.json)')
+    .option('--title <text>', 'the report title')
+    .option('--scenario <file>', 'the scenario the captures come from: its title and names, and where reality parts from it')
+    .option('--iface-map <map>', 'names for cooked-v2 interface indexes, e.g. 4=docker0,5=vethc1')
+    .option('--window <ms>', 'correlation window in milliseconds (default 300)')
+    .option('--community-id-seed <n>', 'Community ID seed (default 0)')
+    .option('--role <name=role>', 'give an interface its role (repeatable)', collect)
+    .option('--topology <file>', 'ip -j addr / ip -j route / iptables-save / docker network inspect output (repeatable)', collect)
+    .action(async (files: string[], opts: ReportCliOptions) => {
+      const quiet = (program.opts() as { quiet?: boolean }).quiet;
+      await runReport(files, { ...opts, quiet }, version);
+    });
+}

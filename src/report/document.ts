@@ -1,0 +1,229 @@
+/**
+ * report.md: title, summary, what was captured, the topology, one section per story (narrative,
+ * evidence, sequence diagram), findings with what to check, flows, NAT bindings, the traffic not told
+ * as a story, and a glossary. Diagrams are kept as Mermaid text until the very end, so the same
+ * document can carry Mermaid blocks or rendered images.
+ */
+import { basename } from 'node:path';
+import type { Analysis, Finding } from '../correlate/model.js';
+import { conntrackLines } from '../correlate/nat-table.js';
+import { durationText } from '../correlate/groups.js';
+import { mdCell, mdCode, mdText } from './escape.js';
+import { renderFlowchart, renderSequence } from './mermaid.js';
+import { buildStories, type Story } from './stories.js';
+import { narrate, storyTitle, type NarrativeContext } from './narrate.js';
+import { storySequence } from './sequence.js';
+import { topologyDiagram } from './topology-diagram.js';
+import { GLOSSARY } from './glossary.js';
+import type { HopsOf } from './facts.js';
+import { Namer } from './names.js';
+
+const MAX_STORIES = 15;
+
+export interface Diagram {
+  /** File-name safe, unique within the report: `topology`, `story-3`. */
+  id: string;
+  caption: string;
+  mermaid: string;
+}
+
+export type Block = { type: 'text'; text: string } | { type: 'diagram'; diagram: Diagram };
+
+export interface ReportDocument {
+  title: string;
+  blocks: Block[];
+  diagrams: Diagram[];
+}
+
+export interface ReportInput {
+  analysis: Analysis;
+  hopsOf: HopsOf;
+  names?: Namer;
+  title?: string;
+  /** Where the captures part from a scenario's expectations, as sentences (from diff). */
+  expectations?: { scenario: string; agree: boolean; sentences: string[] };
+  generator?: string;
+}
+
+const ADVICE: Record<string, string> = {
+  'dropped-at-host':
+    'Check `sysctl net.ipv4.ip_forward` (must be 1 to route between a bridge and the uplink), the filter FORWARD chain and its policy (`iptables -L FORWARD -v -n`: the counters of a DROP rule that grow with your test are the culprit), and that the route to the destination leaves where you expect (`ip route get ADDRESS`).',
+  'unnatted-private-source':
+    'The packet left with a private source address, which the far side cannot answer. Check the nat POSTROUTING chain (`iptables -t nat -L POSTROUTING -v -n`) for a MASQUERADE or SNAT rule matching the container subnet and the uplink (`-s 172.17.0.0/16 ! -o docker0`).',
+  retransmission:
+    'Segments were lost between the capture point and the receiver, or acknowledgements were. Look for drop counters (`ip -s link`, `nstat`, `iptables -L -v -n`), a policer or statistic match, or an MTU problem on the path.',
+  'no-reply':
+    'Nothing answered. Check that the destination exists and listens, that a filter did not eat the answer, and whether the answer was simply not captured (the captures cover only some interfaces).',
+};
+
+function severityWord(f: Finding): string {
+  return f.severity === 'error' ? 'Error' : f.severity === 'warning' ? 'Warning' : 'Note';
+}
+
+function inventory(a: Analysis): string[] {
+  const lines = ['## What was captured', '', '| capture | format | packets | interfaces | time span |', '|---|---|---:|---|---|'];
+  for (const c of a.captures) {
+    const span = c.start && c.end ? durationText(Math.round((Number(c.end) - Number(c.start)) * 1e9)) : '';
+    lines.push(
+      `| ${mdCode(basename(c.file), true)} | ${c.format} | ${c.packets} | ${c.interfaces.map((i) => `${mdCode(i.name, true)} (${i.packets})`).join(', ')} | ${span} |`,
+    );
+  }
+  lines.push('', '| interface | role | how the role is known | packets |', '|---|---|---|---:|');
+  const how = { name: 'from its name', behaviour: 'from the traffic it carried', given: 'given by the user' } as const;
+  for (const i of a.interfaces) lines.push(`| ${mdCode(i.name, true)} | ${i.role} | ${i.roleSource ? how[i.roleSource] : ''} | ${i.packets ?? ''} |`);
+  if (a.limitations && a.limitations.length > 0) {
+    lines.push('', '**What these captures cannot tell:**', '');
+    for (const l of a.limitations) lines.push(`- ${mdText(l)}`);
+  }
+  return lines;
+}
+
+function summaryParagraph(a: Analysis, stories: Story[], ctx: NarrativeContext): string {
+  const packets = a.captures.reduce((n, c) => n + c.packets, 0);
+  const starts = a.captures.flatMap((c) => (c.start ? [Number(c.start)] : []));
+  const ends = a.captures.flatMap((c) => (c.end ? [Number(c.end)] : []));
+  const span = starts.length > 0 ? durationText(Math.round((Math.max(...ends) - Math.min(...starts)) * 1e9)) : 'no time';
+  const told = stories.filter((s) => s.kind !== 'neighbour');
+  const dropped = a.journeys.filter((j) => j.fate === 'dropped').length;
+  const nat = a.journeys.filter((j) => j.steps.some((s) => s.nat)).length;
+  const parts = [
+    `${packets} packets on ${a.interfaces.length} interface${a.interfaces.length === 1 ? '' : 's'} (${a.interfaces.map((i) => mdCode(i.name)).join(', ')}) over ${span}`,
+    `are ${a.journeys.length} distinct packets once the copies of each on several interfaces are joined`,
+  ];
+  let s = `The ${parts.join(' ')}. They tell ${told.length} ${told.length === 1 ? 'story' : 'stories'}`;
+  const titles = told.slice(0, 4).map((x) => mdText(storyTitle(x, ctx)));
+  s += titles.length > 0 ? `: ${titles.join('; ')}${told.length > 4 ? '; and more' : ''}.` : '.';
+  if (nat > 0) s += ` ${nat} packet${nat === 1 ? ' was' : 's were'} rewritten by NAT on the way.`;
+  if (dropped > 0) s += ` ${dropped} died inside the host.`;
+  const errors = a.findings.filter((f) => f.severity === 'error').length;
+  const warnings = a.findings.filter((f) => f.severity === 'warning').length;
+  s += errors + warnings > 0 ? ` The findings below list ${errors} error${errors === 1 ? '' : 's'} and ${warnings} warning${warnings === 1 ? '' : 's'}.` : ' Nothing went wrong that the captures can show.';
+  return s;
+}
+
+export function buildReport(input: ReportInput): ReportDocument {
+  const { analysis: a, hopsOf } = input;
+  const names = input.names ?? new Namer();
+  const roleOf = new Map(a.interfaces.map((i) => [i.name, i.role]));
+  const ctx: NarrativeContext = { analysis: a, hopsOf, names, role: (i) => roleOf.get(i) ?? 'unknown' };
+  const stories = buildStories({ analysis: a, hopsOf });
+  const blocks: Block[] = [];
+  const diagrams: Diagram[] = [];
+  const text = (...lines: string[]): void => {
+    blocks.push({ type: 'text', text: lines.join('\n') });
+  };
+  const diagram = (d: Diagram): void => {
+    diagrams.push(d);
+    blocks.push({ type: 'diagram', diagram: d });
+  };
+
+  const title = input.title ?? defaultTitle(a);
+  text(`# ${mdText(title)}`, '', summaryParagraph(a, stories, ctx));
+  if (input.expectations) {
+    const e = input.expectations;
+    text(
+      '## Against the scenario',
+      '',
+      e.agree
+        ? `The captures tell the same story as the scenario ${mdCode(basename(e.scenario))} predicts: every journey it expects was seen, on the same interfaces, with the same rewrites and fates.`
+        : `The captures part from what the scenario ${mdCode(basename(e.scenario))} predicts:`,
+      '',
+      ...e.sentences.map((s) => `- ${mdText(s)}`),
+    );
+  }
+  text(...inventory(a));
+
+  const topo = topologyDiagram(a, hopsOf, names);
+  if (topo) {
+    text('## Topology', '', 'Interfaces grouped by where they live, the links packets were seen to cross (with NAT where it happened), the addresses that spoke behind each interface, and the outside beyond the uplink.');
+    diagram({ id: 'topology', caption: 'Topology seen in the captures', mermaid: renderFlowchart(topo) });
+  }
+
+  const candidates = stories.filter((s) => s.kind !== 'neighbour');
+  const chosen = new Set([...candidates].sort((x, y) => y.weight - x.weight || x.firstNs - y.firstNs).slice(0, MAX_STORIES));
+  const told = candidates.filter((s) => chosen.has(s));
+  const untold = stories.filter((s) => !chosen.has(s));
+  text('## What happened', '', told.length > 0 ? 'One section per story, in the order they began. Each claim cites its frame as `file#frame`; the lines are what `pcap-narrator read` prints for them.' : 'The captures hold no conversation to tell.');
+  told.forEach((s, i) => {
+    const n = narrate(s, ctx);
+    text(`### ${i + 1}. ${mdText(n.title)}`, '', ...n.paragraphs.flatMap((p) => [p, '']));
+    const seq = storySequence(s, { hopsOf, names });
+    if (seq) diagram({ id: `story-${i + 1}`, caption: n.title, mermaid: renderSequence(seq) });
+    if (n.evidence.size > 0) text('<details><summary>Evidence</summary>', '', ...n.evidence.markdown(), '', '</details>');
+  });
+
+  if (untold.length > 0) {
+    text(
+      '## Other traffic',
+      '',
+      'Traffic not told as a story above (kernel housekeeping, or less telling than the stories shown), counted:',
+      '',
+      '| what | packets | interfaces | fate |',
+      '|---|---:|---|---|',
+      ...untold.map((s) => {
+        const js = [...s.journeys, ...s.arp];
+        const ifaces = [...new Set(js.flatMap((j) => j.hops.map((h) => h.interface)))];
+        const fates = [...new Set(js.map((j) => j.fate))].join(', ');
+        return `| ${mdCell(storyTitle(s, ctx))} | ${js.length} | ${ifaces.map((x) => mdCode(x, true)).join(', ')} | ${fates} |`;
+      }),
+    );
+  }
+
+  text('## Findings', '');
+  if (a.findings.length === 0) text('None: every request the captures show was answered, nothing was dropped, no private address leaked.');
+  for (const f of a.findings) {
+    const advice = ADVICE[f.code];
+    text(`- **${severityWord(f)}** (${mdCode(f.code)}): ${mdText(f.message, 2000)}${f.journeys ? ` Journeys ${f.journeys.slice(0, 12).join(', ')}${f.journeys.length > 12 ? ', …' : ''}.` : ''}${advice ? `\n  *What to check:* ${advice}` : ''}`);
+  }
+
+  if (a.flows.length > 0) {
+    text(
+      '## Flows',
+      '',
+      'Both directions of each conversation, and both sides of its NAT, as one record.',
+      '',
+      '| # | protocol | client | server | translations | packets | bytes | state | Community ID |',
+      '|---:|---|---|---|---|---:|---:|---|---|',
+      ...a.flows.map(
+        (f) =>
+          `| ${f.id} | ${f.protocol} | ${mdCode(f.client, true)} | ${mdCode(f.server, true)} | ${f.translations.map((t) => `${t.type.toUpperCase()} ${mdCode(`${t.before} -> ${t.after}`, true)} on ${mdCode(t.interface, true)}`).join('<br>')} | ${f.packets} | ${f.bytes} | ${mdCell(f.state ?? '')} | ${mdCode(f.communityId, true)} |`,
+      ),
+    );
+  }
+  if (a.nat && a.nat.length > 0) {
+    text('## NAT bindings', '', 'The translations the captures prove, as `conntrack -L` would list them (original tuple, then reply tuple).', '', '```text', ...conntrackLines(a.nat).map((l) => l.replace(/```/g, '` ` `')), '```');
+  }
+
+  const body = blocks.map((b) => (b.type === 'text' ? b.text : b.diagram.mermaid)).join('\n');
+  const terms = GLOSSARY.filter((g) => g.when.test(body));
+  if (terms.length > 0) text('## Glossary', '', ...terms.map((g) => `- **${g.term}**: ${g.text}`));
+  text('', `---`, `*Written by ${mdText(input.generator ?? 'pcap-narrator')} from ${a.captures.map((c) => mdCode(basename(c.file))).join(', ')}.*`);
+  return { title, blocks, diagrams };
+}
+
+function defaultTitle(a: Analysis): string {
+  const ifaces = a.interfaces.map((i) => i.name);
+  return `What happened on ${ifaces.slice(0, 4).join(', ')}${ifaces.length > 4 ? ` and ${ifaces.length - 4} more interfaces` : ''}`;
+}
+
+/**
+ * The Markdown text. With `images`, each diagram is an image reference to its rendered file, with
+ * the Mermaid source kept in a folded block; without, the Mermaid blocks stay for the reader's own
+ * renderer (GitHub, GitLab, MkDocs Material and Docusaurus render them).
+ */
+export function toMarkdown(doc: ReportDocument, images?: Map<string, string>): string {
+  const out: string[] = [];
+  for (const b of doc.blocks) {
+    if (b.type === 'text') {
+      out.push(b.text, '');
+      continue;
+    }
+    const file = images?.get(b.diagram.id);
+    if (file) {
+      out.push(`![${mdText(b.diagram.caption)}](${encodeURI(file)})`, '', '<details><summary>Mermaid source</summary>', '', '```mermaid', b.diagram.mermaid, '```', '', '</details>', '');
+    } else {
+      out.push('```mermaid', b.diagram.mermaid, '```', '');
+    }
+  }
+  return out.join('\n').replace(/\n{3,}/g, '\n\n');
+}

@@ -1,0 +1,14 @@
+/** Terms a workshop reader meets in the report, explained once, shown only when the report uses them. */
+export const GLOSSARY: { term: string; when: RegExp; text: string }[] = [
+  { term: 'veth pair', when: /veth/i, text: 'Two virtual interfaces joined back to back: what enters one leaves the other. One end sits in the container (usually `eth0`), the other on the host (`vethXXXX`), plugged into a bridge.' },
+  { term: 'bridge', when: /bridge|docker0|br-/i, text: 'A virtual switch on the host (`docker0`, `br-<id>`). It learns which MAC address lives behind which port, forwards known unicast to that port only, and floods broadcasts (such as ARP requests) and unknown destinations to every port.' },
+  { term: 'ARP', when: /ARP/, text: 'How a host finds the MAC address for an IPv4 address on its own link: a broadcast "who has X?" and a unicast "X is at MAC" reply, cached afterwards.' },
+  { term: 'routed', when: /routed/, text: 'The host forwarded the packet from one interface to another at layer 3: new MAC addresses, TTL one less. Needs `net.ipv4.ip_forward=1`.' },
+  { term: 'MASQUERADE / SNAT', when: /SNAT|MASQUERADE|Source NAT/i, text: 'Source NAT in the nat POSTROUTING chain: the source address (and maybe port) of a leaving packet is replaced by the host\'s, so that answers come back to the host. MASQUERADE picks the address of the outgoing interface; `--to-ports` picks the port range.' },
+  { term: 'DNAT', when: /DNAT|Destination NAT/i, text: 'Destination NAT (nat PREROUTING for arriving packets, OUTPUT for the host\'s own): the destination is replaced before routing. Docker\'s `-p HOSTPORT:PORT` is a DNAT rule in its DOCKER chain.' },
+  { term: 'conntrack', when: /conntrack|NAT/i, text: 'The kernel\'s connection table. Only the first packet of a connection passes the nat table; conntrack remembers the translation and applies it (and its reverse to the answers) to every later packet. `conntrack -L` lists it; the NAT bindings table here is the same view.' },
+  { term: 'userland proxy', when: /proxy/i, text: 'A process (docker-proxy, socat) that accepts a connection and opens a second one to the real server, copying bytes between them: two TCP connections, no packet rewritten.' },
+  { term: 'GSO / TSO', when: /GSO|super-frame/i, text: 'Generic/TCP segmentation offload: the kernel passes segments larger than the MTU (up to 64 kB) along veth and bridges and splits them only at the physical interface, so captures there show giant frames.' },
+  { term: 'retransmission', when: /retransmi/i, text: 'A TCP segment sent again on the same interface because the first copy was not acknowledged. The copies of one segment on a veth, its bridge and the uplink are one packet seen several times, not retransmissions.' },
+  { term: 'Community ID', when: /Community ID/i, text: 'A standard hash of a flow\'s addresses, ports and protocol (corelight/community-id-spec), so the same flow can be found in Zeek, Suricata or Arkime.' },
+];

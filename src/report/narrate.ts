@@ -1,0 +1,377 @@
+/**
+ * The narrative of a story: plain sentences that say what happened and why, each claim citing the
+ * frame it rests on. Everything that came from a packet or a capture (addresses, names, interface
+ * names, DNS and HTTP text) is set in code spans by `c()`, which escapes it for Markdown.
+ */
+import type { Analysis, Journey, Step } from '../correlate/model.js';
+import type { Observation } from '../correlate/observation.js';
+import { durationText, labelOf } from '../correlate/groups.js';
+import { mdCode, mdText } from './escape.js';
+import { EvidenceList } from './evidence.js';
+import {
+  addressOf,
+  bytesText,
+  clientAddresses,
+  fromClient,
+  natsOf,
+  percentile,
+  rateText,
+  roundTrips,
+  storyJourneysById,
+  tcpPhases,
+  type HopsOf,
+} from './facts.js';
+import type { Namer } from './names.js';
+import type { Story } from './stories.js';
+
+const c = (s: string | number): string => mdCode(String(s));
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function list(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+export interface NarrativeContext {
+  analysis: Analysis;
+  hopsOf: HopsOf;
+  names: Namer;
+  role: (iface: string) => string;
+}
+
+export interface Narrative {
+  title: string;
+  paragraphs: string[];
+  evidence: EvidenceList;
+}
+
+const STEP_WORDS: Record<Step['kind'], string> = {
+  bridged: 'bridged (layer 2: same bytes, same TTL)',
+  routed: 'routed (new MAC addresses, TTL one less)',
+  local: 'delivered to the host itself',
+  encapsulated: 'encapsulated in VXLAN',
+  decapsulated: 'decapsulated from VXLAN',
+};
+
+function pathText(j: Journey): string {
+  return j.hops.map((h) => c(h.interface)).join(' → ');
+}
+
+function howItTravelled(j: Journey): string {
+  const kinds = [...new Set(j.steps.filter((s) => s.kind !== 'local').map((s) => s.kind))];
+  if (j.hops.length === 1) return `seen only on ${c(j.hops[0].interface)}`;
+  return `along ${pathText(j)}${kinds.length > 0 ? `, ${list(kinds.map((k) => STEP_WORDS[k]))}` : ''}`;
+}
+
+function natSentence(j: Journey, ctx: NarrativeContext, ev: EvidenceList): string[] {
+  const out: string[] = [];
+  const hops = ctx.hopsOf(j);
+  for (const { step, nat } of natsOf(j)) {
+    const after = hops.find((h) => h.iface === step.to);
+    const where = ctx.role(step.to) === 'uplink' ? `leaving through the uplink ${c(step.to)}` : `between ${c(step.from)} and ${c(step.to)}`;
+    if (nat.type === 'snat') {
+      out.push(
+        `Source NAT ${where}: the source ${c(nat.before)} became ${c(nat.after)} ${ev.cite(after)}. ` +
+          `This is MASQUERADE or SNAT in the nat POSTROUTING chain: the far side sees the host's address and answers it, ` +
+          `and conntrack translates the answers back.`,
+      );
+    } else {
+      out.push(
+        `Destination NAT ${where}: the destination ${c(nat.before)} became ${c(nat.after)} ${ev.cite(after)}. ` +
+          `A DNAT rule (nat PREROUTING for packets arriving, OUTPUT for the host's own) chose the new destination before routing, ` +
+          `and conntrack rewrites the answers' source back to ${c(nat.before)}.`,
+      );
+    }
+  }
+  return out;
+}
+
+function dropSentence(journeys: Journey[], ctx: NarrativeContext, ev: EvidenceList): string | undefined {
+  const dropped = journeys.filter((j) => j.fate === 'dropped');
+  if (dropped.length === 0) return undefined;
+  const j = dropped[0];
+  const last = ctx.hopsOf(j).at(-1);
+  const finding = ctx.analysis.findings.find((f) => f.code === 'dropped-at-host' && f.journeys?.includes(j.id));
+  const why = finding ? ` ${mdText(finding.message.slice(finding.message.indexOf(':') + 1).trim())}` : '';
+  return (
+    `${dropped.length === journeys.length && dropped.length > 1 ? `All ${dropped.length}` : plural(dropped.length, 'packet')} ` +
+    `entered the host and died there: last seen on ${c(last?.iface ?? '?')} ${ev.cite(last)}, never on the interface routing leads to.${why}`
+  );
+}
+
+function arpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList, server?: string): string[] {
+  const out: string[] = [];
+  const byId = new Map(story.arp.map((j) => [j.id, j]));
+  const requests = story.arp.filter((j) => !j.isReply);
+  const pairs = new Map<string, Journey[]>();
+  for (const r of requests) {
+    const o = ctx.hopsOf(r)[0];
+    const key = `${o.src}|${o.dst}`;
+    pairs.set(key, [...(pairs.get(key) ?? []), r]);
+  }
+  for (const reqs of pairs.values()) {
+    const r = reqs[0];
+    const o = ctx.hopsOf(r)[0];
+    const asker = ctx.names.label(o.src);
+    const target = o.dst;
+    let why = '';
+    if (server !== undefined && target === server) why = ` Both are on the same subnet, so it asks for the peer itself instead of going through a gateway.`;
+    else if (server !== undefined && target !== server) why = ` ${c(server)} is not on its subnet, so it asks for its next hop, the gateway ${c(target)}.`;
+    const reqIfaces = r.hops.map((h) => h.interface);
+    const reply = r.answeredBy !== undefined ? byId.get(r.answeredBy) : undefined;
+    const replyIfaces = reply?.hops.map((h) => h.interface) ?? [];
+    const extra = reqIfaces.filter((i) => !replyIfaces.includes(i));
+    let s =
+      `${c(asker)} needs the MAC address of ${c(target)} and broadcasts an ARP request${reqs.length > 1 ? ` (${reqs.length} times)` : ''} ${ev.cite(o)}.${why} ` +
+      `The request was seen on ${list(reqIfaces.map(c))}`;
+    if (reply && extra.length > 0 && reqIfaces.some((i) => ctx.role(i) === 'bridge')) {
+      s += `: the bridge floods a broadcast to every port, so ${list(extra.map(c))} ${extra.length === 1 ? 'sees' : 'see'} it too although nobody there is asked.`;
+    } else {
+      s += '.';
+    }
+    if (reply) {
+      const ro = ctx.hopsOf(reply)[0];
+      s +=
+        ` ${c(ctx.names.label(ro.src))} answers that it is at ${c(ro.arpSha ?? ro.srcMac ?? '?')} ${ev.cite(ro)}; the reply is unicast to the asker's MAC ` +
+        `and crosses only ${list(replyIfaces.map(c))}. The asker caches the answer, so the packets that follow go straight to that MAC.`;
+    } else {
+      s += ` Nobody answered: no host with ${c(target)} is on that link (or it is down), so everything that needed it waits and fails.`;
+    }
+    out.push(s);
+  }
+  return out;
+}
+
+function dnsChapter(journeys: Journey[], ctx: NarrativeContext, ev: EvidenceList): string[] {
+  const out: string[] = [];
+  const byId = new Map(journeys.map((j) => [j.id, j]));
+  const queries = journeys.filter((j) => !j.isReply && ctx.hopsOf(j)[0]?.dnsResponse === false);
+  for (const q of queries.slice(0, 3)) {
+    const o = ctx.hopsOf(q)[0];
+    const a = q.answeredBy !== undefined ? byId.get(q.answeredBy) : undefined;
+    let s = `${c(ctx.names.label(o.src))} asks the resolver ${c(o.dport !== undefined ? `${o.dst}:${o.dport}` : o.dst)} ${c(o.dnsText ?? 'a question')} ${ev.cite(o)}, ${howItTravelled(q)}.`;
+    if (a) {
+      const ao = ctx.hopsOf(a)[0];
+      const back = ctx.hopsOf(a).find((h) => h.iface === o.iface) ?? ctx.hopsOf(a).at(-1)!;
+      s += ` The answer ${c(ao.dnsText ?? '(no records)')} comes back from ${c(ao.src)} after ${durationText(back.t - o.t)} ${ev.cite(back)}.`;
+    } else {
+      s += ` No answer was captured.`;
+    }
+    out.push(s);
+    out.push(...natSentence(q, ctx, ev));
+    if (a) out.push(...natSentence(a, ctx, ev));
+  }
+  if (queries.length > 3) out.push(`${queries.length - 3} more queries followed the same way.`);
+  return out;
+}
+
+function pingChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): string[] {
+  const out: string[] = [];
+  const byId = storyJourneysById(story);
+  const requests = story.journeys.filter((j) => !j.isReply && (ctx.hopsOf(j)[0]?.icmpType === 8 || ctx.hopsOf(j)[0]?.icmpType === 128));
+  if (requests.length === 0) return out;
+  const first = ctx.hopsOf(requests[0])[0];
+  const seqs = requests.map((j) => ctx.hopsOf(j)[0].icmpSeq ?? 0);
+  const answered = requests.filter((j) => j.fate === 'answered').length;
+  const flowsNote = story.alike > 0 ? ` in ${story.alike + 1} runs` : '';
+  let s =
+    `${c(ctx.names.label(first.src))} sends ${plural(requests.length, 'ICMP echo request')}${flowsNote} to ${c(ctx.names.label(first.dst))} ` +
+    `(identifier ${c(first.icmpId ?? '?')}, sequence ${c(Math.min(...seqs))}${requests.length > 1 ? `–${c(Math.max(...seqs))}` : ''}) ${ev.cite(first)}, ${howItTravelled(requests[0])}.`;
+  if (answered === requests.length) s += requests.length === 1 ? ' It was answered.' : ` All ${requests.length} were answered.`;
+  else if (answered > 0) s += ` ${answered} of ${requests.length} were answered (${Math.round((100 * (requests.length - answered)) / requests.length)}% loss).`;
+  else s += requests.length === 1 ? ' It was not answered.' : ' None was answered.';
+  const rtts = roundTrips(requests, byId, ctx.hopsOf);
+  if (rtts.length > 0) {
+    const firstReply = requests[0].answeredBy !== undefined ? byId.get(requests[0].answeredBy) : undefined;
+    const back = firstReply ? ctx.hopsOf(firstReply).find((h) => h.iface === first.iface) : undefined;
+    s +=
+      rtts.length === 1
+        ? ` The reply ${ev.cite(back)} came back after ${durationText(rtts[0])}, measured on ${c(first.iface)}.`
+        : ` Round trip on ${c(first.iface)}: median ${durationText(percentile(rtts, 50))}, 90th percentile ${durationText(percentile(rtts, 90))}, max ${durationText(rtts[rtts.length - 1])} (first reply ${ev.cite(back)}).`;
+  }
+  const localEnd = requests[0].steps.find((st) => st.kind === 'local');
+  if (localEnd) s += ` The destination is one of the host's own addresses: the host answered it itself on ${c(localEnd.from)}, so the packets never went further.`;
+  out.push(s);
+  out.push(...natSentence(requests[0], ctx, ev));
+  const firstReply = requests.find((j) => j.answeredBy !== undefined);
+  if (firstReply) {
+    const reply = byId.get(firstReply.answeredBy!);
+    if (reply && natsOf(reply).length > 0) {
+      out.push(`The replies travel ${howItTravelled(reply)}; conntrack undoes the translation on the way back ${ev.cite(ctx.hopsOf(reply).at(-1))}.`);
+    }
+  }
+  const drop = dropSentence(requests, ctx, ev);
+  if (drop) out.push(drop);
+  return out;
+}
+
+function tcpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): string[] {
+  const out: string[] = [];
+  const clients = clientAddresses(story.flows);
+  const main = story.flows.find((f) => f.protocol === 'tcp') ?? story.flows[0];
+  const proxied = story.flows.filter((f) => f.protocol === 'tcp' && f.proxyOf !== undefined);
+  const connections = story.flows.filter((f) => f.protocol === 'tcp');
+  for (const flow of connections.slice(0, proxied.length > 0 ? 2 : 1)) {
+    const journeys = story.journeys.filter((j) => j.flow === flow.id);
+    const ph = tcpPhases(journeys, clientAddresses([flow]), ctx.hopsOf);
+    const syn = ph.syn ? ctx.hopsOf(ph.syn)[0] : undefined;
+    const intro = flow === main ? '' : 'The second connection: ';
+    if (syn && ph.syn) {
+      let s = `${intro}${c(ctx.names.label(addressOf(flow.client)))} opens a TCP connection to ${c(flow.server)} with a SYN ${ev.cite(syn)}, ${howItTravelled(ph.syn)}.`;
+      if (ph.synAck) {
+        const sa = ctx.hopsOf(ph.synAck);
+        const back = sa.find((h) => h.iface === syn.iface) ?? sa.at(-1)!;
+        s += ` The SYN-ACK ${ev.cite(back)} arrives ${durationText(back.t - syn.t)} later${ph.handshakeAck ? ', the client ACKs it, and the connection is established' : ''}.`;
+      } else {
+        s += ph.rsts.length > 0 ? ` The answer is a reset ${ev.cite(ctx.hopsOf(ph.rsts[0])[0])}: nothing listens on that port.` : ' No SYN-ACK was captured: the connection never opened.';
+      }
+      out.push(s);
+      out.push(...natSentence(ph.syn, ctx, ev));
+    } else if (journeys.length > 0) {
+      out.push(`${intro}The capture starts in the middle of a TCP connection between ${c(flow.client)} and ${c(flow.server)}: its handshake was not captured.`);
+    }
+    if (ph.request) {
+      const o = ctx.hopsOf(ph.request)[0];
+      let s = `The client sends the request ${c(o.httpText ?? `${o.payloadLen} bytes`)} ${ev.cite(o)}`;
+      if (ph.response) {
+        const r = ctx.hopsOf(ph.response);
+        const back = r.find((h) => h.iface === o.iface) ?? r.at(-1)!;
+        s += ` and the server answers ${c(r[0].httpText ?? '')} ${ev.cite(back)} ${durationText(Math.max(0, back.t - o.t))} later`;
+      }
+      out.push(`${s}.`);
+    }
+    const dataSegs = ph.dataFromServer.length + ph.dataFromClient.length;
+    if (dataSegs > 2 && ph.dataStartNs !== undefined && ph.dataEndNs !== undefined) {
+      const span = ph.dataEndNs - ph.dataStartNs;
+      const bulk = ph.bytesFromServer >= ph.bytesFromClient ? 'server' : 'client';
+      const bytes = Math.max(ph.bytesFromServer, ph.bytesFromClient);
+      out.push(
+        `The data phase: ${plural(dataSegs, 'segment')} with data, ${bytesText(ph.bytesFromServer)} from the server and ${bytesText(ph.bytesFromClient)} from the client, ` +
+          `over ${durationText(span)} (${rateText(bytes, span)} from the ${bulk}), with ${plural(ph.pureAcks, 'pure ACK')} in between. ` +
+          `Segments larger than the MTU are GSO/TSO super-frames: the kernel hands them to the interface whole and splits them later, so captures on veth and bridges show them that size.`,
+      );
+    }
+    if (ph.retransmissions.length > 0) {
+      const r = ctx.hopsOf(ph.retransmissions[0])[0];
+      out.push(
+        `${plural(ph.retransmissions.length, 'segment')} ${ph.retransmissions.length === 1 ? 'was' : 'were'} sent twice on the same interface ${ev.cite(r)}: true retransmissions, ` +
+          `because the first copy was lost on the way (the copies of one segment on a veth and its bridge are hops, not retransmissions, and are not counted).`,
+      );
+    }
+    if (ph.rsts.length > 0 && ph.synAck) {
+      out.push(`The connection is reset ${ev.cite(ctx.hopsOf(ph.rsts[0])[0])}.`);
+    } else if (ph.fins.length > 0) {
+      const f0 = ctx.hopsOf(ph.fins[0])[0];
+      const who = clients.has(f0.src) ? 'client' : 'server';
+      out.push(
+        `The ${who} closes first with a FIN ${ev.cite(f0)}${ph.fins.length > 1 ? `, the other side answers with its own FIN ${ev.cite(ctx.hopsOf(ph.fins[1])[0])}` : ''}` +
+          `${flow.state ? ` (state: ${mdText(flow.state)})` : ''}.`,
+      );
+    }
+    const drop = dropSentence(journeys, ctx, ev);
+    if (drop) out.push(drop);
+  }
+  if (proxied.length > 0) {
+    out.push(
+      `These are two TCP connections, not one: the first ends at the host, where a userland proxy (docker-proxy, or socat standing in for it) ` +
+        `accepts it and opens a second connection to the container, copying the bytes across. No packet is rewritten; ` +
+        `the container sees the proxy's address as its client.`,
+    );
+  }
+  if (connections.length > 1 && proxied.length === 0 && story.alike > 0) {
+    out.push(`${plural(story.alike + 1, 'connection')} like this one went the same way; the numbers above are for the first.`);
+  }
+  return out;
+}
+
+function udpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): string[] {
+  const j = story.journeys[0];
+  const o = ctx.hopsOf(j)[0];
+  const out = [
+    `${c(ctx.names.label(o.src))} sends ${plural(story.journeys.filter((x) => !x.isReply).length, 'UDP datagram')} to ${c(`${o.dst}:${o.dport ?? ''}`)} ${ev.cite(o)}, ${howItTravelled(j)}.`,
+  ];
+  out.push(...natSentence(j, ctx, ev));
+  const drop = dropSentence(story.journeys, ctx, ev);
+  if (drop) out.push(drop);
+  return out;
+}
+
+function otherChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): string[] {
+  const j = story.journeys[0];
+  const o = ctx.hopsOf(j)[0];
+  const what = labelOf(o);
+  const s = `${plural(story.journeys.length, what)} from ${c(ctx.names.label(o.src))} to ${c(o.dst)} ${ev.cite(o)}, ${howItTravelled(j)}.`;
+  if (story.kind === 'neighbour') {
+    return [`${s} This is the kernel's own housekeeping (IPv6 router solicitation, neighbour discovery, multicast listener reports) when an interface comes up: nobody asked for it, and it does not affect the other stories.`];
+  }
+  return [s, ...natSentence(j, ctx, ev)];
+}
+
+export function storyTitle(story: Story, ctx: NarrativeContext): string {
+  const j = story.journeys[0] ?? story.arp[0];
+  const o = j ? ctx.hopsOf(j)[0] : undefined;
+  if (!o) return 'Traffic';
+  const n = (a: string): string => ctx.names.short(a);
+  switch (story.kind) {
+    case 'arp':
+      return `${n(o.src)} asks by ARP who has ${o.dst}`;
+    case 'ping': {
+      const req = story.journeys.find((x) => !x.isReply) ?? j;
+      const r = ctx.hopsOf(req)[0];
+      return `${n(r.src)} pings ${n(r.dst)}`;
+    }
+    case 'dns':
+      return `${n(o.src)} looks up ${(o.dnsText ?? '').replace(/^\S+\s+/, '') || 'a name'}`;
+    case 'tcp': {
+      const f = story.flows.find((x) => x.protocol === 'tcp') ?? story.flows[0];
+      const http = story.journeys.map((x) => ctx.hopsOf(x)[0]).find((h) => h?.httpText && !h.httpText.startsWith('HTTP/'));
+      const base = `${n(addressOf(f.client))} connects to ${f.server}`;
+      const proxy = story.flows.some((x) => x.proxyOf !== undefined) ? ' through a userland proxy' : '';
+      const dns = story.dns.length > 0 ? ' (after a DNS lookup)' : '';
+      return `${base}${proxy}${http?.httpText ? `: ${http.httpText}` : ''}${dns}${story.alike > 0 ? ` (×${story.alike + 1})` : ''}`;
+    }
+    case 'udp':
+      return `${n(o.src)} sends UDP to ${o.dst}:${o.dport ?? ''}`;
+    case 'neighbour':
+      return `Kernel housekeeping on ${j.hops[0].interface}`;
+    default:
+      return `${labelOf(o)} from ${n(o.src)} to ${n(o.dst)}`;
+  }
+}
+
+/** The narrative of one story. */
+export function narrate(story: Story, ctx: NarrativeContext): Narrative {
+  const ev = new EvidenceList();
+  const paragraphs: string[] = [];
+  const clients = clientAddresses(story.flows);
+  const firstMain = story.journeys.find((j) => fromClient(j, clients, ctx.hopsOf)) ?? story.journeys[0];
+  const server = firstMain ? ctx.hopsOf(firstMain)[0]?.dst : undefined;
+  if (story.dns.length > 0) paragraphs.push(...dnsChapter(story.dns, ctx, ev));
+  if (story.arp.length > 0) paragraphs.push(...arpChapter(story, ctx, ev, story.kind === 'arp' ? undefined : server));
+  switch (story.kind) {
+    case 'ping':
+      paragraphs.push(...pingChapter(story, ctx, ev));
+      break;
+    case 'tcp':
+      paragraphs.push(...tcpChapter(story, ctx, ev));
+      break;
+    case 'dns':
+      paragraphs.push(...dnsChapter(story.journeys, ctx, ev));
+      break;
+    case 'udp':
+      paragraphs.push(...udpChapter(story, ctx, ev));
+      break;
+    case 'arp':
+      break;
+    default:
+      if (story.journeys.length > 0) paragraphs.push(...otherChapter(story, ctx, ev));
+  }
+  return { title: storyTitle(story, ctx), paragraphs, evidence: ev };
+}
+
+export function observationOf(j: Journey, hopsOf: HopsOf): Observation | undefined {
+  return hopsOf(j)[0];
+}

@@ -1,0 +1,138 @@
+/**
+ * A story's sequence diagram: the two ends and every interface crossed are participants; each packet
+ * shown is a chain of arrows hop by hop, labelled with what the hop did and how long it took; notes
+ * mark NAT (before -> after) and drops. Long exchanges show their first packets and a note for the rest.
+ */
+import type { Journey } from '../correlate/model.js';
+import { durationText, labelOf } from '../correlate/groups.js';
+import { TCP_FIN, TCP_RST, TCP_SYN } from '../correlate/observation.js';
+import type { SequenceDiagram, SequenceItem, SequenceParticipant } from './mermaid.js';
+import { bytesText, clientAddresses, natsOf, tcpPhases, type HopsOf } from './facts.js';
+import type { Namer } from './names.js';
+import type { Story } from './stories.js';
+
+const MAX_SHOWN = 10;
+
+export interface SequenceContext {
+  hopsOf: HopsOf;
+  names: Namer;
+}
+
+function packetText(j: Journey, hopsOf: HopsOf): string {
+  const o = hopsOf(j)[0];
+  if (o.kind === 'arp') return o.arpOp === 1 ? `ARP who-has ${o.dst}` : `ARP ${o.src} is-at ${o.arpSha ?? ''}`;
+  if (o.kind === 'tcp') {
+    const f = o.tcpFlags ?? 0;
+    const flags = f & TCP_SYN ? (f & 0x10 ? 'SYN-ACK' : 'SYN') : f & TCP_RST ? 'RST' : f & TCP_FIN ? 'FIN' : o.payloadLen > 0 ? '' : 'ACK';
+    const http = o.httpText ? ` ${o.httpText}` : o.payloadLen > 0 ? ` ${o.payloadLen} bytes` : '';
+    return `${flags}${http}`.trim() + ` ${o.sport ?? ''}>${o.dport ?? ''}`;
+  }
+  if (o.dnsText) return `DNS ${o.dnsResponse ? '' : 'query '}${o.dnsText}`;
+  if (o.icmpSeq !== undefined) return `${labelOf(o)} seq ${o.icmpSeq}`;
+  return labelOf(o);
+}
+
+/** Which journeys get arrows: the ones a person needs to follow the exchange. */
+function shownJourneys(story: Story, hopsOf: HopsOf): { shown: Journey[]; summary?: string; summaryAfter?: Journey } {
+  const byTime = (a: Journey, b: Journey): number => hopsOf(a)[0].t - hopsOf(b)[0].t;
+  const chosen: Journey[] = [];
+  const add = (j: Journey | undefined): void => {
+    if (j && !chosen.includes(j)) chosen.push(j);
+  };
+  const byId = new Map([...story.journeys, ...story.arp, ...story.dns].map((j) => [j.id, j]));
+  const withAnswer = (j: Journey | undefined): void => {
+    add(j);
+    if (j?.answeredBy !== undefined) add(byId.get(j.answeredBy));
+  };
+  story.dns.filter((j) => !j.isReply).slice(0, 1).forEach(withAnswer);
+  story.arp.filter((j) => !j.isReply).slice(0, 2).forEach(withAnswer);
+  if (story.kind === 'tcp') {
+    const mainFlow = story.flows.filter((f) => f.protocol === 'tcp');
+    let summary: string | undefined;
+    let summaryAfter: Journey | undefined;
+    for (const flow of mainFlow.slice(0, 2)) {
+      const js = story.journeys.filter((j) => j.flow === flow.id);
+      const ph = tcpPhases(js, clientAddresses([flow]), hopsOf);
+      add(ph.syn);
+      add(ph.synAck);
+      add(ph.handshakeAck);
+      add(ph.request);
+      add(ph.response);
+      const rest = ph.dataFromServer.length + ph.dataFromClient.length - (ph.request ? 1 : 0) - (ph.response ? 1 : 0);
+      if (rest > 0 && !summary) {
+        summary = `data phase: ${rest} more segments with data (${bytesText(ph.bytesFromServer)} from the server, ${bytesText(ph.bytesFromClient)} from the client), ${ph.pureAcks} ACKs${ph.retransmissions.length > 0 ? `, ${ph.retransmissions.length} retransmitted` : ''}`;
+        summaryAfter = ph.response ?? ph.request ?? ph.handshakeAck;
+      } else if (rest > 0) {
+        const small = js.filter((j) => hopsOf(j)[0].payloadLen > 0).slice(0, 2);
+        small.forEach(add);
+      }
+      ph.fins.slice(0, 2).forEach(add);
+      ph.rsts.slice(0, 1).forEach(add);
+    }
+    return { shown: chosen.sort(byTime).slice(0, MAX_SHOWN + 6), summary, summaryAfter };
+  }
+  const requests = story.journeys.filter((j) => !j.isReply);
+  const head = requests.slice(0, 2);
+  head.forEach(withAnswer);
+  const rest = requests.length - head.length;
+  let summary: string | undefined;
+  if (rest > 0) {
+    const answered = requests.slice(head.length).filter((j) => j.fate === 'answered').length;
+    const dropped = requests.slice(head.length).filter((j) => j.fate === 'dropped').length;
+    summary = `${rest} more like these: ${answered} answered${dropped > 0 ? `, ${dropped} dropped` : ''}`;
+  }
+  if (story.journeys.length > 0 && chosen.length === 0) story.journeys.slice(0, 3).forEach(add);
+  return { shown: chosen.sort(byTime).slice(0, MAX_SHOWN), summary, summaryAfter: chosen.sort(byTime).at(-1) };
+}
+
+export function storySequence(story: Story, ctx: SequenceContext): SequenceDiagram | undefined {
+  const { shown, summary, summaryAfter } = shownJourneys(story, ctx.hopsOf);
+  if (shown.length === 0) return undefined;
+  const participants: SequenceParticipant[] = [];
+  const have = new Set<string>();
+  const participant = (key: string, label: string, kind: 'participant' | 'actor' = 'participant'): string => {
+    if (!have.has(key)) {
+      have.add(key);
+      participants.push({ key, label, kind });
+    }
+    return key;
+  };
+  // The ends are hosts (actors); interfaces sit between them in the order the first packet crossed them.
+  const lead = shown.find((j) => !j.isReply) ?? shown[0];
+  const lo = ctx.hopsOf(lead)[0];
+  participant(`host:${lo.src}`, ctx.names.short(lo.src), 'actor');
+  for (const j of shown) for (const h of j.hops) participant(`if:${h.interface}`, h.interface);
+  const items: SequenceItem[] = [];
+  const endKey = (addr: string, local: boolean): string => participant(local ? 'host:local' : `host:${addr}`, local ? 'host' : ctx.names.short(addr), 'actor');
+
+  for (const j of shown) {
+    const hops = ctx.hopsOf(j);
+    const o = hops[0];
+    const srcKey = o.kind === 'arp' ? endKey(o.src, false) : endKey(o.src, false);
+    const text = packetText(j, ctx.hopsOf);
+    items.push({ type: 'message', from: srcKey, to: `if:${j.hops[0].interface}`, text });
+    for (const s of j.steps) {
+      if (s.kind === 'local') continue;
+      const lat = durationText(s.latencyNs);
+      items.push({ type: 'message', from: `if:${s.from}`, to: `if:${s.to}`, text: `${s.kind} +${lat}`, arrow: 'dotted' });
+    }
+    for (const { step, nat } of natsOf(j)) {
+      items.push({ type: 'note', over: [`if:${step.from}`, `if:${step.to}`], text: `${nat.type.toUpperCase()} ${nat.before} -> ${nat.after}` });
+    }
+    const lastHop = j.hops[j.hops.length - 1];
+    const lastObs = hops[hops.length - 1];
+    if (j.fate === 'dropped') {
+      items.push({ type: 'message', from: `if:${lastHop.interface}`, to: endKey(lastObs.dst, false), text: 'dropped here', arrow: 'cross' });
+      items.push({ type: 'note', over: [`if:${lastHop.interface}`], text: 'dropped: never left the host' });
+    } else if (j.steps.some((s) => s.kind === 'local')) {
+      items.push({ type: 'message', from: `if:${lastHop.interface}`, to: endKey(lastObs.dst, true), text: 'to the host itself' });
+    } else if (o.kind !== 'arp' || o.arpOp === 2) {
+      items.push({ type: 'message', from: `if:${lastHop.interface}`, to: endKey(lastObs.dst, false), text: j.fate === 'unknown' ? 'onwards (not captured)' : 'delivered' });
+    }
+    if (summary && j === summaryAfter) items.push({ type: 'note', over: [srcKey, `if:${j.hops[0].interface}`], text: summary });
+  }
+  if (summary && !summaryAfter) items.push({ type: 'note', over: [participants[0].key], text: summary });
+  // Hosts at the far end go last so the picture reads left to right as the packet travels.
+  const hostsLast = [participants[0], ...participants.slice(1).filter((p) => !p.key.startsWith('host:')), ...participants.slice(1).filter((p) => p.key.startsWith('host:'))];
+  return { participants: hostsLast, items };
+}

@@ -1,0 +1,79 @@
+/**
+ * The topology as the captures reveal it: interfaces grouped by where they live (the host, each
+ * container namespace), the links packets were seen to cross between them (bridged, routed), the
+ * addresses that spoke behind each interface, the outside beyond the uplink, and NAT marked on the
+ * link where it happened.
+ */
+import type { Analysis, Journey } from '../correlate/model.js';
+import type { FlowchartDiagram, FlowEdge, FlowGroup, FlowNode } from './mermaid.js';
+import { isPrivateAddress } from '../correlate/endpoint.js';
+import type { HopsOf } from './facts.js';
+import type { Namer } from './names.js';
+
+const MAX_ADDRESSES = 14;
+
+export function topologyDiagram(analysis: Analysis, hopsOf: HopsOf, names: Namer): FlowchartDiagram | undefined {
+  if (analysis.interfaces.length === 0) return undefined;
+  const role = new Map(analysis.interfaces.map((i) => [i.name, i.role]));
+  const groups: FlowGroup[] = [];
+  const nodes: FlowNode[] = [];
+  const edges: FlowEdge[] = [];
+  const groupOf = (key: string, label: string): string => {
+    if (!groups.some((g) => g.key === key)) groups.push({ key, label });
+    return key;
+  };
+  for (const i of analysis.interfaces) {
+    const ns = i.name.includes(':') ? i.name.slice(0, i.name.lastIndexOf(':')) : undefined;
+    const group = ns !== undefined ? groupOf(`ns:${ns}`, `namespace ${ns}`) : i.role === 'any' ? undefined : groupOf('host', 'host');
+    const shape = i.role === 'bridge' ? 'stadium' : i.role === 'uplink' ? 'round' : 'box';
+    nodes.push({ key: `if:${i.name}`, label: `${i.name} (${i.role})`, shape, group });
+  }
+
+  // Links packets crossed, each once, with the NAT seen on it.
+  const links = new Map<string, { from: string; to: string; kinds: Set<string>; nat: Set<string> }>();
+  for (const j of analysis.journeys) {
+    for (const s of j.steps) {
+      if (s.kind === 'local' || !role.has(s.from) || !role.has(s.to)) continue;
+      const [a, b] = s.from < s.to ? [s.from, s.to] : [s.to, s.from];
+      const key = `${a}|${b}`;
+      let l = links.get(key);
+      if (!l) links.set(key, (l = { from: s.from, to: s.to, kinds: new Set(), nat: new Set() }));
+      l.kinds.add(s.kind);
+      if (s.nat && !j.isReply) l.nat.add(`${s.nat.type.toUpperCase()} to ${s.nat.after}`);
+    }
+  }
+  for (const l of links.values()) {
+    const natText = [...l.nat].slice(0, 2).join(', ') + (l.nat.size > 2 ? ` and ${l.nat.size - 2} more` : '');
+    edges.push({ from: `if:${l.from}`, to: `if:${l.to}`, label: [[...l.kinds].join('/'), natText].filter(Boolean).join(': ') });
+  }
+
+  // Who spoke behind which interface: the interface where an address's packets were first seen.
+  const origin = new Map<string, string>();
+  const remote = new Set<string>();
+  const note = (j: Journey): void => {
+    const o = hopsOf(j)[0];
+    if (!o || o.family === 0) return;
+    const r = role.get(o.iface);
+    if (r === 'uplink' && !isPrivateAddress(o.src)) remote.add(o.src);
+    else if (!origin.has(o.src)) origin.set(o.src, o.iface);
+    const last = hopsOf(j).at(-1);
+    if (last && role.get(last.iface) === 'uplink' && !isPrivateAddress(last.dst) && !last.dst.startsWith('127.')) remote.add(last.dst);
+  };
+  analysis.journeys.forEach(note);
+  const uplinks = analysis.interfaces.filter((i) => i.role === 'uplink').map((i) => i.name);
+  let shown = 0;
+  for (const [addr, iface] of origin) {
+    if (shown >= MAX_ADDRESSES || remote.has(addr)) continue;
+    const r = role.get(iface);
+    if (r === 'uplink' || r === 'bridge') continue;
+    nodes.push({ key: `addr:${addr}`, label: names.label(addr), shape: 'round', group: nodes.find((n) => n.key === `if:${iface}`)?.group });
+    edges.push({ from: `addr:${addr}`, to: `if:${iface}`, dotted: true });
+    shown++;
+  }
+  if (uplinks.length > 0 || remote.size > 0) {
+    const list = [...remote].slice(0, 4).map((a) => names.label(a));
+    nodes.push({ key: 'outside', label: `outside${list.length > 0 ? `: ${list.join(', ')}${remote.size > 4 ? ` and ${remote.size - 4} more` : ''}` : ''}`, shape: 'cylinder' });
+    for (const u of uplinks) edges.push({ from: `if:${u}`, to: 'outside' });
+  }
+  return { direction: 'LR', groups, nodes, edges };
+}
