@@ -45,3 +45,25 @@ export function decodeUdp(b: Uint8Array, offset: number, end: number): UdpHeader
   }
   return h;
 }
+
+export interface UdpFields {
+  srcPort: number;
+  dstPort: number;
+  /** Header plus payload. */
+  length: number;
+  checksum?: number;
+}
+
+/** Writes the 8-byte header at `offset` (the layout decodeUdp reads); returns the payload offset. */
+export function writeUdp(out: Uint8Array, offset: number, f: UdpFields): number {
+  out[offset] = f.srcPort >>> 8;
+  out[offset + 1] = f.srcPort & 0xff;
+  out[offset + 2] = f.dstPort >>> 8;
+  out[offset + 3] = f.dstPort & 0xff;
+  out[offset + 4] = f.length >>> 8;
+  out[offset + 5] = f.length & 0xff;
+  const c = f.checksum ?? 0;
+  out[offset + 6] = c >>> 8;
+  out[offset + 7] = c & 0xff;
+  return offset + UDP_HEADER_LENGTH;
+}

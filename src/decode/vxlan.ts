@@ -1,0 +1,56 @@
+import { u16 } from './bytes.js';
+import { problem, type DecodeProblem } from './layer.js';
+
+/** RFC 7348: flags, 24 reserved bits, 24-bit VNI, 8 reserved bits. */
+export const VXLAN_HEADER_LENGTH = 8;
+/** The IANA port; Linux's own vxlan driver defaults to 8472, which tcpdump prints as OTV. */
+export const VXLAN_PORT = 4789;
+export const OTV_PORT = 8472;
+/** The I flag: the VNI field is valid. */
+export const VXLAN_FLAG_VNI = 0x08;
+export const VXLAN_FLAGS = 0;
+export const VXLAN_VNI = 4;
+
+/** A VXLAN header; the encapsulated Ethernet frame starts at `payloadOffset`. */
+export class VxlanHeader {
+  constructor(
+    readonly b: Uint8Array,
+    readonly offset: number,
+    readonly end: number,
+    /** The UDP port that led here (4789, or 8472 which tcpdump names OTV). */
+    readonly port: number,
+  ) {}
+
+  get flags(): number {
+    return this.b[this.offset + VXLAN_FLAGS];
+  }
+  get vniValid(): boolean {
+    return (this.flags & VXLAN_FLAG_VNI) !== 0;
+  }
+  get vni(): number {
+    return (u16(this.b, this.offset + VXLAN_VNI) << 8) | this.b[this.offset + VXLAN_VNI + 2];
+  }
+  get payloadOffset(): number {
+    return this.offset + VXLAN_HEADER_LENGTH;
+  }
+  get payloadEnd(): number {
+    return this.end;
+  }
+}
+
+export function decodeVxlan(b: Uint8Array, offset: number, end: number, port = VXLAN_PORT): VxlanHeader | DecodeProblem {
+  if (end - offset < VXLAN_HEADER_LENGTH) {
+    return problem('vxlan', offset, `VXLAN header needs ${VXLAN_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`, true);
+  }
+  return new VxlanHeader(b, offset, end, port);
+}
+
+/** Writes the 8-byte header with the I flag (the layout decodeVxlan reads); returns the inner frame's offset. */
+export function writeVxlan(out: Uint8Array, offset: number, vni: number): number {
+  out.fill(0, offset, offset + VXLAN_HEADER_LENGTH);
+  out[offset + VXLAN_FLAGS] = VXLAN_FLAG_VNI;
+  out[offset + VXLAN_VNI] = (vni >>> 16) & 0xff;
+  out[offset + VXLAN_VNI + 1] = (vni >>> 8) & 0xff;
+  out[offset + VXLAN_VNI + 2] = vni & 0xff;
+  return offset + VXLAN_HEADER_LENGTH;
+}
