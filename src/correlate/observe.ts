@@ -1,0 +1,264 @@
+/**
+ * Frame -> Observation: decode once, pull out the flat fields the correlator needs, and hash the
+ * fields that survive bridging, routing and NAT into the fingerprint (DESIGN.md, "Correlation").
+ */
+import type { Frame } from '../capture/frame.js';
+import { decodePacket, type Packet } from '../decode/packet.js';
+import { Sll2Header } from '../decode/sll2.js';
+import { SllHeader } from '../decode/sll.js';
+import { EthernetHeader } from '../decode/ethernet.js';
+import { formatFrameLine } from '../decode/tcpdump/line.js';
+import { TcpSequenceTracker } from '../decode/tcpdump/transport.js';
+import type { JourneyKind } from './model.js';
+import type { Observation } from './observation.js';
+import { FingerprintHasher } from './fingerprint.js';
+
+/** Payload bytes hashed into a fingerprint: enough to tell packets apart, bounded per frame. */
+const PAYLOAD_HASH_BYTES = 128;
+
+// Linux packet types (if_packet.h): PACKET_OUTGOING is 4, everything else was received.
+const PACKET_OUTGOING = 4;
+
+const ICMP_ERRORS = new Set([3, 4, 5, 11, 12]);
+const ICMP6_ERRORS = new Set([1, 2, 3, 4]);
+
+export interface ObserverOptions {
+  /** Names for cooked-v2 interface indexes. */
+  ifaceMap: Map<number, string>;
+  /** Keep the `read` line of every frame, for reports that cite their evidence. */
+  evidenceLines: boolean;
+}
+
+export class Observer {
+  private readonly hasher = new FingerprintHasher();
+  private readonly tcpState = new TcpSequenceTracker();
+  private baseSec: number | undefined;
+  private baseNsec = 0;
+  private readonly unnamedIndexes = new Set<number>();
+  private cookedV1 = false;
+  private problems = 0;
+  private firstProblem: string | undefined;
+  private readonly problemLayers = new Map<string, number>();
+
+  constructor(private readonly options: ObserverOptions) {}
+
+  observe(frame: Frame): Observation {
+    if (this.baseSec === undefined) {
+      this.baseSec = frame.tsSec;
+      this.baseNsec = frame.tsNsec;
+    }
+    const pkt = decodePacket(frame.data, frame.iface.linktype);
+    if (pkt.problem) this.noteProblem(frame, pkt);
+    let iface = frame.iface.name;
+    let direction = frame.direction;
+    if (pkt.link instanceof Sll2Header) {
+      const idx = pkt.link.interfaceIndex;
+      const named = this.options.ifaceMap.get(idx);
+      if (named === undefined) this.unnamedIndexes.add(idx);
+      iface = named ?? `if${idx}`;
+      direction = pkt.link.packetType === PACKET_OUTGOING ? 'out' : 'in';
+    } else if (pkt.link instanceof SllHeader) {
+      this.cookedV1 = true;
+      direction = pkt.link.packetType === PACKET_OUTGOING ? 'out' : 'in';
+    }
+    const o: Observation = {
+      iface,
+      file: frame.file,
+      frame: frame.number,
+      tsSec: frame.tsSec,
+      tsNsec: frame.tsNsec,
+      t: (frame.tsSec - this.baseSec) * 1e9 + (frame.tsNsec - this.baseNsec),
+      kind: 'other',
+      fp: 0,
+      family: 0,
+      src: '',
+      dst: '',
+      proto: 0,
+      payloadLen: 0,
+      length: frame.origLen,
+    };
+    if (direction !== undefined) o.direction = direction;
+    if (pkt.link instanceof EthernetHeader) {
+      o.srcMac = pkt.link.src;
+      o.dstMac = pkt.link.dst;
+    }
+    // A VXLAN packet is observed as the frame it carries: the same packet as its unencapsulated copies.
+    const inner = pkt.inner && (pkt.inner.ipv4 || pkt.inner.ipv6 || pkt.inner.arp) ? pkt.inner : undefined;
+    if (inner && pkt.vxlan) o.vni = pkt.vxlan.vni;
+    this.fill(o, inner ?? pkt, frame);
+    if (this.options.evidenceLines) o.line = formatFrameLine(frame, pkt, { tcpState: this.tcpState });
+    return o;
+  }
+
+  private fill(o: Observation, pkt: Packet, frame: Frame): void {
+    const h = this.hasher.reset();
+    const b = pkt.data;
+    if (pkt.arp) {
+      const a = pkt.arp;
+      o.kind = 'arp';
+      o.src = a.senderProtocolAddress;
+      o.dst = a.targetProtocolAddress;
+      o.arpOp = a.operation;
+      o.arpSha = a.senderHardwareAddress;
+      h.byte(1).u16(a.operation).bytes(b, a.offset, Math.min(a.payloadEnd, a.offset + 28));
+      o.fp = h.value();
+      return;
+    }
+    let payloadStart = 0;
+    let payloadEnd = 0;
+    if (pkt.ipv4) {
+      const ip = pkt.ipv4;
+      o.family = 4;
+      o.src = ip.src;
+      o.dst = ip.dst;
+      o.srcBytes = b.subarray(ip.srcOffset, ip.srcOffset + 4);
+      o.dstBytes = b.subarray(ip.dstOffset, ip.dstOffset + 4);
+      o.proto = ip.protocol;
+      o.ttl = ip.ttl;
+      o.length = ip.length;
+      h.byte(4).u16(ip.id).byte(ip.protocol).u32(ip.length).u16(ip.flagsFragment & 0x3fff);
+      payloadStart = ip.payloadOffset;
+      payloadEnd = ip.payloadEnd;
+      if (ip.isLaterFragment) {
+        h.bytes(b, payloadStart, Math.min(payloadEnd, payloadStart + PAYLOAD_HASH_BYTES));
+        o.fp = h.value();
+        return;
+      }
+    } else if (pkt.ipv6) {
+      const ip = pkt.ipv6;
+      o.family = 6;
+      o.src = ip.src;
+      o.dst = ip.dst;
+      o.srcBytes = b.subarray(ip.srcOffset, ip.srcOffset + 16);
+      o.dstBytes = b.subarray(ip.dstOffset, ip.dstOffset + 16);
+      o.proto = ip.protocol;
+      o.ttl = ip.hopLimit;
+      // The header's payload length leaves out the fixed header; flows count whole packets.
+      o.length = ip.length + 40;
+      h.byte(6).u32(ip.flowLabel).byte(ip.protocol).u32(ip.length);
+      payloadStart = ip.payloadOffset;
+      payloadEnd = ip.payloadEnd;
+      if (ip.isLaterFragment) {
+        h.bytes(b, payloadStart, Math.min(payloadEnd, payloadStart + PAYLOAD_HASH_BYTES));
+        o.fp = h.value();
+        return;
+      }
+    } else {
+      // Layer-2 frames other than ARP (LLDP, STP, unknown ethertypes): the whole frame is the identity.
+      o.kind = 'other';
+      o.src = o.srcMac ?? '';
+      o.dst = o.dstMac ?? '';
+      h.byte(0).u16(pkt.etherType ?? 0).bytes(b, 0, Math.min(frame.caplen, PAYLOAD_HASH_BYTES));
+      o.fp = h.value();
+      return;
+    }
+
+    let kind: JourneyKind = 'other';
+    if (pkt.tcp) {
+      const t = pkt.tcp;
+      kind = 'tcp';
+      o.sport = t.srcPort;
+      o.dport = t.dstPort;
+      o.tcpFlags = t.flags;
+      o.seq = t.seq;
+      o.ack = t.ack;
+      o.payloadLen = this.transportPayload(o, t.payloadOffset, pkt);
+      h.u32(t.seq).u32(t.ack).byte(t.flags).u16(t.window);
+      payloadStart = t.payloadOffset;
+      payloadEnd = t.payloadEnd;
+    } else if (pkt.udp) {
+      const u = pkt.udp;
+      kind = 'udp';
+      o.sport = u.srcPort;
+      o.dport = u.dstPort;
+      o.payloadLen = Math.max(0, u.length - 8);
+      payloadStart = u.payloadOffset;
+      payloadEnd = u.payloadEnd;
+    } else if (pkt.icmp) {
+      const m = pkt.icmp;
+      kind = 'icmp';
+      o.icmpType = m.type;
+      o.icmpCode = m.code;
+      h.byte(m.type).byte(m.code);
+      if (m.type === 0 || m.type === 8) {
+        o.icmpId = m.id;
+        o.icmpSeq = m.seq;
+        h.u16(m.seq ?? 0);
+      }
+      payloadStart = m.payloadOffset;
+      payloadEnd = m.payloadEnd;
+      o.payloadLen = Math.max(0, o.length - (payloadStart - (pkt.ipv4?.offset ?? payloadStart)));
+      // NAT rewrites the packet quoted inside an ICMP error too: only its outer identity counts.
+      if (ICMP_ERRORS.has(m.type)) payloadEnd = payloadStart;
+    } else if (pkt.icmpv6) {
+      const m = pkt.icmpv6;
+      kind = 'icmpv6';
+      o.icmpType = m.type;
+      o.icmpCode = m.code;
+      h.byte(m.type).byte(m.code);
+      if (m.type === 128 || m.type === 129) {
+        o.icmpId = m.id;
+        o.icmpSeq = m.seq;
+        h.u16(m.seq ?? 0);
+      }
+      payloadStart = m.payloadOffset;
+      payloadEnd = ICMP6_ERRORS.has(m.type) ? m.payloadOffset : m.payloadEnd;
+    }
+    o.kind = kind;
+    if (pkt.dns) {
+      o.dnsId = pkt.dns.id;
+      o.dnsResponse = pkt.dns.isResponse;
+      o.dnsText = dnsText(pkt);
+    }
+    if (pkt.http) o.httpText = pkt.http.firstLine;
+    h.u32(o.payloadLen).bytes(b, payloadStart, Math.min(payloadEnd, payloadStart + PAYLOAD_HASH_BYTES));
+    o.fp = h.value();
+  }
+
+  /** TCP payload length from the IP lengths, so GSO super-frames and snaplen cuts count right. */
+  private transportPayload(o: Observation, payloadOffset: number, pkt: Packet): number {
+    const ipStart = pkt.ipv4?.offset ?? pkt.ipv6?.offset ?? 0;
+    return Math.max(0, o.length - (payloadOffset - ipStart));
+  }
+
+  private noteProblem(frame: Frame, pkt: Packet): void {
+    const p = pkt.problem!;
+    this.problems++;
+    this.problemLayers.set(p.layer, (this.problemLayers.get(p.layer) ?? 0) + 1);
+    this.firstProblem ??= `${frame.file}#${frame.number} at byte ${p.offset} of the frame: ${p.reason}`;
+  }
+
+  /** What the captures could not tell, for the analysis document. */
+  limitations(): string[] {
+    const out: string[] = [];
+    if (this.cookedV1) {
+      out.push(
+        'A capture is Linux cooked v1 (`tcpdump -i any` before libpcap 1.10): it does not say on which interface each packet was seen, ' +
+          'so the copies of one packet on a veth and its bridge cannot be told apart and are counted as hops of one journey. Capture with `-y LINUX_SLL2` to keep interface indexes.',
+      );
+    }
+    if (this.unnamedIndexes.size > 0) {
+      const idx = [...this.unnamedIndexes].sort((a, b) => a - b);
+      out.push(
+        `Linux cooked v2 interface indexes ${idx.join(', ')} have no names: they are shown as ${idx.map((i) => `if${i}`).join(', ')}. ` +
+          `Give names with --iface-map ${idx.map((i) => `${i}=NAME`).join(',')} (from \`ip -o link\` on the captured host, not the reading one).`,
+      );
+    }
+    if (this.problems > 0) {
+      const layers = [...this.problemLayers].map(([l, n]) => `${n} at ${l}`).join(', ');
+      out.push(`${this.problems} frame${this.problems === 1 ? ' was' : 's were'} cut short or malformed (${layers}); they are correlated by the layers that could be read. First: ${this.firstProblem}.`);
+    }
+    return out;
+  }
+}
+
+function dnsText(pkt: Packet): string {
+  const d = pkt.dns!;
+  const typeName = (t: number): string => DNS_TYPES[t] ?? `TYPE${t}`;
+  if (!d.isResponse) return d.questions.map((q) => `${typeName(q.type)}? ${q.name}`).join(', ');
+  const answers = d.answers.filter((r) => r.type !== 41);
+  if (answers.length === 0) return d.rcode === 3 ? 'NXDomain' : d.rcode !== 0 ? `rcode ${d.rcode}` : 'no answer';
+  return answers.map((r) => `${typeName(r.type)} ${r.address ?? r.target ?? (r.txt ? r.txt.join(' ') : '')}`.trim()).join(', ');
+}
+
+const DNS_TYPES: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 65: 'HTTPS' };
