@@ -7,17 +7,19 @@
  * transport and application layers (tcp, udp, dns, http, vxlan) are decoded by `decodeTransport`
  * in transport.ts, which `decodePacket` calls for IP protocols 6 and 17.
  */
-import type { DecodeProblem } from './layer.js';
-import type { EthernetHeader } from './ethernet.js';
-import type { SllHeader } from './sll.js';
-import type { Sll2Header } from './sll2.js';
-import type { NullHeader } from './null.js';
-import type { VlanTag } from './vlan.js';
-import type { ArpPacket } from './arp.js';
-import type { Ipv4Header } from './ipv4.js';
-import type { Ipv6Header } from './ipv6.js';
-import type { IcmpMessage } from './icmp.js';
-import type { Icmpv6Message } from './icmpv6.js';
+import { isProblem, problem, type DecodeProblem } from './layer.js';
+import { decodeEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_REVARP, MAX_ETHERNET_LENGTH, type EthernetHeader } from './ethernet.js';
+import { decodeSll, LINKTYPE_LINUX_SLL, type SllHeader } from './sll.js';
+import { decodeSll2, LINKTYPE_LINUX_SLL2, type Sll2Header } from './sll2.js';
+import { decodeNull, LINKTYPE_LOOP, LINKTYPE_NULL, type NullHeader } from './null.js';
+import { decodeVlan, isVlanTpid, MAX_VLAN_TAGS, type VlanTag } from './vlan.js';
+import { decodeArp, type ArpPacket } from './arp.js';
+import { decodeIpv4, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Header } from './ipv4.js';
+import { decodeIpv6, IPV6_NO_NEXT_HEADER, type Ipv6Header } from './ipv6.js';
+import { decodeIcmp, type IcmpMessage } from './icmp.js';
+import { decodeIcmpv6, type Icmpv6Message } from './icmpv6.js';
+import { isRawLinktype, LINKTYPE_RAW, rawEtherType } from './raw.js';
+import { decodeTransport } from './transport.js';
 import type { TcpHeader } from './tcp.js';
 import type { UdpHeader } from './udp.js';
 import type { DnsMessage } from './dns.js';
@@ -47,4 +49,151 @@ export interface Packet {
   inner?: Packet;
   /** The first layer that could not be decoded; layers after it are absent. */
   problem?: DecodeProblem;
+}
+
+export const LINKTYPE_ETHERNET = 1;
+
+/**
+ * Quoted packets inside ICMP errors and IP-in-IP are decoded too; a crafted packet could nest
+ * them without end, so nesting stops here.
+ */
+const MAX_NESTING = 3;
+
+/** Decodes every layer of a frame of the given link type. Never throws. */
+export function decodePacket(data: Uint8Array, linktype: number): Packet {
+  const pkt: Packet = { data, linktype, vlans: [] };
+  const end = data.length;
+  let type: number | undefined;
+  let offset = 0;
+  if (linktype === LINKTYPE_ETHERNET) {
+    const eth = decodeEthernet(data, 0, end);
+    if (isProblem(eth)) return fail(pkt, eth);
+    pkt.link = eth;
+    type = eth.typeOrLength;
+    offset = eth.payloadOffset;
+  } else if (linktype === LINKTYPE_LINUX_SLL) {
+    const sll = decodeSll(data, 0, end);
+    if (isProblem(sll)) return fail(pkt, sll);
+    pkt.link = sll;
+    type = sll.protocol;
+    offset = sll.payloadOffset;
+  } else if (linktype === LINKTYPE_LINUX_SLL2) {
+    const sll2 = decodeSll2(data, 0, end);
+    if (isProblem(sll2)) return fail(pkt, sll2);
+    pkt.link = sll2;
+    type = sll2.protocol;
+    offset = sll2.payloadOffset;
+  } else if (linktype === LINKTYPE_NULL || linktype === LINKTYPE_LOOP) {
+    const nul = decodeNull(data, 0, end, linktype);
+    if (isProblem(nul)) return fail(pkt, nul);
+    pkt.link = nul;
+    type = nul.etherType;
+    offset = nul.payloadOffset;
+    if (type === undefined) return pkt;
+  } else if (isRawLinktype(linktype)) {
+    type = rawEtherType(data, 0, end, linktype);
+    if (type === undefined) {
+      return fail(pkt, problem('link', 0, end === 0 ? 'raw IP packet with no bytes' : `raw IP packet of version ${data[0] >>> 4}, neither 4 nor 6`, end === 0));
+    }
+  } else {
+    return fail(pkt, problem('link', 0, `link type ${linktype} is not decoded`));
+  }
+  while (isVlanTpid(type) && pkt.vlans.length < MAX_VLAN_TAGS) {
+    const tag = decodeVlan(data, offset, end, type);
+    if (isProblem(tag)) return fail(pkt, tag);
+    pkt.vlans.push(tag);
+    type = tag.innerType;
+    offset = tag.payloadOffset;
+  }
+  // An 802.3 length field (also after a tag) bounds an LLC payload, which is not decoded.
+  if (type <= MAX_ETHERNET_LENGTH) return pkt;
+  pkt.etherType = type;
+  decodeNetwork(pkt, type, offset, end, 0);
+  return pkt;
+}
+
+function fail(pkt: Packet, p: DecodeProblem): Packet {
+  pkt.problem = p;
+  return pkt;
+}
+
+/** A packet that starts with an IP header (quoted in an ICMP error, or tunnelled in IP). */
+function decodeIpPacket(data: Uint8Array, offset: number, end: number, depth: number): Packet {
+  const pkt: Packet = { data, linktype: LINKTYPE_RAW, vlans: [] };
+  const type = rawEtherType(data, offset, end, LINKTYPE_RAW);
+  if (type === undefined) {
+    return fail(pkt, problem('link', offset, end <= offset ? 'no IP header' : `IP version ${data[offset] >>> 4}, neither 4 nor 6`, end <= offset));
+  }
+  pkt.etherType = type;
+  decodeNetwork(pkt, type, offset, end, depth);
+  return pkt;
+}
+
+function decodeNetwork(pkt: Packet, etherType: number, offset: number, end: number, depth: number): void {
+  const b = pkt.data;
+  if (etherType === ETHERTYPE_ARP || etherType === ETHERTYPE_REVARP) {
+    const arp = decodeArp(b, offset, end);
+    if (isProblem(arp)) pkt.problem = arp;
+    else pkt.arp = arp;
+    return;
+  }
+  if (etherType === ETHERTYPE_IPV4) {
+    const ip = decodeIpv4(b, offset, end);
+    if (isProblem(ip)) {
+      pkt.problem = ip;
+      return;
+    }
+    pkt.ipv4 = ip;
+    if (ip.isLaterFragment) return;
+    decodeUpper(pkt, ip.protocol, ip.payloadOffset, ip.payloadEnd, ip.payloadLength, depth);
+    return;
+  }
+  if (etherType === ETHERTYPE_IPV6) {
+    const ip = decodeIpv6(b, offset, end);
+    if (isProblem(ip)) {
+      pkt.problem = ip;
+      return;
+    }
+    pkt.ipv6 = ip;
+    if (ip.isLaterFragment || ip.protocol === IPV6_NO_NEXT_HEADER) return;
+    const declaredEnd = ip.offset + 40 + ip.length;
+    decodeUpper(pkt, ip.protocol, ip.payloadOffset, ip.payloadEnd, Math.max(0, declaredEnd - ip.payloadOffset), depth);
+  }
+}
+
+/** What follows an IP header; `length` is what the IP header declares for it. */
+function decodeUpper(pkt: Packet, protocol: number, offset: number, end: number, length: number, depth: number): void {
+  const b = pkt.data;
+  switch (protocol) {
+    case IPPROTO_TCP:
+    case IPPROTO_UDP:
+      decodeTransport(pkt, protocol, offset, end);
+      return;
+    case IPPROTO_ICMP: {
+      const icmp = decodeIcmp(b, offset, end, length);
+      if (isProblem(icmp)) {
+        pkt.problem = icmp;
+        return;
+      }
+      pkt.icmp = icmp;
+      if (icmp.isError && depth < MAX_NESTING && icmp.payloadOffset < end) icmp.inner = decodeIpPacket(b, icmp.payloadOffset, end, depth + 1);
+      return;
+    }
+    case IPPROTO_ICMPV6: {
+      const icmp = decodeIcmpv6(b, offset, end, length);
+      if (isProblem(icmp)) {
+        pkt.problem = icmp;
+        return;
+      }
+      pkt.icmpv6 = icmp;
+      if (icmp.isError && depth < MAX_NESTING && icmp.payloadOffset < end) icmp.inner = decodeIpPacket(b, icmp.payloadOffset, end, depth + 1);
+      return;
+    }
+    case IPPROTO_IPIP:
+    case IPPROTO_IPV6:
+      if (depth < MAX_NESTING) pkt.inner = decodeIpPacket(b, offset, end, depth + 1);
+      return;
+    default:
+      return;
+  }
 }

@@ -1,0 +1,153 @@
+import { ipv4String, u16, u32 } from './bytes.js';
+import { problem, type DecodeProblem } from './layer.js';
+import { internetChecksum } from './ipv4.js';
+import type { Packet } from './packet.js';
+
+/** Type, code, checksum and the 4-byte rest-of-header every ICMP message has (RFC 792). */
+export const ICMP_HEADER_LENGTH = 8;
+export const ICMP_OFF_TYPE = 0;
+export const ICMP_OFF_CODE = 1;
+export const ICMP_OFF_CHECKSUM = 2;
+export const ICMP_OFF_ID = 4;
+export const ICMP_OFF_SEQ = 6;
+/** Where an error message quotes the offending packet's IP header. */
+export const ICMP_OFF_QUOTED = 8;
+
+export const ICMP_ECHO_REPLY = 0;
+export const ICMP_UNREACH = 3;
+export const ICMP_SOURCE_QUENCH = 4;
+export const ICMP_REDIRECT = 5;
+export const ICMP_ECHO = 8;
+export const ICMP_ROUTER_ADVERT = 9;
+export const ICMP_ROUTER_SOLICIT = 10;
+export const ICMP_TIME_EXCEEDED = 11;
+export const ICMP_PARAM_PROBLEM = 12;
+export const ICMP_TIMESTAMP = 13;
+export const ICMP_TIMESTAMP_REPLY = 14;
+export const ICMP_INFO_REQUEST = 15;
+export const ICMP_INFO_REPLY = 16;
+export const ICMP_MASK_REQUEST = 17;
+export const ICMP_MASK_REPLY = 18;
+
+export const ICMP_UNREACH_NET = 0;
+export const ICMP_UNREACH_HOST = 1;
+export const ICMP_UNREACH_PROTOCOL = 2;
+export const ICMP_UNREACH_PORT = 3;
+export const ICMP_UNREACH_NEEDFRAG = 4;
+export const ICMP_UNREACH_FILTER_PROHIB = 13;
+
+/** Messages that quote the packet that caused them. */
+export function isIcmpError(type: number): boolean {
+  return type === ICMP_UNREACH || type === ICMP_SOURCE_QUENCH || type === ICMP_REDIRECT || type === ICMP_TIME_EXCEEDED || type === ICMP_PARAM_PROBLEM;
+}
+
+/** Messages whose rest-of-header is an identifier and sequence number (RFC 792). */
+export function hasIcmpIdSeq(type: number): boolean {
+  return type === ICMP_ECHO || type === ICMP_ECHO_REPLY || (type >= ICMP_TIMESTAMP && type <= ICMP_MASK_REPLY);
+}
+
+/** A checked view of an ICMP message. */
+export class IcmpMessage {
+  /**
+   * For error messages: the quoted offending packet (IP header and the start of its payload),
+   * decoded by decodePacket. Its last layer is usually cut short, which its `problem` says.
+   */
+  inner?: Packet;
+
+  constructor(
+    readonly b: Uint8Array,
+    readonly offset: number,
+    /** End of the message: the IP payload end, clipped to the capture. */
+    readonly end: number,
+    /** The message length the IP header declares (may exceed what was captured). */
+    readonly length: number,
+  ) {}
+
+  get type(): number {
+    return this.b[this.offset];
+  }
+  get code(): number {
+    return this.b[this.offset + ICMP_OFF_CODE];
+  }
+  get checksum(): number {
+    return u16(this.b, this.offset + ICMP_OFF_CHECKSUM);
+  }
+  /** True/false when the whole message was captured; undefined when it was cut. */
+  get checksumValid(): boolean | undefined {
+    if (this.end - this.offset < this.length) return undefined;
+    return internetChecksum(this.b, this.offset, this.offset + this.length) === 0;
+  }
+  get isError(): boolean {
+    return isIcmpError(this.type);
+  }
+  get isEcho(): boolean {
+    return this.type === ICMP_ECHO || this.type === ICMP_ECHO_REPLY;
+  }
+  /** Echo (and timestamp, info, mask) identifier; undefined for other types. */
+  get id(): number | undefined {
+    return hasIcmpIdSeq(this.type) ? u16(this.b, this.offset + ICMP_OFF_ID) : undefined;
+  }
+  get seq(): number | undefined {
+    return hasIcmpIdSeq(this.type) ? u16(this.b, this.offset + ICMP_OFF_SEQ) : undefined;
+  }
+  /** The 4 bytes after the checksum, whatever the type makes of them. */
+  get restOfHeader(): number {
+    return u32(this.b, this.offset + ICMP_OFF_ID);
+  }
+  /** Next-hop MTU of "fragmentation needed" (RFC 1191); 0 when the router did not say. */
+  get nextHopMtu(): number | undefined {
+    return this.type === ICMP_UNREACH && this.code === ICMP_UNREACH_NEEDFRAG ? u16(this.b, this.offset + ICMP_OFF_SEQ) : undefined;
+  }
+  /** The gateway a redirect points to. */
+  get gateway(): string | undefined {
+    return this.type === ICMP_REDIRECT ? ipv4String(this.b, this.offset + ICMP_OFF_ID) : undefined;
+  }
+  /** The octet a parameter problem points at. */
+  get pointer(): number | undefined {
+    return this.type === ICMP_PARAM_PROBLEM ? this.b[this.offset + ICMP_OFF_ID] : undefined;
+  }
+  /** Where the quoted packet (error types) or the echo data starts. */
+  get payloadOffset(): number {
+    return this.offset + ICMP_HEADER_LENGTH;
+  }
+  get payloadEnd(): number {
+    return this.end;
+  }
+}
+
+export function decodeIcmp(b: Uint8Array, offset: number, end: number, length: number = end - offset): IcmpMessage | DecodeProblem {
+  const avail = end - offset;
+  if (avail < ICMP_HEADER_LENGTH) {
+    return problem('icmp', offset, `ICMP header needs ${ICMP_HEADER_LENGTH} bytes, ${Math.max(0, avail)} captured`, true);
+  }
+  return new IcmpMessage(b, offset, end, length);
+}
+
+export interface IcmpFields {
+  type: number;
+  code: number;
+  /** Identifier and sequence number, or for errors the rest-of-header (e.g. the MTU in `seq`). */
+  id?: number;
+  seq?: number;
+  /** Echo data or the quoted packet. */
+  payload?: Uint8Array;
+}
+
+/** Writes the message decodeIcmp reads, with its checksum; returns the offset after it. */
+export function writeIcmp(out: Uint8Array, offset: number, f: IcmpFields): number {
+  const len = ICMP_HEADER_LENGTH + (f.payload?.length ?? 0);
+  out.fill(0, offset, offset + ICMP_HEADER_LENGTH);
+  out[offset] = f.type;
+  out[offset + ICMP_OFF_CODE] = f.code;
+  const id = f.id ?? 0;
+  const seq = f.seq ?? 0;
+  out[offset + 4] = id >>> 8;
+  out[offset + 5] = id & 0xff;
+  out[offset + 6] = seq >>> 8;
+  out[offset + 7] = seq & 0xff;
+  if (f.payload) out.set(f.payload, offset + ICMP_HEADER_LENGTH);
+  const sum = internetChecksum(out, offset, offset + len);
+  out[offset + 2] = sum >>> 8;
+  out[offset + 3] = sum & 0xff;
+  return offset + len;
+}

@@ -1,0 +1,212 @@
+import { ipv6String, u16, u32 } from './bytes.js';
+import { problem, type DecodeProblem } from './layer.js';
+
+export const IPV6_HEADER_LENGTH = 40;
+
+// Field offsets in the fixed header (RFC 8200 section 3).
+export const IPV6_OFF_VERSION_CLASS_FLOW = 0;
+export const IPV6_OFF_PAYLOAD_LENGTH = 4;
+export const IPV6_OFF_NEXT_HEADER = 6;
+export const IPV6_OFF_HOP_LIMIT = 7;
+export const IPV6_OFF_SRC = 8;
+export const IPV6_OFF_DST = 24;
+
+// Extension headers walked to reach the upper-layer protocol (RFC 8200 section 4).
+export const IPV6_EXT_HOP_BY_HOP = 0;
+export const IPV6_EXT_ROUTING = 43;
+export const IPV6_EXT_FRAGMENT = 44;
+export const IPV6_EXT_DEST_OPTIONS = 60;
+export const IPV6_NO_NEXT_HEADER = 59;
+export const IPV6_FRAGMENT_HEADER_LENGTH = 8;
+/** Hop-by-hop option type of the jumbo payload length (RFC 2675). */
+export const IPV6_OPT_JUMBO = 0xc2;
+export const IPV6_OPT_PAD1 = 0;
+
+/**
+ * A crafted packet can chain extension headers up to its whole length; real ones have two or
+ * three. Past this many the walk stops with a problem instead of spending time on it.
+ */
+export const MAX_IPV6_EXTENSIONS = 16;
+
+export interface Ipv6Extension {
+  /** IPV6_EXT_*: which header this is. */
+  readonly type: number;
+  readonly offset: number;
+  readonly length: number;
+  /** The next-header value this extension names. */
+  readonly nextHeader: number;
+}
+
+export interface Ipv6Fragment {
+  readonly offset: number;
+  readonly id: number;
+  /** Fragment offset in bytes. */
+  readonly fragmentOffset: number;
+  readonly moreFragments: boolean;
+}
+
+/** A checked view of an IPv6 header with the chain of extension headers walked once at decode. */
+export class Ipv6Header {
+  constructor(
+    readonly b: Uint8Array,
+    readonly offset: number,
+    readonly end: number,
+    readonly extensions: readonly Ipv6Extension[],
+    /** The upper-layer protocol (or 59, or an extension that could not be walked). */
+    readonly protocol: number,
+    /** Where that protocol's header starts. */
+    readonly payloadOffset: number,
+    /** The jumbo payload length from a hop-by-hop option, when the payload length field is 0. */
+    readonly jumboLength: number | undefined,
+    readonly fragment: Ipv6Fragment | undefined,
+  ) {}
+
+  get version(): number {
+    return this.b[this.offset] >>> 4;
+  }
+  get trafficClass(): number {
+    return (u16(this.b, this.offset) >>> 4) & 0xff;
+  }
+  get flowLabel(): number {
+    return u32(this.b, this.offset) & 0xfffff;
+  }
+  get payloadLength(): number {
+    return u16(this.b, this.offset + IPV6_OFF_PAYLOAD_LENGTH);
+  }
+  /** The next-header field of the fixed header (the first extension, or the upper layer). */
+  get nextHeader(): number {
+    return this.b[this.offset + IPV6_OFF_NEXT_HEADER];
+  }
+  get hopLimit(): number {
+    return this.b[this.offset + IPV6_OFF_HOP_LIMIT];
+  }
+  get src(): string {
+    return ipv6String(this.b, this.offset + IPV6_OFF_SRC);
+  }
+  get dst(): string {
+    return ipv6String(this.b, this.offset + IPV6_OFF_DST);
+  }
+  get srcOffset(): number {
+    return this.offset + IPV6_OFF_SRC;
+  }
+  get dstOffset(): number {
+    return this.offset + IPV6_OFF_DST;
+  }
+  /**
+   * The payload length in force: the jumbo length when there is one; when the field is 0 without
+   * one (a GSO "BIG TCP" send) everything captured, as tcpdump presumes.
+   */
+  get length(): number {
+    const p = this.payloadLength;
+    if (p !== 0) return p;
+    if (this.jumboLength !== undefined) return this.jumboLength;
+    return Math.max(0, this.end - this.offset - IPV6_HEADER_LENGTH);
+  }
+  /** A fragment other than the first: no upper-layer header follows. */
+  get isLaterFragment(): boolean {
+    return this.fragment !== undefined && this.fragment.fragmentOffset !== 0;
+  }
+  /** End of the packet: the declared length clipped to the capture (Ethernet padding dropped). */
+  get payloadEnd(): number {
+    return Math.max(this.payloadOffset, Math.min(this.offset + IPV6_HEADER_LENGTH + this.length, this.end));
+  }
+}
+
+export function isIpv6Extension(nh: number): boolean {
+  return nh === IPV6_EXT_HOP_BY_HOP || nh === IPV6_EXT_ROUTING || nh === IPV6_EXT_FRAGMENT || nh === IPV6_EXT_DEST_OPTIONS;
+}
+
+/** The jumbo payload length among hop-by-hop options in b[o, end), if present. */
+function findJumbo(b: Uint8Array, o: number, end: number): number | undefined {
+  while (o < end) {
+    const type = b[o];
+    if (type === IPV6_OPT_PAD1) {
+      o++;
+      continue;
+    }
+    if (o + 2 > end) return undefined;
+    const len = b[o + 1];
+    if (type === IPV6_OPT_JUMBO && len === 4 && o + 6 <= end) return u32(b, o + 2);
+    o += 2 + len;
+  }
+  return undefined;
+}
+
+export function decodeIpv6(b: Uint8Array, offset: number, end: number): Ipv6Header | DecodeProblem {
+  const avail = end - offset;
+  if (avail < 1) return problem('ipv6', offset, `IPv6 header needs ${IPV6_HEADER_LENGTH} bytes, 0 captured`, true);
+  const version = b[offset] >>> 4;
+  if (version !== 6) return problem('ipv6', offset, `IP version ${version} where 6 was expected`);
+  if (avail < IPV6_HEADER_LENGTH) return problem('ipv6', offset, `IPv6 header needs ${IPV6_HEADER_LENGTH} bytes, ${avail} captured`, true);
+  const payloadLength = u16(b, offset + IPV6_OFF_PAYLOAD_LENGTH);
+  // Extension headers lie within the declared payload, or within the capture for length 0.
+  const limit = payloadLength === 0 ? end : Math.min(end, offset + IPV6_HEADER_LENGTH + payloadLength);
+  const extensions: Ipv6Extension[] = [];
+  let nh = b[offset + IPV6_OFF_NEXT_HEADER];
+  let o = offset + IPV6_HEADER_LENGTH;
+  let jumbo: number | undefined;
+  let fragment: Ipv6Fragment | undefined;
+  while (isIpv6Extension(nh)) {
+    if (extensions.length >= MAX_IPV6_EXTENSIONS) {
+      return problem('ipv6', o, `more than ${MAX_IPV6_EXTENSIONS} IPv6 extension headers`);
+    }
+    if (nh === IPV6_EXT_HOP_BY_HOP && extensions.length > 0) {
+      return problem('ipv6', o, 'hop-by-hop options header not first after the IPv6 header');
+    }
+    if (limit - o < 2) return problem('ipv6', o, `IPv6 extension header ${nh} needs 2 bytes, ${Math.max(0, limit - o)} available`, true);
+    const len = nh === IPV6_EXT_FRAGMENT ? IPV6_FRAGMENT_HEADER_LENGTH : (b[o + 1] + 1) * 8;
+    if (limit - o < len) return problem('ipv6', o, `IPv6 extension header ${nh} needs ${len} bytes, ${limit - o} available`, true);
+    const next = b[o];
+    extensions.push({ type: nh, offset: o, length: len, nextHeader: next });
+    if (nh === IPV6_EXT_HOP_BY_HOP) jumbo = findJumbo(b, o + 2, o + len);
+    if (nh === IPV6_EXT_FRAGMENT) {
+      const fo = u16(b, o + 2);
+      fragment = { offset: o, id: u32(b, o + 4), fragmentOffset: fo & 0xfff8, moreFragments: (fo & 1) === 1 };
+    }
+    o += len;
+    nh = next;
+    // A later fragment's payload is a slice of the upper layer, not a header to walk.
+    if (fragment && fragment.fragmentOffset !== 0) break;
+  }
+  if (payloadLength === 0 && jumbo !== undefined && jumbo <= 0xffff) {
+    return problem('ipv6', offset, `jumbo payload length ${jumbo} is not above 65535 (RFC 2675)`);
+  }
+  return new Ipv6Header(b, offset, end, extensions, nh, o, payloadLength === 0 ? jumbo : undefined, fragment);
+}
+
+export interface Ipv6Fields {
+  trafficClass?: number;
+  flowLabel?: number;
+  payloadLength: number;
+  nextHeader: number;
+  hopLimit: number;
+  src: Uint8Array;
+  dst: Uint8Array;
+}
+
+/** Writes the 40-byte fixed header decodeIpv6 reads; returns the offset after it. */
+export function writeIpv6(out: Uint8Array, offset: number, f: Ipv6Fields): number {
+  const tc = f.trafficClass ?? 0;
+  const fl = f.flowLabel ?? 0;
+  out[offset] = 0x60 | (tc >>> 4);
+  out[offset + 1] = ((tc & 0x0f) << 4) | ((fl >>> 16) & 0x0f);
+  out[offset + 2] = (fl >>> 8) & 0xff;
+  out[offset + 3] = fl & 0xff;
+  out[offset + 4] = f.payloadLength >>> 8;
+  out[offset + 5] = f.payloadLength & 0xff;
+  out[offset + IPV6_OFF_NEXT_HEADER] = f.nextHeader;
+  out[offset + IPV6_OFF_HOP_LIMIT] = f.hopLimit;
+  out.set(f.src.subarray(0, 16), offset + IPV6_OFF_SRC);
+  out.set(f.dst.subarray(0, 16), offset + IPV6_OFF_DST);
+  return offset + IPV6_HEADER_LENGTH;
+}
+
+/**
+ * The unfolded ones' complement sum of the IPv6 pseudo-header (RFC 8200 section 8.1), to pass as
+ * `initial` to internetChecksum over an upper-layer message.
+ */
+export function ipv6PseudoHeaderSum(b: Uint8Array, srcOffset: number, dstOffset: number, length: number, nextHeader: number): number {
+  let sum = 0;
+  for (let i = 0; i < 16; i += 2) sum += u16(b, srcOffset + i) + u16(b, dstOffset + i);
+  return sum + (length >>> 16) + (length & 0xffff) + nextHeader;
+}
