@@ -5,6 +5,7 @@ import { CliError, EXIT_USAGE } from './exit.js';
 import { registerRead } from './read.js';
 import { registerLab } from './lab.js';
 import { registerAnalyze } from './analyze.js';
+import { registerReport } from './report.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRead(program);
   registerAnalyze(program);
+  registerReport(program, version());
   registerLab(program);
   return program;
 }

@@ -1,0 +1,51 @@
+import { readFile } from 'node:fs/promises';
+import { parseScenario, ScenarioError, type Scenario } from '../scenario/index.js';
+import type { AnalysisWork } from '../correlate/analyze.js';
+import { CliError, EXIT_BAD_INPUT } from './exit.js';
+import { asCliError } from './captures.js';
+
+export interface ScenarioContext {
+  scenario: Scenario;
+  title?: string;
+  /** Address -> the name the scenario gives its owner (namespace, container, `host`, a `@dns` name). */
+  names: Map<string, string>;
+  /** Where the captures part from what the scenario predicts (set when the emulator can run it). */
+  compare?: (work: AnalysisWork) => Promise<{ scenario: string; agree: boolean; sentences: string[] }>;
+}
+
+export async function readScenario(file: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw asCliError(err);
+  }
+  try {
+    return parseScenario(text, file);
+  } catch (err) {
+    if (err instanceof ScenarioError) throw new CliError(err.message, EXIT_BAD_INPUT);
+    throw err;
+  }
+}
+
+/** Names for the addresses a scenario assigns, so reports say "c1" instead of 10.0.0.2. */
+export function scenarioNames(s: Scenario): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const step of s.steps) {
+    if (step.kind === 'addr-add') {
+      const owner = step.place.kind === 'netns' || step.place.kind === 'container' ? step.place.name : 'host';
+      if (!names.has(step.address.address)) names.set(step.address.address, owner);
+    } else if (step.kind === 'dns') {
+      if (!names.has(step.address)) names.set(step.address, step.name);
+    } else if (step.kind === 'uplink') {
+      names.set(step.address.address, 'host');
+      if (!names.has(step.gateway)) names.set(step.gateway, 'gateway');
+    }
+  }
+  return names;
+}
+
+export async function loadScenarioContext(file: string): Promise<ScenarioContext> {
+  const scenario = await readScenario(file);
+  return { scenario, title: scenario.title, names: scenarioNames(scenario) };
+}
