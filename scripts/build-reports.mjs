@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: runs the main job over every bundled sample and writes reports/<sample>/.
 // Each sample folder holds scenario.txt and its recorded captures (*.pcapng, *.pcap).
-import { readdirSync, mkdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { readdirSync, mkdirSync, statSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -33,17 +33,23 @@ for (const sample of samples) {
   const out = join(reportsDir, sample);
   mkdirSync(out, { recursive: true });
   const scenario = join('samples', sample, 'scenario.txt');
-  const hasReport = spawnSync(process.execPath, [cli, 'help', 'report'], { cwd: root, encoding: 'utf8' }).status === 0;
-  const args = hasReport
-    ? ['report', ...captures, '-o', join('reports', sample), ...(existsSync(join(root, scenario)) ? ['--scenario', scenario] : [])]
-    : ['read', ...captures];
-  const run = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (!hasReport) writeFileSync(join(out, 'frames.txt'), run.stdout);
+  const browser = ['/usr/bin/chromium', '/usr/bin/chromium-browser', process.env.PUPPETEER_EXECUTABLE_PATH].find((p) => p && existsSync(p));
+  const args = [
+    'report',
+    ...captures,
+    '-o',
+    join('reports', sample),
+    '--json',
+    '-',
+    ...(existsSync(join(root, scenario)) ? ['--scenario', scenario] : []),
+    ...(browser ? ['--render', 'svg'] : []),
+  ];
+  const run = spawnSync(process.execPath, [cli, '--quiet', ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 30 });
   if (run.status !== 0) {
     failed++;
     console.error(`${sample}: exit ${run.status}: ${run.stderr.trim()}`);
   } else {
-    console.log(`${sample}: ${hasReport ? join('reports', sample, 'report.md') : join('reports', sample, 'frames.txt')}`);
+    console.log(`${sample}: ${join('reports', sample, 'report.md')}${browser ? ' (diagrams rendered as SVG)' : ' (Mermaid blocks: no Chromium to render them)'}`);
   }
 }
 process.exit(failed === 0 ? 0 : 1);
