@@ -1,0 +1,3 @@
+export { parseScenario } from './parse.js';
+export { ScenarioError } from './errors.js';
+export type * from './types.js';

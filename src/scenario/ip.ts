@@ -1,0 +1,93 @@
+import { LineError } from './errors.js';
+import { Words } from './words.js';
+import { parseAddress, parseCidr, parseIfaceName, parseNetnsName } from './address.js';
+import type { StepBody } from './body.js';
+
+const IP_USAGE =
+  'ip netns add NAME | ip link add NAME type veth peer name PEER [netns NS] | ip link add name NAME type bridge | ' +
+  'ip link set [dev] NAME up|down|netns NS|master BRIDGE | ip addr add ADDR/LEN dev NAME | ip route add default|PREFIX [via GW] [dev NAME]';
+
+// iproute2 accepts any prefix of its keywords ("a", "ad", "add"); these are the spellings tutorials use.
+const ADDR = ['addr', 'address', 'a'];
+const ROUTE = ['route', 'r', 'ro'];
+const ADD = ['add', 'a'];
+
+/** An `ip ...` command, `words` starting after `ip`. `ip netns exec` is handled by the caller. */
+export function parseIp(argv: string[]): StepBody {
+  const w = new Words(argv.slice(1), IP_USAGE);
+  const object = w.next('an object (netns, link, addr or route)');
+  if (object === 'netns') {
+    const verb = w.next('netns add NAME');
+    if (verb !== 'add') throw new LineError(`'ip netns ${verb}' is not supported: only 'ip netns add NAME' and 'ip netns exec NAME COMMAND...'`);
+    const name = parseNetnsName(w.next('the namespace name'), 'namespace');
+    w.end();
+    return { kind: 'netns-add', name };
+  }
+  if (object === 'link' || object === 'l') return parseLink(w);
+  if (ADDR.includes(object)) {
+    const verb = w.next('add');
+    if (!ADD.includes(verb)) throw new LineError(`'ip addr ${verb}' is not supported: only 'ip addr add ADDR/LEN dev NAME'`);
+    const address = parseCidr(w.next('ADDR/LEN'), 'address', false);
+    w.expect('dev');
+    const dev = parseIfaceName(w.next('the device name'), 'device');
+    w.end();
+    return { kind: 'addr-add', address, dev };
+  }
+  if (ROUTE.includes(object)) {
+    const verb = w.next('add');
+    if (!ADD.includes(verb)) throw new LineError(`'ip route ${verb}' is not supported: only 'ip route add default|PREFIX [via GW] [dev NAME]'`);
+    const dest = w.next("'default' or a PREFIX");
+    const destination = dest === 'default' ? ('default' as const) : parseCidr(dest, 'route prefix', true);
+    let via: string | undefined;
+    let dev: string | undefined;
+    while (!w.done) {
+      const opt = w.next('via or dev');
+      if (opt === 'via' && via === undefined) via = parseAddress(w.next('the gateway address'), 'gateway');
+      else if (opt === 'dev' && dev === undefined) dev = parseIfaceName(w.next('the device name'), 'device');
+      else throw new LineError(`unexpected '${opt}' in ip route add (supported: via GW, dev NAME, each once)`);
+    }
+    if (via === undefined && dev === undefined) throw new LineError('ip route add needs via GW or dev NAME');
+    return { kind: 'route-add', destination, via, dev };
+  }
+  throw new LineError(`'ip ${object}' is not supported (supported: ${IP_USAGE})`);
+}
+
+function parseLink(w: Words): StepBody {
+  const verb = w.next('add or set');
+  if (verb === 'add') {
+    w.accept('name');
+    const name = parseIfaceName(w.next('the link name'), 'link');
+    w.expect('type');
+    const type = w.next('the link type (veth or bridge)');
+    if (type === 'bridge') {
+      w.end();
+      return { kind: 'bridge-add', name };
+    }
+    if (type !== 'veth') throw new LineError(`link type '${type}' is not supported (supported: veth, bridge)`);
+    w.expect('peer');
+    w.expect('name');
+    const peer = parseIfaceName(w.next('the peer name'), 'peer');
+    if (peer === name) throw new LineError(`the veth peer cannot have the name of its other end ('${name}')`);
+    let peerNetns: string | undefined;
+    if (w.accept('netns')) peerNetns = parseNetnsName(w.next('the peer namespace'), 'namespace');
+    w.end();
+    return { kind: 'veth-add', name, peer, peerNetns };
+  }
+  if (verb === 'set') {
+    w.accept('dev');
+    const dev = parseIfaceName(w.next('the link name'), 'link');
+    let state: 'up' | 'down' | undefined;
+    let netns: string | undefined;
+    let master: string | undefined;
+    if (w.done) throw new LineError('ip link set needs up, down, netns NS or master BRIDGE');
+    while (!w.done) {
+      const opt = w.next('up, down, netns or master');
+      if ((opt === 'up' || opt === 'down') && state === undefined) state = opt;
+      else if (opt === 'netns' && netns === undefined) netns = parseNetnsName(w.next('the namespace'), 'namespace');
+      else if (opt === 'master' && master === undefined) master = parseIfaceName(w.next('the bridge'), 'bridge');
+      else throw new LineError(`unexpected '${opt}' in ip link set (supported: up, down, netns NS, master BRIDGE, each once)`);
+    }
+    return { kind: 'link-set', dev, state, netns, master };
+  }
+  throw new LineError(`'ip link ${verb}' is not supported: only 'ip link add' and 'ip link set'`);
+}
