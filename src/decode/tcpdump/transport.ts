@@ -1,0 +1,442 @@
+/**
+ * What tcpdump 4.99 prints after "IP " / "IP6 " for TCP and UDP and what it decodes on top of
+ * them by port (print-tcp.c, print-udp.c, print-domain.c, print-txtproto.c, print-vxlan.c,
+ * print-otv.c, print-bootp.c, print-ssh.c), without -v and with -nn.
+ */
+import type { Packet } from '../packet.js';
+import { u16, u32, macString } from '../bytes.js';
+import { formatPacketBody, type LineOptions } from './line.js';
+import { formatDns, tcpdumpChar } from './dns.js';
+import { formatTextProtocol, HTTP_TEXT, RTSP_TEXT, FTP_TEXT, SMTP_TEXT, WHOIS_TEXT } from './http.js';
+import {
+  TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_RST, TCP_FLAG_SYN, TCP_FLAG_URG, TCP_HEADER_LENGTH,
+} from '../tcp.js';
+
+const IPPROTO_TCP = 6;
+const IPPROTO_UDP = 17;
+
+/**
+ * tcpdump's relative sequence numbers (print-tcp.c, tcp_seq_hash4/6). For a segment with ACK set,
+ * the connection is keyed by addresses and ports in a fixed order (the lower port first; on equal
+ * ports the lower address first). The first segment seen for a key, or any SYN, records
+ * `seq` and `ack - 1` as the bases of its two directions and is itself printed absolute; later
+ * segments print seq and ack minus the bases. Segments without ACK (a first SYN, a bare RST) are
+ * always absolute and do not touch the table.
+ */
+export class TcpSequenceTracker {
+  private readonly table = new Map<string, { seq: number; ack: number }>();
+
+  /**
+   * Returns the numbers to print and the bases (`thseq`, `thack`, `rev`) SACK blocks are made
+   * relative with, as print-tcp.c keeps them.
+   */
+  relate(
+    src: Uint8Array,
+    dst: Uint8Array,
+    sport: number,
+    dport: number,
+    flags: number,
+    seq: number,
+    ack: number,
+  ): { seq: number; ack: number; thseq: number; thack: number; rev: boolean } {
+    let rev = false;
+    if (sport > dport) rev = true;
+    else if (sport === dport && compareBytes(src, dst) > 0) rev = true;
+    const [a, b, pa, pb] = rev ? [dst, src, dport, sport] : [src, dst, sport, dport];
+    const key = `${hex(a)}|${hex(b)}|${pa}|${pb}`;
+    const th = this.table.get(key);
+    if (!th || (flags & TCP_FLAG_SYN) !== 0) {
+      const entry = rev ? { ack: seq, seq: (ack - 1) >>> 0 } : { seq, ack: (ack - 1) >>> 0 };
+      this.table.set(key, entry);
+      return { seq, ack, thseq: entry.seq, thack: entry.ack, rev };
+    }
+    const rs = rev ? (seq - th.ack) >>> 0 : (seq - th.seq) >>> 0;
+    const ra = rev ? (ack - th.seq) >>> 0 : (ack - th.ack) >>> 0;
+    return { seq: rs, ack: ra, thseq: th.seq, thack: th.ack, rev };
+  }
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+function hex(a: Uint8Array): string {
+  let s = '';
+  for (const x of a) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+/** Where the transport layer sits and the bounds tcpdump works with. */
+interface Segment {
+  b: Uint8Array;
+  start: number;
+  /** The length the IP header gives the transport layer (tcpdump's `length`). */
+  length: number;
+  /** End of what tcpdump may read: captured bytes within the IP datagram. */
+  snapend: number;
+  srcAddr: Uint8Array;
+  dstAddr: Uint8Array;
+  /** False when IPv6 extension headers came first: tcpdump then prints ports without addresses. */
+  direct: boolean;
+}
+
+function segmentOf(pkt: Packet, protocol: number): Segment | undefined {
+  const start = pkt.tcp?.offset ?? pkt.udp?.offset ?? (pkt.problem && (pkt.problem.layer === 'tcp' || pkt.problem.layer === 'udp') ? pkt.problem.offset : undefined);
+  if (start === undefined) return undefined;
+  const b = pkt.data;
+  if (pkt.ipv4) {
+    const ip = pkt.ipv4;
+    const declaredEnd = ip.offset + ip.length;
+    return {
+      b, start, length: Math.max(0, declaredEnd - start), snapend: Math.min(b.length, declaredEnd),
+      srcAddr: b.subarray(ip.srcOffset, ip.srcOffset + 4), dstAddr: b.subarray(ip.dstOffset, ip.dstOffset + 4), direct: true,
+    };
+  }
+  if (pkt.ipv6) {
+    const ip = pkt.ipv6;
+    const declaredEnd = ip.offset + 40 + ip.length;
+    return {
+      b, start, length: Math.max(0, declaredEnd - start), snapend: Math.min(b.length, declaredEnd),
+      srcAddr: b.subarray(ip.srcOffset, ip.srcOffset + 16), dstAddr: b.subarray(ip.dstOffset, ip.dstOffset + 16),
+      direct: ip.nextHeader === protocol,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Everything tcpdump prints after "IP " / "IP6 " for a TCP or UDP packet: addresses and ports,
+ * the transport summary, and what it decodes on top (DNS, HTTP, VXLAN with the inner frame on
+ * the next line). `src` and `dst` are the network addresses as printed.
+ */
+export function formatTransport(pkt: Packet, src: string, dst: string, opts: LineOptions): string {
+  const protocol = pkt.tcp || pkt.problem?.layer === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP;
+  const seg = segmentOf(pkt, protocol);
+  if (!seg) return `${src} > ${dst}: [|${protocol === IPPROTO_TCP ? 'tcp' : 'udp'}]`;
+  return protocol === IPPROTO_TCP ? formatTcp(seg, src, dst, opts) : formatUdp(pkt, seg, src, dst, opts);
+}
+
+function addresses(seg: Segment, src: string, dst: string, sport: number, dport: number): string {
+  return seg.direct ? `${src}.${sport} > ${dst}.${dport}: ` : `${sport} > ${dport}: `;
+}
+
+const FLAG_LETTERS: Array<[number, string]> = [
+  [0x01, 'F'], [0x02, 'S'], [0x04, 'R'], [0x08, 'P'], [0x10, '.'], [0x20, 'U'], [0x40, 'E'], [0x80, 'W'],
+];
+
+export function tcpFlagsText(flags: number): string {
+  let s = '';
+  for (const [bit, letter] of FLAG_LETTERS) if (flags & bit) s += letter;
+  return s || 'none';
+}
+
+const OPTION_NAMES: Record<number, string> = {
+  0: 'eol', 1: 'nop', 2: 'mss', 3: 'wscale', 4: 'sackOK', 5: 'sack', 6: 'echo', 7: 'echoreply', 8: 'TS', 11: 'cc',
+  12: 'ccnew', 13: 'ccecho', 19: 'md5', 20: 'scps', 28: 'uto', 29: 'tcp-ao', 30: 'mptcp', 34: 'tfo', 254: 'exp',
+};
+const MPTCP_SUBTYPES = ['capable', 'join', 'dss', 'add-addr', 'rem-addr', 'prio', 'fail', 'fast-close', 'tcprst'];
+
+function tfoText(b: Uint8Array, o: number, datalen: number): string {
+  if (datalen === 0) return ' cookiereq';
+  if (datalen % 2 !== 0 || datalen < 4 || datalen > 16) return ' (invalid)';
+  let s = ' cookie ';
+  for (let i = 0; i < datalen; i++) s += b[o + i].toString(16).padStart(2, '0');
+  return s;
+}
+
+/** print-tcp.c's option loop. Returns the text and how it ended. */
+function tcpOptions(
+  b: Uint8Array,
+  start: number,
+  hlen: number,
+  snapend: number,
+  rel: { thseq: number; thack: number; rev: boolean },
+): { text: string; end: 'ok' | 'bad' | 'trunc' } {
+  let out = ', options [';
+  let cp = start;
+  let left = hlen;
+  let ch = '';
+  const have = (o: number, n: number): boolean => o + n <= snapend;
+  while (left > 0) {
+    out += ch;
+    // Reading the kind or length byte past the capture is tcpdump's longjmp: no closing mark.
+    if (!have(cp, 1)) return { text: `${out} [|tcp]`, end: 'trunc' };
+    const opt = b[cp++];
+    let len: number;
+    if (opt === 0 || opt === 1) len = 1;
+    else {
+      if (!have(cp, 1)) return { text: `${out} [|tcp]`, end: 'trunc' };
+      len = b[cp++];
+      if (len < 2 || len > left) return { text: `${out}[bad opt]${ch ? ']' : ''}`, end: 'bad' };
+      left--;
+    }
+    left--;
+    let datalen = 0;
+    out += OPTION_NAMES[opt] ?? `unknown-${opt}`;
+    // LENCHECK: the data must fit the header (else "bad opt") and the capture (else truncated).
+    const check = (l: number): 'ok' | 'bad' | 'trunc' => (l > left ? 'bad' : !have(cp, l) ? 'trunc' : 'ok');
+    const fail = (r: 'bad' | 'trunc'): { text: string; end: 'bad' | 'trunc' } =>
+      r === 'bad' ? { text: `${out}[bad opt]${ch ? ']' : ''}`, end: 'bad' } : { text: `${out} [|tcp]${ch ? '>' : ''}`, end: 'trunc' };
+    let r: 'ok' | 'bad' | 'trunc';
+    switch (opt) {
+      case 2:
+        datalen = 2;
+        if ((r = check(datalen)) !== 'ok') return fail(r);
+        out += ` ${u16(b, cp)}`;
+        break;
+      case 3:
+        datalen = 1;
+        if ((r = check(datalen)) !== 'ok') return fail(r);
+        out += ` ${b[cp]}`;
+        break;
+      case 5:
+        datalen = len - 2;
+        if (datalen % 8 !== 0) out += ' invalid sack';
+        else {
+          out += ` ${datalen / 8} `;
+          for (let i = 0; i < datalen; i += 8) {
+            if ((r = check(i + 8)) !== 'ok') return fail(r);
+            let s = u32(b, cp + i);
+            let e = u32(b, cp + i + 4);
+            const base = rel.rev ? rel.thseq : rel.thack;
+            s = (s - base) >>> 0;
+            e = (e - base) >>> 0;
+            out += `{${s}:${e}}`;
+          }
+        }
+        break;
+      case 6:
+      case 7:
+      case 11:
+      case 12:
+      case 13:
+        datalen = 4;
+        if ((r = check(datalen)) !== 'ok') return fail(r);
+        out += ` ${u32(b, cp)}`;
+        break;
+      case 8:
+        datalen = 8;
+        if ((r = check(datalen)) !== 'ok') return fail(r);
+        out += ` val ${u32(b, cp)} ecr ${u32(b, cp + 4)}`;
+        break;
+      case 19:
+        datalen = 16;
+        if ((r = check(datalen)) !== 'ok') return fail(r);
+        out += ' ';
+        for (let i = 0; i < 16; i++) out += b[cp + i].toString(16).padStart(2, '0');
+        break;
+      case 20:
+        datalen = 2;
+        if ((r = check(datalen)) !== 'ok') return fail(r);
+        out += ` cap ${b[cp].toString(16).padStart(2, '0')} id ${b[cp + 1]}`;
+        break;
+      case 29:
+        datalen = len - 2;
+        if (datalen < 2) out += ' (invalid)';
+        else {
+          if ((r = check(1)) !== 'ok') return fail(r);
+          out += ` keyid ${b[cp]}`;
+          if ((r = check(2)) !== 'ok') return fail(r);
+          out += ` rnextkeyid ${b[cp + 1]}`;
+          if (datalen > 2) {
+            out += ' mac 0x';
+            for (let i = 2; i < datalen; i++) {
+              if ((r = check(i + 1)) !== 'ok') return fail(r);
+              out += b[cp + i].toString(16).padStart(2, '0');
+            }
+          }
+        }
+        break;
+      case 0:
+      case 1:
+      case 4:
+        break;
+      case 28: {
+        datalen = 2;
+        if ((r = check(datalen)) !== 'ok') return fail(r);
+        let uto = u16(b, cp);
+        out += ` 0x${uto.toString(16)}`;
+        uto = uto & 1 ? (uto >>> 1) * 60 : uto >>> 1;
+        out += ` ${uto}`;
+        break;
+      }
+      case 30: {
+        datalen = len - 2;
+        if ((r = check(datalen)) !== 'ok') return fail(r);
+        // print-mptcp.c prints each subtype's fields; the subtype name is what we reproduce.
+        const sub = datalen > 0 ? b[cp] >>> 4 : -1;
+        out += ` ${len} ${MPTCP_SUBTYPES[sub] ?? 'unknown'}`;
+        break;
+      }
+      case 34:
+        datalen = len - 2;
+        if ((r = check(datalen)) !== 'ok') return fail(r);
+        out += tfoText(b, cp, datalen);
+        break;
+      case 254: {
+        datalen = len - 2;
+        if ((r = check(datalen)) !== 'ok') return fail(r);
+        if (datalen < 2) return fail('bad');
+        const magic = u16(b, cp);
+        out += '-';
+        out += magic === 0xf989 ? `tfo${tfoText(b, cp + 2, datalen - 2)}` : magic.toString(16).padStart(4, '0');
+        break;
+      }
+      default:
+        datalen = len - 2;
+        if (datalen) out += ' 0x';
+        for (let i = 0; i < datalen; i++) {
+          if ((r = check(i + 1)) !== 'ok') return fail(r);
+          out += b[cp + i].toString(16).padStart(2, '0');
+        }
+        break;
+    }
+    cp += datalen;
+    left -= datalen;
+    let seen = datalen + 1;
+    if (opt !== 0 && opt !== 1) seen++;
+    if (seen !== len) out += `[len ${len}]`;
+    ch = ',';
+    if (opt === 0) break;
+  }
+  return { text: `${out}]`, end: 'ok' };
+}
+
+function formatTcp(seg: Segment, src: string, dst: string, opts: LineOptions): string {
+  const { b, start, snapend } = seg;
+  let length = seg.length;
+  if (start + 4 > snapend) return `${src} > ${dst}: [|tcp]`;
+  const sport = u16(b, start);
+  const dport = u16(b, start + 2);
+  let out = addresses(seg, src, dst, sport, dport);
+  if (start + TCP_HEADER_LENGTH > snapend) return `${out} [|tcp]`;
+  let hlen = (b[start + 12] >>> 4) * 4;
+  if (hlen < TCP_HEADER_LENGTH) {
+    return `${out} tcp ${(length - hlen) >>> 0} [bad hdr length ${hlen} - too short, < ${TCP_HEADER_LENGTH}]`;
+  }
+  let seq = u32(b, start + 4);
+  let ack = u32(b, start + 8);
+  const win = u16(b, start + 14);
+  const urp = u16(b, start + 18);
+  const flags = b[start + 13];
+  out += `Flags [${tcpFlagsText(flags)}]`;
+  let rel = { thseq: 0, thack: 0, rev: false };
+  if (flags & TCP_FLAG_ACK && opts.tcpState) {
+    const r = opts.tcpState.relate(seg.srcAddr, seg.dstAddr, sport, dport, flags, seq, ack);
+    seq = r.seq;
+    ack = r.ack;
+    rel = r;
+  }
+  if (hlen > length) return `${out} [bad hdr length ${hlen} - too long, > ${length}]`;
+  length -= hlen;
+  if (length > 0 || flags & (TCP_FLAG_SYN | TCP_FLAG_FIN | TCP_FLAG_RST)) {
+    out += `, seq ${seq}`;
+    if (length > 0) out += `:${(seq + length) >>> 0}`;
+  }
+  if (flags & TCP_FLAG_ACK) out += `, ack ${ack}`;
+  out += `, win ${win}`;
+  if (flags & TCP_FLAG_URG) out += `, urg ${urp}`;
+  if (hlen > TCP_HEADER_LENGTH) {
+    const o = tcpOptions(b, start + TCP_HEADER_LENGTH, hlen - TCP_HEADER_LENGTH, snapend, rel);
+    out += o.text;
+    if (o.end !== 'ok') return out;
+  }
+  out += `, length ${length}`;
+  if (length <= 0) return out;
+  return out + tcpPayload(b, start + hlen, length, snapend, sport, dport);
+}
+
+const either = (a: number, b: number, ...ports: number[]): boolean => ports.includes(a) || ports.includes(b);
+
+/** print-tcp.c's dispatch by port, for the protocols whose non-verbose text is reproduced. */
+function tcpPayload(b: Uint8Array, p: number, length: number, snapend: number, sport: number, dport: number): string {
+  if (either(sport, dport, 23)) return '';
+  if (either(sport, dport, 25)) return `: ${formatTextProtocol(b, p, length, snapend, SMTP_TEXT)}`;
+  if (either(sport, dport, 43)) return `: ${formatTextProtocol(b, p, length, snapend, WHOIS_TEXT)}`;
+  if (either(sport, dport, 179)) return ': BGP';
+  if (either(sport, dport, 1723, 6379)) return '';
+  if (either(sport, dport, 22)) return sshBanner(b, p, length, snapend);
+  if (either(sport, dport, 139, 445, 10288)) return '';
+  if (either(sport, dport, 6633, 6653)) return ': OpenFlow';
+  if (either(sport, dport, 21)) return `: ${formatTextProtocol(b, p, length, snapend, FTP_TEXT)}`;
+  if (either(sport, dport, 80, 8080)) return `: ${formatTextProtocol(b, p, length, snapend, HTTP_TEXT)}`;
+  if (either(sport, dport, 554, 8554)) return `: ${formatTextProtocol(b, p, length, snapend, RTSP_TEXT)}`;
+  if (either(sport, dport, 53)) return formatDns(b, p, length, snapend, true, false);
+  return '';
+}
+
+/** print-ssh.c: the identification line "SSH-..." when the segment holds all of it. */
+function sshBanner(b: Uint8Array, p: number, len: number, snapend: number): string {
+  const lit = [0x53, 0x53, 0x48, 0x2d];
+  for (let i = 0; i < 4; i++) {
+    if (p + i >= snapend) return ' [|ssh]';
+    if (b[p + i] !== lit[i]) return '';
+  }
+  let idx = 4;
+  for (; idx < len; idx++) {
+    if (p + idx >= snapend) return ' [|ssh]';
+    const c = b[p + idx];
+    if (c === 0x0a) break;
+    if (c === 0x0d) {
+      if (idx + 1 >= len) return '';
+      if (p + idx + 1 >= snapend) return ' [|ssh]';
+      if (b[p + idx + 1] === 0x0a) break;
+      return '';
+    }
+    if (c < 0x20 || c > 0x7e) return '';
+  }
+  if (idx >= len) return '';
+  return `: SSH: ${Buffer.from(b.buffer, b.byteOffset + p, idx).toString('latin1')}`;
+}
+
+function formatUdp(pkt: Packet, seg: Segment, src: string, dst: string, opts: LineOptions): string {
+  const { b, start, snapend } = seg;
+  let length = seg.length;
+  if (start + 4 > snapend) return `${src} > ${dst}:  [|udp]`;
+  const sport = u16(b, start);
+  const dport = u16(b, start + 2);
+  const head = addresses(seg, src, dst, sport, dport);
+  if (length < 8) return `${head}truncated-udp ${length}`;
+  if (start + 6 > snapend) return `${head} [|udp]`;
+  let ulen = u16(b, start + 4);
+  if (ulen === 0 && length > 65535) ulen = length;
+  if (ulen < 8) return `${head}truncated-udplength ${ulen}`;
+  ulen -= 8;
+  length -= 8;
+  if (ulen < length) length = ulen;
+  const p = start + 8;
+  if (p > snapend) return `${head} [|udp]`;
+  return head + udpPayload(pkt, b, p, length, ulen, snapend, sport, dport, opts);
+}
+
+function udpPayload(pkt: Packet, b: Uint8Array, p: number, length: number, ulen: number, snapend: number, sport: number, dport: number, opts: LineOptions): string {
+  if (either(sport, dport, 53)) return formatDns(b, p, length, snapend, false, false);
+  if (either(sport, dport, 5353)) return formatDns(b, p, length, snapend, false, true);
+  if (either(sport, dport, 67, 68)) return bootp(b, p, length, snapend);
+  if (pkt.vxlan) {
+    const v = pkt.vxlan;
+    const flags = v.flags;
+    const head =
+      v.port === 8472
+        ? `OTV, flags [${flags & 0x08 ? 'I' : '.'}] (0x${flags.toString(16).padStart(2, '0')}), overlay ${(u16(b, p + 3) << 8) | b[p + 5]}, instance ${b[p + 6]}`
+        : `VXLAN, flags [${flags & 0x08 ? 'I' : '.'}] (0x${flags.toString(16).padStart(2, '0')}), vni ${v.vni}`;
+    return pkt.inner ? `${head}\n${formatPacketBody(pkt.inner, { ...opts, ifacePrefix: undefined })}` : head;
+  }
+  if (pkt.problem?.layer === 'vxlan') return either(sport, dport, 8472) ? 'OTV,  [|OTV]' : 'VXLAN (invalid)';
+  return `UDP, length ${ulen}`;
+}
+
+/** print-bootp.c without -v. */
+function bootp(b: Uint8Array, p: number, length: number, snapend: number): string {
+  if (p + 1 > snapend) return 'BOOTP/DHCP, [|bootp]';
+  const op = b[p];
+  let out = `BOOTP/DHCP, ${op === 1 ? 'Request' : op === 2 ? 'Reply' : `unknown (0x${op.toString(16).padStart(2, '0')})`}`;
+  if (p + 3 > snapend) return `${out} [|bootp]`;
+  if (b[p + 1] === 1 && b[p + 2] === 6 && op === 1) {
+    if (p + 34 > snapend) return `${out} [|bootp]`;
+    out += ` from ${macString(b, p + 28)}`;
+  }
+  return `${out}, length ${length}`;
+}
+
