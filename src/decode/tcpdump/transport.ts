@@ -7,6 +7,7 @@ import type { Packet } from '../packet.js';
 import { u16, u32, macString } from '../bytes.js';
 import { formatPacketBody, type LineOptions } from './line.js';
 import { formatDns, tcpdumpChar } from './dns.js';
+import { formatOpenflow, OPENFLOW_PORTS } from './tcp-openflow.js';
 import { formatTextProtocol, HTTP_TEXT, RTSP_TEXT, FTP_TEXT, SMTP_TEXT, WHOIS_TEXT } from './http.js';
 import {
   TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_RST, TCP_FLAG_SYN, TCP_FLAG_URG, TCP_HEADER_LENGTH,
@@ -135,7 +136,7 @@ const OPTION_NAMES: Record<number, string> = {
   0: 'eol', 1: 'nop', 2: 'mss', 3: 'wscale', 4: 'sackOK', 5: 'sack', 6: 'echo', 7: 'echoreply', 8: 'TS', 11: 'cc',
   12: 'ccnew', 13: 'ccecho', 19: 'md5', 20: 'scps', 28: 'uto', 29: 'tcp-ao', 30: 'mptcp', 34: 'tfo', 254: 'exp',
 };
-const MPTCP_SUBTYPES = ['capable', 'join', 'dss', 'add-addr', 'rem-addr', 'prio', 'fail', 'fast-close', 'tcprst'];
+const MPTCP_SUBTYPES = ['capable', 'join', 'dss', 'add-addr', 'rem-addr', 'prio', 'fail', 'fast-close'];
 
 function tfoText(b: Uint8Array, o: number, datalen: number): string {
   if (datalen === 0) return ' cookiereq';
@@ -358,7 +359,7 @@ function tcpPayload(b: Uint8Array, p: number, length: number, snapend: number, s
   if (either(sport, dport, 1723, 6379)) return '';
   if (either(sport, dport, 22)) return sshBanner(b, p, length, snapend);
   if (either(sport, dport, 139, 445, 10288)) return '';
-  if (either(sport, dport, 6633, 6653)) return ': OpenFlow';
+  if (either(sport, dport, ...OPENFLOW_PORTS)) return formatOpenflow(b, p, length, snapend);
   if (either(sport, dport, 21)) return `: ${formatTextProtocol(b, p, length, snapend, FTP_TEXT)}`;
   if (either(sport, dport, 80, 8080)) return `: ${formatTextProtocol(b, p, length, snapend, HTTP_TEXT)}`;
   if (either(sport, dport, 554, 8554)) return `: ${formatTextProtocol(b, p, length, snapend, RTSP_TEXT)}`;
