@@ -1,0 +1,78 @@
+// ARP as tcpdump 4.99's print-arp.c prints it without -v.
+import { ARPHRD_ETHER, type ArpPacket } from '../arp.js';
+import { ETHERTYPE_IPV4 } from '../ethernet.js';
+import { ethertypeName } from './names.js';
+
+const ETHERTYPE_TRAIL = 0x1000;
+const ARPHRD_FRELAY = 15;
+
+// print-arp.c's arpop_values.
+const ARP_OPERATIONS: ReadonlyMap<number, string> = new Map([
+  [1, 'Request'],
+  [2, 'Reply'],
+  [3, 'Reverse Request'],
+  [4, 'Reverse Reply'],
+  [8, 'Inverse Request'],
+  [9, 'Inverse Reply'],
+  [10, 'NACK Reply'],
+]);
+
+// print-arp.c's arphrd_values.
+const ARP_HARDWARE: ReadonlyMap<number, string> = new Map([
+  [ARPHRD_ETHER, 'Ethernet'],
+  [6, 'TokenRing'],
+  [7, 'ArcNet'],
+  [ARPHRD_FRELAY, 'FrameRelay'],
+  [19, 'ATM'],
+  [24, 'IEEE1394'],
+  [27, 'EUI-64'],
+  [32, 'InfiniBand'],
+  [37, 'HDLC'],
+]);
+
+function isNonZero(b: Uint8Array, o: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (b[o + i] !== 0) return true;
+  return false;
+}
+
+/**
+ * The ARP text after `ARP, ` (which the caller prints unless -e). `length` is what tcpdump passes:
+ * the frame's length after the link header, Ethernet padding included.
+ */
+export function formatArp(arp: ArpPacket, length: number): string {
+  const pro = arp.protocolType;
+  const ipOk = (pro === ETHERTYPE_IPV4 || pro === ETHERTYPE_TRAIL) && arp.protocolLength === 4;
+  if (!ipOk || arp.hardwareLength === 0) {
+    const hw = ARP_HARDWARE.get(arp.hardwareType) ?? `Unknown Hardware (${arp.hardwareType})`;
+    const proName = ethertypeName(pro);
+    const p = proName === 'Unknown' ? `Unknown Protocol (0x${pro.toString(16).padStart(4, '0')})` : proName;
+    return `${hw} (len ${arp.hardwareLength}), ${p} (len ${arp.protocolLength}), length ${length}`;
+  }
+  const op = arp.operation;
+  const opName = ARP_OPERATIONS.get(op) ?? `Unknown (${op})`;
+  let s = `${opName} `;
+  switch (op) {
+    case 1:
+      s += `who-has ${arp.targetProtocolAddress}`;
+      if (isNonZero(arp.b, arp.targetHardwareOffset, arp.hardwareLength)) s += ` (${arp.targetHardwareAddress})`;
+      s += ` tell ${arp.senderProtocolAddress}`;
+      break;
+    case 2:
+      s += `${arp.senderProtocolAddress} is-at ${arp.senderHardwareAddress}`;
+      break;
+    case 3:
+    case 8:
+      s += `who-is ${arp.targetHardwareAddress} tell ${arp.senderHardwareAddress}`;
+      break;
+    case 4:
+      s += `${arp.targetHardwareAddress} at ${arp.targetProtocolAddress}`;
+      break;
+    case 9:
+      s += `${arp.senderHardwareAddress} at ${arp.senderProtocolAddress}`;
+      break;
+    default:
+      // tcpdump hex-dumps the packet here; the operation name is what matters to a reader.
+      return s.trimEnd();
+  }
+  return `${s}, length ${length}`;
+}

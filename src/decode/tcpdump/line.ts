@@ -1,0 +1,114 @@
+// One tcpdump-style line per frame: timestamp, optional interface prefix, optional -e link text,
+// then the packet as tcpdump 4.99 prints it with -nn (and without -v).
+import type { Frame } from '../../capture/frame.js';
+import type { Packet } from '../packet.js';
+import type { LayerName } from '../layer.js';
+import { EthernetHeader, MAX_ETHERNET_LENGTH } from '../ethernet.js';
+import { formatArp } from './arp.js';
+import { formatIpv4, formatIpv6 } from './ip.js';
+import { formatLinkHeader, networkOffset } from './link.js';
+import { ethertypeText } from './names.js';
+import type { TcpSequenceTracker } from './transport.js';
+
+export interface LineOptions {
+  /** -e: print the link-level header. */
+  linkHeader?: boolean;
+  /** Nanosecond timestamps (tcpdump --nano). */
+  nano?: boolean;
+  /** 'tt' (default): seconds since the epoch; 'tttt': UTC date and time; 'none': no timestamp. */
+  time?: 'tt' | 'tttt' | 'none';
+  /** Printed after the timestamp, followed by a space (tcpdump -i any's interface and direction). */
+  ifacePrefix?: string;
+  /** Keeps TCP sequence numbers relative per connection, as tcpdump does without -S. */
+  tcpState?: TcpSequenceTracker;
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+/** The timestamp as tcpdump prints it, without the trailing space. */
+export function formatTimestamp(frame: Pick<Frame, 'tsSec' | 'tsNsec'>, opts: LineOptions): string {
+  const fraction = opts.nano ? pad(frame.tsNsec, 9) : pad(Math.floor(frame.tsNsec / 1000), 6);
+  if (opts.time === 'tttt') {
+    const d = new Date(frame.tsSec * 1000);
+    const date = `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
+    const time = `${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}`;
+    return `${date} ${time}.${fraction}`;
+  }
+  return `${frame.tsSec}.${fraction}`;
+}
+
+export function formatFrameLine(frame: Frame, pkt: Packet, opts: LineOptions): string {
+  let s = opts.time === 'none' ? '' : `${formatTimestamp(frame, opts)} `;
+  if (opts.ifacePrefix !== undefined) s += `${opts.ifacePrefix} `;
+  if (opts.linkHeader) s += formatLinkHeader(pkt, frame.origLen);
+  return s + formatPacketBody(pkt, opts, frame.origLen);
+}
+
+// nd_print_trunc's marker names per layer, as tcpdump sets ndo_protocol.
+const TRUNCATION_NAMES: Partial<Record<LayerName, string>> = {
+  link: 'link',
+  ethernet: 'ether',
+  sll: 'sll',
+  sll2: 'sll2',
+  null: 'null',
+  vlan: 'vlan',
+  arp: 'arp',
+  ipv4: 'ip',
+  ipv6: 'ip6',
+  icmp: 'icmp',
+  icmpv6: 'icmp6',
+};
+
+/**
+ * Everything after the link-level text. `origLen` is the frame's length on the wire (tcpdump's
+ * lengths for ARP and for IP packets without a total length count from it); it defaults to the
+ * captured length.
+ */
+export function formatPacketBody(pkt: Packet, opts: LineOptions, origLen: number = pkt.data.length): string {
+  const e = opts.linkHeader === true;
+  const wireLength = Math.max(0, origLen - networkOffset(pkt));
+  const nested = (inner: Packet): string => formatPacketBody(inner, { ...opts, linkHeader: false }, inner.data.length);
+  if (pkt.arp) return `${e ? '' : 'ARP, '}${formatArp(pkt.arp, wireLength)}`;
+  if (pkt.ipv4) return `${e ? '' : 'IP '}${formatIpv4(pkt, pkt.ipv4, wireLength, opts, nested)}`;
+  if (pkt.ipv6) return `${e ? '' : 'IP6 '}${formatIpv6(pkt, pkt.ipv6, wireLength, opts, nested)}`;
+  const p = pkt.problem;
+  if (p) {
+    if (p.layer === 'ipv4' || p.layer === 'ipv6') return `${e ? '' : p.layer === 'ipv4' ? 'IP ' : 'IP6 '}${ipProblemText(pkt, wireLength)}`;
+    if (p.layer === 'arp') return `${e ? '' : 'ARP, '} [|arp]`;
+    return ` [|${TRUNCATION_NAMES[p.layer] ?? p.layer}]`;
+  }
+  // A type this project does not decode: tcpdump names it in the link text when it has no printer.
+  const link = pkt.link;
+  if (link instanceof EthernetHeader) {
+    const t = pkt.etherType;
+    if (t === undefined || t <= MAX_ETHERNET_LENGTH) return e ? '' : `${link.src} > ${link.dst}, 802.3, length ${origLen}: `;
+    return e ? '' : `${link.src} > ${link.dst}, ${ethertypeText(t)}, length ${origLen}: `;
+  }
+  return '';
+}
+
+/** What tcpdump prints for an IP header it cannot use (print-ip.c / print-ip6.c checks). */
+function ipProblemText(pkt: Packet, wireLength: number): string {
+  const b = pkt.data;
+  const o = pkt.problem?.offset ?? 0;
+  const start = networkOffset(pkt);
+  const isV4 = pkt.problem?.layer === 'ipv4';
+  if (start >= b.length) return ` [|${isV4 ? 'ip' : 'ip6'}]`;
+  const version = b[start] >>> 4;
+  if (isV4) {
+    if (version !== 4) return version === 6 ? 'IP6, wrong link-layer encapsulation (invalid)' : `IP${version} (invalid)`;
+    if (wireLength < 20) return `truncated-ip ${wireLength}`;
+    const hlen = (b[start] & 0x0f) * 4;
+    if (hlen < 20) return `bad-hlen ${hlen}`;
+    if (start + 4 <= b.length && o === start + 2) {
+      const total = (b[start + 2] << 8) | b[start + 3];
+      return `bad-len ${total}`;
+    }
+    return ' [|ip]';
+  }
+  if (wireLength < 40) return ` [length ${wireLength} < 40] (invalid)`;
+  if (version !== 6) return ` [version ${version} != 6] (invalid)`;
+  return ' [|ip6]';
+}
