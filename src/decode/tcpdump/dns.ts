@@ -348,6 +348,8 @@ function formatMessage(p: Printer, length: number, mdns: boolean): void {
     if (qd !== 1) p.out += ` [${qd}q]`;
     let cp = bp + 12;
     for (let i = 0; i < qd; i++) {
+      // print-domain.c separates the (unprinted without -vv) questions with commas all the same.
+      if (i !== 0) p.out += ',';
       cp = p.nskip(cp);
       if (cp === -1) throw TRUNCATED;
       cp += 4;
