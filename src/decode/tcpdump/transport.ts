@@ -97,7 +97,9 @@ function segmentOf(pkt: Packet, protocol: number): Segment | undefined {
   }
   if (pkt.ipv6) {
     const ip = pkt.ipv6;
-    const declaredEnd = ip.offset + 40 + ip.length;
+    // tcpdump 4.99 takes a zero payload length without a jumbo option at its word (later
+    // versions presume a GSO send), so the transport header is then out of reach.
+    const declaredEnd = ip.offset + 40 + (ip.payloadLength !== 0 ? ip.payloadLength : (ip.jumboLength ?? 0));
     return {
       b, start, length: Math.max(0, declaredEnd - start), snapend: Math.min(b.length, declaredEnd),
       srcAddr: b.subarray(ip.srcOffset, ip.srcOffset + 16), dstAddr: b.subarray(ip.dstOffset, ip.dstOffset + 16),
