@@ -2,13 +2,19 @@ import { openCapture, type CaptureFileInfo, type Frame } from '../../src/capture
 
 export interface ReadResult {
   frames: Frame[];
-  info: CaptureFileInfo;
+  /** Absent when the file could not even be opened. */
+  info?: CaptureFileInfo;
   error?: unknown;
 }
 
-/** Every frame of a file in file order, and the error that ended it, if any. */
+/** Every frame of a file in file order, and the error that ended it (opening included), if any. */
 export async function readAll(path: string, chunkSize?: number): Promise<ReadResult> {
-  const reader = await openCapture(path, chunkSize === undefined ? {} : { chunkSize });
+  let reader;
+  try {
+    reader = await openCapture(path, chunkSize === undefined ? {} : { chunkSize });
+  } catch (error) {
+    return { frames: [], error };
+  }
   const frames: Frame[] = [];
   try {
     for await (const batch of reader.batches()) frames.push(...batch);

@@ -58,7 +58,7 @@ describe('reader against tshark on the corpus', () => {
         if (/^\d+$/.test(entry.packets) && Number(entry.packets) !== ours.frames.length) {
           problems.push(`${ours.frames.length} frames, capinfos ${entry.packets}`);
         }
-        const subSecond = new Set(ours.info.anomalies.filter((a) => a.includes('sub-second')).map((a) => Number(/^frame (\d+)/.exec(a)?.[1])));
+        const subSecond = new Set((ours.info?.anomalies ?? []).filter((a) => a.includes('sub-second')).map((a) => Number(/^frame (\d+)/.exec(a)?.[1])));
         const expectSubSecond = Number(/frac>=1s=(\d+)/.exec(entry.anomalies)?.[1] ?? 0);
         if (subSecond.size !== expectSubSecond) problems.push(`${subSecond.size} sub-second anomalies, INDEX.tsv ${expectSubSecond}`);
         const raw = subSecond.size > 0 ? await readFile(entry.path) : undefined;
