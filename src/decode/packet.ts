@@ -59,6 +59,10 @@ export const LINKTYPE_ETHERNET = 1;
  */
 const MAX_NESTING = 3;
 
+const IPPROTO_AH = 51;
+/** Next header, length, reserved, SPI and sequence number (RFC 4302 section 2). */
+export const AH_MIN_LENGTH = 12;
+
 /** Decodes every layer of a frame of the given link type. Never throws. */
 export function decodePacket(data: Uint8Array, linktype: number): Packet {
   const pkt: Packet = { data, linktype, vlans: [] };
@@ -187,6 +191,14 @@ function decodeUpper(pkt: Packet, protocol: number, offset: number, end: number,
       }
       pkt.icmpv6 = icmp;
       if (icmp.isError && depth < MAX_NESTING && icmp.payloadOffset < end) icmp.inner = decodeIpPacket(b, icmp.payloadOffset, end, depth + 1);
+      return;
+    }
+    case IPPROTO_AH: {
+      // The authentication header is skipped to reach the protocol it protects (RFC 4302).
+      if (end - offset < AH_MIN_LENGTH) return;
+      const len = (b[offset + 1] + 2) * 4;
+      if (len < AH_MIN_LENGTH || end - offset < len || depth >= MAX_NESTING) return;
+      decodeUpper(pkt, b[offset], offset + len, end, length - len, depth + 1);
       return;
     }
     case IPPROTO_IPIP:

@@ -2,6 +2,7 @@
 import { ARPHRD_ETHER, type ArpPacket } from '../arp.js';
 import { ETHERTYPE_IPV4 } from '../ethernet.js';
 import { ethertypeName } from './names.js';
+import { hexAndAscii } from './hex.js';
 
 const ETHERTYPE_TRAIL = 0x1000;
 const ARPHRD_FRELAY = 15;
@@ -24,10 +25,9 @@ const ARP_HARDWARE: ReadonlyMap<number, string> = new Map([
   [7, 'ArcNet'],
   [ARPHRD_FRELAY, 'FrameRelay'],
   [19, 'ATM'],
-  [24, 'IEEE1394'],
-  [27, 'EUI-64'],
+  [23, 'Strip'],
+  [24, 'IEEE 1394'],
   [32, 'InfiniBand'],
-  [37, 'HDLC'],
 ]);
 
 function isNonZero(b: Uint8Array, o: number, len: number): boolean {
@@ -71,8 +71,8 @@ export function formatArp(arp: ArpPacket, length: number): string {
       s += `${arp.senderHardwareAddress} at ${arp.senderProtocolAddress}`;
       break;
     default:
-      // tcpdump hex-dumps the packet here; the operation name is what matters to a reader.
-      return s.trimEnd();
+      // ND_DEFAULTPRINT: the ARP packet as captured, after the operation.
+      return s + hexAndAscii(arp.b, arp.offset, arp.end - arp.offset);
   }
   return `${s}, length ${length}`;
 }

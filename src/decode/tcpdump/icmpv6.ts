@@ -2,6 +2,7 @@
 import { ipv6String, u16, u32 } from '../bytes.js';
 import { isIpv6Extension, IPV6_EXT_FRAGMENT } from '../ipv6.js';
 import type { Icmpv6Message } from '../icmpv6.js';
+import { hexOnly } from './hex.js';
 
 const TYPE_NAMES: ReadonlyMap<number, string> = new Map([
   [1, 'destination unreachable'],
@@ -70,6 +71,7 @@ export function formatIcmpv6(m: Icmpv6Message): string {
   const code = m.code;
   const length = m.length;
   const has = (n: number): boolean => end - o >= n;
+  if (length === 0) return 'ICMP6, length 0 (invalid)';
   let s = `ICMP6, ${TYPE_NAMES.get(type) ?? `unknown icmp6 type (${type})`}`;
   const q = o + 8;
   switch (type) {
@@ -81,7 +83,9 @@ export function formatIcmpv6(m: Icmpv6Message): string {
       } else if (code === 2) {
         if (!has(8 + 40)) return s + TRUNCATED;
         s += ` ${ipv6String(b, q + 24)}, source address ${ipv6String(b, q + 8)}`;
-      } else if (code === 4) {
+      } else if (code !== 4) {
+        return s + hexOnly(b, o, length);
+      } else {
         const up = quotedUpperLayer(b, q, end);
         if (!up || up.offset + 4 > end) return s + TRUNCATED;
         const dport = u16(b, up.offset + 2);
@@ -154,8 +158,8 @@ export function formatIcmpv6(m: Icmpv6Message): string {
     case 142:
       break;
     default:
-      // tcpdump hex-dumps unknown types after this; the line itself ends the same.
-      return `${s}, length ${length}`;
+      // print_unknown_data: the message in hex.
+      return `${s}, length ${length}${hexOnly(b, o, length)}`;
   }
   return `${s}, length ${length}`;
 }

@@ -11,18 +11,33 @@ import { formatTransport } from './transport.js';
 import type { LineOptions } from './line.js';
 
 const IPPROTO_DCCP = 33;
+const IPPROTO_ESP = 50;
 const IPPROTO_AH = 51;
+const IPPROTO_IPCOMP = 108;
+
+const TRUNCATION_NAMES: Readonly<Record<number, string>> = { 6: 'tcp', 17: 'udp', 58: 'icmp6', 1: 'icmp' };
 
 /** Protocols whose printers print the addresses themselves (with ports). */
 function printsOwnAddresses(p: number): boolean {
   return p === IPPROTO_TCP || p === IPPROTO_UDP || p === IPPROTO_SCTP || p === IPPROTO_DCCP;
 }
 
+/** print-ah.c: `AH(spi=0x...,seq=0x...,icv=0x...)`, and where the next header starts. */
+function formatAh(b: Uint8Array, o: number): { text: string; next: number; length: number } | undefined {
+  if (o + 12 > b.length) return undefined;
+  const length = (b[o + 1] + 2) * 4;
+  if (length < 12 || o + length > b.length) return undefined;
+  let icv = '';
+  for (let i = o + 12; i < o + length; i++) icv += b[i].toString(16).padStart(2, '0');
+  return { text: `AH(spi=0x${u32(b, o + 4).toString(16).padStart(8, '0')},seq=0x${u32(b, o + 8).toString(16)},icv=0x${icv})`, next: b[o], length };
+}
+
 /**
  * ip_demux_print for the protocols this project decodes; others print as tcpdump -n does for a
- * protocol it has no printer for.
+ * protocol it has no printer for. `offset` is where the protocol's header starts.
  */
-function formatDemux(pkt: Packet, protocol: number, src: string, dst: string, length: number, opts: LineOptions, nested: (inner: Packet) => string): string {
+function formatDemux(pkt: Packet, protocol: number, offset: number, src: string, dst: string, length: number, opts: LineOptions, nested: (inner: Packet) => string): string {
+  const b = pkt.data;
   switch (protocol) {
     case IPPROTO_TCP:
     case IPPROTO_UDP:
@@ -39,6 +54,19 @@ function formatDemux(pkt: Packet, protocol: number, src: string, dst: string, le
       return ` ip-proto-${protocol} ${length}`;
     case IPV6_NO_NEXT_HEADER:
       return 'no next header';
+    case IPPROTO_AH: {
+      const ah = formatAh(b, offset);
+      if (!ah) return ' [|AH]';
+      const next = ah.next;
+      // Like tcpdump, the addresses precede AH, so TCP and UDP after it print their own again.
+      return `${ah.text}: ${formatDemux(pkt, next, offset + ah.length, src, dst, length - ah.length, opts, nested)}`;
+    }
+    case IPPROTO_ESP:
+      if (offset + 8 > b.length) return ' [|ESP]';
+      return `ESP(spi=0x${u32(b, offset).toString(16).padStart(8, '0')},seq=0x${u32(b, offset + 4).toString(16)}), length ${length}`;
+    case IPPROTO_IPCOMP:
+      if (offset + 4 > b.length) return ' [|IPComp]';
+      return `IPComp(cpi=0x${u16(b, offset + 2).toString(16).padStart(4, '0')})`;
     default:
       return ` ip-proto-${protocol} ${length}`;
   }
@@ -50,16 +78,17 @@ function formatDemux(pkt: Packet, protocol: number, src: string, dst: string, le
  */
 export function formatIpv4(pkt: Packet, ip: Ipv4Header, wireLength: number, opts: LineOptions, nested: (inner: Packet) => string): string {
   let s = '';
-  const total = ip.totalLength;
-  let len = total === 0 ? wireLength : total;
-  if (len > wireLength) s += `[total length ${len} > length ${wireLength}] (invalid) `;
+  // tcpdump 4.99 is built without GUESS_TSO: a GSO packet's total length 0 is an error to it.
+  if (ip.totalLength < ip.headerLength) return `bad-len ${ip.totalLength}`;
+  let len = ip.totalLength;
+  if (len > wireLength) s += `truncated-ip - ${len - wireLength} bytes missing! `;
   len -= ip.headerLength;
   const src = ip.src;
   const dst = ip.dst;
   const protocol = ip.protocol;
   if (ip.isLaterFragment) return `${s}${src} > ${dst}: ip-proto-${protocol}`;
   if (!printsOwnAddresses(protocol)) s += `${src} > ${dst}: `;
-  return s + formatDemux(pkt, protocol, src, dst, len, opts, nested);
+  return s + formatDemux(pkt, protocol, ip.payloadOffset, src, dst, len, opts, nested);
 }
 
 const EXT_PREFIX: Readonly<Record<number, string>> = {
@@ -73,11 +102,14 @@ export function formatIpv6(pkt: Packet, ip: Ipv6Header, wireLength: number, opts
   const b = ip.b;
   const plen = ip.payloadLength;
   let len = plen !== 0 ? plen + IPV6_HEADER_LENGTH : ip.jumboLength !== undefined ? ip.jumboLength + IPV6_HEADER_LENGTH : wireLength;
-  if (plen !== 0 && len > wireLength) {
-    s += `[header+payload length ${len} > length ${wireLength}] (invalid) `;
-  }
+  if (plen !== 0 && len > wireLength) s += `truncated-ip6 - ${len - wireLength} bytes missing!`;
   const src = ip.src;
   const dst = ip.dst;
+  if (plen === 0 && ip.jumboLength === undefined) {
+    // A GSO ("BIG TCP") send: tcpdump 4.99 takes the payload as empty and the next printer stops.
+    if (ip.nextHeader === IPPROTO_ICMPV6) return `${s}${src} > ${dst}: ICMP6, length 0 (invalid)`;
+    return `${s}${src} > ${dst}: [|${TRUNCATION_NAMES[ip.nextHeader] ?? `ip-proto-${ip.nextHeader}`}]`;
+  }
   if (!printsOwnAddresses(ip.nextHeader)) s += `${src} > ${dst}: `;
   len -= IPV6_HEADER_LENGTH;
   for (const ext of ip.extensions) {
@@ -92,27 +124,32 @@ export function formatIpv6(pkt: Packet, ip: Ipv6Header, wireLength: number, opts
       s += formatRouting(b, ext.offset);
     } else {
       s += EXT_PREFIX[ext.type] ?? '';
+      if (ext.type === IPV6_EXT_HOP_BY_HOP && plen === 0 && ip.jumboLength !== undefined && len + ext.length + IPV6_HEADER_LENGTH > wireLength) {
+        s += `truncated-ip6 - ${len + ext.length + IPV6_HEADER_LENGTH - wireLength} bytes missing!`;
+      }
     }
   }
-  return s + formatDemux(pkt, ip.protocol, src, dst, len, opts, nested);
+  return s + formatDemux(pkt, ip.protocol, ip.payloadOffset, src, dst, len, opts, nested);
 }
 
-/** rt6_print without -v for the routing types Linux sends (0 and segment routing, 4). */
+/** rt6_print without -v for routing types 0, 2 and segment routing (4); TLVs are not printed. */
 function formatRouting(b: Uint8Array, o: number): string {
   const len = b[o + 1];
   const type = b[o + 2];
   const segleft = b[o + 3];
-  let s = `RT6 (len=${len}, type=${type}, segleft=${segleft}, `;
-  if (type === 4) {
+  let s = `RT6 (len=${len}, type=${type}`;
+  let count: number;
+  if (type === 0 || type === 2) {
+    if (type === 0) s += ' [Deprecated]';
+    s += `, segleft=${segleft}`;
+    count = len / 2;
+  } else if (type === 4) {
     const lastEntry = b[o + 4];
-    s += `last-entry=${lastEntry}, tag=${u16(b, o + 6).toString(16)}, `;
+    s += `, segleft=${segleft}, last-entry=${lastEntry}, tag=${u16(b, o + 6).toString(16)}`;
+    count = lastEntry + 1;
   } else {
-    s += `rsv=0x${u32(b, o + 4).toString(16)}, `;
+    return `${s}, segleft=${segleft}) `;
   }
-  const n = len / 2;
-  const addrs: string[] = [];
-  for (let i = 0; i < n; i++) {
-    addrs.push(`[${i}]${ipv6String(b, o + 8 + 16 * i)}`);
-  }
-  return `${s}${addrs.join(', ')}) `;
+  for (let i = 0; i < count && o + 8 + 16 * (i + 1) <= b.length; i++) s += `, [${i}]${ipv6String(b, o + 8 + 16 * i)}`;
+  return `${s}) `;
 }
