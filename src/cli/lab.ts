@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { parseScenario } from '../scenario/parse.js';
+import { ScenarioError } from '../scenario/errors.js';
+import { LabError, runLab } from '../lab/run.js';
+import { CliError, EXIT_BAD_INPUT, EXIT_USAGE } from './exit.js';
+
+/** `lab SCENARIO -o OUT.pcapng`: the scenario run for real in private namespaces (root only). */
+export async function runLabCommand(file: string, output: string, quiet: boolean): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`${file}: ${(err as Error).message}`, EXIT_BAD_INPUT);
+  }
+  let scenario;
+  try {
+    scenario = parseScenario(text, file);
+  } catch (err) {
+    if (err instanceof ScenarioError) throw new CliError(err.message, EXIT_BAD_INPUT);
+    throw err;
+  }
+  try {
+    await runLab(scenario, { output, log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`) });
+  } catch (err) {
+    if (err instanceof LabError) {
+      // A scenario the lab refuses is bad input; root missing is how it was invoked.
+      const code = err.line === undefined && /needs root/.test(err.message) ? EXIT_USAGE : EXIT_BAD_INPUT;
+      throw new CliError(err.line === undefined ? err.message : `${file}:${err.line}: ${err.message}`, code);
+    }
+    throw err;
+  }
+}
+
+export function registerLab(program: Command): void {
+  program
+    .command('lab')
+    .description('run a scenario for real in private network namespaces (root) and record its @capture interfaces')
+    .argument('<scenario>', 'scenario file (SCENARIOS.md)')
+    .requiredOption('-o, --output <file>', 'pcapng to write')
+    .action(async (file: string, opts: { output: string }) => {
+      const quiet = Boolean(program.opts<{ quiet?: boolean }>().quiet);
+      await runLabCommand(file, opts.output, quiet);
+    });
+}
