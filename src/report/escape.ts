@@ -15,8 +15,11 @@ function tame(text: string, max = MAX_TEXT): string {
 
 /** Inline Markdown text: every ASCII punctuation that CommonMark or GFM gives meaning is escaped. */
 export function mdText(text: string, max?: number): string {
+  // A dot only means something after a number that starts a line ("1." opens a list): escaping it
+  // there alone keeps addresses readable in the raw Markdown.
   return tame(text, max)
-    .replace(/[\\`*_{}[\]()#+\-.!|~>]/g, (c) => `\\${c}`)
+    .replace(/[\\`*_{}[\]()#+\-!|~>]/g, (c) => `\\${c}`)
+    .replace(/^(\d+)\./, '$1\\.')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/"/g, '&quot;');

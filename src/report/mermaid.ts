@@ -12,7 +12,8 @@ export interface SequenceParticipant {
 
 export type SequenceItem =
   | { type: 'message'; from: string; to: string; text: string; arrow?: 'solid' | 'dotted' | 'cross' }
-  | { type: 'note'; over: string[]; text: string }
+  /** A note's lines are drawn one under the other (Mermaid's `<br/>`, the only markup let through). */
+  | { type: 'note'; over: string[]; text: string | string[] }
   | { type: 'loop'; text: string; items: SequenceItem[] };
 
 export interface SequenceDiagram {
@@ -41,7 +42,8 @@ export function renderSequence(d: SequenceDiagram): string {
         lines.push(`${indent}${idOf(it.from)}${ARROWS[it.arrow ?? 'solid']}${idOf(it.to)}: ${mermaidText(it.text, 120)}`);
       } else if (it.type === 'note') {
         const over = it.over.map(idOf);
-        lines.push(`${indent}Note over ${over.slice(0, 2).join(',')}: ${mermaidText(it.text, 160)}`);
+        const text = (Array.isArray(it.text) ? it.text : [it.text]).map((t) => mermaidText(t, 160)).join('<br/>');
+        lines.push(`${indent}Note over ${over.slice(0, 2).join(',')}: ${text}`);
       } else {
         lines.push(`${indent}loop ${mermaidText(it.text, 80)}`);
         emit(it.items, `${indent}    `);

@@ -248,10 +248,15 @@ function tcpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): stri
       const span = ph.dataEndNs - ph.dataStartNs;
       const bulk = ph.bytesFromServer >= ph.bytesFromClient ? 'server' : 'client';
       const bytes = Math.max(ph.bytesFromServer, ph.bytesFromClient);
+      const sizes = [...ph.dataFromServer, ...ph.dataFromClient].map((j) => ctx.hopsOf(j)[0]?.payloadLen ?? 0);
+      const superFrames = sizes.filter((n) => n > 1460).length;
+      const largest = Math.max(0, ...sizes);
       out.push(
         `The data phase: ${plural(dataSegs, 'segment')} with data, ${bytesText(ph.bytesFromServer)} from the server and ${bytesText(ph.bytesFromClient)} from the client, ` +
-          `over ${durationText(span)} (${rateText(bytes, span)} from the ${bulk}), with ${plural(ph.pureAcks, 'pure ACK')} in between. ` +
-          `Segments larger than the MTU are GSO/TSO super-frames: the kernel hands them to the interface whole and splits them later, so captures on veth and bridges show them that size.`,
+          `over ${durationText(span)} (${rateText(bytes, span)} from the ${bulk}), with ${plural(ph.pureAcks, 'pure ACK')} in between.` +
+          (superFrames > 0
+            ? ` ${plural(superFrames, 'segment')} ${superFrames === 1 ? 'is' : 'are'} larger than a 1500-byte MTU allows (up to ${bytesText(largest)}): GSO/TSO super-frames, which the kernel passes along veth and bridges whole and splits only where it must, so captures there show them that size.`
+            : ''),
       );
     }
     if (ph.retransmissions.length > 0) {

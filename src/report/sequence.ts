@@ -33,7 +33,7 @@ function packetText(j: Journey, hopsOf: HopsOf): string {
 }
 
 /** Which journeys get arrows: the ones a person needs to follow the exchange. */
-function shownJourneys(story: Story, hopsOf: HopsOf): { shown: Journey[]; summary?: string; summaryAfter?: Journey } {
+function shownJourneys(story: Story, hopsOf: HopsOf): { shown: Journey[]; summary?: string | string[]; summaryAfter?: Journey } {
   const byTime = (a: Journey, b: Journey): number => hopsOf(a)[0].t - hopsOf(b)[0].t;
   const chosen: Journey[] = [];
   const add = (j: Journey | undefined): void => {
@@ -48,7 +48,7 @@ function shownJourneys(story: Story, hopsOf: HopsOf): { shown: Journey[]; summar
   story.arp.filter((j) => !j.isReply).slice(0, 2).forEach(withAnswer);
   if (story.kind === 'tcp') {
     const mainFlow = story.flows.filter((f) => f.protocol === 'tcp');
-    let summary: string | undefined;
+    let summary: string[] | undefined;
     let summaryAfter: Journey | undefined;
     for (const flow of mainFlow.slice(0, 2)) {
       const js = story.journeys.filter((j) => j.flow === flow.id);
@@ -60,7 +60,11 @@ function shownJourneys(story: Story, hopsOf: HopsOf): { shown: Journey[]; summar
       add(ph.response);
       const rest = ph.dataFromServer.length + ph.dataFromClient.length - (ph.request ? 1 : 0) - (ph.response ? 1 : 0);
       if (rest > 0 && !summary) {
-        summary = `data phase: ${rest} more segments with data (${bytesText(ph.bytesFromServer)} from the server, ${bytesText(ph.bytesFromClient)} from the client), ${ph.pureAcks} ACKs${ph.retransmissions.length > 0 ? `, ${ph.retransmissions.length} retransmitted` : ''}`;
+        summary = [
+          `data phase: ${rest} more segments with data`,
+          `${bytesText(ph.bytesFromServer)} from the server, ${bytesText(ph.bytesFromClient)} from the client`,
+          `${ph.pureAcks} pure ACKs${ph.retransmissions.length > 0 ? `, ${ph.retransmissions.length} retransmitted` : ''}`,
+        ];
         summaryAfter = ph.response ?? ph.request ?? ph.handshakeAck;
       } else if (rest > 0) {
         const small = js.filter((j) => hopsOf(j)[0].payloadLen > 0).slice(0, 2);
@@ -127,7 +131,7 @@ export function storySequence(story: Story, ctx: SequenceContext): SequenceDiagr
     } else if (j.steps.some((s) => s.kind === 'local')) {
       items.push({ type: 'message', from: `if:${lastHop.interface}`, to: endKey(lastObs.dst, true), text: 'to the host itself' });
     } else if (o.kind !== 'arp' || o.arpOp === 2) {
-      items.push({ type: 'message', from: `if:${lastHop.interface}`, to: endKey(lastObs.dst, false), text: j.fate === 'unknown' ? 'onwards (not captured)' : 'delivered' });
+      items.push({ type: 'message', from: `if:${lastHop.interface}`, to: endKey(lastObs.dst, false), text: j.fate === 'unknown' ? 'beyond the captures' : 'delivered' });
     }
     if (summary && j === summaryAfter) items.push({ type: 'note', over: [srcKey, `if:${j.hops[0].interface}`], text: summary });
   }
