@@ -1,6 +1,6 @@
 import type { ChunkSource } from './chunks.js';
 import { CaptureError } from './errors.js';
-import type { CaptureInterface, Direction, Frame } from './frame.js';
+import type { CaptureInterface, Frame } from './frame.js';
 import { type CaptureFileInfo, noteAnomaly } from './info.js';
 import type { RecordParser } from './record-parser.js';
 
@@ -20,9 +20,6 @@ export const PCAP_HEADER_LENGTH = 24;
  */
 const MAXIMUM_SNAPLEN = 262_144;
 const MAXIMUM_RECORD = 16 * 1024 * 1024;
-
-/** Kuznetzov packet types (as in Linux's PACKET_*): 4 is PACKET_OUTGOING, the rest were received. */
-const PACKET_OUTGOING = 4;
 
 export function isPcapMagic(first4: DataView): boolean {
   return pcapVariant(first4.getUint32(0, true)) !== undefined;
@@ -75,7 +72,7 @@ export function openPcap(src: ChunkSource, info: CaptureFileInfo, ifaceName: str
 }
 
 export class PcapParser implements RecordParser {
-  expecting = 'record header';
+  expecting = 'a record header';
   atBoundary = true;
   private readonly limit: number;
 
@@ -96,7 +93,7 @@ export class PcapParser implements RecordParser {
       const at = src.pos;
       const avail = src.end - at;
       if (avail < recordHeader) {
-        this.expecting = 'record header';
+        this.expecting = 'a record header';
         this.atBoundary = true;
         return recordHeader;
       }
@@ -108,7 +105,7 @@ export class PcapParser implements RecordParser {
       }
       const total = recordHeader + caplen;
       if (avail < total) {
-        this.expecting = `record of ${caplen} captured bytes`;
+        this.expecting = `a record of ${caplen} captured bytes`;
         this.atBoundary = false;
         return total;
       }
@@ -126,8 +123,6 @@ export class PcapParser implements RecordParser {
         noteAnomaly(info, `frame ${number} at byte ${offset}: caplen ${caplen} beyond the file's snaplen ${this.iface.snaplen}`);
       }
       if (caplen > origLen) noteAnomaly(info, `frame ${number} at byte ${offset}: caplen ${caplen} beyond the original length ${origLen}`);
-      let direction: Direction | undefined;
-      if (recordHeader === 24) direction = src.buf[at + 22] === PACKET_OUTGOING ? 'out' : 'in';
       out.push({
         file: info.file,
         number,
@@ -136,7 +131,9 @@ export class PcapParser implements RecordParser {
         tsNsec: frac * fracScale,
         caplen,
         origLen,
-        direction,
+        // The Kuznetzov header has a packet type, but writers leave it zero for outgoing packets too
+        // (the corpus file is an outgoing ping marked PACKET_HOST), so it says nothing reliable.
+        direction: undefined,
         fileOffset: offset,
         comments: undefined,
         data: src.buf.subarray(at + recordHeader, at + total),

@@ -4,6 +4,7 @@ import { BLOCK_EPB, BLOCK_IDB, BLOCK_SHB, BYTE_ORDER_MAGIC } from './pcapng.js';
 import { TimestampConverter } from './timestamps.js';
 
 export interface WriterInterface {
+  /** if_name; an empty name writes none (readers then name the interface after the file). */
   name: string;
   linktype: number;
   /** 0 (the default) means no limit. Longer frames are cut to it, keeping their original length. */
@@ -111,7 +112,7 @@ export function* pcapngBlocks(
   for (const i of interfaces) {
     const tsresol = i.tsresol ?? 9;
     clocks.push(new TimestampConverter(tsresol, i.tsoffset ?? 0));
-    const opts: Option[] = [textOption(2, i.name)];
+    const opts: Option[] = i.name === '' ? [] : [textOption(2, i.name)];
     if (i.description !== undefined) opts.push(textOption(3, i.description));
     opts.push({ code: 9, value: Uint8Array.of(tsresol) });
     if (i.tsoffset !== undefined && i.tsoffset !== 0) {

@@ -78,7 +78,7 @@ interface SectionInterface {
  * -1) in front of the first packet block, so that opening a file can report its first interfaces.
  */
 export class PcapngParser implements RecordParser {
-  expecting = 'block header';
+  expecting = 'a block header';
   atBoundary = true;
   headersOnly = false;
   private little = true;
@@ -97,7 +97,7 @@ export class PcapngParser implements RecordParser {
       const avail = src.end - at;
       const offset = src.base + at;
       if (avail < 12) {
-        this.expecting = 'block header';
+        this.expecting = 'a block header';
         this.atBoundary = true;
         return 12;
       }
@@ -119,7 +119,7 @@ export class PcapngParser implements RecordParser {
       const min = MIN_LENGTH[type] ?? 12;
       if (length < min) throw new CaptureError(info.file, offset, `${name} length ${length} is shorter than its header (${min} bytes)`);
       if (avail < length) {
-        this.expecting = `${name} of ${length} bytes`;
+        this.expecting = `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name} of ${length} bytes`;
         this.atBoundary = false;
         return length;
       }

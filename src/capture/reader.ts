@@ -74,7 +74,7 @@ async function readHeaders(src: ChunkSource, parser: RecordParser, file: string)
 }
 
 function truncated(file: string, src: ChunkSource, parser: RecordParser, need: number): CaptureError {
-  return new CaptureError(file, src.offset, `file ends inside a ${parser.expecting} (${src.available} of ${need} bytes present)`);
+  return new CaptureError(file, src.offset, `file ends inside ${parser.expecting} (${src.available} of ${need} bytes present)`);
 }
 
 class FileCaptureReader implements CaptureReader {
