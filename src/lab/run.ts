@@ -282,7 +282,7 @@ class Lab {
       case 'bridge-add':
         return ['ip', 'link', 'add', 'name', step.name, 'type', 'bridge'];
       case 'link-set':
-        return ['ip', 'link', 'set', 'dev', step.dev, ...(step.state ? [step.state] : []), ...(step.netns ? ['netns', p(step.netns)] : []), ...(step.master ? ['master', step.master] : [])];
+        return ['ip', 'link', 'set', 'dev', step.dev, ...(step.state ? [step.state] : []), ...(step.netns ? ['netns', p(step.netns)] : []), ...(step.master ? ['master', step.master] : []), ...(step.mac ? ['address', step.mac] : [])];
       case 'addr-add':
         return ['ip', 'addr', 'add', `${step.address.address}/${step.address.prefixLen}`, 'dev', step.dev];
       case 'route-add': {

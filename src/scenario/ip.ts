@@ -5,7 +5,7 @@ import type { StepBody } from './body.js';
 
 const IP_USAGE =
   'ip netns add NAME | ip link add NAME type veth peer name PEER [netns NS] | ip link add name NAME type bridge | ' +
-  'ip link set [dev] NAME up|down|netns NS|master BRIDGE | ip addr add ADDR/LEN dev NAME | ip route add default|PREFIX [via GW] [dev NAME]';
+  'ip link set [dev] NAME up|down|netns NS|master BRIDGE|address MAC | ip addr add ADDR/LEN dev NAME | ip route add default|PREFIX [via GW] [dev NAME]';
 
 // iproute2 accepts any prefix of its keywords ("a", "ad", "add"); these are the spellings tutorials use.
 const ADDR = ['addr', 'address', 'a'];
@@ -79,15 +79,20 @@ function parseLink(w: Words): StepBody {
     let state: 'up' | 'down' | undefined;
     let netns: string | undefined;
     let master: string | undefined;
-    if (w.done) throw new LineError('ip link set needs up, down, netns NS or master BRIDGE');
+    let mac: string | undefined;
+    if (w.done) throw new LineError('ip link set needs up, down, netns NS, master BRIDGE or address MAC');
     while (!w.done) {
       const opt = w.next('up, down, netns or master');
       if ((opt === 'up' || opt === 'down') && state === undefined) state = opt;
       else if (opt === 'netns' && netns === undefined) netns = parseNetnsName(w.next('the namespace'), 'namespace');
       else if (opt === 'master' && master === undefined) master = parseIfaceName(w.next('the bridge'), 'bridge');
-      else throw new LineError(`unexpected '${opt}' in ip link set (supported: up, down, netns NS, master BRIDGE, each once)`);
+      else if (opt === 'address' && mac === undefined) {
+        mac = w.next('the MAC address').toLowerCase();
+        if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac)) throw new LineError(`'${mac}' is not a MAC address (xx:xx:xx:xx:xx:xx)`);
+        if (parseInt(mac.slice(0, 2), 16) & 1) throw new LineError(`${mac} is a multicast address, which a link cannot have`);
+      } else throw new LineError(`unexpected '${opt}' in ip link set (supported: up, down, netns NS, master BRIDGE, address MAC, each once)`);
     }
-    return { kind: 'link-set', dev, state, netns, master };
+    return { kind: 'link-set', dev, state, netns, master, mac };
   }
   throw new LineError(`'ip link ${verb}' is not supported: only 'ip link add' and 'ip link set'`);
 }

@@ -98,6 +98,8 @@ export interface LinkSetStep extends StepBase {
   netns?: string;
   /** Enslave the link to this bridge. */
   master?: string;
+  /** `address MAC`: Docker gives containers 02:42 followed by their IPv4 address. */
+  mac?: string;
 }
 
 export interface AddrAddStep extends StepBase {

@@ -203,6 +203,7 @@ describe('parseScenario: traffic, listeners and outside', () => {
     expect(lastStep('ip link add veth0 type veth peer name eth0 netns c1\n'.replace(/^/, NS))).toMatchObject({ kind: 'veth-add', peerNetns: 'c1' });
     expect(lastStep('ip route add 10.1.0.0/16 dev br0\n')).toMatchObject({ destination: { address: '10.1.0.0', prefixLen: 16 }, dev: 'br0', via: undefined });
     expect(lastStep('ip link set lo down\n')).toMatchObject({ kind: 'link-set', dev: 'lo', state: 'down' });
+    expect(lastStep('ip link set dev eth0 address 02:42:AC:11:00:02 up\n')).toMatchObject({ kind: 'link-set', dev: 'eth0', state: 'up', mac: '02:42:ac:11:00:02' });
     expect(lastStep('ip address add fd00::1/64 dev br0\n')).toMatchObject({ address: { family: 6, prefixLen: 64 } });
   });
 });
@@ -275,7 +276,9 @@ describe('parseScenario: every error names file:line and what is supported', () 
     ['veth same name', 'ip link add veth0 type veth peer name veth0\n', /cannot have the name/],
     ['veth peer netns unknown', 'ip link add veth0 type veth peer name eth0 netns c9\n', /not made by an earlier/],
     ['bridge extra', 'ip link add name br0 type bridge vlan_filtering 1\n', /unexpected 'vlan_filtering'/],
-    ['link set nothing', 'ip link set veth0\n', /needs up, down, netns NS or master BRIDGE/],
+    ['link set nothing', 'ip link set veth0\n', /needs up, down, netns NS, master BRIDGE or address MAC/],
+    ['link set bad mac', 'ip link set veth0 address 02:42:ac:11:00\n', /is not a MAC address/],
+    ['link set multicast mac', 'ip link set veth0 address 01:00:5e:00:00:01\n', /multicast address/],
     ['link set unknown', 'ip link set veth0 mtu 9000\n', /unexpected 'mtu'/],
     ['link set up twice', 'ip link set veth0 up down\n', /unexpected 'down'/],
     ['link set netns unknown', 'ip link set veth0 netns c9\n', /not made by an earlier/],
