@@ -22,6 +22,28 @@ export function bucketOf(pkt: Packet): Bucket {
   return 'other';
 }
 
+/**
+ * The rule of the comparison: the protocols `read` promises tcpdump's text for are ARP, ICMP, UDP,
+ * DNS, TCP and HTTP. A UDP datagram whose payload tcpdump decodes as some other application (NTP,
+ * RIP, ISAKMP...) is counted apart as `udp-app`; for TCP, the TCP part of the line (up to and with
+ * `length N`) is what is compared, since tcpdump appends the text of applications we do not decode.
+ */
+export function judge(bucket: Bucket, ours: string, theirs: string): { bucket: string; ok: boolean } {
+  if (ours === theirs) return { bucket, ok: true };
+  if (bucket === 'udp') {
+    // What tcpdump says right after the outer destination: plain UDP, or an application's name.
+    const after = / > \S+: (.*)$/.exec(theirs.split('\n')[0])?.[1] ?? '';
+    if (!/^(UDP, length \d+|BOOTP\/DHCP|VXLAN, |OTV, )/.test(after)) return { bucket: 'udp-app', ok: false };
+  }
+  if (bucket === 'tcp') {
+    const cut = (t: string): string | undefined => /^.*?, length \d+/.exec(t.split('\n')[0])?.[0];
+    const a = cut(ours);
+    const b = cut(theirs);
+    if (b !== undefined && a === b) return { bucket, ok: true };
+  }
+  return { bucket, ok: false };
+}
+
 export interface OurLine {
   frame: Frame;
   bucket: Bucket;
