@@ -1,0 +1,286 @@
+/**
+ * The programs of a scenario: ping, dig, nslookup, curl (with its name lookups), and the listeners
+ * `serve http|dns|proxy`. Each traffic program reports when it is done, so the scenario's next line
+ * starts when the real one would.
+ */
+import { ip4String, parseIp4, type Ip4 } from './addr.js';
+import { IPPROTO_ICMP, IPPROTO_UDP, type Ipv4Packet, type UdpBody } from './packet.js';
+import { ICMP_ECHO_REQUEST } from './encode/icmp.js';
+import { DNS_TYPE_A, DNS_TYPE_AAAA, encodeDnsQuery, encodeDnsResponse, parseDnsAnswerAddresses, parseDnsQuery } from './encode/dns.js';
+import { tcpConnect, tcpListen, type TcpConnection } from './tcp.js';
+import type { Namespace } from './namespace.js';
+import type { Device } from './link.js';
+import { MS, SEC, US } from './clock.js';
+
+export interface Program {
+  done: boolean;
+}
+
+const PING_DATA_LENGTH = 56;
+const PING_INTERVAL = 200 * MS;
+
+/** iputils ping's payload: a struct timeval (16 bytes, little-endian on x86-64) then 0x10, 0x11, ... */
+function pingPayload(nowEpochNs: bigint): Uint8Array {
+  const d = new Uint8Array(PING_DATA_LENGTH);
+  const sec = nowEpochNs / 1_000_000_000n;
+  const usec = (nowEpochNs % 1_000_000_000n) / 1_000n;
+  new DataView(d.buffer).setBigUint64(0, sec, true);
+  new DataView(d.buffer).setBigUint64(8, usec, true);
+  for (let i = 16; i < PING_DATA_LENGTH; i++) d[i] = i;
+  return d;
+}
+
+export interface PingOptions {
+  count: number;
+  oif?: Device;
+  waitSeconds?: number;
+}
+
+/** ping -c N -i 0.2 (as the lab runs it): an echo every 200 ms; waits up to -W (1 s in the lab) after the last. */
+export function ping(ns: Namespace, dst: Ip4, o: PingOptions, epochNs: () => bigint): Program {
+  const prog: Program = { done: false };
+  const w = ns.world;
+  const id = w.rng.between(1, 0xffff);
+  let replies = 0;
+  let sent = 0;
+  ns.icmp.set(id, () => {
+    replies++;
+    if (replies >= o.count) finish();
+  });
+  const finish = (): void => {
+    if (prog.done) return;
+    prog.done = true;
+    ns.icmp.delete(id);
+  };
+  const send = (): void => {
+    if (prog.done) return;
+    sent++;
+    const src = o.oif?.addrs[0]?.addr ?? 0;
+    const pkt: Ipv4Packet = {
+      src,
+      dst,
+      ttl: 64,
+      id: w.rng.between(0, 0xffff),
+      df: true,
+      tos: 0,
+      body: { proto: IPPROTO_ICMP, type: ICMP_ECHO_REQUEST, code: 0, id, seq: sent, data: pingPayload(epochNs()) },
+    };
+    if (!ns.output(pkt, o.oif)) return finish();
+    if (sent < o.count) w.sched.after(PING_INTERVAL, send);
+    else w.sched.after((o.waitSeconds ?? 1) * SEC, finish);
+  };
+  send();
+  return prog;
+}
+
+// DNS -------------------------------------------------------------------------------------------
+
+export interface LookupResult {
+  addresses: Ip4[];
+}
+
+/**
+ * A stub resolver's query over UDP from an ephemeral port, sent `tries` times `timeout` apart (the
+ * lab runs dig +tries=1 +time=2, nslookup -timeout=2 -retry=0, and libc with timeout:1 attempts:1).
+ */
+export function dnsQuery(ns: Namespace, server: Ip4, name: string, type: number, edns: boolean, tries: number, done: (r: LookupResult | undefined) => void, fromPort?: number, srcAddr: Ip4 = 0, timeout = 2 * SEC): void {
+  const w = ns.world;
+  const port = fromPort ?? ns.ephemeralPort((p) => ns.udp.has(p));
+  const id = w.rng.between(0, 0xffff);
+  let attempts = 0;
+  let answered = false;
+  ns.udp.set(port, (_pkt, b) => {
+    const reply = parseDnsAnswerAddresses(b.data);
+    if (answered || b.data.length < 2 || ((b.data[0] << 8) | b.data[1]) !== id) return;
+    answered = true;
+    ns.udp.delete(port);
+    done({ addresses: reply });
+  });
+  const send = (): void => {
+    if (answered) return;
+    if (attempts++ >= tries) {
+      ns.udp.delete(port);
+      done(undefined);
+      return;
+    }
+    const data = encodeDnsQuery({ id, name, type, rd: true, ednsSize: edns ? 1232 : undefined });
+    udpSend(ns, srcAddr, port, server, 53, data);
+    w.sched.after(timeout, send);
+  };
+  send();
+}
+
+export function udpSend(ns: Namespace, src: Ip4, sport: number, dst: Ip4, dport: number, data: Uint8Array): boolean {
+  const body: UdpBody = { proto: IPPROTO_UDP, sport, dport, data };
+  // UDP sockets default to path MTU discovery, so DF is set; the id is the per-destination counter's (random here).
+  return ns.output({ src, dst, ttl: 64, id: ns.world.rng.between(0, 0xffff), df: true, tos: 0, body });
+}
+
+/** dig / nslookup: one query, done on the answer or after the retries. */
+export function dig(ns: Namespace, server: Ip4, name: string, type: 'A' | 'AAAA', edns: boolean): Program {
+  const prog: Program = { done: false };
+  dnsQuery(ns, server, name, type === 'A' ? DNS_TYPE_A : DNS_TYPE_AAAA, edns, 1, () => {
+    prog.done = true;
+  });
+  return prog;
+}
+
+/** getaddrinfo as glibc does it: A and AAAA from one socket, the A answer used. */
+export function resolveName(ns: Namespace, server: Ip4, name: string, done: (a: Ip4 | undefined) => void): void {
+  const literal = parseIp4(name);
+  if (literal !== undefined) return done(literal);
+  const port = ns.ephemeralPort((p) => ns.udp.has(p));
+  let a: Ip4[] | undefined;
+  let pending = 2;
+  const finish = (): void => {
+    if (--pending === 0) done(a?.[0]);
+  };
+  dnsQuery(ns, server, name, DNS_TYPE_A, false, 1, (r) => {
+    a = r?.addresses;
+    finish();
+  }, port, 0, SEC);
+  // The AAAA query shares the socket: its handler replaces the A one, so both answers are read through it.
+  const aHandler = ns.udp.get(port);
+  dnsQuery(ns, server, name, DNS_TYPE_AAAA, false, 1, () => finish(), port, 0, SEC);
+  const aaaaHandler = ns.udp.get(port);
+  if (aHandler !== undefined && aaaaHandler !== undefined) {
+    ns.udp.set(port, (p, b, d) => {
+      aHandler(p, b, d);
+      aaaaHandler(p, b, d);
+    });
+  }
+}
+
+/** A resolver answering `records` (and NXDOMAIN for anything else) on UDP `port`. */
+export function serveDns(ns: Namespace, port: number, addr: Ip4 | undefined, lookup: (name: string) => Ip4[] | undefined, cost = 60 * US): void {
+  ns.udp.set(port, (pkt, b) => {
+    if (addr !== undefined && pkt.dst !== addr) return;
+    const q = parseDnsQuery(b.data);
+    if (q === undefined) return;
+    const found = lookup(q.name.toLowerCase());
+    const data = encodeDnsResponse(q, found ?? [], 600, found !== undefined);
+    ns.world.sched.after(cost, () => udpSend(ns, pkt.dst, port, pkt.src, b.sport, data));
+  });
+}
+
+// HTTP ------------------------------------------------------------------------------------------
+
+// What the lab serves (src/lab/run.ts): index.html of 1024 bytes, any other path 256 KiB, each a
+// repeated line. Python's http.server sends the headers in one write and copies the file in 64 KiB writes.
+const INDEX_BYTES = 1024;
+const FILE_BYTES = 262144;
+const COPY_CHUNK = 65536;
+
+function fill(size: number, line: string): Uint8Array {
+  const unit = new TextEncoder().encode(line);
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; i++) out[i] = unit[i % unit.length];
+  return out;
+}
+
+function httpDate(epochNs: bigint): string {
+  return new Date(Number(epochNs / 1_000_000n)).toUTCString();
+}
+
+/** A static web server as Python's http.server answers (HTTP/1.0): headers, body, then close. */
+export function serveHttp(ns: Namespace, port: number, addr: Ip4 | undefined, epochNs: () => bigint): void {
+  tcpListen(ns, port, addr, () => {
+    let request = '';
+    return {
+      data(c, d) {
+        request += new TextDecoder().decode(d);
+        if (!request.includes('\r\n\r\n')) return;
+        const path = (/^GET (\S+)/.exec(request)?.[1] ?? '/').replace(/[?#].*$/, '');
+        const body = path === '/' || path.endsWith('/') || path === '/index.html' ? fill(INDEX_BYTES, '<!-- pcap-narrator lab index -->\n') : fill(FILE_BYTES, `pcap-narrator lab file ${path.replace(/^\/+/, '')}\n`);
+        const type = path.endsWith('/') || path.endsWith('.html') ? 'text/html' : 'application/octet-stream';
+        const date = httpDate(epochNs());
+        const head =
+          `HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\nDate: ${date}\r\n` +
+          `Content-type: ${type}\r\nContent-Length: ${body.length}\r\nLast-Modified: ${date}\r\n\r\n`;
+        ns.world.sched.after(300 * US, () => {
+          c.send(new TextEncoder().encode(head));
+          for (let o = 0; o < body.length; o += COPY_CHUNK) c.send(body.subarray(o, Math.min(body.length, o + COPY_CHUNK)));
+          c.close();
+        });
+      },
+    };
+  });
+}
+
+/** curl: resolve, connect, GET, read to the end, close. */
+export function curl(ns: Namespace, resolver: Ip4, host: string, port: number, path: string): Program {
+  const prog: Program = { done: false };
+  const w = ns.world;
+  resolveName(ns, resolver, host, (addr) => {
+    if (addr === undefined) {
+      prog.done = true;
+      return;
+    }
+    const hostHeader = port === 80 ? host : `${host}:${port}`;
+    const req = `GET ${path} HTTP/1.1\r\nHost: ${hostHeader}\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n`;
+    w.sched.after(150 * US, () => {
+      const c = tcpConnect(ns, addr, port, {
+        established(conn) {
+          w.sched.after(80 * US, () => conn.send(new TextEncoder().encode(req)));
+        },
+        fin(conn) {
+          conn.close();
+        },
+        closed() {
+          prog.done = true;
+        },
+      });
+      if (c === undefined) prog.done = true;
+    });
+  });
+  return prog;
+}
+
+/** A userland TCP proxy (socat, docker-proxy): each accepted connection opens one to the target. */
+export function serveProxy(ns: Namespace, port: number, addr: Ip4 | undefined, target: Ip4, targetPort: number): void {
+  tcpListen(ns, port, addr, () => {
+    let upstream: TcpConnection | undefined;
+    let upstreamReady = false;
+    const pending: Uint8Array[] = [];
+    let clientFin = false;
+    let client: TcpConnection | undefined;
+    const open = (c: TcpConnection): void => {
+      client = c;
+      upstream = tcpConnect(ns, target, targetPort, {
+        established(u) {
+          upstreamReady = true;
+          for (const d of pending.splice(0)) u.send(d);
+          if (clientFin) u.close();
+        },
+        data(_u, d) {
+          ns.world.sched.after(40 * US, () => client?.send(d));
+        },
+        fin() {
+          ns.world.sched.after(40 * US, () => client?.close());
+        },
+        closed(_u, reason) {
+          if (reason !== 'done') client?.close();
+        },
+      });
+    };
+    return {
+      established(c) {
+        open(c);
+      },
+      data(_c, d) {
+        if (upstreamReady && upstream !== undefined) upstream.send(d);
+        else pending.push(d);
+      },
+      fin() {
+        clientFin = true;
+        if (upstreamReady) upstream?.close();
+      },
+    };
+  });
+}
+
+export function describe(a: Ip4): string {
+  return ip4String(a);
+}
+
+export { MS };

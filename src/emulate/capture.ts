@@ -1,0 +1,112 @@
+/**
+ * The recorder: every frame a captured interface sends or receives, as the bytes a capture there
+ * holds, with what the model knows about it (NAT rewrites so far) for `diff`.
+ */
+import type { CaptureTarget } from '../scenario/types.js';
+import { macEquals, isGroupMac, BROADCAST_MAC } from './addr.js';
+import type { EthFrame, Rewrite } from './packet.js';
+import { encodeEthernetFrame, encodeSll2Frame, ARPHRD_ETHER, ARPHRD_LOOPBACK } from './encode/frame.js';
+import { PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING } from '../decode/sll.js';
+import { LINKTYPE_LINUX_SLL2 } from '../decode/sll2.js';
+import type { Device } from './link.js';
+
+export const LINKTYPE_ETHERNET = 1;
+
+export interface EmulatedInterface {
+  /** As the scenario names it: `vethc1`, `c1:eth0`, or `any`. */
+  name: string;
+  linktype: number;
+  description?: string;
+}
+
+export interface EmulatedFrame {
+  /** Index into the interfaces. */
+  iface: number;
+  tsNs: bigint;
+  data: Uint8Array;
+  direction: 'in' | 'out';
+  comment?: string;
+}
+
+/** What the model knows about one written frame, keyed by its 1-based number in the output. */
+export interface FrameRecord {
+  frame: number;
+  /** Where the frame was seen: the scenario's namespace (`host`, `c1`, `container:web`, `outside`) and device. */
+  namespace: string;
+  device: string;
+  direction: 'in' | 'out';
+  /** The NAT rewrites the packet had had when it was seen here, oldest first. */
+  rewrites: Rewrite[];
+}
+
+interface Point {
+  iface: number;
+  promiscuous: boolean;
+}
+
+export class Recorder {
+  readonly interfaces: EmulatedInterface[] = [];
+  readonly frames: EmulatedFrame[] = [];
+  readonly records: FrameRecord[] = [];
+  private readonly named = new Map<string, Point>();
+  private any: Point | undefined;
+
+  constructor(
+    targets: CaptureTarget[],
+    private readonly baseNs: bigint,
+    private readonly now: () => number,
+  ) {
+    for (const t of targets) {
+      if (t.kind === 'any') {
+        this.any = { iface: this.interfaces.length, promiscuous: false };
+        this.interfaces.push({ name: 'any', linktype: LINKTYPE_LINUX_SLL2, description: 'tcpdump -i any on the host (Linux cooked v2)' });
+      } else {
+        const name = t.netns === undefined ? t.iface : `${t.netns}:${t.iface}`;
+        this.named.set(`${t.netns ?? 'host'}\u0000${t.iface}`, { iface: this.interfaces.length, promiscuous: true });
+        this.interfaces.push({ name, linktype: LINKTYPE_ETHERNET });
+      }
+    }
+  }
+
+  private point(dev: Device): Point | undefined {
+    return this.named.get(`${dev.ns.name}\u0000${dev.name}`);
+  }
+
+  /** Whether a capture puts this device in promiscuous mode (tcpdump -i NAME does; -i any does not). */
+  isPromiscuous(dev: Device): boolean {
+    return this.point(dev)?.promiscuous ?? false;
+  }
+
+  transmit(dev: Device, f: EthFrame): void {
+    this.record(dev, f, 'out');
+  }
+
+  receive(dev: Device, f: EthFrame): void {
+    this.record(dev, f, 'in');
+  }
+
+  private record(dev: Device, f: EthFrame, direction: 'in' | 'out'): void {
+    const ts = this.baseNs + BigInt(Math.round(this.now()));
+    const p = this.point(dev);
+    if (p !== undefined) this.push(dev, { iface: p.iface, tsNs: ts, data: encodeEthernetFrame(f), direction }, f);
+    if (this.any !== undefined && dev.ns.isHost) {
+      const packetType = direction === 'out' ? PACKET_OUTGOING : inboundType(dev, f);
+      const arphrdType = dev.kind === 'loopback' ? ARPHRD_LOOPBACK : ARPHRD_ETHER;
+      const data = encodeSll2Frame(f, { interfaceIndex: dev.ifindex, arphrdType, packetType });
+      this.push(dev, { iface: this.any.iface, tsNs: ts, data, direction }, f);
+    }
+  }
+
+  private push(dev: Device, frame: EmulatedFrame, f: EthFrame): void {
+    this.frames.push(frame);
+    const rewrites = f.payload.kind === 'ipv4' ? (f.payload.ip.trail ?? []) : [];
+    this.records.push({ frame: this.frames.length, namespace: dev.ns.name, device: dev.name, direction: frame.direction, rewrites });
+  }
+}
+
+/** eth_type_trans's classification against the receiving device's own address. */
+function inboundType(dev: Device, f: EthFrame): number {
+  if (dev.kind === 'loopback') return PACKET_HOST;
+  if (isGroupMac(f.dst)) return macEquals(f.dst, BROADCAST_MAC) ? PACKET_BROADCAST : PACKET_MULTICAST;
+  return macEquals(f.dst, dev.mac) ? PACKET_HOST : PACKET_OTHERHOST;
+}

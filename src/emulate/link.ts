@@ -1,0 +1,152 @@
+/**
+ * Devices and layer 2: veth pairs (what one end sends the other receives), bridges (learning,
+ * flooding of broadcast and unknown destinations to every other port, local delivery of frames for
+ * the bridge's own address) and loopback.
+ */
+import { isGroupMac, macEquals, macKey, type Ip4, type Mac } from './addr.js';
+import { cloneFrame, type EthFrame } from './packet.js';
+import type { Namespace } from './namespace.js';
+
+export type DeviceKind = 'loopback' | 'veth' | 'bridge';
+
+export interface DeviceAddress {
+  addr: Ip4;
+  prefixLen: number;
+}
+
+export class Device {
+  up = false;
+  peer?: Device;
+  /** The bridge this device is a port of. */
+  master?: Device;
+  readonly ports: Device[] = [];
+  /** Bridge forwarding database: MAC (as a number) to the port it was learnt on. */
+  readonly fdb = new Map<number, Device>();
+  readonly addrs: DeviceAddress[] = [];
+  /** A bridge takes the lowest MAC of its ports until one is set explicitly (br_stp_recalculate_bridge_id). */
+  macFixed = false;
+  routeLocalnet = false;
+
+  constructor(
+    public ns: Namespace,
+    public name: string,
+    readonly kind: DeviceKind,
+    public mac: Mac,
+    public ifindex: number,
+  ) {}
+
+  get mtu(): number {
+    return this.kind === 'loopback' ? 65536 : 1500;
+  }
+
+  /** A veth carries frames only when both ends are up. */
+  get carrier(): boolean {
+    if (!this.up) return false;
+    if (this.kind === 'veth') return this.peer !== undefined && this.peer.up;
+    return true;
+  }
+}
+
+/** Per-hop costs, in nanoseconds: what a veth, a bridge and a stack take on an idle machine. */
+export const COST = {
+  veth: 1_800,
+  bridge: 1_200,
+  loopback: 2_500,
+};
+
+export interface LinkHost {
+  after(delayNs: number, run: () => void): void;
+  transmitted(dev: Device, f: EthFrame): void;
+  received(dev: Device, f: EthFrame): void;
+  promiscuous(dev: Device): boolean;
+}
+
+/** dev_queue_xmit: the frame leaves `dev` (a capture there sees it outgoing). */
+export function transmit(h: LinkHost, dev: Device, f: EthFrame): void {
+  if (!dev.up) return;
+  h.transmitted(dev, f);
+  switch (dev.kind) {
+    case 'veth': {
+      const peer = dev.peer;
+      if (peer === undefined || !peer.up) return;
+      const copy = cloneFrame(f);
+      h.after(COST.veth, () => receive(h, peer, copy));
+      return;
+    }
+    case 'loopback': {
+      const copy = cloneFrame(f);
+      h.after(COST.loopback, () => receive(h, dev, copy));
+      return;
+    }
+    case 'bridge':
+      // br_dev_xmit: the host's own frame goes to the port that learnt the destination, or to all.
+      bridgeOut(h, dev, f, undefined);
+  }
+}
+
+/** netif_receive_skb: a capture on `dev` sees it incoming; a bridge port hands it to its bridge. */
+export function receive(h: LinkHost, dev: Device, f: EthFrame): void {
+  if (!dev.up) return;
+  h.received(dev, f);
+  if (dev.master !== undefined) {
+    bridgeIn(h, dev.master, dev, f);
+    return;
+  }
+  if (dev.kind === 'loopback' || isGroupMac(f.dst) || macEquals(f.dst, dev.mac)) dev.ns.linkReceive(dev, f);
+}
+
+function isLocalMac(br: Device, mac: Mac): boolean {
+  if (macEquals(mac, br.mac)) return true;
+  for (const p of br.ports) if (macEquals(mac, p.mac)) return true;
+  return false;
+}
+
+function bridgeIn(h: LinkHost, br: Device, port: Device, f: EthFrame): void {
+  if (!br.up) return;
+  if (!isGroupMac(f.src)) br.fdb.set(macKey(f.src), port);
+  if (isGroupMac(f.dst)) {
+    bridgeOut(h, br, f, port);
+    passUp(h, br, f);
+    return;
+  }
+  if (isLocalMac(br, f.dst)) {
+    passUp(h, br, f);
+    return;
+  }
+  // A bridge in promiscuous mode (tcpdump -i br0) passes every frame up as well; IP then ignores it.
+  if (h.promiscuous(br)) {
+    const copy = cloneFrame(f);
+    h.after(COST.bridge, () => {
+      if (br.up) h.received(br, copy);
+    });
+  }
+  bridgeOut(h, br, f, port);
+}
+
+function passUp(h: LinkHost, br: Device, f: EthFrame): void {
+  const copy = cloneFrame(f);
+  h.after(COST.bridge, () => {
+    if (!br.up) return;
+    h.received(br, copy);
+    br.ns.linkReceive(br, copy);
+  });
+}
+
+/** Forwards to the learnt port, or floods to every port but the one it came in on. */
+function bridgeOut(h: LinkHost, br: Device, f: EthFrame, ingress: Device | undefined): void {
+  const known = isGroupMac(f.dst) ? undefined : br.fdb.get(macKey(f.dst));
+  const out = known !== undefined ? [known] : br.ports;
+  for (const p of out) {
+    if (p === ingress || !p.up || p.master !== br) continue;
+    const copy = cloneFrame(f);
+    h.after(COST.bridge, () => transmit(h, p, copy));
+  }
+}
+
+/** The bridge's address: the lowest of its ports' unless set (what a fresh `ip link add type bridge` shows). */
+export function recalcBridgeMac(br: Device): void {
+  if (br.macFixed || br.ports.length === 0) return;
+  let min = br.ports[0].mac;
+  for (const p of br.ports) if (macKey(p.mac) < macKey(min)) min = p.mac;
+  br.mac = min;
+}

@@ -1,0 +1,298 @@
+/**
+ * A TCP endpoint good enough for HTTP/1 over the model: Linux's handshake options, MSS-sized data
+ * segments (no GSO: captures on veth and bridges show what the wire would carry), immediate ACKs
+ * (quickack, as at the start of every Linux connection), FIN teardown, and retransmission on timeout
+ * so that a filter dropping a segment shows the retransmission a kernel would send.
+ */
+import type { Ip4 } from './addr.js';
+import { IPPROTO_TCP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type Ipv4Packet, type TcpBody } from './packet.js';
+import { synOptions, timestampOptions } from './encode/tcp.js';
+import { tcpKey, type Namespace } from './namespace.js';
+import type { Device } from './link.js';
+
+const TS_OPTIONS = 12;
+const SYN_RTO = 1_000_000_000;
+const MIN_RTO = 200_000_000;
+const MAX_RETRIES = 6;
+/** Time from a segment's arrival to the ACK or answer the stack sends. */
+const STACK_COST = 4_000;
+
+export interface TcpEvents {
+  established?(c: TcpConnection): void;
+  data?(c: TcpConnection, data: Uint8Array): void;
+  /** The peer sent FIN. */
+  fin?(c: TcpConnection): void;
+  /** Both sides are done (or a RST / too many retransmissions ended it). */
+  closed?(c: TcpConnection, reason: 'done' | 'reset' | 'timeout' | 'unreachable'): void;
+}
+
+type State = 'syn-sent' | 'syn-recv' | 'established' | 'fin-wait' | 'close-wait' | 'last-ack' | 'closed';
+
+interface Unacked {
+  seq: number;
+  flags: number;
+  data: Uint8Array;
+  /** Sequence space: data length, plus one for SYN or FIN. */
+  len: number;
+  sentAt: number;
+}
+
+function seqAfter(a: number, b: number): boolean {
+  return ((a - b) | 0) > 0;
+}
+
+export class TcpConnection {
+  state: State;
+  private sndNxt: number;
+  private sndUna: number;
+  private rcvNxt = 0;
+  private readonly tsOffset: number;
+  private peerTs = 0;
+  private peerMss = 536;
+  private ipId: number;
+  private readonly unacked: Unacked[] = [];
+  private rto = SYN_RTO;
+  private timerEpoch = 0;
+  private retries = 0;
+  private finSent = false;
+  private finReceived = false;
+  private readonly loopback: boolean;
+
+  constructor(
+    readonly ns: Namespace,
+    readonly localAddr: Ip4,
+    readonly localPort: number,
+    readonly remoteAddr: Ip4,
+    readonly remotePort: number,
+    readonly events: TcpEvents,
+    state: State,
+  ) {
+    this.state = state;
+    const rng = ns.world.rng;
+    this.sndNxt = rng.next32();
+    this.sndUna = this.sndNxt;
+    this.tsOffset = rng.next32();
+    this.ipId = rng.between(0, 0xffff);
+    this.loopback = ns.route(remoteAddr) === 'local';
+    ns.tcp.set(tcpKey(localAddr, localPort, remoteAddr, remotePort), (p, b, d) => this.segment(p, b, d));
+  }
+
+  private get now(): number {
+    return this.ns.world.sched.now;
+  }
+
+  private tsVal(): number {
+    return (this.tsOffset + Math.floor(this.now / 1_000_000)) >>> 0;
+  }
+
+  /** Window field values Linux shows: scaled by 2^7 after the handshake. */
+  private window(flags: number): number {
+    if (this.loopback) return flags & TCP_SYN ? (flags & TCP_ACK ? 65483 : 65495) : 512;
+    if (flags & TCP_SYN) return flags & TCP_ACK ? 65160 : 64240;
+    return this.state === 'syn-sent' || this.localPort < 32768 ? 509 : 502;
+  }
+
+  private emit(flags: number, seq: number, data: Uint8Array): void {
+    const syn = (flags & TCP_SYN) !== 0;
+    const options = syn ? synOptions(this.ns.mssFor(this.remoteAddr), this.tsVal(), flags & TCP_ACK ? this.peerTs : 0, 7) : timestampOptions(this.tsVal(), this.peerTs);
+    const body: TcpBody = {
+      proto: IPPROTO_TCP,
+      sport: this.localPort,
+      dport: this.remotePort,
+      seq,
+      ack: flags & TCP_ACK ? this.rcvNxt : 0,
+      flags,
+      window: this.window(flags),
+      options,
+      data,
+    };
+    // A SYN-ACK goes out with IP id 0 (ip_build_and_send_pkt); the rest count up from a random start.
+    const id = syn && flags & TCP_ACK ? 0 : this.ipId++ & 0xffff;
+    const pkt: Ipv4Packet = { src: this.localAddr, dst: this.remoteAddr, ttl: 64, id, df: true, tos: 0, body };
+    if (!this.ns.output(pkt) && this.state === 'syn-sent') this.end('unreachable');
+  }
+
+  private sendTracked(flags: number, data: Uint8Array): void {
+    const len = data.length + (flags & (TCP_SYN | TCP_FIN) ? 1 : 0);
+    const seq = this.sndNxt;
+    this.unacked.push({ seq, flags, data, len, sentAt: this.now });
+    this.sndNxt = (this.sndNxt + len) >>> 0;
+    this.emit(flags, seq, data);
+    if (this.unacked.length === 1) this.arm();
+  }
+
+  private arm(): void {
+    const epoch = ++this.timerEpoch;
+    this.ns.world.sched.after(this.rto, () => {
+      if (epoch !== this.timerEpoch || this.unacked.length === 0 || this.state === 'closed') return;
+      if (++this.retries > MAX_RETRIES) return this.end('timeout');
+      // Go back to the first unacknowledged segment, as an RTO does.
+      const u = this.unacked[0];
+      u.sentAt = -1;
+      this.emit(u.flags, u.seq, u.data);
+      this.rto *= 2;
+      this.arm();
+    });
+  }
+
+  /** SYN from the client side. */
+  connect(): void {
+    this.sendTracked(TCP_SYN, new Uint8Array(0));
+  }
+
+  /** The listener's answer to a SYN. */
+  accept(syn: TcpBody): void {
+    this.rcvNxt = (syn.seq + 1) >>> 0;
+    this.readPeerOptions(syn);
+    this.sendTracked(TCP_SYN | TCP_ACK, new Uint8Array(0));
+  }
+
+  send(data: Uint8Array): void {
+    const segment = Math.max(1, this.peerMss - TS_OPTIONS);
+    for (let o = 0; o < data.length; o += segment) {
+      const chunk = data.subarray(o, Math.min(data.length, o + segment));
+      const last = o + segment >= data.length;
+      this.sendTracked(TCP_ACK | (last ? TCP_PSH : 0), chunk);
+    }
+  }
+
+  close(): void {
+    if (this.finSent || this.state === 'closed') return;
+    this.finSent = true;
+    this.state = this.finReceived ? 'last-ack' : 'fin-wait';
+    this.sendTracked(TCP_FIN | TCP_ACK, new Uint8Array(0));
+  }
+
+  private readPeerOptions(b: TcpBody): void {
+    const o = b.options;
+    for (let i = 0; i < o.length; ) {
+      const kind = o[i];
+      if (kind === 0) break;
+      if (kind === 1) {
+        i++;
+        continue;
+      }
+      const len = o[i + 1];
+      if (len < 2) break;
+      if (kind === 2 && len === 4) this.peerMss = (o[i + 2] << 8) | o[i + 3];
+      if (kind === 8 && len === 10) this.peerTs = ((o[i + 2] << 24) >>> 0) + ((o[i + 3] << 16) | (o[i + 4] << 8) | o[i + 5]);
+      i += len;
+    }
+  }
+
+  private ackNow(): void {
+    this.ns.world.sched.after(STACK_COST, () => {
+      if (this.state !== 'closed') this.emit(TCP_ACK, this.sndNxt, new Uint8Array(0));
+    });
+  }
+
+  private segment(pkt: Ipv4Packet, b: TcpBody, _dev: Device): void {
+    if (this.state === 'closed') return;
+    this.readPeerOptions(b);
+    if (b.flags & TCP_RST) return this.end('reset');
+    if (b.flags & TCP_ACK) this.acked(b.ack);
+    if (this.state === 'syn-sent') {
+      if ((b.flags & (TCP_SYN | TCP_ACK)) !== (TCP_SYN | TCP_ACK)) return;
+      this.rcvNxt = (b.seq + 1) >>> 0;
+      this.state = 'established';
+      this.ns.world.sched.after(STACK_COST, () => {
+        this.emit(TCP_ACK, this.sndNxt, new Uint8Array(0));
+        this.events.established?.(this);
+      });
+      return;
+    }
+    if (this.state === 'syn-recv') {
+      if (b.flags & TCP_SYN) {
+        // Our SYN-ACK was lost or late: the retransmission timer answers it.
+        return;
+      }
+      if (!(b.flags & TCP_ACK) || this.unacked.length > 0) return;
+      this.state = 'established';
+      this.events.established?.(this);
+    }
+    const len = b.data.length;
+    if (len > 0 || b.flags & TCP_FIN) {
+      if (b.seq !== this.rcvNxt) {
+        // Old or out of order: a duplicate ACK says what we still expect.
+        this.ackNow();
+        return;
+      }
+      if (len > 0) {
+        this.rcvNxt = (this.rcvNxt + len) >>> 0;
+        this.events.data?.(this, b.data);
+      }
+      if (b.flags & TCP_FIN) {
+        this.rcvNxt = (this.rcvNxt + 1) >>> 0;
+        this.finReceived = true;
+        if (this.state === 'established') this.state = 'close-wait';
+        this.events.fin?.(this);
+      }
+      // When the application answered at once (data or FIN queued just now), that carries the ACK.
+      this.ackUnlessPiggybacked();
+    }
+    void pkt;
+  }
+
+  private ackUnlessPiggybacked(): void {
+    const mark = this.sndNxt;
+    this.ns.world.sched.after(STACK_COST, () => {
+      if (this.state === 'closed' && !this.finReceived) return;
+      if (this.sndNxt === mark) this.emit(TCP_ACK, this.sndNxt, new Uint8Array(0));
+      if (this.finSent && this.finReceived && this.unacked.length === 0) this.end('done');
+    });
+  }
+
+  private acked(ack: number): void {
+    let progressed = false;
+    while (this.unacked.length > 0) {
+      const u = this.unacked[0];
+      const end = (u.seq + u.len) >>> 0;
+      if (seqAfter(end, ack)) break;
+      this.unacked.shift();
+      progressed = true;
+      if (u.sentAt >= 0 && !(u.flags & TCP_SYN)) this.rto = Math.max(MIN_RTO, MIN_RTO + (this.now - u.sentAt));
+      else if (u.sentAt >= 0) this.rto = MIN_RTO + (this.now - u.sentAt);
+    }
+    if (!progressed) return;
+    this.sndUna = ack;
+    this.retries = 0;
+    this.ns.confirmNeighbour(this.remoteAddr);
+    if (this.unacked.length > 0) this.arm();
+    else this.timerEpoch++;
+    if (this.finSent && this.unacked.length === 0 && (this.state === 'last-ack' || (this.state === 'fin-wait' && this.finReceived))) this.end('done');
+    else if (this.finSent && this.finReceived && this.unacked.length === 0) this.end('done');
+  }
+
+  private end(reason: 'done' | 'reset' | 'timeout' | 'unreachable'): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.timerEpoch++;
+    // TIME_WAIT keeps the tuple; the model never reuses it, so dropping the socket is enough.
+    this.events.closed?.(this, reason);
+  }
+}
+
+/** Opens a client connection from an ephemeral port; src 0 lets routing choose. */
+export function tcpConnect(ns: Namespace, dst: Ip4, dport: number, events: TcpEvents): TcpConnection | undefined {
+  const r = ns.route(dst);
+  if (r === undefined) return undefined;
+  const src = ns.sourceFor(r, dst);
+  const sport = ns.ephemeralPort((p) => ns.tcp.has(tcpKey(src, p, dst, dport)) || ns.tcpListeners.has(p));
+  const c = new TcpConnection(ns, src, sport, dst, dport, events, 'syn-sent');
+  c.connect();
+  return c;
+}
+
+/** A listening socket on every address of the namespace (or one, when `addr` is given). */
+export function tcpListen(ns: Namespace, port: number, addr: Ip4 | undefined, accept: (c: TcpConnection) => TcpEvents): void {
+  ns.tcpListeners.set(port, (pkt, b) => {
+    if (addr !== undefined && pkt.dst !== addr) return;
+    if ((b.flags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return;
+    const holder: TcpEvents = {};
+    const c = new TcpConnection(ns, pkt.dst, b.dport, pkt.src, b.sport, holder, 'syn-recv');
+    Object.assign(holder, accept(c));
+    c.accept(b);
+  });
+}
+
+void TCP_RST;
