@@ -13,12 +13,11 @@ export function isRawLinktype(linktype: number): boolean {
 }
 
 /**
- * The ethertype equivalent of a raw-IP packet: fixed by LINKTYPE_IPV4/IPV6, else the version
- * nibble of the first byte (undefined when there is no byte or the version is neither 4 nor 6).
+ * The ethertype equivalent of a raw-IP packet: the version nibble of the first byte, undefined
+ * when there is no byte or the version is neither 4 nor 6. LINKTYPE_IPV4/IPV6 promise a version
+ * but a damaged packet can break it; like tcpdump, the nibble decides.
  */
 export function rawEtherType(b: Uint8Array, offset: number, end: number, linktype: number): number | undefined {
-  if (linktype === LINKTYPE_IPV4) return ETHERTYPE_IPV4;
-  if (linktype === LINKTYPE_IPV6) return ETHERTYPE_IPV6;
   if (end - offset < 1) return undefined;
   const version = b[offset] >>> 4;
   return version === 4 ? ETHERTYPE_IPV4 : version === 6 ? ETHERTYPE_IPV6 : undefined;

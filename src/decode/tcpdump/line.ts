@@ -6,7 +6,9 @@ import type { LayerName } from '../layer.js';
 import { EthernetHeader, MAX_ETHERNET_LENGTH } from '../ethernet.js';
 import { formatArp } from './arp.js';
 import { formatIpv4, formatIpv6 } from './ip.js';
-import { formatLinkHeader, networkOffset } from './link.js';
+import { formatLinkHeader, networkOffset, sllPacketTypeWord } from './link.js';
+import { Sll2Header } from '../sll2.js';
+import { isRawLinktype } from '../raw.js';
 import { ethertypeText } from './names.js';
 import type { TcpSequenceTracker } from './transport.js';
 
@@ -29,6 +31,11 @@ function pad(n: number, width: number): string {
 
 /** The timestamp as tcpdump prints it, without the trailing space. */
 export function formatTimestamp(frame: Pick<Frame, 'tsSec' | 'tsNsec'>, opts: LineOptions): string {
+  // libpcap 1.10 hands tcpdump 4.99 the seconds as 32 bits, and tcpdump cannot convert a time
+  // past 2038-01-19 (a signed 32-bit time_t): printing what it prints keeps lines comparable.
+  const sec = ((frame.tsSec % 2 ** 32) + 2 ** 32) % 2 ** 32;
+  if (sec > 0x7fffffff) return '[Error converting time]';
+  frame = { tsSec: sec, tsNsec: frame.tsNsec };
   const fraction = opts.nano ? pad(frame.tsNsec, 9) : pad(Math.floor(frame.tsNsec / 1000), 6);
   if (opts.time === 'tttt') {
     const d = new Date(frame.tsSec * 1000);
@@ -42,6 +49,12 @@ export function formatTimestamp(frame: Pick<Frame, 'tsSec' | 'tsNsec'>, opts: Li
 export function formatFrameLine(frame: Frame, pkt: Packet, opts: LineOptions): string {
   let s = opts.time === 'none' ? '' : `${formatTimestamp(frame, opts)} `;
   if (opts.ifacePrefix !== undefined) s += `${opts.ifacePrefix} `;
+  else if (pkt.link instanceof Sll2Header) {
+    // tcpdump names the interface from the reading host's table, which says nothing about the
+    // capturing host; without a name from the caller this prints what tcpdump prints for an
+    // index it cannot resolve.
+    s += `${'?'.padEnd(5)} ${sllPacketTypeWord(pkt.link.packetType).padEnd(3)} `;
+  }
   if (opts.linkHeader) s += formatLinkHeader(pkt, frame.origLen);
   return s + formatPacketBody(pkt, opts, frame.origLen);
 }
@@ -75,8 +88,12 @@ export function formatPacketBody(pkt: Packet, opts: LineOptions, origLen: number
   if (pkt.ipv6) return `${e ? '' : 'IP6 '}${formatIpv6(pkt, pkt.ipv6, wireLength, opts, nested)}`;
   const p = pkt.problem;
   if (p) {
+    if (p.layer === 'ipv6' && p.truncated && p.offset === networkOffset(pkt)) return ' [|ip6]';
     if (p.layer === 'ipv4' || p.layer === 'ipv6') return `${e ? '' : p.layer === 'ipv4' ? 'IP ' : 'IP6 '}${ipProblemText(pkt, wireLength)}`;
-    if (p.layer === 'arp') return `${e ? '' : 'ARP, '} [|arp]`;
+    // print-arp.c checks the whole packet is there before it prints anything.
+    if (p.layer === 'arp') return ' [|arp]';
+    // ipN_print for raw IP of another version.
+    if (p.layer === 'link' && isRawLinktype(pkt.linktype) && pkt.data.length > 0) return `unknown ip ${pkt.data[0] >>> 4}`;
     return ` [|${TRUNCATION_NAMES[p.layer] ?? p.layer}]`;
   }
   // A type this project does not decode: tcpdump names it in the link text when it has no printer.
@@ -109,6 +126,6 @@ function ipProblemText(pkt: Packet, wireLength: number): string {
     return ' [|ip]';
   }
   if (wireLength < 40) return ` [length ${wireLength} < 40] (invalid)`;
-  if (version !== 6) return ` [version ${version} != 6] (invalid)`;
+  if (version !== 6) return `version error: ${version} != 6`;
   return ' [|ip6]';
 }
