@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CaptureError, encodePcapng, frameTimeNs, type WriterFrame, type WriterInterface } from '../../src/capture/index.js';
+import { CaptureError, encodePcapng, frameTimeNs, openCapture, type WriterFrame, type WriterInterface } from '../../src/capture/index.js';
 import { CORPUS } from '../helpers/tools.js';
 import { readAll } from './read-all.js';
 
@@ -103,6 +103,17 @@ describe('pcapng writer and reader', () => {
       [1, '1519128000.195312500'],
       [2, '1519128000.976563'],
     ]);
+  });
+
+  it('knows the interfaces of the first section as soon as the file is open', async () => {
+    const path = await temp('open.pcapng', encodePcapng(IFACES, FRAMES));
+    const reader = await openCapture(path, { chunkSize: 64 });
+    try {
+      expect(reader.info.interfaces.map((i) => i.name)).toEqual(['veth0', 'docker0']);
+      expect(reader.info.packets).toBe(0);
+    } finally {
+      await reader.close();
+    }
   });
 
   it('names an interface without if_name after the file and its index', async () => {
