@@ -40,7 +40,8 @@ export interface PingOptions {
 export function ping(ns: Namespace, dst: Ip4, o: PingOptions, epochNs: () => bigint): Program {
   const prog: Program = { done: false };
   const w = ns.world;
-  const id = w.rng.between(1, 0xffff);
+  // iputils ping on a raw socket (the lab runs as root) uses its process id: small, rising numbers.
+  const id = ns.world.nextPid();
   let replies = 0;
   let sent = 0;
   ns.icmp.set(id, () => {
@@ -89,6 +90,7 @@ export function dnsQuery(ns: Namespace, server: Ip4, name: string, type: number,
   const id = w.rng.between(0, 0xffff);
   let attempts = 0;
   let answered = false;
+  const cookie = w.rng.bytes(8);
   ns.udp.set(port, (_pkt, b) => {
     const reply = parseDnsAnswerAddresses(b.data);
     if (answered || b.data.length < 2 || ((b.data[0] << 8) | b.data[1]) !== id) return;
@@ -103,17 +105,18 @@ export function dnsQuery(ns: Namespace, server: Ip4, name: string, type: number,
       done(undefined);
       return;
     }
-    const data = encodeDnsQuery({ id, name, type, rd: true, ednsSize: edns ? 1232 : undefined });
-    udpSend(ns, srcAddr, port, server, 53, data);
+    // dig sends an EDNS cookie and clears DF (BIND turns path MTU discovery off on its UDP sockets).
+    const data = encodeDnsQuery({ id, name, type, rd: true, ednsSize: edns ? 1232 : undefined, cookie: edns ? cookie : undefined });
+    udpSend(ns, srcAddr, port, server, 53, data, !edns);
     w.sched.after(timeout, send);
   };
   send();
 }
 
-export function udpSend(ns: Namespace, src: Ip4, sport: number, dst: Ip4, dport: number, data: Uint8Array): boolean {
+export function udpSend(ns: Namespace, src: Ip4, sport: number, dst: Ip4, dport: number, data: Uint8Array, df = true): boolean {
   const body: UdpBody = { proto: IPPROTO_UDP, sport, dport, data };
   // UDP sockets default to path MTU discovery, so DF is set; the id is the per-destination counter's (random here).
-  return ns.output({ src, dst, ttl: 64, id: ns.world.rng.between(0, 0xffff), df: true, tos: 0, body });
+  return ns.output({ src, dst, ttl: 64, id: ns.world.rng.between(0, 0xffff), df, tos: 0, body });
 }
 
 /** dig / nslookup: one query, done on the answer or after the retries. */
@@ -152,13 +155,14 @@ export function resolveName(ns: Namespace, server: Ip4, name: string, done: (a: 
 }
 
 /** A resolver answering `records` (and NXDOMAIN for anything else) on UDP `port`. */
+/** dnsmasq with --host-record names: authoritative answers for them, NXDOMAIN for the rest. */
 export function serveDns(ns: Namespace, port: number, addr: Ip4 | undefined, lookup: (name: string) => Ip4[] | undefined, cost = 60 * US): void {
   ns.udp.set(port, (pkt, b) => {
     if (addr !== undefined && pkt.dst !== addr) return;
     const q = parseDnsQuery(b.data);
     if (q === undefined) return;
     const found = lookup(q.name.toLowerCase());
-    const data = encodeDnsResponse(q, found ?? [], 600, found !== undefined);
+    const data = encodeDnsResponse(q, found ?? [], 0, found !== undefined, found !== undefined);
     ns.world.sched.after(cost, () => udpSend(ns, pkt.dst, port, pkt.src, b.sport, data));
   });
 }

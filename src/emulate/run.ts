@@ -16,7 +16,7 @@ import { makeOutside } from './outside.js';
 
 /** Time a setup command (ip, sysctl, iptables) takes, and the pause between lines. */
 const SETUP_COST = 3 * MS;
-const STEP_GAP = 8 * MS;
+const STEP_GAP = 3 * MS;
 /** The lab keeps capturing this long after the last line. */
 const SETTLE = 1 * SEC;
 /** No traffic line runs longer than the lab lets it (curl --max-time 20, the lab's 30 s timeout). */
@@ -128,6 +128,11 @@ export class Emulation {
           d.master = br;
           br.ports.push(d);
           recalcBridgeMac(br);
+        }
+        if (step.mac !== undefined) {
+          d.mac = Uint8Array.from(step.mac.split(':').map((x) => parseInt(x, 16)));
+          d.macFixed = true;
+          if (d.master !== undefined) recalcBridgeMac(d.master);
         }
         if (step.state !== undefined) d.up = step.state === 'up';
         break;

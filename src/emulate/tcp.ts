@@ -11,6 +11,8 @@ import { tcpKey, type Namespace } from './namespace.js';
 import type { Device } from './link.js';
 
 const TS_OPTIONS = 12;
+/** What Linux 6.x picks for tcp_rmem's 32 MiB maximum (the lab machine's kernel). */
+const WSCALE = 10;
 const SYN_RTO = 1_000_000_000;
 const MIN_RTO = 200_000_000;
 const MAX_RETRIES = 6;
@@ -57,6 +59,7 @@ export class TcpConnection {
   private finSent = false;
   private finReceived = false;
   private readonly loopback: boolean;
+  private readonly passive: boolean;
 
   constructor(
     readonly ns: Namespace,
@@ -68,6 +71,7 @@ export class TcpConnection {
     state: State,
   ) {
     this.state = state;
+    this.passive = state === 'syn-recv';
     const rng = ns.world.rng;
     this.sndNxt = rng.next32();
     this.sndUna = this.sndNxt;
@@ -87,14 +91,15 @@ export class TcpConnection {
 
   /** Window field values Linux shows: scaled by 2^7 after the handshake. */
   private window(flags: number): number {
-    if (this.loopback) return flags & TCP_SYN ? (flags & TCP_ACK ? 65483 : 65495) : 512;
+    if (this.loopback) return flags & TCP_SYN ? (flags & TCP_ACK ? 65483 : 65495) : this.passive ? 64 : 64;
     if (flags & TCP_SYN) return flags & TCP_ACK ? 65160 : 64240;
-    return this.state === 'syn-sent' || this.localPort < 32768 ? 509 : 502;
+    // 64256 and 65280 bytes at the window scale of 10 that a 32 MiB tcp_rmem maximum gives.
+    return this.passive ? 64 : 63;
   }
 
   private emit(flags: number, seq: number, data: Uint8Array): void {
     const syn = (flags & TCP_SYN) !== 0;
-    const options = syn ? synOptions(this.ns.mssFor(this.remoteAddr), this.tsVal(), flags & TCP_ACK ? this.peerTs : 0, 7) : timestampOptions(this.tsVal(), this.peerTs);
+    const options = syn ? synOptions(this.ns.mssFor(this.remoteAddr), this.tsVal(), flags & TCP_ACK ? this.peerTs : 0, WSCALE) : timestampOptions(this.tsVal(), this.peerTs);
     const body: TcpBody = {
       proto: IPPROTO_TCP,
       sport: this.localPort,

@@ -35,6 +35,15 @@ export class World {
     return ns;
   }
 
+  private pid = 0;
+
+  /** Process ids of the programs a scenario starts: a seeded start, then rising as fork gives them. */
+  nextPid(): number {
+    if (this.pid === 0) this.pid = this.rng.between(300, 9000);
+    this.pid += this.rng.between(20, 60);
+    return this.pid & 0xffff;
+  }
+
   drop(e: DropEvent): void {
     this.drops.push(e);
   }

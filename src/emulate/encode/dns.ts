@@ -7,6 +7,7 @@ export const DNS_TYPE_AAAA = 28;
 const DNS_TYPE_OPT = 41;
 const DNS_CLASS_IN = 1;
 const FLAG_QR = 0x8000;
+const FLAG_AA = 0x0400;
 const FLAG_RD = 0x0100;
 const FLAG_RA = 0x0080;
 const FLAG_AD = 0x0020;
@@ -19,7 +20,11 @@ export interface DnsQuestion {
   rd: boolean;
   /** EDNS(0) UDP payload size when the query carried an OPT record (dig does, nslookup does not). */
   ednsSize?: number;
+  /** dig's 8-byte client cookie (RFC 7873), sent in the OPT record. */
+  cookie?: Uint8Array;
 }
+
+const EDNS_COOKIE = 10;
 
 function encodeName(name: string): number[] {
   const out: number[] = [];
@@ -32,14 +37,15 @@ function encodeName(name: string): number[] {
   return out;
 }
 
-function optRecord(size: number): number[] {
-  // Root name, type OPT, class = UDP size, TTL 0 (no extended rcode, DO clear), no options.
-  return [0, DNS_TYPE_OPT >> 8, DNS_TYPE_OPT & 0xff, size >> 8, size & 0xff, 0, 0, 0, 0, 0, 0];
+function optRecord(size: number, cookie?: Uint8Array): number[] {
+  // Root name, type OPT, class = UDP size, TTL 0 (no extended rcode, DO clear), then the options.
+  const options = cookie === undefined ? [] : [0, EDNS_COOKIE, 0, cookie.length, ...cookie];
+  return [0, DNS_TYPE_OPT >> 8, DNS_TYPE_OPT & 0xff, size >> 8, size & 0xff, 0, 0, 0, 0, options.length >> 8, options.length & 0xff, ...options];
 }
 
 export function encodeDnsQuery(q: DnsQuestion): Uint8Array {
   const name = encodeName(q.name);
-  const opt = q.ednsSize === undefined ? [] : optRecord(q.ednsSize);
+  const opt = q.ednsSize === undefined ? [] : optRecord(q.ednsSize, q.cookie);
   const out = new Uint8Array(DNS_HEADER_LENGTH + name.length + 4 + opt.length);
   put16(out, 0, q.id);
   // dig sets AD on its queries (RFC 6840 5.7); nslookup does not. Both ask for recursion.
@@ -76,14 +82,17 @@ export function parseDnsQuery(b: Uint8Array): DnsQuestion | undefined {
   return { id: (b[0] << 8) | b[1], name: labels.join('.'), type, rd: (flags & FLAG_RD) !== 0, ednsSize };
 }
 
-/** A recursive resolver's answer: the question echoed, A records (name compressed to offset 12), NXDOMAIN when none. */
-export function encodeDnsResponse(q: DnsQuestion, addresses: number[], ttl: number, exists: boolean): Uint8Array {
+/**
+ * A resolver's answer: the question echoed, A records (name compressed to offset 12), NXDOMAIN when
+ * the name is unknown. `authoritative` for dnsmasq's host records (flags 0x8580), not for a forwarder.
+ */
+export function encodeDnsResponse(q: DnsQuestion, addresses: number[], ttl: number, exists: boolean, authoritative = false): Uint8Array {
   const name = encodeName(q.name);
   const answers = q.type === DNS_TYPE_A ? addresses : [];
   const opt = q.ednsSize === undefined ? [] : optRecord(1232);
   const out = new Uint8Array(DNS_HEADER_LENGTH + name.length + 4 + answers.length * 16 + opt.length);
   put16(out, 0, q.id);
-  put16(out, 2, FLAG_QR | (q.rd ? FLAG_RD : 0) | FLAG_RA | (exists ? 0 : RCODE_NXDOMAIN));
+  put16(out, 2, FLAG_QR | (authoritative ? FLAG_AA : 0) | (q.rd ? FLAG_RD : 0) | FLAG_RA | (exists ? 0 : RCODE_NXDOMAIN));
   put16(out, 4, 1);
   put16(out, 6, answers.length);
   put16(out, 10, opt.length > 0 ? 1 : 0);
