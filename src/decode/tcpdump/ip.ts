@@ -36,7 +36,7 @@ function formatAh(b: Uint8Array, o: number): { text: string; next: number; lengt
  * ip_demux_print for the protocols this project decodes; others print as tcpdump -n does for a
  * protocol it has no printer for. `offset` is where the protocol's header starts.
  */
-function formatDemux(pkt: Packet, protocol: number, offset: number, src: string, dst: string, length: number, opts: LineOptions, nested: (inner: Packet) => string): string {
+function formatDemux(pkt: Packet, protocol: number, offset: number, src: string, dst: string, length: number, opts: LineOptions, nested: (inner: Packet, wireLength: number) => string): string {
   const b = pkt.data;
   switch (protocol) {
     case IPPROTO_TCP:
@@ -50,7 +50,7 @@ function formatDemux(pkt: Packet, protocol: number, offset: number, src: string,
       return ' [|icmp6]';
     case IPPROTO_IPIP:
     case IPPROTO_IPV6:
-      if (pkt.inner) return nested(pkt.inner);
+      if (pkt.inner) return nested(pkt.inner, length);
       return ` ip-proto-${protocol} ${length}`;
     case IPV6_NO_NEXT_HEADER:
       return 'no next header';
@@ -76,7 +76,7 @@ function formatDemux(pkt: Packet, protocol: number, offset: number, src: string,
  * An IPv4 packet: `src > dst: ...` (without the `IP ` the caller adds). `wireLength` is what
  * tcpdump calls the length: the frame's length after the link header.
  */
-export function formatIpv4(pkt: Packet, ip: Ipv4Header, wireLength: number, opts: LineOptions, nested: (inner: Packet) => string): string {
+export function formatIpv4(pkt: Packet, ip: Ipv4Header, wireLength: number, opts: LineOptions, nested: (inner: Packet, wireLength: number) => string): string {
   let s = '';
   // tcpdump 4.99 is built without GUESS_TSO: a GSO packet's total length 0 is an error to it.
   if (ip.totalLength < ip.headerLength) return `bad-len ${ip.totalLength}`;
@@ -97,7 +97,7 @@ const EXT_PREFIX: Readonly<Record<number, string>> = {
 };
 
 /** An IPv6 packet: `src > dst: ...` (without `IP6 `). */
-export function formatIpv6(pkt: Packet, ip: Ipv6Header, wireLength: number, opts: LineOptions, nested: (inner: Packet) => string): string {
+export function formatIpv6(pkt: Packet, ip: Ipv6Header, wireLength: number, opts: LineOptions, nested: (inner: Packet, wireLength: number) => string): string {
   let s = '';
   const b = ip.b;
   const plen = ip.payloadLength;

@@ -80,9 +80,14 @@ const TRUNCATION_NAMES: Partial<Record<LayerName, string>> = {
  * captured length.
  */
 export function formatPacketBody(pkt: Packet, opts: LineOptions, origLen: number = pkt.data.length): string {
+  return networkText(pkt, opts, Math.max(0, origLen - networkOffset(pkt)), origLen);
+}
+
+/** The network layer and above; `wireLength` is the length tcpdump has left at that point. */
+function networkText(pkt: Packet, opts: LineOptions, wireLength: number, origLen: number): string {
   const e = opts.linkHeader === true;
-  const wireLength = Math.max(0, origLen - networkOffset(pkt));
-  const nested = (inner: Packet): string => formatPacketBody(inner, { ...opts, linkHeader: false }, inner.data.length);
+  // A tunnelled packet prints like the outer one (tcpdump's -e also drops its `IP `).
+  const nested = (inner: Packet, innerLength: number): string => networkText(inner, opts, innerLength, innerLength);
   if (pkt.arp) return `${e ? '' : 'ARP, '}${formatArp(pkt.arp, wireLength)}`;
   if (pkt.ipv4) return `${e ? '' : 'IP '}${formatIpv4(pkt, pkt.ipv4, wireLength, opts, nested)}`;
   if (pkt.ipv6) return `${e ? '' : 'IP6 '}${formatIpv6(pkt, pkt.ipv6, wireLength, opts, nested)}`;

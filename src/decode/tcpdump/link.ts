@@ -58,7 +58,7 @@ export function formatLinkHeader(pkt: Packet, origLen: number): string {
     return s;
   }
   if (link instanceof Sll2Header) {
-    let s = '';
+    let s = `ifindex ${link.interfaceIndex} `;
     if (link.addressLength === 6) s += `${link.address} `;
     const t = link.protocol;
     if (t <= MAX_ETHERNET_LENGTH) s += t === SLL_P_802_3 ? '802.3' : t === SLL_P_802_2 ? '802.2' : `ethertype Unknown (0x${t.toString(16).padStart(4, '0')})`;
