@@ -1,0 +1,220 @@
+#!/usr/bin/env node
+// `npm run bench`: pcap-narrator side by side with tcpdump and tshark on the same generated files,
+// one command after another, medians of BENCH_RUNS runs (default 3), with the targets of issue #8.
+// BENCH_QUICK=1 uses small files and one run: a smoke test of the harness, not a measurement.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureInput } from './generate.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const QUICK = process.env.BENCH_QUICK === '1';
+const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 1 : 3));
+const M = QUICK ? 20_000 : 1_000_000;
+const SIZES = QUICK ? [5_000, 20_000, 100_000] : [250_000, 1_000_000, 5_000_000];
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+const log = (s) => process.stderr.write(`${s}\n`);
+
+function have(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+function version(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return `${r.stdout}${r.stderr}`.split('\n').find((l) => l.trim() !== '')?.trim() ?? '?';
+}
+
+/**
+ * Runs a command once with stdout to /dev/null; wall time from here, peak RSS from GNU time's %M
+ * (the child's own maximum resident set, not time's) or, without it, from polling VmHWM.
+ */
+async function measure(argv) {
+  const scratch = mkdtempSync(join(tmpdir(), 'pcap-narrator-bench-'));
+  const timeFile = join(scratch, 'time');
+  const devnull = openSync('/dev/null', 'w');
+  const full = TIME ? [TIME, '-f', '%M', '-o', timeFile, ...argv] : argv;
+  const started = process.hrtime.bigint();
+  let hwm = 0;
+  let stderr = '';
+  const code = await new Promise((resolve, reject) => {
+    const child = spawn(full[0], full.slice(1), { stdio: ['ignore', devnull, 'pipe'] });
+    child.stderr.on('data', (d) => {
+      if (stderr.length < 4000) stderr += d;
+    });
+    let poll;
+    if (!TIME) {
+      poll = setInterval(() => {
+        try {
+          const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+          if (m) hwm = Math.max(hwm, Number(m[1]));
+        } catch {
+          // The process has ended between two polls.
+        }
+      }, 20);
+    }
+    child.on('error', reject);
+    child.on('close', (c) => {
+      clearInterval(poll);
+      resolve(c);
+    });
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  closeSync(devnull);
+  if (TIME && existsSync(timeFile)) hwm = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop());
+  rmSync(scratch, { recursive: true, force: true });
+  if (code !== 0) throw new Error(`${argv.join(' ')} exited with ${code}: ${stderr.trim().slice(0, 600)}`);
+  return { seconds, rssMb: hwm / 1024 };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function medianOf(argv) {
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await measure(argv));
+  return { seconds: median(runs.map((r) => r.seconds)), rssMb: Math.max(...runs.map((r) => r.rssMb)) };
+}
+
+const TOOLS = {
+  'pcap-narrator read': (f) => ['node', CLI, 'read', f],
+  'tcpdump -nn -r': (f) => ['tcpdump', '-nn', '-r', f],
+  'tshark -r': (f) => ['tshark', '-r', f],
+  'pcap-narrator analyze --json': (f) => ['node', CLI, '--quiet', 'analyze', '--json', '-', f],
+  'tshark -q -z conv,tcp -z conv,udp': (f) => ['tshark', '-q', '-z', 'conv,tcp', '-z', 'conv,udp', '-r', f],
+};
+
+async function decodeOnly(file, mode) {
+  const rows = [];
+  for (let i = 0; i < RUNS; i++) {
+    const r = spawnSync('node', [join(ROOT, 'bench', 'decode-only.mjs'), file, mode], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`decode-only ${mode} failed: ${r.stderr}`);
+    rows.push(JSON.parse(r.stdout.trim().split('\n').pop()));
+  }
+  const seconds = median(rows.map((r) => r.seconds));
+  return { seconds, rssMb: Math.max(...rows.map((r) => r.maxRssMb)), frames: rows[0].frames };
+}
+
+const fmt = {
+  s: (x) => x.toFixed(2),
+  rate: (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(0)}k`),
+  mb: (x) => x.toFixed(0),
+};
+
+function table(headers, rows) {
+  const width = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(width[i])).join(' | ')} |`;
+  return [line(headers), `|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+async function main() {
+  if (!existsSync(CLI)) {
+    log('dist/cli/main.js is missing: building');
+    const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    if (b.status !== 0 || !existsSync(CLI)) throw new Error('npm run build failed: the benchmark needs the built CLI');
+  }
+  for (const t of ['tcpdump', 'tshark']) if (!have(t)) throw new Error(`${t} is not installed: the benchmark compares against it`);
+
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const machine = `${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${version('tcpdump', ['--version'])}, ${version('tshark', ['--version']).replace(/\s*\(.*$/, '')}`;
+  log(`machine: ${machine}`);
+  log(`runs per measurement: ${RUNS}${QUICK ? ' (BENCH_QUICK: small files, not a measurement)' : ''}`);
+
+  // Every input first, so generation never overlaps a measurement.
+  const inputs = [
+    ...SIZES.map((n) => ({ frames: n, interfaces: 3 })),
+    { frames: M, interfaces: 1 },
+    { frames: M, interfaces: 6 },
+    { frames: M, interfaces: 'any' },
+  ].map((spec) => ({ spec, ...ensureInput(spec, log) }));
+
+  const label = (inp) => `${(inp.frames / 1e6).toString()}M ${inp.interfaces === 'any' ? '-i any (cooked v2)' : `${inp.interfaces} if`}`;
+  const results = [];
+  for (const inp of inputs) {
+    for (const [tool, argv] of Object.entries(TOOLS)) {
+      log(`${label(inp)}: ${tool} ...`);
+      const r = await medianOf(argv(inp.path));
+      results.push({ input: inp, tool, ...r });
+      log(`  ${fmt.s(r.seconds)} s, ${fmt.mb(r.rssMb)} MB`);
+    }
+  }
+  const main3 = inputs.find((i) => i.frames === M && i.interfaces === 3);
+  const decode = await decodeOnly(main3.path, 'decode');
+  const framing = await decodeOnly(main3.path, 'framing');
+
+  const find = (inp, tool) => results.find((r) => r.input === inp && r.tool === tool);
+  const rows = [];
+  for (const inp of inputs) {
+    const ours = { read: find(inp, 'pcap-narrator read'), analyze: find(inp, 'pcap-narrator analyze --json') };
+    for (const r of results.filter((x) => x.input === inp)) {
+      const base = r.tool.includes('analyze') || r.tool.includes('conv') ? ours.analyze : ours.read;
+      rows.push([
+        label(inp), `${(inp.bytes / 1e6).toFixed(0)} MB`, r.tool, fmt.s(r.seconds), fmt.rate(inp.frames / r.seconds),
+        fmt.mb(inp.bytes / 1e6 / r.seconds), fmt.mb(r.rssMb), r === base ? '1.00' : (r.seconds / base.seconds).toFixed(2),
+      ]);
+    }
+  }
+  for (const [name, d] of [['decode only (openCapture + decodePacket, 1 core)', decode], ['framing only (openCapture batches)', framing]]) {
+    rows.push([label(main3), `${(main3.bytes / 1e6).toFixed(0)} MB`, name, fmt.s(d.seconds), fmt.rate(d.frames / d.seconds), fmt.mb(main3.bytes / 1e6 / d.seconds), fmt.mb(d.rssMb), '']);
+  }
+
+  const out = [];
+  out.push(`Machine: ${machine}`);
+  out.push(`Medians of ${RUNS} run(s); peak RSS is the largest of the runs. "x ours" is that tool's time over pcap-narrator's (read rows vs read, conversation rows vs analyze): above 1 means pcap-narrator is faster.`);
+  out.push('');
+  out.push(table(['input', 'size', 'command', 'seconds', 'frames/s', 'MB/s', 'peak RSS MB', 'x ours'], rows));
+
+  // Targets of issue #8.
+  const a1 = find(main3, 'pcap-narrator analyze --json');
+  const conv1 = find(main3, 'tshark -q -z conv,tcp -z conv,udp');
+  const td1 = find(main3, 'tcpdump -nn -r');
+  const rd1 = find(main3, 'pcap-narrator read');
+  const big = inputs.find((i) => i.frames === SIZES[2] && i.interfaces === 3);
+  const a5 = find(big, 'pcap-narrator analyze --json');
+  const decodeRate = decode.frames / decode.seconds;
+  const verdict = (ok) => (ok ? 'met' : 'NOT MET');
+  const targets = [
+    [`analyze ${label(main3)} <= 1/4 of tshark conv`, `${fmt.s(a1.seconds)} s vs ${fmt.s(conv1.seconds)} s / 4 = ${fmt.s(conv1.seconds / 4)} s`, verdict(a1.seconds <= conv1.seconds / 4)],
+    [`analyze ${label(main3)} <= tcpdump -nn -r`, `${fmt.s(a1.seconds)} s vs ${fmt.s(td1.seconds)} s`, verdict(a1.seconds <= td1.seconds)],
+    [`read to /dev/null faster than tcpdump (${label(main3)})`, `${fmt.s(rd1.seconds)} s vs ${fmt.s(td1.seconds)} s`, verdict(rd1.seconds < td1.seconds)],
+    ['capture + decode >= 1.5M frames/s on one core', `${fmt.rate(decodeRate)} frames/s`, verdict(decodeRate >= 1.5e6)],
+    [`analyze peak RSS < 250 MB on ${label(big)}`, `${fmt.mb(a5.rssMb)} MB`, verdict(a5.rssMb < 250)],
+  ];
+  const sizes = inputs.filter((i) => i.interfaces === 3).sort((x, y) => x.frames - y.frames);
+  const scaling = sizes.map((inp) => {
+    const r = find(inp, 'pcap-narrator analyze --json');
+    const rr = find(inp, 'pcap-narrator read');
+    return [label(inp), `${((r.seconds / inp.frames) * 1e9).toFixed(0)} ns`, `${((rr.seconds / inp.frames) * 1e9).toFixed(0)} ns`, fmt.mb(r.rssMb)];
+  });
+  const perFrame = sizes.map((inp) => find(inp, 'pcap-narrator analyze --json').seconds / inp.frames);
+  const linear = perFrame[2] <= perFrame[1] * 1.3;
+  targets.push([`analyze cost linear in frames (${sizes.map(label).join(', ')})`, `per frame ${perFrame.map((x) => `${(x * 1e9).toFixed(0)} ns`).join(', ')}`, verdict(linear)]);
+  const rssGrowth = find(sizes[2], 'pcap-narrator analyze --json').rssMb / find(sizes[1], 'pcap-narrator analyze --json').rssMb;
+  targets.push([`analyze RSS flat in file size (${label(sizes[2])} over ${label(sizes[1])})`, `x${rssGrowth.toFixed(2)}`, verdict(rssGrowth < 1.5)]);
+
+  out.push('');
+  out.push('Scaling (3 interfaces):');
+  out.push(table(['input', 'analyze per frame', 'read per frame', 'analyze peak RSS MB'], scaling));
+  const ifaces = inputs.filter((i) => i.frames === M).map((inp) => {
+    const r = find(inp, 'pcap-narrator analyze --json');
+    return [label(inp), fmt.s(r.seconds), fmt.rate(inp.frames / r.seconds), fmt.mb(r.rssMb)];
+  });
+  out.push('');
+  out.push('Interfaces (1M frames each):');
+  out.push(table(['input', 'analyze seconds', 'frames/s', 'peak RSS MB'], ifaces));
+  out.push('');
+  out.push('Targets (issue #8):');
+  out.push(table(['target', 'measured', 'verdict'], targets));
+  console.log(out.join('\n'));
+}
+
+main().catch((err) => {
+  log(`bench: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});
