@@ -16,6 +16,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 1 : 3));
 const M = QUICK ? 20_000 : 1_000_000;
 const SIZES = QUICK ? [5_000, 20_000, 100_000] : [250_000, 1_000_000, 5_000_000];
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+/** A command still running after this many seconds is stopped and reported as such. */
+const TIMEOUT_S = Number(process.env.BENCH_TIMEOUT ?? 900);
 
 const log = (s) => process.stderr.write(`${s}\n`);
 
@@ -40,8 +42,18 @@ async function measure(argv) {
   const started = process.hrtime.bigint();
   let hwm = 0;
   let stderr = '';
+  let timedOut = false;
   const code = await new Promise((resolve, reject) => {
-    const child = spawn(full[0], full.slice(1), { stdio: ['ignore', devnull, 'pipe'] });
+    // Its own process group, so a timeout stops the command and not only GNU time.
+    const child = spawn(full[0], full.slice(1), { stdio: ['ignore', devnull, 'pipe'], detached: true });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }, TIMEOUT_S * 1000);
     child.stderr.on('data', (d) => {
       if (stderr.length < 4000) stderr += d;
     });
@@ -59,6 +71,7 @@ async function measure(argv) {
     child.on('error', reject);
     child.on('close', (c) => {
       clearInterval(poll);
+      clearTimeout(timer);
       resolve(c);
     });
   });
@@ -66,7 +79,11 @@ async function measure(argv) {
   closeSync(devnull);
   if (TIME && existsSync(timeFile)) hwm = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop());
   rmSync(scratch, { recursive: true, force: true });
-  if (code !== 0) throw new Error(`${argv.join(' ')} exited with ${code}: ${stderr.trim().slice(0, 600)}`);
+  if (timedOut) return { failed: `stopped after ${TIMEOUT_S} s`, seconds, rssMb: hwm / 1024 };
+  if (code !== 0) {
+    const why = stderr.trim().split('\n').filter((l) => !l.startsWith('Command exited') && !l.includes('Running as user')).slice(-1)[0] ?? '';
+    return { failed: `exit ${code}: ${why.slice(0, 120)}`, seconds, rssMb: hwm / 1024 };
+  }
   return { seconds, rssMb: hwm / 1024 };
 }
 
@@ -78,7 +95,12 @@ const median = (xs) => {
 
 async function medianOf(argv) {
   const runs = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await measure(argv));
+  for (let i = 0; i < RUNS; i++) {
+    const r = await measure(argv);
+    // One failure (timeout, out of memory) stands for the command: repeating it only costs time.
+    if (r.failed) return r;
+    runs.push(r);
+  }
   return { seconds: median(runs.map((r) => r.seconds)), rssMb: Math.max(...runs.map((r) => r.rssMb)) };
 }
 
@@ -104,7 +126,7 @@ async function decodeOnly(file, mode) {
 const fmt = {
   s: (x) => x.toFixed(2),
   rate: (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(0)}k`),
-  mb: (x) => x.toFixed(0),
+  mb: (x) => (x > 0 ? x.toFixed(0) : '?'),
 };
 
 function table(headers, rows) {
@@ -154,9 +176,13 @@ async function main() {
     const ours = { read: find(inp, 'pcap-narrator read'), analyze: find(inp, 'pcap-narrator analyze --json') };
     for (const r of results.filter((x) => x.input === inp)) {
       const base = r.tool.includes('analyze') || r.tool.includes('conv') ? ours.analyze : ours.read;
+      if (r.failed) {
+        rows.push([label(inp), `${(inp.bytes / 1e6).toFixed(0)} MB`, r.tool, `failed: ${r.failed} (after ${fmt.s(r.seconds)} s)`, '-', '-', fmt.mb(r.rssMb), '-']);
+        continue;
+      }
       rows.push([
         label(inp), `${(inp.bytes / 1e6).toFixed(0)} MB`, r.tool, fmt.s(r.seconds), fmt.rate(inp.frames / r.seconds),
-        fmt.mb(inp.bytes / 1e6 / r.seconds), fmt.mb(r.rssMb), r === base ? '1.00' : (r.seconds / base.seconds).toFixed(2),
+        fmt.mb(inp.bytes / 1e6 / r.seconds), fmt.mb(r.rssMb), r === base ? '1.00' : base.failed ? '-' : (r.seconds / base.seconds).toFixed(2),
       ]);
     }
   }
@@ -179,31 +205,38 @@ async function main() {
   const a5 = find(big, 'pcap-narrator analyze --json');
   const decodeRate = decode.frames / decode.seconds;
   const verdict = (ok) => (ok ? 'met' : 'NOT MET');
+  const secs = (r) => (r.failed ? `failed (${r.failed})` : `${fmt.s(r.seconds)} s`);
+  // A failed run of ours meets nothing; a failed run of theirs leaves the comparison open.
+  const faster = (ours, theirs, factor = 1) => (ours.failed ? 'NOT MET' : theirs.failed ? 'unknown' : verdict(ours.seconds <= theirs.seconds * factor));
   const targets = [
-    [`analyze ${label(main3)} <= 1/4 of tshark conv`, `${fmt.s(a1.seconds)} s vs ${fmt.s(conv1.seconds)} s / 4 = ${fmt.s(conv1.seconds / 4)} s`, verdict(a1.seconds <= conv1.seconds / 4)],
-    [`analyze ${label(main3)} <= tcpdump -nn -r`, `${fmt.s(a1.seconds)} s vs ${fmt.s(td1.seconds)} s`, verdict(a1.seconds <= td1.seconds)],
-    [`read to /dev/null faster than tcpdump (${label(main3)})`, `${fmt.s(rd1.seconds)} s vs ${fmt.s(td1.seconds)} s`, verdict(rd1.seconds < td1.seconds)],
+    [`analyze ${label(main3)} <= 1/4 of tshark conv`, `${secs(a1)} vs ${secs(conv1)} / 4`, faster(a1, conv1, 0.25)],
+    [`analyze ${label(main3)} <= tcpdump -nn -r`, `${secs(a1)} vs ${secs(td1)}`, faster(a1, td1)],
+    [`read to /dev/null faster than tcpdump (${label(main3)})`, `${secs(rd1)} vs ${secs(td1)}`, faster(rd1, td1)],
     ['capture + decode >= 1.5M frames/s on one core', `${fmt.rate(decodeRate)} frames/s`, verdict(decodeRate >= 1.5e6)],
-    [`analyze peak RSS < 250 MB on ${label(big)}`, `${fmt.mb(a5.rssMb)} MB`, verdict(a5.rssMb < 250)],
+    [`analyze peak RSS < 250 MB on ${label(big)}`, a5.failed ? `failed (${a5.failed}) at ${fmt.mb(a5.rssMb)} MB` : `${fmt.mb(a5.rssMb)} MB`, verdict(!a5.failed && a5.rssMb < 250)],
   ];
   const sizes = inputs.filter((i) => i.interfaces === 3).sort((x, y) => x.frames - y.frames);
   const scaling = sizes.map((inp) => {
     const r = find(inp, 'pcap-narrator analyze --json');
     const rr = find(inp, 'pcap-narrator read');
-    return [label(inp), `${((r.seconds / inp.frames) * 1e9).toFixed(0)} ns`, `${((rr.seconds / inp.frames) * 1e9).toFixed(0)} ns`, fmt.mb(r.rssMb)];
+    const per = (x) => (x.failed ? 'failed' : `${((x.seconds / inp.frames) * 1e9).toFixed(0)} ns`);
+    return [label(inp), per(r), per(rr), fmt.mb(r.rssMb)];
   });
-  const perFrame = sizes.map((inp) => find(inp, 'pcap-narrator analyze --json').seconds / inp.frames);
-  const linear = perFrame[2] <= perFrame[1] * 1.3;
-  targets.push([`analyze cost linear in frames (${sizes.map(label).join(', ')})`, `per frame ${perFrame.map((x) => `${(x * 1e9).toFixed(0)} ns`).join(', ')}`, verdict(linear)]);
-  const rssGrowth = find(sizes[2], 'pcap-narrator analyze --json').rssMb / find(sizes[1], 'pcap-narrator analyze --json').rssMb;
-  targets.push([`analyze RSS flat in file size (${label(sizes[2])} over ${label(sizes[1])})`, `x${rssGrowth.toFixed(2)}`, verdict(rssGrowth < 1.5)]);
+  const analyzes = sizes.map((inp) => find(inp, 'pcap-narrator analyze --json'));
+  const anyFailed = analyzes.some((r) => r.failed);
+  const perFrame = analyzes.map((r, i) => r.seconds / sizes[i].frames);
+  // Linear within 30%: the largest file costs no more per frame than the middle one.
+  const linear = !anyFailed && perFrame[2] <= perFrame[1] * 1.3;
+  targets.push([`analyze cost linear in frames (${sizes.map(label).join(', ')})`, anyFailed ? 'a run failed' : `per frame ${perFrame.map((x) => `${(x * 1e9).toFixed(0)} ns`).join(', ')}`, verdict(linear)]);
+  const rssGrowth = analyzes[2].rssMb / analyzes[1].rssMb;
+  targets.push([`analyze RSS flat in file size (${label(sizes[2])} over ${label(sizes[1])})`, `x${rssGrowth.toFixed(2)}${analyzes[2].failed ? ' (failed run)' : ''}`, verdict(!anyFailed && rssGrowth < 1.5)]);
 
   out.push('');
   out.push('Scaling (3 interfaces):');
   out.push(table(['input', 'analyze per frame', 'read per frame', 'analyze peak RSS MB'], scaling));
   const ifaces = inputs.filter((i) => i.frames === M).map((inp) => {
     const r = find(inp, 'pcap-narrator analyze --json');
-    return [label(inp), fmt.s(r.seconds), fmt.rate(inp.frames / r.seconds), fmt.mb(r.rssMb)];
+    return [label(inp), r.failed ? `failed: ${r.failed}` : fmt.s(r.seconds), r.failed ? '-' : fmt.rate(inp.frames / r.seconds), fmt.mb(r.rssMb)];
   });
   out.push('');
   out.push('Interfaces (1M frames each):');
