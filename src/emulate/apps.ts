@@ -201,10 +201,15 @@ export function serveHttp(ns: Namespace, port: number, addr: Ip4 | undefined, ep
         const head =
           `HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/3.11.7\r\nDate: ${date}\r\n` +
           `Content-type: ${type}\r\nContent-Length: ${body.length}\r\nLast-Modified: ${date}\r\n\r\n`;
-        ns.world.sched.after(300 * US, () => {
+        // Python answers after parsing and logging (a few ms), writes headers and body separately,
+        // and closes once the handler returns.
+        const w = ns.world;
+        w.sched.after(2 * MS, () => {
           c.send(new TextEncoder().encode(head));
-          for (let o = 0; o < body.length; o += COPY_CHUNK) c.send(body.subarray(o, Math.min(body.length, o + COPY_CHUNK)));
-          c.close();
+          w.sched.after(130 * US, () => {
+            for (let o = 0; o < body.length; o += COPY_CHUNK) c.send(body.subarray(o, Math.min(body.length, o + COPY_CHUNK)));
+            w.sched.after(1 * MS, () => c.close());
+          });
         });
       },
     };
@@ -223,12 +228,27 @@ export function curl(ns: Namespace, resolver: Ip4, host: string, port: number, p
     const hostHeader = port === 80 ? host : `${host}:${port}`;
     const req = `GET ${path} HTTP/1.1\r\nHost: ${hostHeader}\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n`;
     w.sched.after(150 * US, () => {
+      let received = new Uint8Array(0);
+      let closing = false;
+      const close = (conn: TcpConnection): void => {
+        if (closing) return;
+        closing = true;
+        w.sched.after(50 * US, () => conn.close());
+      };
       const c = tcpConnect(ns, addr, port, {
         established(conn) {
           w.sched.after(80 * US, () => conn.send(new TextEncoder().encode(req)));
         },
+        data(conn, d) {
+          const all = new Uint8Array(received.length + d.length);
+          all.set(received);
+          all.set(d, received.length);
+          received = all;
+          // curl closes as soon as it has Content-Length bytes of body, whoever closes first.
+          if (responseComplete(received)) close(conn);
+        },
         fin(conn) {
-          conn.close();
+          close(conn);
         },
         closed() {
           prog.done = true;
@@ -238,6 +258,14 @@ export function curl(ns: Namespace, resolver: Ip4, host: string, port: number, p
     });
   });
   return prog;
+}
+
+function responseComplete(b: Uint8Array): boolean {
+  const text = new TextDecoder('latin1').decode(b.subarray(0, Math.min(b.length, 4096)));
+  const end = text.indexOf('\r\n\r\n');
+  if (end < 0) return false;
+  const m = /\r\ncontent-length:\s*(\d+)/i.exec(text.slice(0, end));
+  return m !== null && b.length >= end + 4 + Number(m[1]);
 }
 
 /** A userland TCP proxy (socat, docker-proxy): each accepted connection opens one to the target. */

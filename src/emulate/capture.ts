@@ -77,8 +77,9 @@ export class Recorder {
     return this.point(dev)?.promiscuous ?? false;
   }
 
+  /** libpcap drops the outgoing copy on loopback (pcap-linux.c: "we'll see it again as incoming"). */
   transmit(dev: Device, f: EthFrame): void {
-    this.record(dev, f, 'out');
+    if (dev.kind !== 'loopback') this.record(dev, f, 'out');
   }
 
   receive(dev: Device, f: EthFrame): void {

@@ -426,8 +426,9 @@ export class Namespace {
   /** The MSS a connection to `dst` advertises: the route's MTU less 40 bytes of headers. */
   mssFor(dst: Ip4): number {
     const r = this.route(dst);
-    const mtu = r === undefined || r === 'local' ? this.lo.mtu : r.dev.mtu;
-    return mtu - IPV4_HEADER_LENGTH - 20;
+    // Loopback shows 65495, one less than its MTU allows: tcp_mss_clamp keeps the MSS below 64 KiB.
+    if (r === undefined || r === 'local' || r.dev.kind === 'loopback') return 65495;
+    return r.dev.mtu - IPV4_HEADER_LENGTH - 20;
   }
 
   // Neighbours ------------------------------------------------------------------------------------

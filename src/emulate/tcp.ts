@@ -18,6 +18,8 @@ const MIN_RTO = 200_000_000;
 const MAX_RETRIES = 6;
 /** Time from a segment's arrival to the ACK or answer the stack sends. */
 const STACK_COST = 4_000;
+/** TCP_DELACK_MIN. */
+const DELAYED_ACK = 40_000_000;
 
 export interface TcpEvents {
   established?(c: TcpConnection): void;
@@ -226,21 +228,26 @@ export class TcpConnection {
         this.rcvNxt = (this.rcvNxt + len) >>> 0;
         this.events.data?.(this, b.data);
       }
+      let delay = STACK_COST;
       if (b.flags & TCP_FIN) {
         this.rcvNxt = (this.rcvNxt + 1) >>> 0;
         this.finReceived = true;
-        if (this.state === 'established') this.state = 'close-wait';
+        if (this.state === 'established') {
+          // tcp_fin puts the socket in pingpong mode: the ACK waits, hoping to ride on our own FIN.
+          this.state = 'close-wait';
+          delay = DELAYED_ACK;
+        }
         this.events.fin?.(this);
       }
       // When the application answered at once (data or FIN queued just now), that carries the ACK.
-      this.ackUnlessPiggybacked();
+      this.ackUnlessPiggybacked(delay);
     }
     void pkt;
   }
 
-  private ackUnlessPiggybacked(): void {
+  private ackUnlessPiggybacked(delay: number): void {
     const mark = this.sndNxt;
-    this.ns.world.sched.after(STACK_COST, () => {
+    this.ns.world.sched.after(delay, () => {
       if (this.state === 'closed' && !this.finReceived) return;
       if (this.sndNxt === mark) this.emit(TCP_ACK, this.sndNxt, new Uint8Array(0));
       if (this.finSent && this.finReceived && this.unacked.length === 0) this.end('done');
