@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { buildReport, toMarkdown, type ReportInput } from '../report/document.js';
 import { toHtml } from '../report/html.js';
 import { Namer } from '../report/names.js';
+import { emptyTopology } from '../correlate/topology.js';
 import { findBrowser, renderDiagrams, HOW_TO_RENDER, DiagramRenderError, type ImageFormat } from '../report/render.js';
 import { analyzeOptionsFrom, runAnalyze, throwDamage, type AnalyzeCliOptions } from './analyze.js';
 import { collect } from './options.js';
@@ -32,6 +33,12 @@ export async function runReport(files: string[], opts: ReportCliOptions, version
   const analyzeOptions = await analyzeOptionsFrom(opts);
   analyzeOptions.evidenceLines = true;
   const scenario = opts.scenario ? await loadScenarioContext(opts.scenario) : undefined;
+  if (scenario) {
+    // The scenario says which addresses are the host's own: local delivery needs no guessing then.
+    const topology = analyzeOptions.topology ?? emptyTopology();
+    for (const [addr, name] of scenario.names) if (name === 'host' && !topology.hostAddresses.includes(addr)) topology.hostAddresses.push(addr);
+    analyzeOptions.topology = topology;
+  }
   const names = new Namer(analyzeOptions.topology);
   for (const [addr, name] of scenario?.names ?? []) names.add(addr, name);
   const work = await runAnalyze(files, analyzeOptions);

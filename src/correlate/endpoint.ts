@@ -37,3 +37,10 @@ export function isPrivateAddress(addr: string): boolean {
 export function isLoopbackAddress(addr: string): boolean {
   return addr.startsWith('127.') || addr === '::1';
 }
+
+/** IPv4 multicast (224/4) and the limited broadcast, IPv6 multicast (ff00::/8): sent to a link, not to a host. */
+export function isGroupAddress(addr: string): boolean {
+  if (addr.includes(':')) return addr.toLowerCase().startsWith('ff');
+  const first = Number(addr.split('.')[0]);
+  return (first >= 224 && first <= 239) || addr === '255.255.255.255';
+}

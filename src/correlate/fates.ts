@@ -1,7 +1,7 @@
 import type { InterfaceInfo, Journey } from './model.js';
 import type { Observation } from './observation.js';
 import { requestKind, expectedAnswerKey, answerKey } from './answers.js';
-import { isLoopbackAddress } from './endpoint.js';
+import { isGroupAddress, isLoopbackAddress } from './endpoint.js';
 import type { Topology } from './topology.js';
 
 interface Work {
@@ -34,11 +34,18 @@ export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, 
   // Where each address lives: the interfaces on which its packets are first seen (their origin).
   const origin = new Map<string, Set<string>>();
   const hostAddrs = new Set<string>(topology?.hostAddresses ?? []);
+  // The host's own MACs: a packet sent to one of them and then routed was handed to the host. (A
+  // bridge's copy of a frame cannot tell the bridge's own traffic from a port nobody captured.)
+  const routerMacs = new Set<string>();
+  for (const w of work) {
+    const i = w.journey.steps.findIndex((s) => s.kind === 'routed');
+    if (i >= 0 && w.hops[i].dstMac) routerMacs.add(w.hops[i].dstMac!);
+  }
   for (const w of work) {
     const first = w.hops[0];
     if (first.family === 0) {
-      // An ARP reply first seen on a bridge was sent by the bridge itself: the host's address.
-      if (first.arpOp === 2 && role(first.iface) === 'bridge') hostAddrs.add(first.src);
+      // An ARP reply from one of the host's MACs gives the host's address on that link.
+      if (first.arpOp === 2 && first.arpSha !== undefined && routerMacs.has(first.arpSha)) hostAddrs.add(first.src);
       continue;
     }
     let set = origin.get(first.src);
@@ -63,11 +70,24 @@ export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, 
     if (j.answeredBy !== undefined) {
       const answer = byId.get(j.answeredBy);
       const a0 = answer?.hops[0];
-      // The host itself answered: the answer starts where the request ended, on a host device.
-      if (a0 && a0.iface === last.iface && (lastRole === 'bridge' || lastRole === 'uplink') && !containerAddr(last.dst)) {
+      // The host itself answered: the request was addressed to the host (one of its addresses, or
+      // its MAC on a bridge) and the answer starts where the request ended.
+      const toHost = hostAddrs.has(last.dst) || (lastRole === 'bridge' && last.dstMac !== undefined && routerMacs.has(last.dstMac));
+      if (a0 && a0.iface === last.iface && toHost && (lastRole === 'bridge' || lastRole === 'uplink') && !containerAddr(last.dst)) {
         hostAddrs.add(last.dst);
         j.steps.push({ from: last.iface, to: 'host', kind: 'local', latencyNs: a0.t - last.t });
       }
+      continue;
+    }
+    // Multicast and broadcast go to a link, not through the host: wherever they were seen, they arrived.
+    if (last.family !== 0 && isGroupAddress(last.dst)) {
+      j.fate = 'delivered';
+      continue;
+    }
+    // An ARP reply arrived when it reached the interface its request came from.
+    if (last.family === 0 && j.isReply) {
+      const request = work.find((r) => r.journey.answeredBy === j.id);
+      if (request && request.hops[0].iface === last.iface) j.fate = 'delivered';
       continue;
     }
     if (last.family === 0 || lastRole === 'any' || lastRole === 'loopback' || isLoopbackAddress(last.dst)) {

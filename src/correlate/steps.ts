@@ -6,30 +6,22 @@ import { roleFromName } from './roles.js';
 /**
  * Hops in the order the packet travelled. Timestamps of one packet on different interfaces can tie
  * or be a few microseconds out of order, so what the frames say breaks ties: a higher TTL was seen
- * before the router decremented it. Within one bridged stretch (same TTL) the bridge device comes
- * right after the port the frame entered by: a bridge being captured is promiscuous and sees every
- * frame it forwards, and the kernel may stamp its copy before or after the egress port's.
+ * before the router decremented it. A tie in time means one receive: the kernel stamps a frame once
+ * when it arrives on a bridge port, and the bridge device's own copy (a captured bridge is
+ * promiscuous and sees what it forwards) keeps that stamp, while the egress port's copy is stamped
+ * when it is sent. So of two copies with the same time, the port came first and the bridge second.
  */
 export function orderHops(hops: Observation[]): Observation[] {
-  const byTime = [...hops].sort((a, b) => {
+  return [...hops].sort((a, b) => {
     const ttlA = a.ttl ?? -1;
     const ttlB = b.ttl ?? -1;
     // TTL evidence outranks a few microseconds of clock disagreement between interfaces.
     if (ttlA !== ttlB && ttlA >= 0 && ttlB >= 0 && Math.abs(a.t - b.t) < 50_000) return ttlB - ttlA;
-    return a.t - b.t || (a.iface < b.iface ? -1 : a.iface > b.iface ? 1 : 0);
+    if (a.t !== b.t) return a.t - b.t;
+    const bridgeA = roleFromName(a.iface) === 'bridge' ? 1 : 0;
+    const bridgeB = roleFromName(b.iface) === 'bridge' ? 1 : 0;
+    return bridgeA - bridgeB || (a.iface < b.iface ? -1 : a.iface > b.iface ? 1 : 0);
   });
-  const out: Observation[] = [];
-  for (let i = 0; i < byTime.length; ) {
-    let j = i + 1;
-    while (j < byTime.length && byTime[j].ttl === byTime[i].ttl) j++;
-    const run = byTime.slice(i, j);
-    const head = i === 0 ? run.splice(0, 1) : [];
-    const bridges = run.filter((o) => roleFromName(o.iface) === 'bridge');
-    const rest = run.filter((o) => roleFromName(o.iface) !== 'bridge');
-    out.push(...head, ...bridges, ...rest);
-    i = j;
-  }
-  return out;
 }
 
 /** The source side's identity: address, port, or ICMP echo identifier. */

@@ -315,7 +315,30 @@ function otherChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): st
   return [s, ...natSentence(j, ctx, ev)];
 }
 
+/** How a story ended, for its title: "answered", "dropped in the host", "no reply". */
+function outcome(story: Story, ctx: NarrativeContext): string {
+  const requests = story.journeys.filter((j) => !j.isReply && j.fate !== 'delivered');
+  const asked = story.journeys.filter((j) => !j.isReply);
+  if (asked.length === 0) return '';
+  const dropped = asked.filter((j) => j.fate === 'dropped').length;
+  const answered = asked.filter((j) => j.fate === 'answered').length;
+  const translated = asked.some((j) => j.steps.some((s) => s.nat));
+  const leaked = ctx.analysis.findings.some((f) => f.code === 'unnatted-private-source' && f.journeys?.some((id) => asked.some((j) => j.id === id)));
+  if (dropped > 0 && dropped === requests.length) return ': dropped in the host';
+  if (leaked) return ': leaves untranslated, no reply';
+  if (dropped > 0) return `: ${dropped} dropped in the host`;
+  if (answered > 0 && translated) return ': answered through NAT';
+  if (answered > 0) return '';
+  if (requests.length > 0 && requests.every((j) => j.fate === 'unknown') && story.kind !== 'tcp') return ': no reply';
+  return '';
+}
+
 export function storyTitle(story: Story, ctx: NarrativeContext): string {
+  const base = baseTitle(story, ctx);
+  return story.kind === 'neighbour' || story.kind === 'arp' ? base : `${base}${outcome(story, ctx)}`;
+}
+
+function baseTitle(story: Story, ctx: NarrativeContext): string {
   const j = story.journeys[0] ?? story.arp[0];
   const o = j ? ctx.hopsOf(j)[0] : undefined;
   if (!o) return 'Traffic';
@@ -373,6 +396,13 @@ export function narrate(story: Story, ctx: NarrativeContext): Narrative {
       break;
     default:
       if (story.journeys.length > 0) paragraphs.push(...otherChapter(story, ctx, ev));
+  }
+  // What the findings say about this story's packets, beyond the drops already told above.
+  const ids = new Set([...story.journeys, ...story.arp, ...story.dns].map((j) => j.id));
+  for (const f of ctx.analysis.findings) {
+    if (f.code === 'dropped-at-host' || !f.journeys?.some((id) => ids.has(id))) continue;
+    const what = f.code === 'unnatted-private-source' ? 'No translation' : f.code === 'no-reply' ? 'No reply' : f.code === 'retransmission' ? 'Retransmissions' : f.code;
+    paragraphs.push(`**${mdText(what)}.** ${mdText(f.message, 2000)}`);
   }
   return { title: storyTitle(story, ctx), paragraphs, evidence: ev };
 }

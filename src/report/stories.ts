@@ -36,7 +36,7 @@ const DNS_LEAD_NS = 5_000_000_000;
 /** Kernel chatter that is not anyone's conversation: router solicitations, MLD and IGMP joins. */
 export function isBackgroundNoise(o: Observation): boolean {
   if (o.kind === 'icmpv6') return o.icmpType === 133 || o.icmpType === 143 || o.icmpType === 131 || o.icmpType === 135 || o.icmpType === 136;
-  if (o.kind === 'other' && o.proto === 2) return true;
+  if (o.family === 4 && o.proto === 2) return true; // IGMP membership reports
   return o.family === 6 && o.kind === 'udp' && (o.dport === 5353 || o.dport === 547);
 }
 
@@ -77,7 +77,7 @@ export function buildStories({ analysis, hopsOf }: StoryInput): Story[] {
       continue;
     }
     const o = journeys.length > 0 ? first(journeys[0]) : undefined;
-    const kind: StoryKind =
+    const kind: StoryKind = o && isBackgroundNoise(o) ? 'neighbour' :
       f.protocol === 'tcp' ? 'tcp' : f.protocol === 'udp' ? (o?.dnsId !== undefined ? 'dns' : 'udp') : f.protocol === 'icmp' || f.protocol === 'icmpv6' ? 'ping' : 'other';
     const s: Story = { id: 0, kind, flows: [f], journeys: [...journeys], arp: [], dns: [], alike: 0, firstNs: 0, lastNs: 0, weight: 0 };
     storyOfFlow.set(f.id, s);
@@ -146,6 +146,20 @@ function attachArp(stories: Story[], arps: Journey[], hopsOf: (j: Journey) => Ob
       const fromAsker = o.src === asker || o.dst === asker;
       if (!fromAsker) continue;
       if (!best || o.t < hopsOf(best.journeys[0])[0].t) best = s;
+    }
+    // A router resolving its next hop mid-way: the ARP falls between the hops of a packet it forwards.
+    if (!best) {
+      for (const s of stories) {
+        if (s.kind === 'neighbour') continue;
+        const during = s.journeys.some((x) => {
+          const hops = hopsOf(x);
+          return hops.length > 1 && hops.some((h) => h.iface === req.iface) && hops[0].t <= t && t <= hops[hops.length - 1].t;
+        });
+        if (during) {
+          best = s;
+          break;
+        }
+      }
     }
     const exchange = reply ? [j, reply] : [j];
     if (best) {

@@ -66,7 +66,9 @@ export function topologyDiagram(analysis: Analysis, hopsOf: HopsOf, names: Namer
     if (shown >= MAX_ADDRESSES || remote.has(addr)) continue;
     const r = role.get(iface);
     if (r === 'uplink' || r === 'bridge') continue;
-    nodes.push({ key: `addr:${addr}`, label: names.label(addr), shape: 'round', group: nodes.find((n) => n.key === `if:${iface}`)?.group });
+    // An address behind a host-side veth lives in a container, outside the host's box.
+    const group = r === 'veth' ? undefined : nodes.find((n) => n.key === `if:${iface}`)?.group;
+    nodes.push({ key: `addr:${addr}`, label: names.label(addr), shape: 'round', group });
     edges.push({ from: `addr:${addr}`, to: `if:${iface}`, dotted: true });
     shown++;
   }

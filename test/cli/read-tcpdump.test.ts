@@ -34,7 +34,7 @@ describe.skipIf(missing !== undefined)('read against live tcpdump 4.99 (-nn -tt,
         const ours = await ourLines(file, { linkHeader });
         const n = Math.min(theirs.length, ours.length);
         for (let i = 0; i < n; i++) {
-          const { bucket, ok } = judge(ours[i].bucket, ours[i].text, theirs[i]);
+          const { bucket, ok } = judge(ours[i].bucket, ours[i].text, theirs[i], ours[i].cookedV2);
           tally.add(bucket, ok, () => `${file.replace(CORPUS + '/', '')}#${i + 1}\n  tcpdump: ${theirs[i]}\n  ours:    ${ours[i].text}`);
         }
       }
@@ -81,7 +81,7 @@ describe.skipIf(missing !== undefined)("read against the .out files of tcpdump's
         if (live[i] !== expected[i]) continue; // changed in tcpdump since 4.99: not a reference for us
         reproduced++;
         const text = `${String(i + 1).padStart(5)}  ${ours[i].text}`;
-        const { bucket, ok } = judge(ours[i].bucket, text, expected[i]);
+        const { bucket, ok } = judge(ours[i].bucket, text, expected[i], ours[i].cookedV2);
         tally.add(bucket, ok, () => `${t.name}#${i + 1}\n  .out: ${expected[i]}\n  ours: ${text}`);
       }
     }

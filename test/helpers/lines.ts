@@ -28,8 +28,17 @@ export function bucketOf(pkt: Packet): Bucket {
  * RIP, ISAKMP...) is counted apart as `udp-app`; for TCP, the TCP part of the line (up to and with
  * `length N`) is what is compared, since tcpdump appends the text of applications we do not decode.
  */
-export function judge(bucket: Bucket, ours: string, theirs: string): { bucket: string; ok: boolean } {
+export function judge(bucket: Bucket, ours: string, theirs: string, cookedV2 = false): { bucket: string; ok: boolean } {
   if (ours === theirs) return { bucket, ok: true };
+  // A cooked-v2 capture carries interface indexes, which tcpdump names from the table of the machine
+  // reading the file (wrong names for a capture taken elsewhere; `read` prints if<N> or --iface-map's
+  // names). That one column is left out of the comparison; everything else on the line counts.
+  if (cookedV2) {
+    const unname = (t: string): string => t.replace(/^(\S+(?: \S+)?) \S+\s+(In|Out|B|M|P|\?)(\s+)/, '$1 - $2$3');
+    ours = unname(ours);
+    theirs = unname(theirs);
+    if (ours === theirs) return { bucket, ok: true };
+  }
   if (bucket === 'udp') {
     // What tcpdump says right after the outer destination: plain UDP, or an application's name.
     const after = / > \S+: (.*)$/.exec(theirs.split('\n')[0])?.[1] ?? '';
@@ -46,6 +55,7 @@ export function judge(bucket: Bucket, ours: string, theirs: string): { bucket: s
 
 export interface OurLine {
   frame: Frame;
+  cookedV2: boolean;
   bucket: Bucket;
   text: string;
 }
@@ -59,7 +69,7 @@ export async function ourLines(file: string, options: Omit<LineOptions, 'tcpStat
     for await (const batch of reader.batches()) {
       for (const frame of batch) {
         const pkt = decodePacket(frame.data, frame.iface.linktype);
-        out.push({ frame, bucket: bucketOf(pkt), text: formatFrameLine(frame, pkt, { ...options, tcpState }) });
+        out.push({ frame, cookedV2: frame.iface.linktype === 276, bucket: bucketOf(pkt), text: formatFrameLine(frame, pkt, { ...options, tcpState }) });
       }
     }
   } catch (err) {
