@@ -68,7 +68,9 @@ export async function* mergeCaptures(readers: CaptureReader[], options: MergeOpt
 }
 
 async function* merged(sources: Source[], heap: QueueHeap, limit: number): AsyncGenerator<Frame[]> {
-  const ready = (s: Source): boolean => s.done || s.empty === 0 || s.pinnedBytes >= limit;
+  // A file that has described no interface yet (an EPB before any IDB, or an empty section) has no
+  // queue to wait on, but must still be read: its damage, or its later interfaces, are in what follows.
+  const ready = (s: Source): boolean => s.done || (s.queues.length > 0 && s.empty === 0) || s.pinnedBytes >= limit;
   let out: Frame[] = [];
   for (;;) {
     for (const s of sources) {
