@@ -102,6 +102,8 @@ export async function runLab(scenario: Scenario, options: LabOptions): Promise<L
   const lab = new Lab(scenario, plan, options);
   const onSignal = (sig: NodeJS.Signals): void => {
     lab.interrupted = sig;
+    // Ending the children makes whatever the run awaits return now; the run then stops at its next check.
+    void lab.procs.stopAll();
   };
   const onExit = (): void => lab.emergencyCleanup();
   process.on('SIGINT', onSignal);
@@ -211,6 +213,7 @@ class Lab {
     if (firstTraffic < 0) await this.startCaptures();
     this.checkInterrupt();
     await new Promise((r) => setTimeout(r, this.options.settleMs ?? 1000));
+    this.checkInterrupt();
     return this.finishCaptures();
   }
 
@@ -336,6 +339,7 @@ class Lab {
     for (const c of this.captures) await this.procs.stop(c.child, 'SIGINT', 5000);
     const recs: { rec: Recording; rename: (name: string) => string }[] = [];
     for (const c of this.captures) recs.push({ rec: parseRecording(await readFile(c.file), c.file), rename: c.rename });
+    this.checkInterrupt();
     const merged = mergeRecordings(recs);
     const title = this.scenario.title ? `: ${this.scenario.title}` : '';
     await writeFile(this.options.output, writeRecording(merged, `pcap-narrator lab ${this.scenario.file}${title}`));
