@@ -59,6 +59,11 @@ export async function runAnalyze(files: string[], options: AnalyzeOptions): Prom
   }
 }
 
+/** "echo reply" -> "echo replies", "TCP ACK" -> "TCP ACKs". */
+function pluralLabel(label: string): string {
+  return /[^aeiou]y$/.test(label) ? `${label.slice(0, -1)}ies` : `${label}s`;
+}
+
 /** After the analysis of what was readable has been written: exit 2 with the damage's message. */
 export function throwDamage(work: AnalysisWork): void {
   if (work.damage !== undefined) throw asCliError(work.damage);
@@ -85,7 +90,7 @@ export function formatAnalysis(work: AnalysisWork): string {
     const n = g.journeys.length;
     const nat = g.nats.map((x) => `${x.type.toUpperCase()} ${x.before} -> ${x.after}`).join('; ');
     const transit = g.medianTransitNs !== undefined ? `, ${n > 1 ? 'median ' : ''}${durationText(g.medianTransitNs)} through the host` : '';
-    out.push(`  ${n} ${g.label}${n === 1 ? '' : 's'} ${g.src} -> ${g.dst}: ${g.path.join(' -> ')}${nat ? ` (${nat})` : ''}, ${fateText(g)}${transit}`);
+    out.push(`  ${n} ${n === 1 ? g.label : pluralLabel(g.label)} ${g.src} -> ${g.dst}: ${g.path.join(' -> ')}${nat ? ` (${nat})` : ''}, ${fateText(g)}${transit}`);
   }
 
   if (a.flows.length > 0) {
@@ -99,7 +104,7 @@ export function formatAnalysis(work: AnalysisWork): string {
         f.translations.map((t) => `${t.type} ${t.before} -> ${t.after} (${t.interface})`).join('\n'),
         String(f.packets),
         String(f.bytes),
-        f.state ?? (f.proxyOf ? `proxied with flow ${f.proxyOf}` : ''),
+        [f.state, f.proxyOf ? `userland proxy: spliced with flow ${f.proxyOf}` : ''].filter(Boolean).join('; '),
         f.communityId,
       ]);
     }

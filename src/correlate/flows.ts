@@ -35,6 +35,12 @@ interface FlowWork {
   history: string;
   seen: Set<string>;
   sides: Map<string, { interface: string; tuple: string; communityId: string }>;
+  /** TCP payload bytes each way, retransmissions left out: what a proxy carries across. */
+  c2s: number;
+  s2c: number;
+  firstNs: number;
+  /** The server side is local to the host (loopback, or a host address the flow was seen to end at). */
+  serverLocal: boolean;
 }
 
 export interface FlowOptions {
@@ -84,7 +90,17 @@ export class FlowBuilder {
       firstTs: w.journey.hops[0].ts,
     };
     if (first.icmpId !== undefined) flow.icmpId = first.icmpId;
-    const fw: FlowWork = { flow, clientSides: new Set([client]), history: '', seen: new Set(), sides: new Map() };
+    const fw: FlowWork = {
+      flow,
+      clientSides: new Set([client]),
+      history: '',
+      seen: new Set(),
+      sides: new Map(),
+      c2s: 0,
+      s2c: 0,
+      firstNs: first.t,
+      serverLocal: false,
+    };
     const proto = first.proto;
     if (first.srcBytes && first.dstBytes) {
       const [s, d, sp, dp] = reversed
@@ -111,7 +127,8 @@ export class FlowBuilder {
     for (const step of w.journey.steps) {
       for (const nat of [step.nat, step.natAlso]) {
         if (!nat) continue;
-        const t: Translation = { type: nat.type, interface: step.to, before: nat.before, after: nat.after };
+        // Source NAT happens on the way out of an interface, destination NAT on the way in.
+        const t: Translation = { type: nat.type, interface: nat.type === 'dnat' ? step.from : step.to, before: nat.before, after: nat.after };
         const known = flow.translations.some(
           (x) => (x.before === t.before && x.after === t.after) || (x.before === t.after && x.after === t.before),
         );
@@ -130,6 +147,8 @@ export class FlowBuilder {
     }
 
     if (first.kind === 'tcp') this.tcp(fw, w, forward);
+    if (forward && w.journey.steps.some((st) => st.kind === 'local')) fw.serverLocal = true;
+    if (first.dst.startsWith('127.') || first.dst === '::1') fw.serverLocal = true;
   }
 
   private tcp(fw: FlowWork, w: JourneyWork, forward: boolean): void {
@@ -155,11 +174,24 @@ export class FlowBuilder {
         fw.flow.retransmissions = (fw.flow.retransmissions ?? 0) + 1;
       } else {
         fw.seen.add(key);
+        if (forward) fw.c2s += o.payloadLen;
+        else fw.s2c += o.payloadLen;
       }
     }
   }
 
+  private spliceProxies(): void {
+    const pairs = matchProxies(
+      this.flows.map((fw) => ({ id: fw.flow.id, c2s: fw.c2s, s2c: fw.s2c, firstNs: fw.firstNs, serverLocal: fw.serverLocal, tcp: fw.flow.protocol === 'tcp' })),
+    );
+    for (const [a, b] of pairs) {
+      this.flows[a - 1].flow.proxyOf = b;
+      this.flows[b - 1].flow.proxyOf = a;
+    }
+  }
+
   finish(): Flow[] {
+    this.spliceProxies();
     for (const fw of this.flows) {
       const f = fw.flow;
       if (f.protocol === 'tcp') {
@@ -170,6 +202,30 @@ export class FlowBuilder {
     }
     return this.flows.map((fw) => fw.flow);
   }
+}
+
+/**
+ * A userland proxy (docker-proxy, socat) accepts one connection and opens another, then copies
+ * bytes: two TCP flows, the first ending at the host, the second starting after it, carrying the
+ * same bytes each way. They are told apart from NAT because no packet is rewritten: the byte counts
+ * are what ties them.
+ */
+export function matchProxies(
+  flows: { id: number; c2s: number; s2c: number; firstNs: number; serverLocal: boolean; tcp: boolean }[],
+  windowNs = 5_000_000_000,
+): [number, number][] {
+  const pairs: [number, number][] = [];
+  const used = new Set<number>();
+  for (const a of flows) {
+    if (!a.tcp || !a.serverLocal || a.c2s === 0 || used.has(a.id)) continue;
+    const b = flows.find(
+      (x) => x !== a && x.tcp && !used.has(x.id) && x.firstNs >= a.firstNs && x.firstNs - a.firstNs <= windowNs && x.c2s === a.c2s && x.s2c === a.s2c,
+    );
+    if (!b) continue;
+    used.add(a.id).add(b.id);
+    pairs.push([a.id, b.id]);
+  }
+  return pairs;
 }
 
 function icmpPorts(o: Observation, sport?: number, dport?: number): { sport?: number; dport?: number } {

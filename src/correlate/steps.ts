@@ -68,9 +68,16 @@ function kindBetween(a: Observation, b: Observation): StepKind {
 
 export function stepsOf(hops: Observation[]): Step[] {
   const steps: Step[] = [];
+  // A bridge floods a broadcast to every port at once: each egress port is a step from the bridge,
+  // not from the port listed before it.
+  let bridge: Observation | undefined;
   for (let i = 1; i < hops.length; i++) {
-    const a = hops[i - 1];
+    const prev = hops[i - 1];
     const b = hops[i];
+    if (roleFromName(prev.iface) === 'bridge') bridge = prev;
+    else if (bridge && bridge.ttl !== prev.ttl) bridge = undefined;
+    const flooded = bridge !== undefined && bridge !== prev && roleFromName(b.iface) !== 'bridge' && kindBetween(prev, b) === 'bridged' && bridge.ttl === b.ttl;
+    const a = flooded ? bridge! : prev;
     const nats = natBetween(a, b);
     const step: Step = { from: a.iface, to: b.iface, kind: kindBetween(a, b), latencyNs: b.t - a.t };
     if (nats.length > 0) step.nat = nats[0];
