@@ -11,7 +11,16 @@ import { CliError, EXIT_BAD_INPUT } from './exit.js';
 export async function openAll(files: string[]): Promise<CaptureReader[]> {
   const readers: CaptureReader[] = [];
   try {
-    for (const file of files) readers.push(await openCapture(file));
+    for (const file of files) {
+      try {
+        readers.push(await openCapture(file));
+      } catch (err) {
+        // A read from a directory's handle fails with EISDIR but names no path: name it here.
+        const e = err as NodeJS.ErrnoException;
+        if (e && typeof e.code === 'string' && e.path === undefined) e.path = file;
+        throw err;
+      }
+    }
   } catch (err) {
     await Promise.all(readers.map((r) => r.close()));
     throw asCliError(err);
