@@ -208,7 +208,7 @@ export function serveHttp(ns: Namespace, port: number, addr: Ip4 | undefined, ep
           c.send(new TextEncoder().encode(head));
           w.sched.after(130 * US, () => {
             for (let o = 0; o < body.length; o += COPY_CHUNK) c.send(body.subarray(o, Math.min(body.length, o + COPY_CHUNK)));
-            w.sched.after(1 * MS, () => c.close());
+            w.sched.after(60 * US, () => c.close());
           });
         });
       },
@@ -233,7 +233,7 @@ export function curl(ns: Namespace, resolver: Ip4, host: string, port: number, p
       const close = (conn: TcpConnection): void => {
         if (closing) return;
         closing = true;
-        w.sched.after(50 * US, () => conn.close());
+        w.sched.after(150 * US, () => conn.close());
       };
       const c = tcpConnect(ns, addr, port, {
         established(conn) {
@@ -268,44 +268,95 @@ function responseComplete(b: Uint8Array): boolean {
   return m !== null && b.length >= end + 4 + Number(m[1]);
 }
 
+export interface ProxyTiming {
+  /** From accepting a client to connecting upstream (socat forks a child first). */
+  connectDelay: number;
+  /** From data arriving on one side to writing it to the other: what arrives meanwhile is written with it. */
+  relayDelay: number;
+}
+
+/** socat -d -d as the lab runs it: a fork per connection and logging on every transfer make it slow. */
+export const SOCAT: ProxyTiming = { connectDelay: 450 * US, relayDelay: 9 * MS };
+/** docker-proxy: Go's io.Copy, no fork. */
+export const DOCKER_PROXY: ProxyTiming = { connectDelay: 100 * US, relayDelay: 60 * US };
+
+/** One direction of a proxied connection: buffered writes, and the FIN passed on after the data. */
+class Relay {
+  private pending: Uint8Array[] = [];
+  private scheduled = false;
+  private finPending = false;
+  to?: TcpConnection;
+
+  constructor(
+    private readonly ns: Namespace,
+    private readonly delay: number,
+  ) {}
+
+  push(d: Uint8Array): void {
+    this.pending.push(d);
+    this.schedule();
+  }
+
+  fin(): void {
+    this.finPending = true;
+    this.schedule();
+  }
+
+  schedule(): void {
+    if (this.scheduled || this.to === undefined) return;
+    this.scheduled = true;
+    this.ns.world.sched.after(this.delay, () => {
+      this.scheduled = false;
+      const to = this.to;
+      if (to === undefined) return;
+      const size = this.pending.reduce((n, d) => n + d.length, 0);
+      if (size > 0) {
+        const all = new Uint8Array(size);
+        let o = 0;
+        for (const d of this.pending) {
+          all.set(d, o);
+          o += d.length;
+        }
+        this.pending = [];
+        to.send(all);
+      }
+      if (this.finPending) to.close();
+    });
+  }
+}
+
 /** A userland TCP proxy (socat, docker-proxy): each accepted connection opens one to the target. */
-export function serveProxy(ns: Namespace, port: number, addr: Ip4 | undefined, target: Ip4, targetPort: number): void {
-  tcpListen(ns, port, addr, () => {
-    let upstream: TcpConnection | undefined;
-    let upstreamReady = false;
-    const pending: Uint8Array[] = [];
-    let clientFin = false;
-    let client: TcpConnection | undefined;
-    const open = (c: TcpConnection): void => {
-      client = c;
-      upstream = tcpConnect(ns, target, targetPort, {
-        established(u) {
-          upstreamReady = true;
-          for (const d of pending.splice(0)) u.send(d);
-          if (clientFin) u.close();
-        },
-        data(_u, d) {
-          ns.world.sched.after(40 * US, () => client?.send(d));
-        },
-        fin() {
-          ns.world.sched.after(40 * US, () => client?.close());
-        },
-        closed(_u, reason) {
-          if (reason !== 'done') client?.close();
-        },
-      });
-    };
+export function serveProxy(ns: Namespace, port: number, addr: Ip4 | undefined, target: Ip4, targetPort: number, timing: ProxyTiming = SOCAT): void {
+  tcpListen(ns, port, addr, (client) => {
+    const up = new Relay(ns, timing.relayDelay);
+    const down = new Relay(ns, timing.relayDelay);
+    down.to = client;
     return {
-      established(c) {
-        open(c);
+      established() {
+        ns.world.sched.after(timing.connectDelay, () => {
+          const u = tcpConnect(ns, target, targetPort, {
+            established(conn) {
+              up.to = conn;
+              up.schedule();
+            },
+            data(_u, d) {
+              down.push(d);
+            },
+            fin() {
+              down.fin();
+            },
+            closed(_u, reason) {
+              if (reason !== 'done') client.close();
+            },
+          });
+          if (u === undefined) client.close();
+        });
       },
       data(_c, d) {
-        if (upstreamReady && upstream !== undefined) upstream.send(d);
-        else pending.push(d);
+        up.push(d);
       },
       fin() {
-        clientFin = true;
-        if (upstreamReady) upstream?.close();
+        up.fin();
       },
     };
   });

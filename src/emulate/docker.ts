@@ -11,7 +11,7 @@ import { MS } from './clock.js';
 import type { Device } from './link.js';
 import type { Namespace } from './namespace.js';
 import type { Emulation } from './run.js';
-import { dnsQuery, serveProxy, udpSend } from './apps.js';
+import { DOCKER_PROXY, dnsQuery, serveProxy, udpSend } from './apps.js';
 import { DNS_TYPE_A, encodeDnsResponse, parseDnsQuery } from './encode/dns.js';
 import { ruleText } from './netfilter.js';
 
@@ -193,7 +193,7 @@ export class Docker {
     this.append(host, 'nat', 'DOCKER', dnatMatch, { kind: 'DNAT', toDestination: { address: ip, ports: { from: p.containerPort, to: p.containerPort } } }, step.line);
     this.append(host, 'filter', 'DOCKER', { destination: cidr(ip, 32), inIface: not(is(br)), outIface: is(br), protocol: proto, destinationPort: is({ from: p.containerPort, to: p.containerPort }) }, { kind: 'ACCEPT' }, step.line);
     // docker-proxy takes what the DNAT rules cannot: connections from the host to its own addresses (127.0.0.1 included).
-    if (p.protocol === 'tcp') serveProxy(host, p.hostPort, p.hostAddress !== undefined && p.hostAddress !== '0.0.0.0' ? ip4(p.hostAddress) : undefined, cip, p.containerPort);
+    if (p.protocol === 'tcp') serveProxy(host, p.hostPort, p.hostAddress !== undefined && p.hostAddress !== '0.0.0.0' ? ip4(p.hostAddress) : undefined, cip, p.containerPort, DOCKER_PROXY);
   }
 
   /**
@@ -216,7 +216,6 @@ export class Docker {
     this.append(ns, 'nat', 'DOCKER_OUTPUT', { destination: dns, protocol: is('udp'), destinationPort: is({ from: 53, to: 53 }) }, { kind: 'DNAT', toDestination: { address: '127.0.0.11', ports: { from: udpPort, to: udpPort } } }, line);
     this.append(ns, 'nat', 'DOCKER_POSTROUTING', { source: dns, protocol: is('tcp'), sourcePort: is({ from: tcpPort, to: tcpPort }) }, { kind: 'SNAT', toSource: { ports: { from: 53, to: 53 } } }, line);
     this.append(ns, 'nat', 'DOCKER_POSTROUTING', { source: dns, protocol: is('udp'), sourcePort: is({ from: udpPort, to: udpPort }) }, { kind: 'SNAT', toSource: { ports: { from: 53, to: 53 } } }, line);
-    ns.lo.addrs.push({ addr: EMBEDDED_DNS, prefixLen: 32 });
     ns.udp.set(udpPort, (pkt, b) => {
       const q = parseDnsQuery(b.data);
       if (q === undefined) return;

@@ -104,15 +104,18 @@ function isLocalMac(br: Device, mac: Mac): boolean {
 function bridgeIn(h: LinkHost, br: Device, port: Device, f: EthFrame): void {
   if (!br.up) return;
   if (!isGroupMac(f.src)) br.fdb.set(macKey(f.src), port);
+  if (f.payload.kind === 'ipv4' && !br.ns.bridgePrerouting(br, f.payload.ip)) return;
   if (isGroupMac(f.dst)) {
-    bridgeOut(h, br, f, port);
     passUp(h, br, f);
+    if (f.payload.kind === 'ipv4') f.payload.ip.ct = undefined;
+    bridgeOut(h, br, f, port);
     return;
   }
   if (isLocalMac(br, f.dst)) {
     passUp(h, br, f);
     return;
   }
+  if (f.payload.kind === 'ipv4' && !br.ns.bridgeForward(br, f.payload.ip)) return;
   // A bridge in promiscuous mode (tcpdump -i br0) passes every frame up as well; IP then ignores it.
   if (h.promiscuous(br)) {
     const copy = cloneFrame(f);

@@ -70,6 +70,12 @@ export class Namespace {
   readonly filter = new Table('filter');
   readonly conntrack = new Conntrack();
   ipForward = false;
+  /**
+   * br_netfilter: bridged IPv4 walks iptables (net.bridge.bridge-nf-call-iptables, 1 in every
+   * namespace once the module is loaded, as on every Docker host and on the lab machine: its
+   * localhost-publish capture shows docker0 receiving replies already translated).
+   */
+  bridgeNetfilter = true;
   routeLocalnetAll = false;
   /** The outside world answers for addresses beyond it (AnyIP), not only its own. */
   extraLocal?: (a: Ip4) => boolean;
@@ -153,7 +159,8 @@ export class Namespace {
 
   /** inet_select_addr: the device address on the next hop's subnet, else its first, else any in the namespace. */
   sourceFor(r: Route | 'local', dst: Ip4): Ip4 {
-    if (r === 'local') return isLoopback4(dst) ? dst : dst;
+    // The local table's routes: 127.0.0.0/8 has src 127.0.0.1, an assigned address is its own source.
+    if (r === 'local') return isLoopback4(dst) ? 0x7f000001 : dst;
     if (r.src !== undefined) return r.src;
     const hop = r.via ?? dst;
     const on = r.dev.addrs.find((a) => inPrefix(hop, a.addr, a.prefixLen)) ?? r.dev.addrs[0];
@@ -305,7 +312,12 @@ export class Namespace {
       return;
     }
     let ct: { entry: CtEntry; dir: 'original' | 'reply' } | undefined;
-    if (this.natInUse()) {
+    const carried = pkt.ct !== undefined && pkt.ct.namespace === this.name ? pkt.ct : undefined;
+    pkt.ct = undefined;
+    if (carried !== undefined) {
+      ct = carried;
+      if (!carried.prerouted && !this.dstManip(pkt, ct, 'PREROUTING', dev)) return this.drop(pkt, 'dropped in nat PREROUTING');
+    } else if (this.natInUse()) {
       ct = this.conntrack.lookup(pkt);
       if (ct.dir === 'reply') ct.entry.seenReply = true;
       if (!this.dstManip(pkt, ct, 'PREROUTING', dev)) return this.drop(pkt, 'dropped in nat PREROUTING');
@@ -333,6 +345,37 @@ export class Namespace {
       this.conntrack.confirm(ct.entry);
     }
     this.world.sched.after(COST.forward, () => this.neighOutput(r.dev, r.via ?? pkt.dst, pkt));
+  }
+
+  /** br_nf_pre_routing: conntrack and nat PREROUTING for an IPv4 frame entering a bridge port. */
+  bridgePrerouting(br: Device, pkt: Ipv4Packet): boolean {
+    if (!this.bridgeNetfilter || !this.natInUse()) return true;
+    const ct = this.conntrack.lookup(pkt);
+    if (ct.dir === 'reply') ct.entry.seenReply = true;
+    if (!this.dstManip(pkt, ct, 'PREROUTING', br)) {
+      this.drop(pkt, 'dropped in nat PREROUTING (bridged)');
+      return false;
+    }
+    pkt.ct = { namespace: this.name, entry: ct.entry, dir: ct.dir, prerouted: true };
+    return true;
+  }
+
+  /** br_nf_forward and br_nf_post_routing: filter FORWARD and nat POSTROUTING for a bridged frame. */
+  bridgeForward(br: Device, pkt: Ipv4Packet): boolean {
+    const carried = pkt.ct !== undefined && pkt.ct.namespace === this.name ? pkt.ct : undefined;
+    pkt.ct = undefined;
+    if (!this.bridgeNetfilter || carried === undefined) return true;
+    const v = this.filter.run('FORWARD', this.ctx(pkt, carried, br, br));
+    if (v.kind === 'DROP') {
+      this.drop(pkt, `filter FORWARD ${v.rule ? 'rule' : 'policy'} dropped a bridged packet`, v.rule?.origin ?? v.policy);
+      return false;
+    }
+    if (!this.srcManip(pkt, carried, br, true)) {
+      this.drop(pkt, 'dropped in nat POSTROUTING (bridged)');
+      return false;
+    }
+    this.conntrack.confirm(carried.entry);
+    return true;
   }
 
   private deliverLocal(dev: Device, pkt: Ipv4Packet): void {
@@ -416,6 +459,7 @@ export class Namespace {
       this.conntrack.confirm(ct.entry);
     }
     if (r === 'local') {
+      if (ct !== undefined) pkt.ct = { namespace: this.name, entry: ct.entry, dir: ct.dir, prerouted: false };
       transmit(this.world.link, this.lo, { dst: ZERO_MAC, src: ZERO_MAC, payload: { kind: 'ipv4', ip: pkt } });
       return true;
     }

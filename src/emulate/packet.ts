@@ -5,6 +5,7 @@
  */
 import type { Ip4, Mac } from './addr.js';
 import type { RuleOrigin } from './netfilter.js';
+import type { CtEntry, CtDir } from './conntrack.js';
 
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
@@ -55,6 +56,11 @@ export interface Ipv4Packet {
   body: L4Body;
   /** The NAT rewrites this packet has had so far, oldest first (a new array on every rewrite). */
   trail?: Rewrite[];
+  /**
+   * The conntrack entry a packet carries within its namespace: across loopback (skb->_nfct survives
+   * loopback_xmit) and from br_netfilter's PREROUTING up to the bridge device, so hooks are not run twice.
+   */
+  ct?: { namespace: string; entry: CtEntry; dir: CtDir; prerouted: boolean };
 }
 
 /** One NAT rewrite of one packet: what `diff` quotes when it explains a translation. */
