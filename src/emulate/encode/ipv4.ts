@@ -1,12 +1,12 @@
-import { put16, put32, sumBytes, foldChecksum } from './checksum.js';
+import { IPV4_MIN_HEADER_LENGTH, writeIpv4 as writeIpv4Header } from '../../decode/ipv4.js';
+import { ip4Bytes } from '../addr.js';
 import { type Ipv4Packet } from '../packet.js';
 import { icmpLength, writeIcmp } from './icmp.js';
 import { tcpLength, writeTcp } from './tcp.js';
 import { udpLength, writeUdp } from './udp.js';
 
 /** RFC 791 header without options: the only kind Linux sends for the traffic the scenarios make. */
-export const IPV4_HEADER_LENGTH = 20;
-const IPV4_FLAG_DF = 0x4000;
+export const IPV4_HEADER_LENGTH = IPV4_MIN_HEADER_LENGTH;
 
 export function ipv4Length(p: Ipv4Packet): number {
   const b = p.body;
@@ -17,17 +17,8 @@ export function ipv4Length(p: Ipv4Packet): number {
 export function writeIpv4(out: Uint8Array, offset: number, p: Ipv4Packet): number {
   const total = ipv4Length(p);
   const o = offset;
-  out[o] = 0x45;
-  out[o + 1] = p.tos;
-  put16(out, o + 2, total);
-  put16(out, o + 4, p.id);
-  put16(out, o + 6, p.df ? IPV4_FLAG_DF : 0);
-  out[o + 8] = p.ttl;
-  out[o + 9] = p.body.proto;
-  put16(out, o + 10, 0);
-  put32(out, o + 12, p.src);
-  put32(out, o + 16, p.dst);
-  put16(out, o + 10, foldChecksum(sumBytes(out, o, o + IPV4_HEADER_LENGTH)));
+  // The header through the decoder's own writer (same layout it reads, checksum included).
+  writeIpv4Header(out, o, { tos: p.tos, totalLength: total, id: p.id, dontFragment: p.df, ttl: p.ttl, protocol: p.body.proto, src: ip4Bytes(p.src), dst: ip4Bytes(p.dst) });
   const l4 = o + IPV4_HEADER_LENGTH;
   const b = p.body;
   if (b.proto === 1) writeIcmp(out, l4, b);

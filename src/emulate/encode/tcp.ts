@@ -1,7 +1,7 @@
 import { foldChecksum, pseudoHeaderSum, put16, put32, sumBytes } from './checksum.js';
 import type { TcpBody } from '../packet.js';
 
-export const TCP_HEADER_LENGTH = 20;
+import { TCP_ACK, TCP_CHECKSUM, TCP_DATA_OFFSET, TCP_DST_PORT, TCP_FLAGS, TCP_HEADER_LENGTH, TCP_SEQ, TCP_SRC_PORT, TCP_URGENT, TCP_WINDOW } from '../../decode/tcp.js';
 
 export function tcpLength(b: TcpBody): number {
   return TCP_HEADER_LENGTH + b.options.length + b.data.length;
@@ -10,18 +10,18 @@ export function tcpLength(b: TcpBody): number {
 export function writeTcp(out: Uint8Array, o: number, b: TcpBody, src: number, dst: number): number {
   const hlen = TCP_HEADER_LENGTH + b.options.length;
   const len = hlen + b.data.length;
-  put16(out, o, b.sport);
-  put16(out, o + 2, b.dport);
-  put32(out, o + 4, b.seq >>> 0);
-  put32(out, o + 8, b.ack >>> 0);
-  out[o + 12] = (hlen / 4) << 4;
-  out[o + 13] = b.flags;
-  put16(out, o + 14, b.window);
-  put16(out, o + 16, 0);
-  put16(out, o + 18, 0);
+  put16(out, o + TCP_SRC_PORT, b.sport);
+  put16(out, o + TCP_DST_PORT, b.dport);
+  put32(out, o + TCP_SEQ, b.seq >>> 0);
+  put32(out, o + TCP_ACK, b.ack >>> 0);
+  out[o + TCP_DATA_OFFSET] = (hlen / 4) << 4;
+  out[o + TCP_FLAGS] = b.flags;
+  put16(out, o + TCP_WINDOW, b.window);
+  put16(out, o + TCP_CHECKSUM, 0);
+  put16(out, o + TCP_URGENT, 0);
   out.set(b.options, o + TCP_HEADER_LENGTH);
   out.set(b.data, o + hlen);
-  put16(out, o + 16, foldChecksum(sumBytes(out, o, o + len, pseudoHeaderSum(src, dst, 6, len))));
+  put16(out, o + TCP_CHECKSUM, foldChecksum(sumBytes(out, o, o + len, pseudoHeaderSum(src, dst, 6, len))));
   return o + len;
 }
 
