@@ -108,6 +108,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       watchdog.stop();
       result.cases++;
       result.frames += r.read.offsets.length;
+      if (r.ms > result.slowestMs && r.ms > 1000) log(`slowest so far: ${Math.round(r.ms)} ms, ${what}`);
       result.slowestMs = Math.max(result.slowestMs, r.ms);
       if (r.read.error) result.damaged++;
       else result.clean++;

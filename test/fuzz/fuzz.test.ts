@@ -29,6 +29,7 @@ const cases = envInt('FUZZ_CASES') ?? (LONG ? 20_000 : CI_CASES);
 
 describe('fuzz', () => {
   it(`${cases} mutated captures from seed ${seed} never crash, hang, over-allocate or inject`, { timeout: Math.max(300_000, cases * 200) }, async () => {
+    process.stdout.write(`[fuzz] seed ${seed}, ${cases} cases${LONG ? `, failing inputs kept in ${FIXTURES}` : ''}\n`);
     const result = await runCampaign({
       seed,
       cases,

@@ -21,7 +21,7 @@ setInterval(() => {
   }
   fs.writeSync(2, '\\nfuzz watchdog: a case ran ' + Math.round((Date.now() - started) / 1000) + ' s without ending (limit ' + workerData.limitMs + ' ms): ' + what + '\\n');
   process.kill(process.pid, 'SIGKILL');
-}, 250).unref();
+}, 250);
 `;
 
 export class Watchdog {
