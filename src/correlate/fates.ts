@@ -1,7 +1,7 @@
 import type { InterfaceInfo, Journey } from './model.js';
 import type { Observation } from './observation.js';
 import { requestKind, expectedAnswerKey, answerKey } from './answers.js';
-import { isGroupAddress, isLoopbackAddress } from './endpoint.js';
+import { endpoint, isGroupAddress, isLoopbackAddress } from './endpoint.js';
 import type { Topology } from './topology.js';
 
 interface Work {
@@ -61,6 +61,20 @@ export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, 
     return set !== undefined && [...set].some((i) => role(i) === 'veth' || role(i) === 'container');
   };
   const hasUplink = [...roles.values()].some((r) => r.role === 'uplink');
+  // Endpoints of the host that NAT forwards inwards: the outside side of source NAT (answers come
+  // back to it) and the published side of destination NAT.
+  const natInward = new Set<string>();
+  for (const w of work) {
+    for (const [i, s] of w.journey.steps.entries()) {
+      for (const nat of [s.nat, s.natAlso]) {
+        if (!nat) continue;
+        const after = w.hops[i + 1];
+        const before = w.hops[i];
+        if (nat.type === 'snat' && after) natInward.add(after.icmpId !== undefined ? `${after.src}#${after.icmpId}` : endpoint(after.src, after.sport));
+        if (nat.type === 'dnat' && before) natInward.add(before.icmpId !== undefined ? `${before.dst}#${before.icmpId}` : endpoint(before.dst, before.dport));
+      }
+    }
+  }
 
   const byId = new Map(work.map((w) => [w.journey.id, w]));
   for (const w of work) {
@@ -92,6 +106,13 @@ export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, 
     }
     if (last.family === 0 || lastRole === 'any' || lastRole === 'loopback' || isLoopbackAddress(last.dst)) {
       j.fate = lastRole === 'loopback' || isLoopbackAddress(last.dst) ? 'delivered' : j.fate;
+      continue;
+    }
+    // Addressed to the host's address, but to a port (or echo id) that NAT hands on to a container:
+    // a packet that stops at the uplink there was dropped on the way in.
+    const natKey = last.icmpId !== undefined ? `${last.dst}#${last.icmpId}` : endpoint(last.dst, last.dport);
+    if (natInward.has(natKey)) {
+      if (lastRole === 'uplink' || lastRole === 'bridge') j.fate = 'dropped';
       continue;
     }
     if (hostAddrs.has(last.dst) && lastRole !== 'veth' && lastRole !== 'container') {

@@ -51,7 +51,9 @@ export function findingsOf(input: FindingInput): Finding[] {
       severity: 'error',
       message:
         `${plural(group.length, `${j.kind.toUpperCase()} packet`)} from ${last.src} to ${last.dst} entered the host (${entered}) ` +
-        `and never left${uplinks.length > 0 ? ` through ${uplinks.join(', ')}` : ''}, where routing would send ${group.length === 1 ? 'it' : 'them'}: ${why}.`,
+        (role(last.interface) === 'uplink'
+          ? `and never left towards the container that conntrack's NAT binding hands ${group.length === 1 ? 'it' : 'them'} to: ${why}.`
+          : `and never left${uplinks.length > 0 ? ` through ${uplinks.join(', ')}` : ''}, where routing would send ${group.length === 1 ? 'it' : 'them'}: ${why}.`),
       journeys: group.map((g) => g.id),
     });
   }
@@ -81,7 +83,7 @@ export function findingsOf(input: FindingInput): Finding[] {
       code: 'retransmission',
       severity: 'warning',
       message:
-        `${plural(f.retransmissions, 'TCP segment')} of ${f.client} -> ${f.server} ${f.retransmissions === 1 ? 'was' : 'were'} sent again on the same interface: ` +
+        `${plural(f.retransmissions, 'TCP segment')} of the connection ${f.client} -> ${f.server} ${f.retransmissions === 1 ? 'was' : 'were'} sent again on the same interface: ` +
         `true retransmissions, the first copy was lost or not acknowledged in time.`,
       journeys: ids,
       flows: [f.id],
