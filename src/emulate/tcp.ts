@@ -56,10 +56,16 @@ export class TcpConnection {
   private ipId: number;
   private readonly unacked: Unacked[] = [];
   private rto = SYN_RTO;
+  private baseRto = SYN_RTO;
   private timerEpoch = 0;
   private retries = 0;
   private finSent = false;
   private finReceived = false;
+  /** Out-of-order data kept until the hole before it is filled (Linux queues it and SACKs it). */
+  private readonly outOfOrder = new Map<number, { data: Uint8Array; fin: boolean }>();
+  private dupAcks = 0;
+  /** While recovering, every partial ACK retransmits the next hole (NewReno, RFC 6582). */
+  private recoverTo: number | undefined;
   private readonly loopback: boolean;
   private readonly passive: boolean;
 
@@ -134,12 +140,18 @@ export class TcpConnection {
       if (epoch !== this.timerEpoch || this.unacked.length === 0 || this.state === 'closed') return;
       if (++this.retries > MAX_RETRIES) return this.end('timeout');
       // Go back to the first unacknowledged segment, as an RTO does.
-      const u = this.unacked[0];
-      u.sentAt = -1;
-      this.emit(u.flags, u.seq, u.data);
+      this.retransmitHead();
+      this.recoverTo = this.sndNxt;
       this.rto *= 2;
       this.arm();
     });
+  }
+
+  private retransmitHead(): void {
+    const u = this.unacked[0];
+    if (u === undefined) return;
+    u.sentAt = -1;
+    this.emit(u.flags, u.seq, u.data);
   }
 
   /** SYN from the client side. */
@@ -194,10 +206,14 @@ export class TcpConnection {
   }
 
   private segment(pkt: Ipv4Packet, b: TcpBody, _dev: Device): void {
-    if (this.state === 'closed') return;
+    if (this.state === 'closed') {
+      // TIME_WAIT: a retransmitted FIN means our last ACK was lost; send it again.
+      if (b.flags & TCP_FIN && this.finReceived && this.finSent) this.ns.world.sched.after(STACK_COST, () => this.emit(TCP_ACK, this.sndNxt, new Uint8Array(0)));
+      return;
+    }
     this.readPeerOptions(b);
     if (b.flags & TCP_RST) return this.end('reset');
-    if (b.flags & TCP_ACK) this.acked(b.ack);
+    if (b.flags & TCP_ACK) this.acked(b.ack, b.data.length === 0 && (b.flags & (TCP_SYN | TCP_FIN)) === 0);
     if (this.state === 'syn-sent') {
       if ((b.flags & (TCP_SYN | TCP_ACK)) !== (TCP_SYN | TCP_ACK)) return;
       this.rcvNxt = (b.seq + 1) >>> 0;
@@ -220,16 +236,24 @@ export class TcpConnection {
     const len = b.data.length;
     if (len > 0 || b.flags & TCP_FIN) {
       if (b.seq !== this.rcvNxt) {
-        // Old or out of order: a duplicate ACK says what we still expect.
+        // Ahead of a hole: kept for later; old: already had. Either way a duplicate ACK says what we expect.
+        if (seqAfter(b.seq, this.rcvNxt)) this.outOfOrder.set(b.seq, { data: b.data, fin: (b.flags & TCP_FIN) !== 0 });
         this.ackNow();
         return;
       }
+      let fin = (b.flags & TCP_FIN) !== 0;
       if (len > 0) {
         this.rcvNxt = (this.rcvNxt + len) >>> 0;
         this.events.data?.(this, b.data);
       }
+      for (let next = this.outOfOrder.get(this.rcvNxt); next !== undefined && !fin; next = this.outOfOrder.get(this.rcvNxt)) {
+        this.outOfOrder.delete(this.rcvNxt);
+        this.rcvNxt = (this.rcvNxt + next.data.length) >>> 0;
+        if (next.data.length > 0) this.events.data?.(this, next.data);
+        fin = next.fin;
+      }
       let delay = STACK_COST;
-      if (b.flags & TCP_FIN) {
+      if (fin) {
         this.rcvNxt = (this.rcvNxt + 1) >>> 0;
         this.finReceived = true;
         if (this.state === 'established') {
@@ -254,7 +278,7 @@ export class TcpConnection {
     });
   }
 
-  private acked(ack: number): void {
+  private acked(ack: number, pure = false): void {
     let progressed = false;
     while (this.unacked.length > 0) {
       const u = this.unacked[0];
@@ -262,12 +286,27 @@ export class TcpConnection {
       if (seqAfter(end, ack)) break;
       this.unacked.shift();
       progressed = true;
-      if (u.sentAt >= 0 && !(u.flags & TCP_SYN)) this.rto = Math.max(MIN_RTO, MIN_RTO + (this.now - u.sentAt));
-      else if (u.sentAt >= 0) this.rto = MIN_RTO + (this.now - u.sentAt);
+      // The handshake gives the RTT sample (later cumulative ACKs after a loss would overstate it;
+      // Linux measures with timestamps, which the model's idle links make equal to the handshake's).
+      if (u.sentAt >= 0 && u.flags & TCP_SYN) this.baseRto = MIN_RTO + (this.now - u.sentAt);
     }
-    if (!progressed) return;
+    // An ACK of new data ends the exponential backoff (icsk_backoff = 0).
+    if (progressed) this.rto = this.baseRto;
+    if (!progressed) {
+      if (pure && ack === this.sndUna && this.unacked.length > 0 && ++this.dupAcks === 3) {
+        // Fast retransmit (RFC 5681): three duplicate ACKs name the lost segment.
+        this.retransmitHead();
+        this.recoverTo = this.sndNxt;
+      }
+      return;
+    }
+    this.dupAcks = 0;
     this.sndUna = ack;
     this.retries = 0;
+    if (this.recoverTo !== undefined) {
+      if (seqAfter(this.recoverTo, ack)) this.retransmitHead();
+      else this.recoverTo = undefined;
+    }
     this.ns.confirmNeighbour(this.remoteAddr);
     if (this.unacked.length > 0) this.arm();
     else this.timerEpoch++;
