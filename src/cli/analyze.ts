@@ -69,6 +69,8 @@ export function throwDamage(work: AnalysisWork): void {
   if (work.damage !== undefined) throw asCliError(work.damage);
 }
 
+const MAX_ROWS = 60;
+
 export function formatAnalysis(work: AnalysisWork): string {
   const { analysis: a, hopsOf } = work;
   const out: string[] = [];
@@ -86,16 +88,23 @@ export function formatAnalysis(work: AnalysisWork): string {
   out.push('', 'Interfaces', ifaces.toString());
 
   out.push('', 'Journeys');
-  for (const g of groupJourneys(a.journeys, hopsOf)) {
+  // A terminal shows what a person can read: the largest groups and flows, the rest counted (all of
+  // them are in --json).
+  const groups = groupJourneys(a.journeys, hopsOf);
+  const shownGroups = groups.length > MAX_ROWS ? [...groups].sort((x, y) => y.journeys.length - x.journeys.length).slice(0, MAX_ROWS) : groups;
+  for (const g of groups.filter((x) => shownGroups.includes(x))) {
     const n = g.journeys.length;
     const nat = g.nats.map((x) => `${x.type.toUpperCase()} ${x.before} -> ${x.after}`).join('; ');
     const transit = g.medianTransitNs !== undefined ? `, ${n > 1 ? 'median ' : ''}${durationText(g.medianTransitNs)} through the host` : '';
     out.push(`  ${n} ${n === 1 ? g.label : pluralLabel(g.label)} ${g.src} -> ${g.dst}: ${g.path.join(' -> ')}${nat ? ` (${nat})` : ''}, ${fateText(g)}${transit}`);
   }
 
+  if (groups.length > shownGroups.length) out.push(`  ... and ${groups.length - shownGroups.length} smaller groups (--json has every journey)`);
+
   if (a.flows.length > 0) {
     const flows = table(['flow', 'proto', 'client', 'server', 'translations', 'packets', 'bytes', 'state', 'community id']);
-    for (const f of a.flows) {
+    const shownFlows = a.flows.length > MAX_ROWS ? [...a.flows].sort((x, y) => y.packets - x.packets).slice(0, MAX_ROWS).sort((x, y) => x.id - y.id) : a.flows;
+    for (const f of shownFlows) {
       flows.push([
         String(f.id),
         f.protocol,
@@ -109,8 +118,12 @@ export function formatAnalysis(work: AnalysisWork): string {
       ]);
     }
     out.push('', 'Flows', flows.toString());
+    if (a.flows.length > shownFlows.length) out.push(`  ... and ${a.flows.length - shownFlows.length} smaller flows (--json has them all)`);
   }
-  if (a.nat && a.nat.length > 0) out.push('', 'NAT bindings (as conntrack -L)', ...conntrackLines(a.nat).map((l) => `  ${l}`));
+  if (a.nat && a.nat.length > 0) {
+    out.push('', 'NAT bindings (as conntrack -L)', ...conntrackLines(a.nat.slice(0, MAX_ROWS)).map((l) => `  ${l}`));
+    if (a.nat.length > MAX_ROWS) out.push(`  ... and ${a.nat.length - MAX_ROWS} more`);
+  }
   out.push('', a.findings.length > 0 ? 'Findings' : 'Findings: none');
   for (const f of a.findings) out.push(`  [${f.severity}] ${f.code}: ${f.message}`);
   for (const l of a.limitations ?? []) out.push(`  [note] ${l}`);

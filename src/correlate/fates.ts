@@ -77,6 +77,8 @@ export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, 
   }
 
   const byId = new Map(work.map((w) => [w.journey.id, w]));
+  const requestOf = new Map<number, Work>();
+  for (const w of work) if (w.journey.answeredBy !== undefined) requestOf.set(w.journey.answeredBy, w);
   for (const w of work) {
     const j = w.journey;
     const last = w.hops[w.hops.length - 1];
@@ -100,7 +102,7 @@ export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, 
     }
     // An ARP reply arrived when it reached the interface its request came from.
     if (last.family === 0 && j.isReply) {
-      const request = work.find((r) => r.journey.answeredBy === j.id);
+      const request = requestOf.get(j.id);
       if (request && request.hops[0].iface === last.iface) j.fate = 'delivered';
       continue;
     }

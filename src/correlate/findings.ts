@@ -31,6 +31,14 @@ export function findingsOf(input: FindingInput): Finding[] {
   const { journeys, hopsOf, flows, roles } = input;
   const role = (iface: string): string => roles.get(iface)?.role ?? 'unknown';
 
+  // Journeys by flow, once: every per-flow question below is then a lookup, not a scan.
+  const byFlow = new Map<number, Journey[]>();
+  for (const j of journeys) {
+    if (j.flow === undefined) continue;
+    const list = byFlow.get(j.flow);
+    if (list) list.push(j);
+    else byFlow.set(j.flow, [j]);
+  }
   const dropped = journeys.filter((j) => j.fate === 'dropped');
   for (const [, group] of groupBy(dropped, (j) => `${j.kind}|${j.hops[0].src}|${j.hops[0].dst}|${j.hops[j.hops.length - 1].interface}`)) {
     const j = group[0];
@@ -40,9 +48,7 @@ export function findingsOf(input: FindingInput): Finding[] {
     // When other packets of the same conversation crossed the host, forwarding is on: something
     // selective (a filter with a statistic or rate match, a full queue) dropped these ones.
     const flowIds = new Set(group.flatMap((g) => (g.flow !== undefined ? [g.flow] : [])));
-    const siblingsGotThrough = journeys.some(
-      (o) => o.flow !== undefined && flowIds.has(o.flow) && o.fate !== 'dropped' && !o.isReply && o.hops.length > 1,
-    );
+    const siblingsGotThrough = [...flowIds].some((id) => (byFlow.get(id) ?? []).some((o) => o.fate !== 'dropped' && o.hops.length > 1));
     const why = siblingsGotThrough
       ? 'other packets of the same connection crossed the host, so forwarding is on: a selective filter rule (iptables FORWARD DROP with a statistic, rate or state match) dropped these'
       : 'ip_forward is probably 0 on the host, or a filter (iptables FORWARD policy DROP) dropped it';
@@ -78,7 +84,7 @@ export function findingsOf(input: FindingInput): Finding[] {
 
   for (const f of flows) {
     if (!f.retransmissions) continue;
-    const ids = journeys.filter((j) => j.flow === f.id && j.retransmission).map((j) => j.id);
+    const ids = (byFlow.get(f.id) ?? []).filter((j) => j.retransmission).map((j) => j.id);
     out.push({
       code: 'retransmission',
       severity: 'warning',

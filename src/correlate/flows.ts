@@ -216,11 +216,19 @@ export function matchProxies(
 ): [number, number][] {
   const pairs: [number, number][] = [];
   const used = new Set<number>();
+  const byBytes = new Map<string, typeof flows>();
+  for (const f of flows) {
+    if (!f.tcp || f.c2s === 0) continue;
+    const key = `${f.c2s}|${f.s2c}`;
+    const list = byBytes.get(key);
+    if (list) list.push(f);
+    else byBytes.set(key, [f]);
+  }
   for (const a of flows) {
     if (!a.tcp || !a.serverLocal || a.c2s === 0 || used.has(a.id)) continue;
-    const b = flows.find(
-      (x) => x !== a && x.tcp && !used.has(x.id) && x.firstNs >= a.firstNs && x.firstNs - a.firstNs <= windowNs && x.c2s === a.c2s && x.s2c === a.s2c,
-    );
+    const b = byBytes
+      .get(`${a.c2s}|${a.s2c}`)!
+      .find((x) => x !== a && !used.has(x.id) && x.firstNs >= a.firstNs && x.firstNs - a.firstNs <= windowNs);
     if (!b) continue;
     used.add(a.id).add(b.id);
     pairs.push([a.id, b.id]);

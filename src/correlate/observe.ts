@@ -4,6 +4,8 @@
  */
 import type { Frame } from '../capture/frame.js';
 import { decodePacket, type Packet } from '../decode/packet.js';
+import { decodeDns, type DnsMessage } from '../decode/dns.js';
+import { isProblem } from '../decode/layer.js';
 import { Sll2Header } from '../decode/sll2.js';
 import { SllHeader } from '../decode/sll.js';
 import { EthernetHeader } from '../decode/ethernet.js';
@@ -205,10 +207,11 @@ export class Observer {
       payloadEnd = ICMP6_ERRORS.has(m.type) ? m.payloadOffset : m.payloadEnd;
     }
     o.kind = kind;
-    if (pkt.dns) {
-      o.dnsId = pkt.dns.id;
-      o.dnsResponse = pkt.dns.isResponse;
-      o.dnsText = dnsText(pkt);
+    const dns = pkt.dns ?? (pkt.udp ? dnsOnOtherPort(b, pkt.udp.payloadOffset, pkt.udp.payloadEnd) : undefined);
+    if (dns) {
+      o.dnsId = dns.id;
+      o.dnsResponse = dns.isResponse;
+      o.dnsText = dnsText(dns);
     }
     if (pkt.http) o.httpText = pkt.http.firstLine;
     h.u32(o.payloadLen).bytes(b, payloadStart, Math.min(payloadEnd, payloadStart + PAYLOAD_HASH_BYTES));
@@ -252,8 +255,22 @@ export class Observer {
   }
 }
 
-function dnsText(pkt: Packet): string {
-  const d = pkt.dns!;
+/**
+ * A DNS query sent to a port other than 53: Docker's embedded resolver is reached at 127.0.0.11:53
+ * and redirected by nat OUTPUT to a high port before the query reaches `lo`, so a capture there
+ * shows the query on that port. Only a strictly well-formed single-question query counts.
+ */
+function dnsOnOtherPort(b: Uint8Array, start: number, end: number): DnsMessage | undefined {
+  const len = end - start;
+  if (len < 17 || len > 4096) return undefined;
+  const flags = (b[start + 2] << 8) | b[start + 3];
+  const counts = [4, 6, 8, 10].map((o) => (b[start + o] << 8) | b[start + o + 1]);
+  if (flags & 0xf800 || counts[0] !== 1 || counts[1] !== 0 || counts[2] !== 0 || counts[3] > 1) return undefined;
+  const d = decodeDns(b, start, end);
+  return isProblem(d) ? undefined : d;
+}
+
+function dnsText(d: DnsMessage): string {
   const typeName = (t: number): string => DNS_TYPES[t] ?? `TYPE${t}`;
   if (!d.isResponse) return d.questions.map((q) => `${typeName(q.type)}? ${q.name}`).join(', ');
   const answers = d.answers.filter((r) => r.type !== 41);
