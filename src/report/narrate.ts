@@ -72,6 +72,14 @@ function natSentence(j: Journey, ctx: NarrativeContext, ev: EvidenceList): strin
   for (const { step, nat } of natsOf(j)) {
     const after = hops.find((h) => h.iface === step.to);
     const where = ctx.role(step.to) === 'uplink' ? `leaving through the uplink ${c(step.to)}` : `between ${c(step.from)} and ${c(step.to)}`;
+    if (j.isReply) {
+      // An answer is not translated by a rule: conntrack reverses the translation its request got.
+      const side = nat.type === 'snat' ? 'source' : 'destination';
+      out.push(
+        `On the way back conntrack reverses the translation between ${c(step.from)} and ${c(step.to)}: the answer's ${side} ${c(nat.before)} becomes ${c(nat.after)} again ${ev.cite(after)}.`,
+      );
+      continue;
+    }
     if (nat.type === 'snat') {
       out.push(
         `Source NAT ${where}: the source ${c(nat.before)} became ${c(nat.after)} ${ev.cite(after)}. ` +
@@ -377,8 +385,8 @@ export function narrate(story: Story, ctx: NarrativeContext): Narrative {
   const clients = clientAddresses(story.flows);
   const firstMain = story.journeys.find((j) => fromClient(j, clients, ctx.hopsOf)) ?? story.journeys[0];
   const server = firstMain ? ctx.hopsOf(firstMain)[0]?.dst : undefined;
-  if (story.dns.length > 0) paragraphs.push(...dnsChapter(story.dns, ctx, ev));
   if (story.arp.length > 0) paragraphs.push(...arpChapter(story, ctx, ev, story.kind === 'arp' ? undefined : server));
+  if (story.dns.length > 0) paragraphs.push(...dnsChapter(story.dns, ctx, ev));
   switch (story.kind) {
     case 'ping':
       paragraphs.push(...pingChapter(story, ctx, ev));
