@@ -128,33 +128,37 @@ export function dig(ns: Namespace, server: Ip4, name: string, type: 'A' | 'AAAA'
   return prog;
 }
 
-/** getaddrinfo as glibc does it: A and AAAA from one socket, the A answer used. */
+/**
+ * getaddrinfo as glibc does it: A and AAAA sent together from one socket (resolv.conf in the lab:
+ * timeout:1 attempts:1), the first A address used once both are answered or the second passes.
+ */
 export function resolveName(ns: Namespace, server: Ip4, name: string, done: (a: Ip4 | undefined) => void): void {
   const literal = parseIp4(name);
   if (literal !== undefined) return done(literal);
+  const w = ns.world;
   const port = ns.ephemeralPort((p) => ns.udp.has(p));
-  let a: Ip4[] | undefined;
-  let pending = 2;
+  const ids = [w.rng.between(0, 0xffff), w.rng.between(0, 0xffff)];
+  const answered = [false, false];
+  let addresses: Ip4[] = [];
+  let finished = false;
   const finish = (): void => {
-    if (--pending === 0) done(a?.[0]);
+    if (finished) return;
+    finished = true;
+    ns.udp.delete(port);
+    done(addresses[0]);
   };
-  dnsQuery(ns, server, name, DNS_TYPE_A, false, 1, (r) => {
-    a = r?.addresses;
-    finish();
-  }, port, 0, SEC);
-  // The AAAA query shares the socket: its handler replaces the A one, so both answers are read through it.
-  const aHandler = ns.udp.get(port);
-  dnsQuery(ns, server, name, DNS_TYPE_AAAA, false, 1, () => finish(), port, 0, SEC);
-  const aaaaHandler = ns.udp.get(port);
-  if (aHandler !== undefined && aaaaHandler !== undefined) {
-    ns.udp.set(port, (p, b, d) => {
-      aHandler(p, b, d);
-      aaaaHandler(p, b, d);
-    });
-  }
+  ns.udp.set(port, (_pkt, b) => {
+    if (b.data.length < 2) return;
+    const i = ids.indexOf((b.data[0] << 8) | b.data[1]);
+    if (i < 0 || answered[i]) return;
+    answered[i] = true;
+    if (i === 0) addresses = parseDnsAnswerAddresses(b.data);
+    if (answered[0] && answered[1]) finish();
+  });
+  [DNS_TYPE_A, DNS_TYPE_AAAA].forEach((type, i) => udpSend(ns, 0, port, server, 53, encodeDnsQuery({ id: ids[i], name, type, rd: true })));
+  w.sched.after(SEC, finish);
 }
 
-/** A resolver answering `records` (and NXDOMAIN for anything else) on UDP `port`. */
 /** dnsmasq with --host-record names: authoritative answers for them, NXDOMAIN for the rest. */
 export function serveDns(ns: Namespace, port: number, addr: Ip4 | undefined, lookup: (name: string) => Ip4[] | undefined, cost = 60 * US): void {
   ns.udp.set(port, (pkt, b) => {
