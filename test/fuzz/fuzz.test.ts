@@ -14,7 +14,7 @@ import { checkCase } from './properties.js';
 const FIXTURES = join(REPO, 'test', 'fixtures', 'fuzz');
 const LONG = process.env.FUZZ_MODE === 'long';
 const CI_SEED = 0x5eed_0007;
-const CI_CASES = 2500;
+const CI_CASES = 4000;
 
 function envInt(name: string): number | undefined {
   const v = process.env[name];
