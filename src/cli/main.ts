@@ -6,6 +6,8 @@ import { registerRead } from './read.js';
 import { registerLab } from './lab.js';
 import { registerAnalyze } from './analyze.js';
 import { registerReport } from './report.js';
+import { registerEmulate } from './emulate.js';
+import { registerDiff } from './diff.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerAnalyze(program);
   registerReport(program, version());
   registerLab(program);
+  registerEmulate(program);
+  registerDiff(program);
   return program;
 }
 

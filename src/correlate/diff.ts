@@ -12,12 +12,20 @@
  *   each way are compared one by one; the rest of the data phase is compared as bytes per direction;
  * - ephemeral ports and echo identifiers: a journey is recognised by its addresses and its service
  *   port (the well-known one), and NAT rewrites are compared by address (and by port where the rule
- *   sets one, as `--to-ports` does).
+ *   sets one, as `--to-ports` does);
+ * - the order of hops within one bridged stretch (same TTL): which of a port and its bridge stamps a
+ *   frame first, and the order a flood reaches the ports, are capture artefacts; the interfaces of
+ *   each stretch are compared as a set, and routed stretches in order;
+ * - ARP exchanges expected but not observed (or the reverse): whether a neighbour entry was already
+ *   cached depends on what ran before the capture, so they are reported as notes, not differences;
+ * - data bytes of a direction that saw retransmissions or drops: what a drop removes depends on
+ *   segment sizes (GSO super-frames on a real host), so only clean directions are compared.
  */
 import type { Analysis, Journey, NatRewrite } from './model.js';
 import type { Observation } from './observation.js';
 import { TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
 import { labelOf } from './groups.js';
+import { requestKind } from './answers.js';
 
 export interface AnalysisSide {
   analysis: Analysis;
@@ -44,6 +52,8 @@ export interface DiffResult {
   unexpected: (JourneyRef & { sentence: string })[];
   differing: HopDifference[];
   sentences: string[];
+  /** What differs for reasons the rules above set aside, said for the record. */
+  notes?: string[];
 }
 
 /** Where a rewrite came from, as the emulator or an iptables-save tells it: for explanations. */
@@ -60,11 +70,26 @@ export function isDiffNoise(o: Observation, j: Journey): boolean {
   return o.family === 6 && o.kind === 'udp' && (o.dport === 5353 || o.dport === 547 || o.dport === 546);
 }
 
-function servicePort(o: Observation): string {
+/** The well-known end of a conversation: the one port below the ephemeral range, or the asked one. */
+function servicePort(o: Observation, isReply = false): string {
   if (o.sport === undefined || o.dport === undefined) return '';
-  const lo = Math.min(o.sport, o.dport);
-  const svc = o.dport < 32768 || o.dport <= o.sport ? o.dport : o.sport;
-  return String(lo < 32768 ? (o.dport < 32768 ? o.dport : o.sport) : svc);
+  const low = (p: number): boolean => p < 32768;
+  if (low(o.dport) !== low(o.sport)) return String(low(o.dport) ? o.dport : o.sport);
+  if (requestKind(o) !== undefined) return String(o.dport);
+  if (isReply) return String(o.sport);
+  return String(Math.min(o.sport, o.dport));
+}
+
+/** The path with each bridged stretch as a sorted set: `a>{b,c,d}>e`. */
+function pathKey(j: Journey): string {
+  const parts: string[][] = [[j.hops[0].interface]];
+  j.steps.forEach((s, i) => {
+    if (s.kind === 'local') return;
+    const to = j.hops[i + 1]?.interface ?? s.to;
+    if (s.kind === 'bridged') parts[parts.length - 1].push(to);
+    else parts.push([to]);
+  });
+  return parts.map((p) => (p.length === 1 ? p[0] : `{${[...p].sort().join(',')}}`)).join('>');
 }
 
 function tcpRole(o: Observation): string | undefined {
@@ -82,9 +107,10 @@ interface Keyed {
 }
 
 /** The journeys compared one by one, each with the key that recognises it on the other side. */
-function comparable(side: AnalysisSide): { keyed: Keyed[]; bytes: Map<string, number> } {
+function comparable(side: AnalysisSide): { keyed: Keyed[]; bytes: Map<string, number>; unclean: Set<string> } {
   const keyed: Keyed[] = [];
   const bytes = new Map<string, number>();
+  const unclean = new Set<string>();
   const firstDataSeen = new Set<string>();
   for (const j of side.analysis.journeys) {
     const hops = side.hopsOf(j);
@@ -94,7 +120,8 @@ function comparable(side: AnalysisSide): { keyed: Keyed[]; bytes: Map<string, nu
     if (o.kind === 'tcp') {
       const r = tcpRole(o);
       if (r === undefined) continue; // pure ACKs: timing, not configuration
-      const dirKey = `${o.src}>${o.dst}:${servicePort(o)}`;
+      const dirKey = `${o.src}>${o.dst}:${servicePort(o, j.isReply)}`;
+      if (j.retransmission || j.fate === 'dropped') unclean.add(dirKey);
       if (r === 'data') {
         bytes.set(dirKey, (bytes.get(dirKey) ?? 0) + o.payloadLen);
         if (firstDataSeen.has(`${dirKey}|${j.flow}`)) continue;
@@ -103,9 +130,9 @@ function comparable(side: AnalysisSide): { keyed: Keyed[]; bytes: Map<string, nu
       if (j.retransmission) continue;
       role = r;
     }
-    keyed.push({ key: `${o.kind}|${role}|${o.src}|${o.dst}|${servicePort(o)}`, journey: j, first: o });
+    keyed.push({ key: `${o.kind}|${role}|${o.src}|${o.dst}|${servicePort(o, j.isReply)}`, journey: j, first: o });
   }
-  return { keyed, bytes };
+  return { keyed, bytes, unclean };
 }
 
 function ref(k: Keyed): JourneyRef {
@@ -126,7 +153,7 @@ function compareJourneys(e: Keyed, o: Keyed, obsSide: AnalysisSide, rules?: Rule
   const diffs: string[] = [];
   const ePath = e.journey.hops.map((h) => h.interface);
   const oPath = o.journey.hops.map((h) => h.interface);
-  if (ePath.join('>') !== oPath.join('>')) {
+  if (pathKey(e.journey) !== pathKey(o.journey)) {
     const missing = ePath.filter((i) => !oPath.includes(i));
     const extra = oPath.filter((i) => !ePath.includes(i));
     diffs.push(
@@ -137,7 +164,8 @@ function compareJourneys(e: Keyed, o: Keyed, obsSide: AnalysisSide, rules?: Rule
   }
   const eSteps = e.journey.steps.filter((s) => s.kind !== 'local').map((s) => `${s.from}>${s.to}:${s.kind}`);
   const oSteps = o.journey.steps.filter((s) => s.kind !== 'local').map((s) => `${s.from}>${s.to}:${s.kind}`);
-  if (ePath.join('>') === oPath.join('>') && eSteps.join(',') !== oSteps.join(',')) {
+  const kinds = (j: Journey): string => j.steps.filter((s) => s.kind !== 'local').map((s) => s.kind).sort().join(',');
+  if (pathKey(e.journey) === pathKey(o.journey) && kinds(e.journey) !== kinds(o.journey)) {
     diffs.push(`expected the hops to be ${eSteps.join(', ')}, observed ${oSteps.join(', ')}`);
   }
   const eNat = natList(e.journey);
@@ -173,7 +201,7 @@ function compareJourneys(e: Keyed, o: Keyed, obsSide: AnalysisSide, rules?: Rule
 }
 
 function describe(k: Keyed): string {
-  return `${labelOf(k.first)} ${k.first.src} > ${k.first.dst}${k.first.dport !== undefined ? ` port ${servicePort(k.first)}` : ''}`;
+  return `${labelOf(k.first)} ${k.first.src} > ${k.first.dst}${k.first.dport !== undefined ? ` port ${servicePort(k.first, k.journey.isReply)}` : ''}`;
 }
 
 export function diffAnalyses(expected: AnalysisSide, observed: AnalysisSide, rules?: RuleExplainer): DiffResult {
@@ -185,7 +213,7 @@ export function diffAnalyses(expected: AnalysisSide, observed: AnalysisSide, rul
     if (q) q.push(k);
     else queues.set(k.key, [k]);
   }
-  const result: DiffResult = { agree: true, compared: 0, missing: [], unexpected: [], differing: [], sentences: [] };
+  const result: DiffResult = { agree: true, compared: 0, missing: [], unexpected: [], differing: [], sentences: [], notes: [] };
   const missingByKey = new Map<string, Keyed[]>();
   for (const k of e.keyed) {
     const q = queues.get(k.key);
@@ -214,6 +242,7 @@ export function diffAnalyses(expected: AnalysisSide, observed: AnalysisSide, rul
     for (const x of list) result.unexpected.push({ ...ref(x), sentence });
   }
   for (const [dir, eb] of e.bytes) {
+    if (e.unclean.has(dir) || o.unclean.has(dir)) continue;
     const ob = o.bytes.get(dir) ?? 0;
     if (ob !== eb && Math.abs(ob - eb) > Math.max(64, eb * 0.01)) {
       result.sentences.push(`expected ${eb} bytes of TCP data ${dir.replace('>', ' -> ')}, observed ${ob}`);
@@ -233,6 +262,11 @@ export function diffAnalyses(expected: AnalysisSide, observed: AnalysisSide, rul
   for (const [text, list] of grouped) {
     result.sentences.push(`${list.length === 1 ? '' : `${list.length} × `}${list[0].expected.summary}: ${text}`);
   }
-  result.agree = result.missing.length === 0 && result.unexpected.length === 0 && result.differing.length === 0 && result.sentences.length === 0;
+  const isArp = (r: JourneyRef): boolean => r.summary.startsWith('ARP');
+  const notes = [...result.missing, ...result.unexpected].filter(isArp).map((r) => r.sentence);
+  result.notes = [...new Set(notes)].map((n) => `${n} (neighbour cache state, not configuration)`);
+  result.sentences = result.sentences.filter((x) => !notes.includes(x));
+  result.agree =
+    result.missing.every(isArp) && result.unexpected.every(isArp) && result.differing.length === 0 && result.sentences.length === 0;
   return result;
 }

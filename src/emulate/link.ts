@@ -117,21 +117,17 @@ function bridgeIn(h: LinkHost, br: Device, port: Device, f: EthFrame): void {
   }
   if (f.payload.kind === 'ipv4' && !br.ns.bridgeForward(br, f.payload.ip)) return;
   // A bridge in promiscuous mode (tcpdump -i br0) passes every frame up as well; IP then ignores it.
-  if (h.promiscuous(br)) {
-    const copy = cloneFrame(f);
-    h.after(COST.bridge, () => {
-      if (br.up) h.received(br, copy);
-    });
-  }
+  // Its copy keeps the stamp the frame got on arrival at the port (the kernel stamps a frame once on
+  // receive), so a capture on the bridge shows it at the ingress port's time, before the egress port.
+  if (h.promiscuous(br)) h.received(br, cloneFrame(f));
   bridgeOut(h, br, f, port);
 }
 
 function passUp(h: LinkHost, br: Device, f: EthFrame): void {
   const copy = cloneFrame(f);
+  h.received(br, copy);
   h.after(COST.bridge, () => {
-    if (!br.up) return;
-    h.received(br, copy);
-    br.ns.linkReceive(br, copy);
+    if (br.up) br.ns.linkReceive(br, copy);
   });
 }
 

@@ -18,7 +18,7 @@ export class Namer {
 
   /** The bare name, or undefined when nobody named the address. */
   nameOf(addr: string): string | undefined {
-    if (addr.startsWith('127.') || addr === '::1') return this.names.get(addr) ?? 'host';
+    if (addr.startsWith('127.') || addr === '::1') return this.names.get(addr) ?? 'localhost';
     return this.names.get(addr);
   }
 

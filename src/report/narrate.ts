@@ -165,6 +165,12 @@ function dnsChapter(journeys: Journey[], ctx: NarrativeContext, ev: EvidenceList
       const ao = ctx.hopsOf(a)[0];
       const back = ctx.hopsOf(a).find((h) => h.iface === o.iface) ?? ctx.hopsOf(a).at(-1)!;
       s += ` The answer ${c(ao.dnsText ?? '(no records)')} comes back from ${c(ao.src)} after ${durationText(back.t - o.t)} ${ev.cite(back)}.`;
+      if (back.sport !== undefined && o.dport !== undefined && back.sport !== o.dport && back.src === o.dst) {
+        s +=
+          ` The query went to port ${c(o.dport)} but the answer comes from port ${c(back.sport)}: the resolver was redirected.` +
+          ` This is how Docker's embedded DNS works on user-defined networks: the container asks ${c(`${o.dst}:${back.sport}`)}, a nat OUTPUT rule (DOCKER_OUTPUT) sends the query to the resolver's real port ${c(o.dport)} before it reaches ${c(o.iface)},` +
+          ` and a nat POSTROUTING rule (DOCKER_POSTROUTING) rewrites the answer's source back to ${c(back.sport)}, so the client believes it spoke to ${c(`${o.dst}:${back.sport}`)}.`;
+      }
     } else {
       s += ` No answer was captured.`;
     }

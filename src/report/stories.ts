@@ -104,7 +104,23 @@ export function buildStories({ analysis, hopsOf }: StoryInput): Story[] {
     }
     s.journeys.push(j);
   }
+  // An answer that travelled as a flow of its own (its ports were rewritten, as a redirected
+  // resolver's are) belongs with the question.
+  const storyOf = new Map<number, Story>();
+  for (const s of stories) for (const j of s.journeys) storyOf.set(j.id, s);
   for (const s of stories) {
+    for (const j of [...s.journeys]) {
+      const other = j.answeredBy !== undefined ? storyOf.get(j.answeredBy) : undefined;
+      if (!other || other === s || other.journeys.some((x) => !x.isReply)) continue;
+      s.journeys.push(...other.journeys);
+      s.flows.push(...other.flows);
+      for (const x of other.journeys) storyOf.set(x.id, s);
+      other.journeys = [];
+      other.flows = [];
+    }
+  }
+  for (const s of stories) {
+    if (s.journeys.length === 0) continue;
     s.journeys.sort((a, b) => tsNs(first(a)) - tsNs(first(b)));
     s.firstNs = tsNs(first(s.journeys[0]));
     s.lastNs = Math.max(...s.journeys.map((j) => tsNs(hopsOf(j).at(-1))));
@@ -182,6 +198,7 @@ function attachArp(stories: Story[], arps: Journey[], hopsOf: (j: Journey) => Ob
 function attachDns(stories: Story[], hopsOf: (j: Journey) => Observation[]): void {
   const lookups = stories.filter((s) => s.kind === 'dns');
   for (const d of lookups) {
+    if (d.journeys.length === 0) continue;
     const answers = d.journeys.map((j) => hopsOf(j)[0]).filter((o) => o?.dnsResponse && o.dnsText);
     const client = hopsOf(d.journeys[0])[0]?.src;
     let target: Story | undefined;

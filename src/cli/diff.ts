@@ -1,0 +1,125 @@
+import type { Command } from 'commander';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { diffAnalyses, type DiffResult, type RuleExplainer } from '../correlate/diff.js';
+import type { AnalysisWork } from '../correlate/analyze.js';
+import { emulateScenario, encodeEmulated, type EmulatedCapture } from '../emulate/index.js';
+import type { NatRewrite } from '../correlate/model.js';
+import type { Topology } from '../correlate/topology.js';
+import { analyzeOptionsFrom, runAnalyze, throwDamage, type AnalyzeCliOptions } from './analyze.js';
+import { collect } from './options.js';
+import { readScenario, scenarioNames } from './scenario-context.js';
+import { CliError, EXIT_DIFFERENT } from './exit.js';
+import { openCapture } from '../capture/index.js';
+
+/** A scenario is text; a capture starts with a pcap or pcapng magic number. */
+async function isCapture(file: string): Promise<boolean> {
+  try {
+    const r = await openCapture(file);
+    await r.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The rule that made (or should have made) a rewrite, from the emulator's records of it. */
+function emulatorRules(c: EmulatedCapture): RuleExplainer {
+  return {
+    natRule(type: NatRewrite['type'], _iface: string, after: string): string | undefined {
+      const addr = after.replace(/^\[/, '').replace(/\]?:\d+$/, '');
+      for (const r of c.records) {
+        for (const w of r.rewrites) {
+          if (w.type !== type || !w.rule || !w.after.startsWith(addr)) continue;
+          return `${w.rule.rule}${w.rule.line !== undefined ? ` (scenario line ${w.rule.line})` : ''}`;
+        }
+      }
+      return undefined;
+    },
+  };
+}
+
+/** The nat rules of an `iptables-save` given with --topology, matched by target and interface. */
+function topologyRules(t: Topology | undefined): RuleExplainer | undefined {
+  if (!t || t.natRules.length === 0) return undefined;
+  return {
+    natRule(type: NatRewrite['type'], iface: string): string | undefined {
+      const want = type === 'snat' ? /-j (MASQUERADE|SNAT)/ : /-j DNAT/;
+      return t.natRules.find((r) => want.test(r) && (r.includes(`-o ${iface}`) || r.includes(`-i ${iface}`))) ?? t.natRules.find((r) => want.test(r));
+    },
+  };
+}
+
+interface DiffCliOptions extends AnalyzeCliOptions {
+  seed?: string;
+}
+
+export interface DiffRun {
+  result: DiffResult;
+  expected: AnalysisWork;
+  observed: AnalysisWork;
+}
+
+/** Expected (a scenario, emulated here, or captures) against observed captures. */
+export async function runDiff(expected: string, observed: string[], opts: DiffCliOptions = {}): Promise<DiffRun> {
+  const options = await analyzeOptionsFrom(opts);
+  let expectedWork: AnalysisWork;
+  let rules: RuleExplainer | undefined = topologyRules(options.topology);
+  if (await isCapture(expected)) {
+    expectedWork = await runAnalyze([expected], options);
+  } else {
+    const scenario = await readScenario(expected);
+    const emulated = emulateScenario(scenario, opts.seed !== undefined ? { seed: Number(opts.seed) } : {});
+    rules = emulatorRules(emulated);
+    const dir = await mkdtemp(join(tmpdir(), 'pcap-narrator-diff-'));
+    try {
+      const file = join(dir, 'expected.pcapng');
+      await writeFile(file, encodeEmulated(emulated));
+      expectedWork = await runAnalyze([file], options);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    // The scenario's host addresses make local delivery certain on both sides.
+    const host = [...scenarioNames(scenario)].filter(([, n]) => n === 'host').map(([a]) => a);
+    if (host.length > 0 && options.topology === undefined) {
+      options.topology = { hostAddresses: host, names: new Map(), interfaceAddresses: new Map(), natRules: [] };
+    }
+  }
+  const observedWork = await runAnalyze(observed, options);
+  throwDamage(observedWork);
+  const result = diffAnalyses(expectedWork, observedWork, rules);
+  return { result, expected: expectedWork, observed: observedWork };
+}
+
+export function formatDiff(r: DiffResult): string {
+  const lines = r.agree
+    ? [`The observed captures agree with the expected ones: ${r.compared} journeys compared hop by hop, the same interfaces, rewrites and fates.`]
+    : [`The observed captures part from the expected ones (${r.compared} journeys compared):`, ...r.sentences.map((s) => `  - ${s}`)];
+  for (const n of r.notes ?? []) lines.push(`  note: ${n}`);
+  return lines.join('\n');
+}
+
+export function registerDiff(program: Command): void {
+  program
+    .command('diff')
+    .description('where the observed captures part from the expected ones (a scenario, or expected captures), explained')
+    .argument('<expected>', 'a scenario file (emulated first) or an expected capture')
+    .argument('<observed...>', 'the observed captures')
+    .option('--json <file>', 'write the differences as JSON to FILE, or - for stdout')
+    .option('--seed <n>', 'emulator seed when EXPECTED is a scenario')
+    .option('--iface-map <map>', 'names for cooked-v2 interface indexes, e.g. 4=docker0,5=vethc1')
+    .option('--window <ms>', 'correlation window in milliseconds (default 300)')
+    .option('--role <name=role>', 'give an interface its role (repeatable)', collect)
+    .option('--topology <file>', 'iptables-save (and other) output naming the rules behind rewrites (repeatable)', collect)
+    .action(async (expected: string, observed: string[], opts: DiffCliOptions & { json?: string }) => {
+      const { result } = await runDiff(expected, observed, opts);
+      const json = `${JSON.stringify(result, null, 2)}\n`;
+      if (opts.json === '-') process.stdout.write(json);
+      else {
+        if (opts.json) await writeFile(opts.json, json);
+        process.stdout.write(`${formatDiff(result)}\n`);
+      }
+      if (!result.agree) throw new CliError('the captures differ from what was expected', EXIT_DIFFERENT);
+    });
+}
