@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { diffAnalyses, type DiffResult, type RuleExplainer } from '../correlate/diff.js';
 import type { AnalysisWork } from '../correlate/analyze.js';
-import { emulateScenario, encodeEmulated, type EmulatedCapture } from '../emulate/index.js';
+import { analyzeScenario } from './expected.js';
 import type { NatRewrite } from '../correlate/model.js';
 import type { Topology } from '../correlate/topology.js';
 import { analyzeOptionsFrom, runAnalyze, throwDamage, type AnalyzeCliOptions } from './analyze.js';
@@ -22,22 +20,6 @@ async function isCapture(file: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** The rule that made (or should have made) a rewrite, from the emulator's records of it. */
-function emulatorRules(c: EmulatedCapture): RuleExplainer {
-  return {
-    natRule(type: NatRewrite['type'], _iface: string, after: string): string | undefined {
-      const addr = after.replace(/^\[/, '').replace(/\]?:\d+$/, '');
-      for (const r of c.records) {
-        for (const w of r.rewrites) {
-          if (w.type !== type || !w.rule || !w.after.startsWith(addr)) continue;
-          return `${w.rule.rule}${w.rule.line !== undefined ? ` (scenario line ${w.rule.line})` : ''}`;
-        }
-      }
-      return undefined;
-    },
-  };
 }
 
 /** The nat rules of an `iptables-save` given with --topology, matched by target and interface. */
@@ -70,17 +52,10 @@ export async function runDiff(expected: string, observed: string[], opts: DiffCl
     expectedWork = await runAnalyze([expected], options);
   } else {
     const scenario = await readScenario(expected);
-    const emulated = emulateScenario(scenario, opts.seed !== undefined ? { seed: Number(opts.seed) } : {});
-    rules = emulatorRules(emulated);
-    const dir = await mkdtemp(join(tmpdir(), 'pcap-narrator-diff-'));
-    try {
-      const file = join(dir, 'expected.pcapng');
-      await writeFile(file, encodeEmulated(emulated));
-      expectedWork = await runAnalyze([file], options);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-    // The scenario's host addresses make local delivery certain on both sides.
+    const emulated = await analyzeScenario(scenario, options, opts.seed !== undefined ? Number(opts.seed) : undefined);
+    expectedWork = emulated.work;
+    rules = emulated.rules;
+    // The scenario's host addresses make local delivery certain on the observed side too.
     const host = [...scenarioNames(scenario)].filter(([, n]) => n === 'host').map(([a]) => a);
     if (host.length > 0 && options.topology === undefined) {
       options.topology = { hostAddresses: host, names: new Map(), interfaceAddresses: new Map(), natRules: [] };

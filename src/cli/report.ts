@@ -32,7 +32,7 @@ export async function runReport(files: string[], opts: ReportCliOptions, version
 
   const analyzeOptions = await analyzeOptionsFrom(opts);
   analyzeOptions.evidenceLines = true;
-  const scenario = opts.scenario ? await loadScenarioContext(opts.scenario) : undefined;
+  const scenario = opts.scenario ? await loadScenarioContext(opts.scenario, analyzeOptions) : undefined;
   if (scenario) {
     // The scenario says which addresses are the host's own: local delivery needs no guessing then.
     const topology = analyzeOptions.topology ?? emptyTopology();

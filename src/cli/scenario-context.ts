@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseScenario, ScenarioError, type Scenario } from '../scenario/index.js';
-import type { AnalysisWork } from '../correlate/analyze.js';
+import type { AnalysisWork, AnalyzeOptions } from '../correlate/analyze.js';
+import { diffAnalyses } from '../correlate/diff.js';
+import { analyzeScenario } from './expected.js';
 import { CliError, EXIT_BAD_INPUT } from './exit.js';
 import { asCliError } from './captures.js';
 
@@ -45,7 +47,17 @@ export function scenarioNames(s: Scenario): Map<string, string> {
   return names;
 }
 
-export async function loadScenarioContext(file: string): Promise<ScenarioContext> {
+export async function loadScenarioContext(file: string, options: AnalyzeOptions = {}): Promise<ScenarioContext> {
   const scenario = await readScenario(file);
-  return { scenario, title: scenario.title, names: scenarioNames(scenario) };
+  return {
+    scenario,
+    title: scenario.title,
+    names: scenarioNames(scenario),
+    compare: async (work) => {
+      // Read at comparison time: the caller may have added the scenario's host addresses meanwhile.
+      const expected = await analyzeScenario(scenario, { ...options, evidenceLines: false });
+      const r = diffAnalyses(expected.work, work, expected.rules);
+      return { scenario: file, agree: r.agree, sentences: [...r.sentences, ...(r.notes ?? []).map((n) => `Note: ${n}`)] };
+    },
+  };
 }

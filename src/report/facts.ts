@@ -16,19 +16,44 @@ export function addressOf(ep: string): string {
   return i > 0 && !ep.slice(0, i).includes(':') ? ep.slice(0, i) : ep;
 }
 
-/** The client's addresses on every side of the NAT the flow crossed. */
-export function clientAddresses(flows: Flow[]): Set<string> {
-  const set = new Set<string>();
-  for (const f of flows) {
-    set.add(addressOf(f.client));
-    for (const t of f.translations) if (t.type === 'snat' && set.has(addressOf(t.before))) set.add(addressOf(t.after));
+/**
+ * The client's side of a conversation, on every side of the NAT it crossed: by endpoint (address and
+ * port) where there are ports, since both ends of a loopback connection share one address.
+ */
+export class ClientSide {
+  private readonly endpoints = new Set<string>();
+  private readonly addresses = new Set<string>();
+
+  constructor(flows: Flow[]) {
+    for (const f of flows) {
+      this.endpoints.add(f.client);
+      this.addresses.add(addressOf(f.client));
+      for (const t of f.translations) {
+        if (t.type === 'snat' && (this.endpoints.has(t.before) || this.addresses.has(t.before))) {
+          this.endpoints.add(t.after);
+          this.addresses.add(addressOf(t.after));
+        }
+      }
+    }
   }
-  return set;
+
+  /** True when `o` was sent by the client. */
+  sent(o: Observation): boolean {
+    if (o.sport !== undefined) {
+      const ep = o.src.includes(':') ? `[${o.src}]:${o.sport}` : `${o.src}:${o.sport}`;
+      return this.endpoints.has(ep);
+    }
+    return this.addresses.has(o.src);
+  }
 }
 
-export function fromClient(j: Journey, clients: Set<string>, hopsOf: HopsOf): boolean {
+export function clientAddresses(flows: Flow[]): ClientSide {
+  return new ClientSide(flows);
+}
+
+export function fromClient(j: Journey, clients: ClientSide, hopsOf: HopsOf): boolean {
   const o = hopsOf(j)[0];
-  return o !== undefined && clients.has(o.src) && !j.isReply;
+  return o !== undefined && clients.sent(o) && !j.isReply;
 }
 
 export function natsOf(j: Journey): { step: Step; nat: NatRewrite }[] {
@@ -79,19 +104,20 @@ export interface TcpPhases {
   dataEndNs?: number;
 }
 
-export function tcpPhases(journeys: Journey[], clients: Set<string>, hopsOf: HopsOf): TcpPhases {
+export function tcpPhases(journeys: Journey[], clients: ClientSide, hopsOf: HopsOf): TcpPhases {
   const p: TcpPhases = { dataFromClient: [], dataFromServer: [], bytesFromClient: 0, bytesFromServer: 0, pureAcks: 0, fins: [], rsts: [], retransmissions: [] };
   for (const j of journeys) {
     const o = hopsOf(j)[0];
     if (!o || o.kind !== 'tcp') continue;
     const f = o.tcpFlags ?? 0;
-    const client = clients.has(o.src);
+    const client = clients.sent(o);
     if (j.retransmission) p.retransmissions.push(j);
     if ((f & (TCP_SYN | TCP_ACK)) === TCP_SYN) p.syn ??= j;
     else if ((f & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) p.synAck ??= j;
     if (f & TCP_RST) p.rsts.push(j);
     if (f & TCP_FIN) p.fins.push(j);
-    if (o.payloadLen > 0 && !(f & TCP_SYN)) {
+    // A retransmitted segment carries bytes already counted once.
+    if (o.payloadLen > 0 && !(f & TCP_SYN) && !j.retransmission) {
       if (o.httpText && !o.httpText.startsWith('HTTP/')) p.request ??= j;
       if (o.httpText && o.httpText.startsWith('HTTP/')) p.response ??= j;
       if (client) {

@@ -28,6 +28,18 @@ export class Namer {
     return n && n !== addr ? `${n} (${addr})` : addr;
   }
 
+  /**
+   * As `label`, for an address seen on an interface: a loopback address belongs to the namespace the
+   * loopback is in ("c1" for `c1:lo`, the host for `lo`).
+   */
+  labelAt(addr: string, iface: string): string {
+    if ((addr.startsWith('127.') || addr === '::1') && !this.names.has(addr)) {
+      const ns = iface.includes(':') ? iface.slice(0, iface.lastIndexOf(':')) : 'host';
+      return `${ns} (${addr})`;
+    }
+    return this.label(addr);
+  }
+
   /** The shortest unambiguous form, for diagram participants: "c1" or the address. */
   short(addr: string): string {
     return this.nameOf(addr) ?? addr;

@@ -103,10 +103,13 @@ function dropSentence(journeys: Journey[], ctx: NarrativeContext, ev: EvidenceLi
   const j = dropped[0];
   const last = ctx.hopsOf(j).at(-1);
   const finding = ctx.analysis.findings.find((f) => f.code === 'dropped-at-host' && f.journeys?.includes(j.id));
-  const why = finding ? ` ${mdText(finding.message.slice(finding.message.indexOf(':') + 1).trim())}` : '';
+  const reason = finding ? finding.message.slice(finding.message.indexOf(':') + 1).trim() : '';
+  const why = reason ? ` ${mdText(reason.charAt(0).toUpperCase() + reason.slice(1))}` : '';
+  const inbound = last !== undefined && ctx.role(last.iface) === 'uplink';
   return (
     `${dropped.length === journeys.length && dropped.length > 1 ? `All ${dropped.length}` : plural(dropped.length, 'packet')} ` +
-    `entered the host and died there: last seen on ${c(last?.iface ?? '?')} ${ev.cite(last)}, never on the interface routing leads to.${why}`
+    `entered the host and died there: last seen on ${c(last?.iface ?? '?')} ${ev.cite(last)}, ` +
+    `${inbound ? 'never on the way in to the container its NAT binding leads to' : 'never on the interface routing leads to'}.${why}`
   );
 }
 
@@ -123,7 +126,7 @@ function arpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList, serve
   for (const reqs of pairs.values()) {
     const r = reqs[0];
     const o = ctx.hopsOf(r)[0];
-    const asker = ctx.names.label(o.src);
+    const asker = ctx.names.labelAt(o.src, o.iface);
     const target = o.dst;
     let why = '';
     if (server !== undefined && target === server) why = ` Both are on the same subnet, so it asks for the peer itself instead of going through a gateway.`;
@@ -143,8 +146,9 @@ function arpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList, serve
     if (reply) {
       const ro = ctx.hopsOf(reply)[0];
       s +=
-        ` ${c(ctx.names.label(ro.src))} answers that it is at ${c(ro.arpSha ?? ro.srcMac ?? '?')} ${ev.cite(ro)}; the reply is unicast to the asker's MAC ` +
-        `and crosses only ${list(replyIfaces.map(c))}. The asker caches the answer, so the packets that follow go straight to that MAC.`;
+        ` ${c(ctx.names.labelAt(ro.src, ro.iface))} answers that it is at ${c(ro.arpSha ?? ro.srcMac ?? '?')} ${ev.cite(ro)}; the reply is unicast to the asker's MAC ` +
+        `and crosses only ${list(replyIfaces.map(c))}${replyIfaces.some((i) => ctx.role(i) === 'bridge') ? ' (the bridge learnt from the request which port that MAC is behind)' : ''}. ` +
+        `The asker caches the answer, so the packets that follow go straight to that MAC.`;
     } else {
       s += ` Nobody answered: no host with ${c(target)} is on that link (or it is down), so everything that needed it waits and fails.`;
     }
@@ -160,7 +164,7 @@ function dnsChapter(journeys: Journey[], ctx: NarrativeContext, ev: EvidenceList
   for (const q of queries.slice(0, 3)) {
     const o = ctx.hopsOf(q)[0];
     const a = q.answeredBy !== undefined ? byId.get(q.answeredBy) : undefined;
-    let s = `${c(ctx.names.label(o.src))} asks the resolver ${c(o.dport !== undefined ? `${o.dst}:${o.dport}` : o.dst)} ${c(o.dnsText ?? 'a question')} ${ev.cite(o)}, ${howItTravelled(q)}.`;
+    let s = `${c(ctx.names.labelAt(o.src, o.iface))} asks the resolver ${c(o.dport !== undefined ? `${o.dst}:${o.dport}` : o.dst)} ${c(o.dnsText ?? 'a question')} ${ev.cite(o)}, ${howItTravelled(q)}.`;
     if (a) {
       const ao = ctx.hopsOf(a)[0];
       const back = ctx.hopsOf(a).find((h) => h.iface === o.iface) ?? ctx.hopsOf(a).at(-1)!;
@@ -192,9 +196,9 @@ function pingChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): str
   const answered = requests.filter((j) => j.fate === 'answered').length;
   const flowsNote = story.alike > 0 ? ` in ${story.alike + 1} runs` : '';
   let s =
-    `${c(ctx.names.label(first.src))} sends ${plural(requests.length, 'ICMP echo request')}${flowsNote} to ${c(ctx.names.label(first.dst))} ` +
+    `${c(ctx.names.labelAt(first.src, first.iface))} sends ${plural(requests.length, 'ICMP echo request')}${flowsNote} to ${c(ctx.names.labelAt(first.dst, first.iface))} ` +
     `(identifier ${c(first.icmpId ?? '?')}, sequence ${c(Math.min(...seqs))}${requests.length > 1 ? `–${c(Math.max(...seqs))}` : ''}) ${ev.cite(first)}, ${howItTravelled(requests[0])}.`;
-  if (answered === requests.length) s += requests.length === 1 ? ' It was answered.' : ` All ${requests.length} were answered.`;
+  if (answered === requests.length) s += requests.length === 1 ? ' It was answered.' : requests.length === 2 ? ' Both were answered.' : ` All ${requests.length} were answered.`;
   else if (answered > 0) s += ` ${answered} of ${requests.length} were answered (${Math.round((100 * (requests.length - answered)) / requests.length)}% loss).`;
   else s += requests.length === 1 ? ' It was not answered.' : ' None was answered.';
   const rtts = roundTrips(requests, byId, ctx.hopsOf);
@@ -234,7 +238,7 @@ function tcpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): stri
     const syn = ph.syn ? ctx.hopsOf(ph.syn)[0] : undefined;
     const intro = flow === main ? '' : 'The second connection: ';
     if (syn && ph.syn) {
-      let s = `${intro}${c(ctx.names.label(addressOf(flow.client)))} opens a TCP connection to ${c(flow.server)} with a SYN ${ev.cite(syn)}, ${howItTravelled(ph.syn)}.`;
+      let s = `${intro}${c(ctx.names.labelAt(addressOf(flow.client), syn.iface))} opens a TCP connection to ${c(flow.server)} with a SYN ${ev.cite(syn)}, ${howItTravelled(ph.syn)}.`;
       if (ph.synAck) {
         const sa = ctx.hopsOf(ph.synAck);
         const back = sa.find((h) => h.iface === syn.iface) ?? sa.at(-1)!;
@@ -258,6 +262,29 @@ function tcpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): stri
       out.push(`${s}.`);
     }
     const dataSegs = ph.dataFromServer.length + ph.dataFromClient.length;
+    if (!ph.request && dataSegs > 0 && dataSegs <= 2) {
+      const d = ctx.hopsOf([...ph.dataFromClient, ...ph.dataFromServer][0])[0];
+      out.push(`It carries ${bytesText(ph.bytesFromClient)} from the client and ${bytesText(ph.bytesFromServer)} from the server ${ev.cite(d)}.`);
+    }
+    // The answers tell of a translation the request was given before any capture point saw it.
+    const translatedAnswer = journeys.find((j) => {
+      const h = ctx.hopsOf(j)[0];
+      return h !== undefined && !clients.sent(h) && natsOf(j).length > 0;
+    });
+    if (translatedAnswer && !(ph.syn && natsOf(ph.syn).length > 0)) {
+      const { step, nat } = natsOf(translatedAnswer)[0];
+      const at = ctx.hopsOf(translatedAnswer).find((h) => h.iface === step.to);
+      let t =
+        `The answers show a translation the request got before any capture point saw it: between ${c(step.from)} and ${c(step.to)} conntrack turns the answer's ` +
+        `${nat.type === 'dnat' ? 'destination' : 'source'} ${c(nat.before)} back into ${c(nat.after)} ${ev.cite(at)}.`;
+      if (nat.type === 'dnat' && (addressOf(nat.after).startsWith('127.') || addressOf(nat.after) === '::1')) {
+        t +=
+          ` So the connection began on the host as ${c(addressOf(nat.after))} talking to a local port: a nat OUTPUT DNAT rule (Docker's DOCKER chain for a published port) ` +
+          `sent it to the container, which only works towards a bridge with ${c('route_localnet')} set, and MASQUERADE gave it the bridge's address ${c(addressOf(nat.before))} as its source, ` +
+          `because a loopback source may not leave the host's loopback.`;
+      }
+      out.push(t);
+    }
     if (dataSegs > 2 && ph.dataStartNs !== undefined && ph.dataEndNs !== undefined) {
       const span = ph.dataEndNs - ph.dataStartNs;
       const bulk = ph.bytesFromServer >= ph.bytesFromClient ? 'server' : 'client';
@@ -284,7 +311,7 @@ function tcpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): stri
       out.push(`The connection is reset ${ev.cite(ctx.hopsOf(ph.rsts[0])[0])}.`);
     } else if (ph.fins.length > 0) {
       const f0 = ctx.hopsOf(ph.fins[0])[0];
-      const who = clients.has(f0.src) ? 'client' : 'server';
+      const who = clients.sent(f0) ? 'client' : 'server';
       out.push(
         `The ${who} closes first with a FIN ${ev.cite(f0)}${ph.fins.length > 1 ? `, the other side answers with its own FIN ${ev.cite(ctx.hopsOf(ph.fins[1])[0])}` : ''}` +
           `${flow.state ? ` (state: ${mdText(flow.state)})` : ''}.`,
@@ -310,7 +337,7 @@ function udpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): stri
   const j = story.journeys[0];
   const o = ctx.hopsOf(j)[0];
   const out = [
-    `${c(ctx.names.label(o.src))} sends ${plural(story.journeys.filter((x) => !x.isReply).length, 'UDP datagram')} to ${c(`${o.dst}:${o.dport ?? ''}`)} ${ev.cite(o)}, ${howItTravelled(j)}.`,
+    `${c(ctx.names.labelAt(o.src, o.iface))} sends ${plural(story.journeys.filter((x) => !x.isReply).length, 'UDP datagram')} to ${c(`${o.dst}:${o.dport ?? ''}`)} ${ev.cite(o)}, ${howItTravelled(j)}.`,
   ];
   out.push(...natSentence(j, ctx, ev));
   const drop = dropSentence(story.journeys, ctx, ev);
@@ -322,7 +349,7 @@ function otherChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): st
   const j = story.journeys[0];
   const o = ctx.hopsOf(j)[0];
   const what = labelOf(o);
-  const s = `${plural(story.journeys.length, what)} from ${c(ctx.names.label(o.src))} to ${c(o.dst)} ${ev.cite(o)}, ${howItTravelled(j)}.`;
+  const s = `${plural(story.journeys.length, what)} from ${c(ctx.names.labelAt(o.src, o.iface))} to ${c(o.dst)} ${ev.cite(o)}, ${howItTravelled(j)}.`;
   if (story.kind === 'neighbour') {
     return [`${s} This is the kernel's own housekeeping (IPv6 router solicitation, neighbour discovery, multicast listener reports) when an interface comes up: nobody asked for it, and it does not affect the other stories.`];
   }
@@ -356,14 +383,20 @@ function baseTitle(story: Story, ctx: NarrativeContext): string {
   const j = story.journeys[0] ?? story.arp[0];
   const o = j ? ctx.hopsOf(j)[0] : undefined;
   if (!o) return 'Traffic';
-  const n = (a: string): string => ctx.names.short(a);
+  const iface = j.hops[0].interface;
+  const n = (a: string): string => {
+    if ((a.startsWith('127.') || a === '::1') && !ctx.names.nameOf(a)?.match(/^(?!localhost$)/)) {
+      return iface.includes(':') ? iface.slice(0, iface.lastIndexOf(':')) : 'the host';
+    }
+    return ctx.names.short(a);
+  };
   switch (story.kind) {
     case 'arp':
       return `${n(o.src)} asks by ARP who has ${o.dst}`;
     case 'ping': {
       const req = story.journeys.find((x) => !x.isReply) ?? j;
       const r = ctx.hopsOf(req)[0];
-      return `${n(r.src)} pings ${n(r.dst)}`;
+      return r.src === r.dst ? `${n(r.src)} pings itself over ${r.iface}` : `${n(r.src)} pings ${n(r.dst)}`;
     }
     case 'dns':
       return `${n(o.src)} looks up ${(o.dnsText ?? '').replace(/^\S+\s+/, '') || 'a name'}`;
@@ -378,7 +411,9 @@ function baseTitle(story: Story, ctx: NarrativeContext): string {
     case 'udp':
       return `${n(o.src)} sends UDP to ${o.dst}:${o.dport ?? ''}`;
     case 'neighbour':
-      return `Kernel housekeeping on ${j.hops[0].interface}`;
+      return o.family === 4 && o.proto === 2
+        ? `IGMP membership report from ${n(o.src)} to ${o.dst}`
+        : `Kernel housekeeping on ${j.hops[0].interface}: ${labelOf(o)}`;
     default:
       return `${labelOf(o)} from ${n(o.src)} to ${n(o.dst)}`;
   }

@@ -130,7 +130,13 @@ export function storySequence(story: Story, ctx: SequenceContext): SequenceDiagr
       items.push({ type: 'note', over: [`if:${lastHop.interface}`], text: 'dropped: never left the host' });
     } else if (j.steps.some((s) => s.kind === 'local')) {
       items.push({ type: 'message', from: `if:${lastHop.interface}`, to: endKey(lastObs.dst, true), text: 'to the host itself' });
-    } else if (o.kind !== 'arp' || o.arpOp === 2) {
+    } else if (o.kind === 'arp' && o.arpOp === 1) {
+      // A broadcast reaches everyone on the link; the one it asked for is the one that matters.
+      if (j.answeredBy !== undefined) {
+        const target = j.hops.find((h) => h.interface === lastHop.interface) ? lastHop.interface : j.hops[j.hops.length - 1].interface;
+        items.push({ type: 'message', from: `if:${target}`, to: endKey(lastObs.dst, false), text: 'delivered: it is asked' });
+      }
+    } else {
       items.push({ type: 'message', from: `if:${lastHop.interface}`, to: endKey(lastObs.dst, false), text: j.fate === 'unknown' ? 'beyond the captures' : 'delivered' });
     }
     if (summary && j === summaryAfter) items.push({ type: 'note', over: [srcKey, `if:${j.hops[0].interface}`], text: summary });
