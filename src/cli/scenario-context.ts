@@ -12,7 +12,7 @@ export interface ScenarioContext {
   /** Address -> the name the scenario gives its owner (namespace, container, `host`, a `@dns` name). */
   names: Map<string, string>;
   /** Where the captures part from what the scenario predicts (set when the emulator can run it). */
-  compare?: (work: AnalysisWork) => Promise<{ scenario: string; agree: boolean; sentences: string[] }>;
+  compare?: (work: AnalysisWork) => Promise<{ scenario: string; agree: boolean; sentences: string[]; drops?: string[] }>;
 }
 
 export async function readScenario(file: string): Promise<Scenario> {
@@ -57,7 +57,22 @@ export async function loadScenarioContext(file: string, options: AnalyzeOptions 
       // Read at comparison time: the caller may have added the scenario's host addresses meanwhile.
       const expected = await analyzeScenario(scenario, { ...options, evidenceLines: false });
       const r = diffAnalyses(expected.work, work, expected.rules);
-      return { scenario: file, agree: r.agree, sentences: [...r.sentences, ...(r.notes ?? []).map((n) => `Note: ${n}`)] };
+      // Where the model says packets die, and why: the reasons a capture cannot show.
+      const drops = new Map<string, number>();
+      const firstOf = new Map<string, string>();
+      for (const d of expected.emulated.drops) {
+        const text = `in ${d.namespace}: ${d.reason}${d.rule ? ` (rule ${d.rule.rule}${d.rule.line !== undefined ? `, scenario line ${d.rule.line}` : ''})` : ''}; first: ${d.packet}`;
+        const key = text.replace(/; first: .*$/, '');
+        if (!drops.has(key)) drops.set(key, 0);
+        drops.set(key, drops.get(key)! + 1);
+        if (drops.get(key) === 1) firstOf.set(key, text);
+      }
+      return {
+        scenario: file,
+        agree: r.agree,
+        sentences: [...r.sentences, ...(r.notes ?? []).map((n) => `Note: ${n}`)],
+        drops: [...drops].map(([k, n]) => `${n} × ${firstOf.get(k) ?? k}`),
+      };
     },
   };
 }

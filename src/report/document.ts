@@ -41,7 +41,7 @@ export interface ReportInput {
   names?: Namer;
   title?: string;
   /** Where the captures part from a scenario's expectations, as sentences (from diff). */
-  expectations?: { scenario: string; agree: boolean; sentences: string[] };
+  expectations?: { scenario: string; agree: boolean; sentences: string[]; drops?: string[] };
   generator?: string;
 }
 
@@ -130,6 +130,13 @@ export function buildReport(input: ReportInput): ReportDocument {
       '',
       ...e.sentences.map((s) => `- ${mdText(s)}`),
     );
+    if (e.drops && e.drops.length > 0) {
+      text(
+        'Where the scenario\'s model says packets die, and why (the reasons a capture alone cannot show):',
+        '',
+        ...e.drops.map((d) => `- ${mdText(d, 600)}`),
+      );
+    }
   }
   text(...inventory(a));
 
