@@ -107,6 +107,7 @@ export function storySequence(story: Story, ctx: SequenceContext): SequenceDiagr
   participant(`host:${lo.src}`, ctx.names.short(lo.src), 'actor');
   for (const j of shown) for (const h of j.hops) participant(`if:${h.interface}`, h.interface);
   const items: SequenceItem[] = [];
+  const noted = new Set<string>();
   const endKey = (addr: string, local: boolean): string => participant(local ? 'host:local' : `host:${addr}`, local ? 'host' : ctx.names.short(addr), 'actor');
 
   for (const j of shown) {
@@ -121,7 +122,15 @@ export function storySequence(story: Story, ctx: SequenceContext): SequenceDiagr
       items.push({ type: 'message', from: `if:${s.from}`, to: `if:${s.to}`, text: `${s.kind} +${lat}`, arrow: 'dotted' });
     }
     for (const { step, nat } of natsOf(j)) {
-      items.push({ type: 'note', over: [`if:${step.from}`, `if:${step.to}`], text: `${nat.type.toUpperCase()} ${nat.before} -> ${nat.after}` });
+      // Said once per direction: conntrack rewrites every later packet of the connection the same way.
+      const key = `${nat.type}|${nat.before}|${nat.after}`;
+      if (noted.has(key)) continue;
+      noted.add(key);
+      const side = nat.type === 'snat' ? 'source' : 'destination';
+      const text = j.isReply
+        ? [`conntrack reverses the NAT:`, `${side} ${nat.before} -> ${nat.after}`]
+        : [`${nat.type.toUpperCase()} ${nat.before} -> ${nat.after}`, 'later packets: the same, by conntrack'];
+      items.push({ type: 'note', over: [`if:${step.from}`, `if:${step.to}`], text });
     }
     const lastHop = j.hops[j.hops.length - 1];
     const lastObs = hops[hops.length - 1];
