@@ -7,7 +7,7 @@
 import type { Analysis, Journey } from '../correlate/model.js';
 import type { FlowchartDiagram, FlowEdge, FlowGroup, FlowNode } from './mermaid.js';
 import { isPrivateAddress } from '../correlate/endpoint.js';
-import type { HopsOf } from './facts.js';
+import { addressOf, type HopsOf } from './facts.js';
 import type { Namer } from './names.js';
 
 const MAX_ADDRESSES = 14;
@@ -39,7 +39,8 @@ export function topologyDiagram(analysis: Analysis, hopsOf: HopsOf, names: Namer
       let l = links.get(key);
       if (!l) links.set(key, (l = { from: s.from, to: s.to, kinds: new Set(), nat: new Set() }));
       l.kinds.add(s.kind);
-      if (s.nat && !j.isReply) l.nat.add(`${s.nat.type.toUpperCase()} to ${s.nat.after}`);
+      // By address: the ports conntrack picks differ per connection, the rule behind them does not.
+      if (s.nat && !j.isReply) l.nat.add(`${s.nat.type.toUpperCase()} to ${addressOf(s.nat.after)}`);
     }
   }
   for (const l of links.values()) {
