@@ -19,6 +19,8 @@ import type { HopsOf } from './facts.js';
 import { Namer } from './names.js';
 
 const MAX_STORIES = 15;
+/** Rows of a table a person reads; the rest is counted and left to analysis.json. */
+const MAX_ROWS = 50;
 
 export interface Diagram {
   /** File-name safe, unique within the report: `topology`, `story-3`. */
@@ -146,6 +148,7 @@ export function buildReport(input: ReportInput): ReportDocument {
     diagram({ id: 'topology', caption: 'Topology seen in the captures', mermaid: renderFlowchart(topo) });
   }
 
+  if (a.flows.length > MAX_STORIES) text(...atAGlance(a));
   const candidates = stories.filter((s) => s.kind !== 'neighbour');
   const chosen = new Set([...candidates].sort((x, y) => y.weight - x.weight || x.firstNs - y.firstNs).slice(0, MAX_STORIES));
   const told = candidates.filter((s) => chosen.has(s));
@@ -167,7 +170,7 @@ export function buildReport(input: ReportInput): ReportDocument {
       '',
       '| what | packets | interfaces | fate |',
       '|---|---:|---|---|',
-      ...untold.map((s) => {
+      ...untold.slice(0, MAX_ROWS).map((s) => {
         const js = [...s.journeys, ...s.arp];
         const ifaces = [...new Set(js.flatMap((j) => j.hops.map((h) => h.interface)))];
         const fates = [...new Set(js.map((j) => j.fate))].join(', ');
@@ -176,6 +179,7 @@ export function buildReport(input: ReportInput): ReportDocument {
     );
   }
 
+  if (untold.length > MAX_ROWS) text(`And ${untold.length - MAX_ROWS} more conversations, counted in the flows below.`);
   text('## Findings', '');
   if (a.findings.length === 0) text('None: every request the captures show was answered, nothing was dropped, no private address leaked.');
   for (const f of a.findings) {
@@ -183,6 +187,7 @@ export function buildReport(input: ReportInput): ReportDocument {
     text(`- **${severityWord(f)}** (${mdCode(f.code)}): ${mdText(f.message, 2000)}${f.journeys ? ` Journeys ${f.journeys.slice(0, 12).join(', ')}${f.journeys.length > 12 ? ', …' : ''}.` : ''}${advice ? `\n  *What to check:* ${advice}` : ''}`);
   }
 
+  const shownFlows = a.flows.length > MAX_ROWS ? [...a.flows].sort((x, y) => y.packets - x.packets).slice(0, MAX_ROWS).sort((x, y) => x.id - y.id) : a.flows;
   if (a.flows.length > 0) {
     text(
       '## Flows',
@@ -191,14 +196,24 @@ export function buildReport(input: ReportInput): ReportDocument {
       '',
       '| # | protocol | client | server | translations | packets | bytes | state | Community ID |',
       '|---:|---|---|---|---|---:|---:|---|---|',
-      ...a.flows.map(
+      ...shownFlows.map(
         (f) =>
           `| ${f.id} | ${f.protocol} | ${mdCode(f.client, true)} | ${mdCode(f.server, true)} | ${f.translations.map((t) => `${t.type.toUpperCase()} ${mdCode(`${t.before} -> ${t.after}`, true)} on ${mdCode(t.interface, true)}`).join('<br>')} | ${f.packets} | ${f.bytes} | ${mdCell(f.state ?? '')} | ${mdCode(f.communityId, true)} |`,
       ),
     );
   }
+  if (a.flows.length > shownFlows.length) text(`The ${shownFlows.length} largest of ${a.flows.length} flows; \`analysis.json\` (\`--json\`) has them all.`);
   if (a.nat && a.nat.length > 0) {
-    text('## NAT bindings', '', 'The translations the captures prove, as `conntrack -L` would list them (original tuple, then reply tuple).', '', '```text', ...conntrackLines(a.nat).map((l) => l.replace(/```/g, '` ` `')), '```');
+    text(
+      '## NAT bindings',
+      '',
+      'The translations the captures prove, as `conntrack -L` would list them (original tuple, then reply tuple).',
+      '',
+      '```text',
+      ...conntrackLines(a.nat.slice(0, MAX_ROWS)).map((l) => l.replace(/```/g, '` ` `')),
+      '```',
+      ...(a.nat.length > MAX_ROWS ? ['', `${a.nat.length - MAX_ROWS} more in \`analysis.json\`.`] : []),
+    );
   }
 
   const body = blocks.map((b) => (b.type === 'text' ? b.text : b.diagram.mermaid)).join('\n');
@@ -206,6 +221,59 @@ export function buildReport(input: ReportInput): ReportDocument {
   if (terms.length > 0) text('## Glossary', '', ...terms.map((g) => `- **${g.term}**: ${g.text}`));
   text('', `---`, `*Written by ${mdText(input.generator ?? 'pcap-narrator')} from ${a.captures.map((c) => mdCode(basename(c.file))).join(', ')}.*`);
   return { title, blocks, diagrams };
+}
+
+/**
+ * Many conversations summed up the way an engineer scans them: who talks to which service, along
+ * which path, through which NAT, and how it went.
+ */
+function atAGlance(a: Analysis): string[] {
+  const byFlow = new Map<number, { dropped: number; retrans: number; path: string }>();
+  for (const j of a.journeys) {
+    if (j.flow === undefined) continue;
+    let e = byFlow.get(j.flow);
+    if (!e) byFlow.set(j.flow, (e = { dropped: 0, retrans: 0, path: '' }));
+    if (j.fate === 'dropped') e.dropped++;
+    if (j.retransmission) e.retrans++;
+    if (!j.isReply && j.hops.length > e.path.split(' -> ').length) e.path = j.hops.map((h) => h.interface).join(' -> ');
+  }
+  const rows = new Map<string, { n: number; packets: number; bytes: number; dropped: number; retrans: number; servers: Set<string>; label: string[] }>();
+  for (const f of a.flows) {
+    const e = byFlow.get(f.id) ?? { dropped: 0, retrans: 0, path: '' };
+    const port = f.server.slice(f.server.lastIndexOf(':') + 1);
+    const service = f.protocol === 'tcp' || f.protocol === 'udp' ? `${f.protocol}/${port}` : f.protocol;
+    const nat = [...new Set(f.translations.map((t) => `${t.type.toUpperCase()} on ${t.interface}`))].join(', ') || 'none';
+    const client = addressPart(f.client);
+    const key = `${client}|${service}|${e.path}|${nat}`;
+    let r = rows.get(key);
+    if (!r) rows.set(key, (r = { n: 0, packets: 0, bytes: 0, dropped: 0, retrans: 0, servers: new Set(), label: [client, service, e.path, nat] }));
+    r.n++;
+    r.packets += f.packets;
+    r.bytes += f.bytes;
+    r.dropped += e.dropped;
+    r.retrans += e.retrans;
+    r.servers.add(addressPart(f.server));
+  }
+  const sorted = [...rows.values()].sort((x, y) => y.packets - x.packets);
+  return [
+    '## At a glance',
+    '',
+    `${a.flows.length} conversations, grouped by client, service, path and NAT (largest first):`,
+    '',
+    '| client | service | servers | conversations | path | NAT | packets | bytes | dropped | retransmitted |',
+    '|---|---|---:|---:|---|---|---:|---:|---:|---:|',
+    ...sorted.slice(0, 30).map(
+      (r) =>
+        `| ${mdCode(r.label[0], true)} | ${mdCell(r.label[1])} | ${r.servers.size} | ${r.n} | ${r.label[2] ? mdCode(r.label[2], true) : ''} | ${mdCell(r.label[3])} | ${r.packets} | ${r.bytes} | ${r.dropped} | ${r.retrans} |`,
+    ),
+    ...(sorted.length > 30 ? ['', `And ${sorted.length - 30} smaller groups.`] : []),
+  ];
+}
+
+function addressPart(ep: string): string {
+  if (ep.startsWith('[')) return ep.slice(1, ep.indexOf(']'));
+  const i = ep.lastIndexOf(':');
+  return i > 0 && !ep.slice(0, i).includes(':') ? ep.slice(0, i) : ep;
 }
 
 function defaultTitle(a: Analysis): string {
