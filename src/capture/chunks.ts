@@ -1,13 +1,28 @@
 import type { FileHandle } from 'node:fs/promises';
 
-export const DEFAULT_CHUNK_SIZE = 1 << 20;
+export const DEFAULT_CHUNK_SIZE = 2 << 20;
+
+/**
+ * Room kept in front of each chunk for the unparsed tail of the previous one (a partial record), so
+ * that carrying it over is a small copy into the same buffer rather than a new allocation.
+ */
+const HEADROOM = 1 << 16;
+
+interface Prefetch {
+  buf: Uint8Array;
+  /** File offset of `buf[HEADROOM]`. */
+  at: number;
+  bytes: number;
+  error?: unknown;
+}
 
 /**
  * A window over a file read in chunks. Parsers look at `buf[pos..end)` and hand out subarray views
  * of it; a chunk is never written again below `end`, so those views stay valid after the window moves
- * on. When a record does not fit in what is left of the chunk, a fresh chunk is allocated and only the
- * unparsed tail is carried over (a partial record: small), so memory is about one chunk plus whatever
- * frames the consumer still holds.
+ * on. The next chunk is always being read while the current one is parsed (the read runs in libuv's
+ * thread pool), so parsing seldom waits for the disk. When a record does not fit in what is left of
+ * the chunk, only the unparsed tail is carried over into the next one (a partial record: small), so
+ * memory is about two chunks plus whatever frames the consumer still holds.
  */
 export class ChunkSource {
   buf: Uint8Array;
@@ -19,6 +34,7 @@ export class ChunkSource {
   /** File offset of `buf[0]`. */
   base = 0;
   eof = false;
+  private pending: Promise<Prefetch>;
 
   constructor(
     private readonly handle: FileHandle,
@@ -26,6 +42,7 @@ export class ChunkSource {
   ) {
     this.buf = new Uint8Array(0);
     this.view = new DataView(this.buf.buffer);
+    this.pending = this.prefetch(0, chunkSize);
   }
 
   get available(): number {
@@ -44,22 +61,55 @@ export class ChunkSource {
   async fill(need: number): Promise<boolean> {
     while (this.end - this.pos < need) {
       if (this.eof) return false;
-      if (this.pos + need > this.buf.length) this.carryOver(need);
-      const { bytesRead } = await this.handle.read(this.buf, this.end, this.buf.length - this.end, this.base + this.end);
-      if (bytesRead === 0) this.eof = true;
-      this.end += bytesRead;
+      await this.next(need);
     }
     return true;
   }
 
-  private carryOver(need: number): void {
+  /** Waits for any read still in flight, so that the handle can be closed under no one. */
+  async settle(): Promise<void> {
+    await this.pending;
+  }
+
+  private prefetch(at: number, size: number): Promise<Prefetch> {
+    const buf = new Uint8Array(HEADROOM + size);
+    return this.handle.read(buf, HEADROOM, size, at).then(
+      ({ bytesRead }) => ({ buf, at, bytes: bytesRead }),
+      (error: unknown) => ({ buf, at, bytes: 0, error }),
+    );
+  }
+
+  private async next(need: number): Promise<void> {
+    const p = await this.pending;
+    if (p.error !== undefined) {
+      this.pending = Promise.resolve({ ...p, error: undefined });
+      throw p.error;
+    }
+    if (p.bytes === 0) {
+      this.eof = true;
+      this.pending = Promise.resolve(p);
+      return;
+    }
     const rest = this.end - this.pos;
-    const next = new Uint8Array(Math.max(this.chunkSize, need));
-    next.set(this.buf.subarray(this.pos, this.end), 0);
-    this.base += this.pos;
+    let next: Uint8Array;
+    let start: number;
+    if (rest <= HEADROOM) {
+      next = p.buf;
+      start = HEADROOM - rest;
+      next.set(this.buf.subarray(this.pos, this.end), start);
+    } else {
+      next = new Uint8Array(rest + p.bytes);
+      start = 0;
+      next.set(this.buf.subarray(this.pos, this.end), 0);
+      next.set(p.buf.subarray(HEADROOM, HEADROOM + p.bytes), rest);
+    }
+    this.base = p.at - rest - start;
     this.buf = next;
     this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
-    this.pos = 0;
-    this.end = rest;
+    this.pos = start;
+    this.end = start + rest + p.bytes;
+    // A record longer than a chunk is read in one go rather than chunk by chunk.
+    const stillNeeded = need - (this.end - this.pos);
+    this.pending = this.prefetch(p.at + p.bytes, Math.max(this.chunkSize, stillNeeded));
   }
 }

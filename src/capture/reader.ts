@@ -9,7 +9,7 @@ import { BLOCK_SHB, PcapngParser } from './pcapng.js';
 import type { RecordParser } from './record-parser.js';
 
 export interface OpenOptions {
-  /** Bytes read from the file at a time (default 1 MiB). A record longer than this grows its chunk. */
+  /** Bytes read from the file at a time (default 2 MiB). A record longer than this grows its chunk. */
   chunkSize?: number;
 }
 
@@ -18,6 +18,10 @@ export interface CaptureReader {
   readonly file: string;
   /** Filled in as the file is read; the interfaces of a pcapng's first section are there after open. */
   readonly info: CaptureFileInfo;
+  /** Size of the file when it was opened, in bytes. */
+  readonly size: number;
+  /** Bytes of the file parsed so far (for a progress bar). */
+  readonly bytesRead: number;
   /**
    * The frames in file order, one batch per chunk read. Can be iterated once. Throws a CaptureError
    * after yielding every frame before the damage.
@@ -30,8 +34,10 @@ export async function openCapture(path: string, options: OpenOptions = {}): Prom
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   if (!Number.isInteger(chunkSize) || chunkSize < 64) throw new RangeError(`chunkSize must be an integer of at least 64, not ${chunkSize}`);
   const handle = await open(path, 'r');
+  let src: ChunkSource | undefined;
   try {
-    const src = new ChunkSource(handle, chunkSize);
+    const { size } = await handle.stat();
+    src = new ChunkSource(handle, chunkSize);
     await src.fill(PCAP_HEADER_LENGTH);
     const base = basename(path, extname(path));
     if (src.available < 4) {
@@ -39,23 +45,24 @@ export async function openCapture(path: string, options: OpenOptions = {}): Prom
     }
     let parser: RecordParser;
     let info: CaptureFileInfo;
-    if (src.view.getUint32(0, true) === BLOCK_SHB) {
+    if (src.view.getUint32(src.pos, true) === BLOCK_SHB) {
       info = emptyInfo(path, 'pcapng');
       const ng = new PcapngParser(info, base);
       ng.headersOnly = true;
       await readHeaders(src, ng, path);
       ng.headersOnly = false;
       parser = ng;
-    } else if (isPcapMagic(src.view)) {
+    } else if (isPcapMagic(new DataView(src.buf.buffer, src.buf.byteOffset + src.pos, 4))) {
       if (src.available < PCAP_HEADER_LENGTH) throw new CaptureError(path, 0, `file ends inside the pcap file header (${src.available} of 24 bytes)`);
       info = emptyInfo(path, 'pcap');
       parser = openPcap(src, info, base);
     } else {
-      const magic = Array.from(src.buf.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+      const magic = Array.from(src.buf.subarray(src.pos, src.pos + 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
       throw new CaptureError(path, 0, `not a pcap or pcapng file (first bytes ${magic})`);
     }
-    return new FileCaptureReader(path, info, src, parser, () => handle.close());
+    return new FileCaptureReader(path, info, size, src, parser, () => handle.close());
   } catch (err) {
+    await src?.settle();
     await handle.close();
     throw err;
   }
@@ -84,10 +91,15 @@ class FileCaptureReader implements CaptureReader {
   constructor(
     readonly file: string,
     readonly info: CaptureFileInfo,
+    readonly size: number,
     private readonly src: ChunkSource,
     private readonly parser: RecordParser,
     private readonly closeFile: () => Promise<void>,
   ) {}
+
+  get bytesRead(): number {
+    return Math.min(this.size, this.src.offset);
+  }
 
   async *batches(): AsyncGenerator<Frame[]> {
     if (this.started) throw new Error(`${this.file}: batches() can be iterated only once`);
@@ -113,6 +125,7 @@ class FileCaptureReader implements CaptureReader {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.src.settle();
     await this.closeFile();
   }
 }

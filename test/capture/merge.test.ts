@@ -83,6 +83,10 @@ describe('mergeCaptures', () => {
     const counting: CaptureReader = {
       file: reader.file,
       info: reader.info,
+      size: reader.size,
+      get bytesRead() {
+        return reader.bytesRead;
+      },
       close: () => reader.close(),
       async *batches() {
         for await (const batch of reader.batches()) {
