@@ -127,6 +127,11 @@ export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, 
       j.fate = home.has(last.iface) || lastRole === 'container' ? 'delivered' : lastRole === 'uplink' || lastRole === 'bridge' ? 'dropped' : 'unknown';
       continue;
     }
+    // An address that speaks from behind the bridge lives on a port nobody captured: the packet's
+    // last captured hop is the bridge, and where it went next the captures cannot say.
+    if (lastRole === 'bridge' && origin.has(last.dst) && ![...origin.get(last.dst)!].some((i) => role(i) === 'uplink')) {
+      continue;
+    }
     // A remote destination: the packet should leave through the uplink.
     if (!hasUplink) continue;
     if (lastRole === 'uplink') {
