@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
-import { writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { analyzeCaptures, type AnalyzeOptions, type AnalysisWork } from '../correlate/analyze.js';
 import { groupJourneys, fateText, durationText } from '../correlate/groups.js';
 import { conntrackLines } from '../correlate/nat-table.js';
 export { conntrackLines };
 import type { InterfaceRole, NatBinding } from '../correlate/model.js';
 import { openAll, asCliError } from './captures.js';
+import { writeJsonDocument, streamWriter } from './output.js';
 import { parseIfaceMap, collect } from './options.js';
 import { CliError, EXIT_USAGE } from './exit.js';
 import { loadTopology } from './topology-files.js';
@@ -56,6 +57,18 @@ export async function runAnalyze(files: string[], options: AnalyzeOptions): Prom
     throw asCliError(err);
   } finally {
     await Promise.all(readers.map((r) => r.close()));
+  }
+}
+
+/** Writes the analysis document to a file, streamed (see writeJsonDocument). */
+export async function writeJsonFile(path: string, doc: object): Promise<void> {
+  const handle = await open(path, 'w');
+  try {
+    await writeJsonDocument(doc, async (chunk) => {
+      await handle.write(chunk);
+    });
+  } finally {
+    await handle.close();
   }
 }
 
@@ -143,13 +156,12 @@ export function registerAnalyze(program: Command): void {
     .option('--topology <file>', 'ip -j addr / ip -j route / iptables-save / docker network inspect output (repeatable)', collect)
     .action(async (files: string[], opts: AnalyzeCliOptions) => {
       const work = await runAnalyze(files, await analyzeOptionsFrom(opts));
-      const json = `${JSON.stringify(work.analysis, null, 2)}\n`;
       if (opts.json === '-') {
-        process.stdout.write(json);
+        await writeJsonDocument(work.analysis, streamWriter(process.stdout));
         throwDamage(work);
         return;
       }
-      if (opts.json) await writeFile(opts.json, json);
+      if (opts.json) await writeJsonFile(opts.json, work.analysis);
       process.stdout.write(`${formatAnalysis(work)}\n`);
       throwDamage(work);
     });

@@ -54,3 +54,58 @@ export class BufferedOutput {
     }
   }
 }
+
+/**
+ * Writes `doc` exactly as `JSON.stringify(doc, null, 2)` followed by a newline, but a piece at a
+ * time: the members of each top-level array are serialised one by one, so a document of millions of
+ * journeys never exists as one string (V8 caps a string at about 512 MiB, and the copy doubles the
+ * peak memory of a run).
+ */
+export async function writeJsonDocument(doc: object, write: (chunk: string) => Promise<void>, flushAt = 1 << 20): Promise<void> {
+  let parts: string[] = [];
+  let size = 0;
+  const emit = (s: string): void => {
+    parts.push(s);
+    size += s.length;
+  };
+  const flush = async (): Promise<void> => {
+    if (size === 0) return;
+    const chunk = parts.join('');
+    parts = [];
+    size = 0;
+    await write(chunk);
+  };
+  const entries = Object.entries(doc).filter(([, v]) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol');
+  if (entries.length === 0) {
+    await write('{}\n');
+    return;
+  }
+  emit('{\n');
+  for (const [i, [key, value]] of entries.entries()) {
+    emit(`  ${JSON.stringify(key)}: `);
+    if (Array.isArray(value) && value.length > 0) {
+      emit('[\n');
+      const last = value.length - 1;
+      for (let j = 0; j <= last; j++) {
+        const text = JSON.stringify(value[j], null, 2) ?? 'null';
+        emit(`    ${text.replaceAll('\n', '\n    ')}${j < last ? ',\n' : '\n'}`);
+        if (size >= flushAt) await flush();
+      }
+      emit('  ]');
+    } else {
+      emit((JSON.stringify(value, null, 2) ?? 'null').replaceAll('\n', '\n  '));
+    }
+    emit(i < entries.length - 1 ? ',\n' : '\n');
+    if (size >= flushAt) await flush();
+  }
+  emit('}\n');
+  await flush();
+}
+
+/** A `write` for writeJsonDocument that honours back-pressure on a stream (stdout). */
+export function streamWriter(stream: Writable): (chunk: string) => Promise<void> {
+  return (chunk) =>
+    new Promise<void>((resolve, reject) => {
+      stream.write(chunk, (err?: NodeJS.ErrnoException | null) => (err && err.code !== 'EPIPE' ? reject(err) : resolve()));
+    });
+}

@@ -3,6 +3,15 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
 import type { Flow, Journey, Translation } from './model.js';
 import { endpoint } from './endpoint.js';
 import { communityId } from './community-id.js';
+import { addressBytes } from './address-bytes.js';
+
+function srcBytesOf(o: Observation): Uint8Array | undefined {
+  return o.family === 0 ? undefined : (o.srcBytes ?? addressBytes(o.src));
+}
+
+function dstBytesOf(o: Observation): Uint8Array | undefined {
+  return o.family === 0 ? undefined : (o.dstBytes ?? addressBytes(o.dst));
+}
 
 /** A journey with its hops in travel order, as the flow builder needs it. */
 export interface JourneyWork {
@@ -68,7 +77,7 @@ export class FlowBuilder {
     }
     if (!fw) fw = this.create(w);
     for (const k of keys) if (!this.byKey.has(k)) this.byKey.set(k, fw);
-    this.account(fw, w);
+    this.account(fw, w, keys);
   }
 
   private create(w: JourneyWork): FlowWork {
@@ -102,17 +111,17 @@ export class FlowBuilder {
       serverLocal: false,
     };
     const proto = first.proto;
-    if (first.srcBytes && first.dstBytes) {
-      const [s, d, sp, dp] = reversed
-        ? [first.dstBytes, first.srcBytes, first.dport, first.sport]
-        : [first.srcBytes, first.dstBytes, first.sport, first.dport];
+    const firstSrc = srcBytesOf(first);
+    const firstDst = dstBytesOf(first);
+    if (firstSrc && firstDst) {
+      const [s, d, sp, dp] = reversed ? [firstDst, firstSrc, first.dport, first.sport] : [firstSrc, firstDst, first.sport, first.dport];
       flow.communityId = communityId({ proto, saddr: s, daddr: d, ...icmpPorts(first, sp, dp) }, this.options.communityIdSeed);
     }
     this.flows.push(fw);
     return fw;
   }
 
-  private account(fw: FlowWork, w: JourneyWork): void {
+  private account(fw: FlowWork, w: JourneyWork, keys: string[]): void {
     const { flow } = fw;
     const first = w.hops[0];
     w.journey.flow = flow.id;
@@ -136,12 +145,15 @@ export class FlowBuilder {
       }
     }
 
-    for (const h of w.hops) {
-      if (!h.srcBytes || !h.dstBytes) continue;
-      const tuple = `${endpoint(h.src, h.sport)} > ${endpoint(h.dst, h.dport)}`;
-      const canonical = tupleKey(h);
+    for (const [i, h] of w.hops.entries()) {
+      if (h.family === 0) continue;
+      const canonical = keys[i];
       if (fw.sides.has(canonical)) continue;
-      const [s, d, sp, dp] = forward ? [h.srcBytes, h.dstBytes, h.sport, h.dport] : [h.dstBytes, h.srcBytes, h.dport, h.sport];
+      const hs = srcBytesOf(h);
+      const hd = dstBytesOf(h);
+      if (!hs || !hd) continue;
+      const tuple = `${endpoint(h.src, h.sport)} > ${endpoint(h.dst, h.dport)}`;
+      const [s, d, sp, dp] = forward ? [hs, hd, h.sport, h.dport] : [hd, hs, h.dport, h.sport];
       const id = communityId({ proto: h.proto, saddr: s, daddr: d, ...icmpPorts(h, sp, dp) }, this.options.communityIdSeed);
       fw.sides.set(canonical, { interface: h.iface, tuple, communityId: id });
     }

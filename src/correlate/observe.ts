@@ -113,8 +113,6 @@ export class Observer {
       o.family = 4;
       o.src = ip.src;
       o.dst = ip.dst;
-      o.srcBytes = b.subarray(ip.srcOffset, ip.srcOffset + 4);
-      o.dstBytes = b.subarray(ip.dstOffset, ip.dstOffset + 4);
       o.proto = ip.protocol;
       o.ttl = ip.ttl;
       o.length = ip.length;
@@ -131,8 +129,6 @@ export class Observer {
       o.family = 6;
       o.src = ip.src;
       o.dst = ip.dst;
-      o.srcBytes = b.subarray(ip.srcOffset, ip.srcOffset + 16);
-      o.dstBytes = b.subarray(ip.dstOffset, ip.dstOffset + 16);
       o.proto = ip.protocol;
       o.ttl = ip.hopLimit;
       // The header's payload length leaves out the fixed header; flows count whole packets.
