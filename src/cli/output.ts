@@ -55,9 +55,12 @@ export class BufferedOutput {
   }
 }
 
+/** Members of a top-level array serialised in one JSON.stringify call. */
+const ARRAY_SLICE = 512;
+
 /**
  * Writes `doc` exactly as `JSON.stringify(doc, null, 2)` followed by a newline, but a piece at a
- * time: the members of each top-level array are serialised one by one, so a document of millions of
+ * time: the members of each top-level array are serialised a slice at a time, so a document of millions of
  * journeys never exists as one string (V8 caps a string at about 512 MiB, and the copy doubles the
  * peak memory of a run).
  */
@@ -85,10 +88,14 @@ export async function writeJsonDocument(doc: object, write: (chunk: string) => P
     emit(`  ${JSON.stringify(key)}: `);
     if (Array.isArray(value) && value.length > 0) {
       emit('[\n');
-      const last = value.length - 1;
-      for (let j = 0; j <= last; j++) {
-        const text = JSON.stringify(value[j], null, 2) ?? 'null';
-        emit(`    ${text.replaceAll('\n', '\n    ')}${j < last ? ',\n' : '\n'}`);
+      // A slice wrapped as the member it is part of serialises with the document's own indentation:
+      // only the wrapper's first and last lines are cut off, no line is re-indented.
+      const head = `{\n  ${JSON.stringify(key)}: [\n`;
+      const tail = '\n  ]\n}';
+      for (let j = 0; j < value.length; j += ARRAY_SLICE) {
+        const text = JSON.stringify({ [key]: value.slice(j, j + ARRAY_SLICE) }, null, 2);
+        emit(text.slice(head.length, text.length - tail.length));
+        emit(j + ARRAY_SLICE < value.length ? ',\n' : '\n');
         if (size >= flushAt) await flush();
       }
       emit('  ]');

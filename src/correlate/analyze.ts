@@ -51,6 +51,7 @@ export async function analyzeFrames(
   const windowNs = options.windowNs ?? DEFAULT_WINDOW_NS;
   const observer = new Observer({ ifaceMap: options.ifaceMap ?? new Map(), evidenceLines: options.evidenceLines ?? false });
   const roleInference = new RoleInference();
+  const rolePairs = new Map<string, Set<string>>();
   const work: { journey: Journey; hops: Observation[] }[] = [];
   const ifacePackets = new Map<string, number>();
   const firstLast = new Map<string, [Frame, Frame]>();
@@ -79,7 +80,16 @@ export async function analyzeFrames(
       else firstLast.set(frame.file, [frame, frame]);
       const o = observer.observe(frame);
       ifacePackets.set(o.iface, (ifacePackets.get(o.iface) ?? 0) + 1);
-      roleInference.observe(o);
+      // Roles depend only on which address pairs each interface carried: each pair is looked at once.
+      if (o.family !== 0) {
+        let pairs = rolePairs.get(o.iface);
+        if (!pairs) rolePairs.set(o.iface, (pairs = new Set()));
+        const pair = `${o.src} ${o.dst}`;
+        if (!pairs.has(pair)) {
+          pairs.add(pair);
+          roleInference.observe(o);
+        }
+      }
       assembler.add(o);
       }
     }
