@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { open } from 'node:fs/promises';
-import { analyzeCaptures, type AnalyzeOptions, type AnalysisWork } from '../correlate/analyze.js';
+import { analyzeFrames, type AnalyzeOptions, type AnalysisWork } from '../correlate/analyze.js';
+import { mergeCaptures } from '../capture/index.js';
 import { groupJourneys, fateText, durationText } from '../correlate/groups.js';
 import { conntrackLines } from '../correlate/nat-table.js';
 export { conntrackLines };
 import type { InterfaceRole, NatBinding } from '../correlate/model.js';
-import { openAll, asCliError } from './captures.js';
+import { openAll, asCliError, withProgress } from './captures.js';
 import { writeJsonDocument, streamWriter } from './output.js';
 import { parseIfaceMap, collect } from './options.js';
 import { CliError, EXIT_USAGE } from './exit.js';
@@ -21,9 +22,16 @@ export interface AnalyzeCliOptions {
   communityIdSeed?: string;
   role?: string[];
   topology?: string[];
+  /** The global --quiet: no progress bar. */
+  quiet?: boolean;
 }
 
-export async function analyzeOptionsFrom(opts: AnalyzeCliOptions): Promise<AnalyzeOptions> {
+/** What the analysis needs, plus how the command shows its progress. */
+export interface RunAnalyzeOptions extends AnalyzeOptions {
+  quiet?: boolean;
+}
+
+export async function analyzeOptionsFrom(opts: AnalyzeCliOptions): Promise<RunAnalyzeOptions> {
   const windowMs = opts.window === undefined ? undefined : Number(opts.window);
   if (windowMs !== undefined && !(windowMs > 0 && windowMs <= 60_000)) {
     throw new CliError(`--window: "${opts.window}" is not a number of milliseconds between 0 and 60000`, EXIT_USAGE);
@@ -46,13 +54,14 @@ export async function analyzeOptionsFrom(opts: AnalyzeCliOptions): Promise<Analy
     ifaceMap: parseIfaceMap(opts.ifaceMap),
     roles,
     topology: opts.topology && opts.topology.length > 0 ? await loadTopology(opts.topology) : undefined,
+    quiet: opts.quiet,
   };
 }
 
-export async function runAnalyze(files: string[], options: AnalyzeOptions): Promise<AnalysisWork> {
+export async function runAnalyze(files: string[], options: RunAnalyzeOptions): Promise<AnalysisWork> {
   const readers = await openAll(files);
   try {
-    return await analyzeCaptures(readers, options);
+    return await analyzeFrames(withProgress(mergeCaptures(readers), readers, options.quiet), readers, options);
   } catch (err) {
     throw asCliError(err);
   } finally {
@@ -155,7 +164,8 @@ export function registerAnalyze(program: Command): void {
     .option('--role <name=role>', 'give an interface its role (repeatable)', collect)
     .option('--topology <file>', 'ip -j addr / ip -j route / iptables-save / docker network inspect output (repeatable)', collect)
     .action(async (files: string[], opts: AnalyzeCliOptions) => {
-      const work = await runAnalyze(files, await analyzeOptionsFrom(opts));
+      const quiet = Boolean(program.opts<{ quiet?: boolean }>().quiet);
+      const work = await runAnalyze(files, await analyzeOptionsFrom({ ...opts, quiet }));
       if (opts.json === '-') {
         await writeJsonDocument(work.analysis, streamWriter(process.stdout));
         throwDamage(work);

@@ -2,6 +2,7 @@ import { openCapture, mergeCaptures, type CaptureReader } from '../capture/index
 import type { Frame } from '../capture/frame.js';
 import { CaptureError } from '../capture/errors.js';
 import { CliError, EXIT_BAD_INPUT } from './exit.js';
+import { Progress } from './progress.js';
 
 /**
  * Opens every file (each failure to open is exit 2 naming the file) and yields their frames merged
@@ -44,4 +45,29 @@ export function asCliError(err: unknown): unknown {
     return new CliError(`${e.path}: ${why}`, EXIT_BAD_INPUT);
   }
   return err;
+}
+
+/**
+ * Passes the batches through, drawing the progress bar on stderr (a terminal only, never with
+ * --quiet) from the bytes the readers have parsed of their files' total. The bar is cleared when the
+ * frames end, however they end.
+ */
+export async function* withProgress(batches: AsyncIterable<Frame[]>, readers: CaptureReader[], quiet: boolean | undefined): AsyncGenerator<Frame[]> {
+  const progress = Progress.forStderr({ quiet, totalBytes: readers.reduce((n, r) => n + r.size, 0) });
+  if (!progress) {
+    yield* batches;
+    return;
+  }
+  let frames = 0;
+  try {
+    for await (const batch of batches) {
+      frames += batch.length;
+      let bytes = 0;
+      for (const r of readers) bytes += r.bytesRead;
+      progress.update(bytes, frames);
+      yield batch;
+    }
+  } finally {
+    progress.done();
+  }
 }

@@ -25,9 +25,17 @@ export class BufferedOutput {
   }
 
   async line(text: string): Promise<void> {
+    if (this.push(text)) await this.flush();
+  }
+
+  /**
+   * Adds a line without waiting: true when the buffer is full and the caller should await flush().
+   * For loops that print a line per frame, where an await per line costs more than the printing.
+   */
+  push(text: string): boolean {
     this.parts.push(text, '\n');
     this.size += text.length + 1;
-    if (this.size >= this.flushAt) await this.flush();
+    return this.size >= this.flushAt;
   }
 
   async flush(): Promise<void> {

@@ -7,7 +7,7 @@ import { formatFrameLine, type LineOptions } from '../decode/tcpdump/line.js';
 import { TcpSequenceTracker } from '../decode/tcpdump/transport.js';
 import { Sll2Header } from '../decode/sll2.js';
 import { BufferedOutput } from './output.js';
-import { openAll, mergedFrames, asCliError } from './captures.js';
+import { openAll, mergedFrames, asCliError, withProgress } from './captures.js';
 import { parseIfaceMap } from './options.js';
 
 export interface ReadOptions {
@@ -17,6 +17,8 @@ export interface ReadOptions {
   /** Print nanoseconds (9 decimals) instead of tcpdump's microseconds. */
   nano?: boolean;
   ifaceMap?: Map<number, string>;
+  /** Draw the progress bar on stderr (a terminal; the caller decides, as stdout may be one too). */
+  progress?: boolean;
 }
 
 // Linux packet types (if_packet.h) as tcpdump's print-sll.c names them.
@@ -49,7 +51,8 @@ export async function runRead(files: string[], options: ReadOptions, out: Buffer
   const tcpState = new TcpSequenceTracker();
   let multi: boolean | undefined;
   try {
-    for await (const batch of mergedFrames(readers)) {
+    const frames = mergedFrames(readers);
+    for await (const batch of options.progress ? withProgress(frames, readers, false) : frames) {
       if (multi === undefined) multi = readers.reduce((n, r) => n + r.info.interfaces.length, 0) > 1;
       for (const frame of batch) {
         const pkt = decodePacket(frame.data, frame.iface.linktype);
@@ -60,8 +63,9 @@ export async function runRead(files: string[], options: ReadOptions, out: Buffer
           tcpState,
         };
         const summary = formatFrameLine(frame, pkt, lineOptions);
+        let full: boolean;
         if (options.json) {
-          await out.line(
+          full = out.push(
             JSON.stringify({
               file: frame.file,
               frame: frame.number,
@@ -76,8 +80,9 @@ export async function runRead(files: string[], options: ReadOptions, out: Buffer
             }),
           );
         } else {
-          await out.line(summary);
+          full = out.push(summary);
         }
+        if (full) await out.flush();
         if (out.isClosed) return;
       }
     }
@@ -99,6 +104,8 @@ export function registerRead(program: Command): void {
     .option('--iface-map <map>', 'names for cooked-v2 interface indexes, e.g. 4=docker0,5=vethc1')
     .action(async (files: string[], opts: { linkHeader?: boolean; json?: boolean; nano?: boolean; ifaceMap?: string }) => {
       const out = new BufferedOutput(process.stdout);
-      await runRead(files, { linkHeader: opts.linkHeader, json: opts.json, nano: opts.nano, ifaceMap: parseIfaceMap(opts.ifaceMap) }, out);
+      // On a terminal the lines themselves show the progress; a bar would be drawn over them.
+      const progress = !program.opts<{ quiet?: boolean }>().quiet && process.stdout.isTTY !== true;
+      await runRead(files, { linkHeader: opts.linkHeader, json: opts.json, nano: opts.nano, ifaceMap: parseIfaceMap(opts.ifaceMap), progress }, out);
     });
 }
