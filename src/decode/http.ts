@@ -28,9 +28,21 @@ function firstToken(b: Uint8Array, o: number, end: number): string | undefined {
   return ascii(b, o, i);
 }
 
+const LONGEST_METHOD = Math.max(...HTTP_METHODS.map((m) => m.length));
+
+/** A byte that can be part of a method name: every known method is upper-case letters, '_' and '-'. */
+function methodByte(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x2d;
+}
+
 /** True when the payload starts with a known method and a space, or with "HTTP/". */
 export function looksLikeHttp(b: Uint8Array, o: number, end: number): boolean {
   if (end - o >= 5 && b[o] === 0x48 && b[o + 1] === 0x54 && b[o + 2] === 0x54 && b[o + 3] === 0x50 && b[o + 4] === 0x2f) return true;
+  // Called on every TCP payload: most are told apart from a method by their first bytes, without
+  // making a string of them.
+  let i = o;
+  while (i < end && i - o <= LONGEST_METHOD && methodByte(b[i])) i++;
+  if (i === o || i >= end || i - o > LONGEST_METHOD || b[i] !== 0x20) return false;
   const t = firstToken(b, o, end);
   return t !== undefined && METHODS.has(t);
 }

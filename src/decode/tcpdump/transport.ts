@@ -26,6 +26,9 @@ const IPPROTO_UDP = 17;
  * always absolute and do not touch the table.
  */
 export class TcpSequenceTracker {
+  // IPv4 connections are keyed by numbers (address and port of each side), others by a short string
+  // of the addresses' 16-bit words: a TCP frame is printed without building a hex string.
+  private readonly table4 = new Map<number, Map<number, { seq: number; ack: number }>>();
   private readonly table = new Map<string, { seq: number; ack: number }>();
 
   /**
@@ -44,12 +47,26 @@ export class TcpSequenceTracker {
     let rev = false;
     if (sport > dport) rev = true;
     else if (sport === dport && compareBytes(src, dst) > 0) rev = true;
-    const [a, b, pa, pb] = rev ? [dst, src, dport, sport] : [src, dst, sport, dport];
-    const key = `${hex(a)}|${hex(b)}|${pa}|${pb}`;
-    const th = this.table.get(key);
+    const a = rev ? dst : src;
+    const b = rev ? src : dst;
+    const pa = rev ? dport : sport;
+    const pb = rev ? sport : dport;
+    let inner: Map<number, { seq: number; ack: number }> | undefined;
+    let k4 = 0;
+    let key = '';
+    if (a.length === 4 && b.length === 4) {
+      const ka = (((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) >>> 0) * 65536 + pa;
+      k4 = (((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0) * 65536 + pb;
+      inner = this.table4.get(ka);
+      if (!inner) this.table4.set(ka, (inner = new Map()));
+    } else {
+      key = `${words(a)}|${words(b)}|${pa}|${pb}`;
+    }
+    const th = inner ? inner.get(k4) : this.table.get(key);
     if (!th || (flags & TCP_FLAG_SYN) !== 0) {
       const entry = rev ? { ack: seq, seq: (ack - 1) >>> 0 } : { seq, ack: (ack - 1) >>> 0 };
-      this.table.set(key, entry);
+      if (inner) inner.set(k4, entry);
+      else this.table.set(key, entry);
       return { seq, ack, thseq: entry.seq, thack: entry.ack, rev };
     }
     const rs = rev ? (seq - th.ack) >>> 0 : (seq - th.seq) >>> 0;
@@ -63,10 +80,10 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-function hex(a: Uint8Array): string {
+function words(a: Uint8Array): string {
   let s = '';
-  for (const x of a) s += x.toString(16).padStart(2, '0');
-  return s;
+  for (let i = 0; i < a.length; i += 2) s += String.fromCharCode((a[i] << 8) | (a[i + 1] ?? 0));
+  return `${a.length}:${s}`;
 }
 
 /** Where the transport layer sits and the bounds tcpdump works with. */
