@@ -18,6 +18,8 @@ export interface OpenJourney {
 export class JourneyAssembler {
   private readonly open = new Map<number, OpenJourney>();
   private nextId = 1;
+  /** No sweep before this time: sweeping a few times per window bounds memory just as well. */
+  private nextSweep = -Infinity;
 
   constructor(
     private readonly windowNs: number,
@@ -28,7 +30,7 @@ export class JourneyAssembler {
     this.expire(o.t);
     const j = this.open.get(o.fp);
     // Interfaces named `any` (cooked v1 without an index) cannot be told apart: every copy is a hop.
-    if (j && o.t - j.last <= this.windowNs && (o.iface === 'any' || !j.hops.some((h) => h.iface === o.iface))) {
+    if (j && o.t - j.last <= this.windowNs && (o.iface === 'any' || !crossed(j.hops, o.iface))) {
       j.hops.push(o);
       if (o.t > j.last) j.last = o.t;
       return;
@@ -40,8 +42,13 @@ export class JourneyAssembler {
     this.open.set(o.fp, { id: this.nextId++, fp: o.fp, hops: [o], first: o.t, last: o.t });
   }
 
-  /** Closes journeys whose window ended before `now`, oldest first. */
+  /**
+   * Closes journeys whose window ended before `now`, oldest first. When a journey closes changes
+   * nothing but memory: add() checks the window itself, and journeys are ordered by id afterwards.
+   */
   expire(now: number): void {
+    if (now < this.nextSweep) return;
+    this.nextSweep = now + this.windowNs / 8;
     for (const [fp, j] of this.open) {
       // Map iteration is insertion order: the first journey still in its window ends the sweep.
       if (now - j.last <= this.windowNs) break;
@@ -54,4 +61,9 @@ export class JourneyAssembler {
     for (const j of this.open.values()) this.onClose(j);
     this.open.clear();
   }
+}
+
+function crossed(hops: Observation[], iface: string): boolean {
+  for (let i = 0; i < hops.length; i++) if (hops[i].iface === iface) return true;
+  return false;
 }
