@@ -14,6 +14,7 @@ import { TcpSequenceTracker } from '../decode/tcpdump/transport.js';
 import type { JourneyKind } from './model.js';
 import type { Observation } from './observation.js';
 import { FingerprintHasher } from './fingerprint.js';
+import { AddressNames } from './address-names.js';
 
 /** Payload bytes hashed into a fingerprint: enough to tell packets apart, bounded per frame. */
 const PAYLOAD_HASH_BYTES = 128;
@@ -33,6 +34,7 @@ export interface ObserverOptions {
 
 export class Observer {
   private readonly hasher = new FingerprintHasher();
+  private readonly names = new AddressNames();
   private readonly tcpState = new TcpSequenceTracker();
   private baseSec: number | undefined;
   private baseNsec = 0;
@@ -81,8 +83,8 @@ export class Observer {
     };
     if (direction !== undefined) o.direction = direction;
     if (pkt.link instanceof EthernetHeader) {
-      o.srcMac = pkt.link.src;
-      o.dstMac = pkt.link.dst;
+      o.srcMac = this.names.mac(pkt.link.b, pkt.link.srcOffset);
+      o.dstMac = this.names.mac(pkt.link.b, pkt.link.dstOffset);
     }
     // A VXLAN packet is observed as the frame it carries: the same packet as its unencapsulated copies.
     const inner = pkt.inner && (pkt.inner.ipv4 || pkt.inner.ipv6 || pkt.inner.arp) ? pkt.inner : undefined;
@@ -111,8 +113,8 @@ export class Observer {
     if (pkt.ipv4) {
       const ip = pkt.ipv4;
       o.family = 4;
-      o.src = ip.src;
-      o.dst = ip.dst;
+      o.src = this.names.ipv4(ip.b, ip.srcOffset);
+      o.dst = this.names.ipv4(ip.b, ip.dstOffset);
       o.proto = ip.protocol;
       o.ttl = ip.ttl;
       o.length = ip.length;
