@@ -102,18 +102,20 @@ export function storySequence(story: Story, ctx: SequenceContext): SequenceDiagr
     return key;
   };
   // The ends are hosts (actors); interfaces sit between them in the order the first packet crossed them.
+  // The host is one participant whichever of its addresses a packet names.
+  const endKey = (addr: string, local: boolean): string =>
+    local || ctx.names.nameOf(addr) === 'host' ? participant('host:local', 'host', 'actor') : participant(`host:${addr}`, ctx.names.short(addr), 'actor');
   const lead = shown.find((j) => !j.isReply) ?? shown[0];
   const lo = ctx.hopsOf(lead)[0];
-  participant(`host:${lo.src}`, ctx.names.short(lo.src), 'actor');
+  endKey(lo.src, false);
   for (const j of shown) for (const h of j.hops) participant(`if:${h.interface}`, h.interface);
   const items: SequenceItem[] = [];
   const noted = new Set<string>();
-  const endKey = (addr: string, local: boolean): string => participant(local ? 'host:local' : `host:${addr}`, local ? 'host' : ctx.names.short(addr), 'actor');
 
   for (const j of shown) {
     const hops = ctx.hopsOf(j);
     const o = hops[0];
-    const srcKey = o.kind === 'arp' ? endKey(o.src, false) : endKey(o.src, false);
+    const srcKey = endKey(o.src, false);
     const text = packetText(j, ctx.hopsOf);
     items.push({ type: 'message', from: srcKey, to: `if:${j.hops[0].interface}`, text });
     for (const s of j.steps) {
