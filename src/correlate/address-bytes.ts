@@ -6,15 +6,27 @@ export function addressBytes(text: string): Uint8Array | undefined {
   return text.includes(':') ? ipv6Bytes(text) : ipv4Bytes(text);
 }
 
-function ipv4Bytes(text: string, out = new Uint8Array(4), at = 0): Uint8Array | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  for (let i = 0; i < 4; i++) {
-    const n = Number(parts[i]);
-    if (!/^\d{1,3}$/.test(parts[i]) || n > 255) return undefined;
-    out[at + i] = n;
+/** Dotted quad, each part one to three digits up to 255; read by character (one per flow side). */
+function ipv4Bytes(text: string): Uint8Array | undefined {
+  const out = new Uint8Array(4);
+  let part = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || value > 255 || part > 3) return undefined;
+      out[part++] = value;
+      digits = 0;
+      value = 0;
+    } else if (c >= 0x30 && c <= 0x39 && digits < 3) {
+      value = value * 10 + (c - 0x30);
+      digits++;
+    } else {
+      return undefined;
+    }
   }
-  return out;
+  return part === 4 ? out : undefined;
 }
 
 function ipv6Bytes(text: string): Uint8Array | undefined {

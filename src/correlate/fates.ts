@@ -56,9 +56,16 @@ export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, 
       if (s.nat?.type === 'dnat' && role(s.from) === 'uplink') hostAddrs.add(addrOf(s.nat.before));
     }
   }
+  // Asked once per journey of a few addresses: the answer is kept (origin is complete by now).
+  const containerAddrs = new Map<string, boolean>();
   const containerAddr = (a: string): boolean => {
-    const set = origin.get(a);
-    return set !== undefined && [...set].some((i) => role(i) === 'veth' || role(i) === 'container');
+    let known = containerAddrs.get(a);
+    if (known === undefined) {
+      const set = origin.get(a);
+      known = set !== undefined && [...set].some((i) => role(i) === 'veth' || role(i) === 'container');
+      containerAddrs.set(a, known);
+    }
+    return known;
   };
   const hasUplink = [...roles.values()].some((r) => r.role === 'uplink');
   // Endpoints of the host that NAT forwards inwards: the outside side of source NAT (answers come
