@@ -104,7 +104,7 @@ function dropSentence(journeys: Journey[], ctx: NarrativeContext, ev: EvidenceLi
   const last = ctx.hopsOf(j).at(-1);
   const finding = ctx.analysis.findings.find((f) => f.code === 'dropped-at-host' && f.journeys?.includes(j.id));
   const reason = finding ? finding.message.slice(finding.message.indexOf(':') + 1).trim() : '';
-  const why = reason ? ` ${mdText(reason.charAt(0).toUpperCase() + reason.slice(1))}` : '';
+  const why = reason ? ` The likely cause: ${mdText(reason)}` : '';
   const inbound = last !== undefined && ctx.role(last.iface) === 'uplink';
   return (
     `${dropped.length === journeys.length && dropped.length > 1 ? `All ${dropped.length}` : plural(dropped.length, 'packet')} ` +
@@ -135,8 +135,10 @@ function arpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList, serve
     const reply = r.answeredBy !== undefined ? byId.get(r.answeredBy) : undefined;
     const replyIfaces = reply?.hops.map((h) => h.interface) ?? [];
     const extra = reqIfaces.filter((i) => !replyIfaces.includes(i));
+    // A router resolving its own next hop part-way through a packet's journey.
+    const onTheWay = story.kind !== 'arp' && ctx.names.nameOf(o.src) === 'host' && story.journeys.some((j) => ctx.hopsOf(j)[0]?.src !== o.src);
     let s =
-      `${c(asker)} needs the MAC address of ${c(target)} and broadcasts an ARP request${reqs.length > 1 ? ` (${reqs.length} times)` : ''} ${ev.cite(o)}.${why} ` +
+      `${onTheWay ? 'On the way, ' : ''}${c(asker)} needs the MAC address of ${c(target)} and broadcasts an ARP request${reqs.length > 1 ? ` (${reqs.length} times)` : ''} ${ev.cite(o)}.${why} ` +
       `The request was seen on ${list(reqIfaces.map(c))}`;
     if (reply && extra.length > 0 && reqIfaces.some((i) => ctx.role(i) === 'bridge')) {
       s += `: the bridge floods a broadcast to every port, so ${list(extra.map(c))} ${extra.length === 1 ? 'sees' : 'see'} it too although nobody there is asked.`;
