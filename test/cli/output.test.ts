@@ -1,0 +1,49 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeJsonDocument } from '../../src/cli/output.js';
+import { openCapture } from '../../src/capture/index.js';
+import { analyzeCaptures } from '../../src/correlate/analyze.js';
+import { REPO } from '../helpers/tools.js';
+
+async function streamed(doc: object, flushAt?: number): Promise<{ text: string; chunks: number }> {
+  const parts: string[] = [];
+  await writeJsonDocument(doc, async (chunk) => {
+    parts.push(chunk);
+  }, flushAt);
+  return { text: parts.join(''), chunks: parts.length };
+}
+
+describe('writeJsonDocument', () => {
+  it('writes what JSON.stringify(doc, null, 2) does, for odd members too', async () => {
+    const docs: object[] = [
+      {},
+      { a: undefined, f: () => 1 },
+      { empty: [], nested: { x: [1, { y: 'a\nb' }], z: null }, list: [undefined, 'q"uote', { deep: [[], {}] }], last: 3 },
+      { many: Array.from({ length: 1500 }, (_, i) => ({ i, s: `n${i}`, h: [{ k: i }] })) },
+    ];
+    for (const doc of docs) {
+      for (const flushAt of [1, 100, undefined]) expect((await streamed(doc, flushAt)).text).toBe(`${JSON.stringify(doc, null, 2)}\n`);
+    }
+  });
+
+  it('hands a large document over in several pieces', async () => {
+    const doc = { journeys: Array.from({ length: 5000 }, (_, i) => ({ id: i, summary: 'x'.repeat(100) })) };
+    const { text, chunks } = await streamed(doc, 1 << 16);
+    expect(text).toBe(`${JSON.stringify(doc, null, 2)}\n`);
+    expect(chunks).toBeGreaterThan(5);
+  });
+
+  it('writes the analysis of every sample exactly as JSON.stringify would', async () => {
+    const samples = join(REPO, 'samples');
+    for (const name of readdirSync(samples)) {
+      const reader = await openCapture(join(samples, name, 'capture.pcapng'));
+      try {
+        const work = await analyzeCaptures([reader]);
+        expect((await streamed(work.analysis, 4096)).text).toBe(`${JSON.stringify(work.analysis, null, 2)}\n`);
+      } finally {
+        await reader.close();
+      }
+    }
+  });
+});
