@@ -72,7 +72,9 @@ export class ChunkSource {
   }
 
   private prefetch(at: number, size: number): Promise<Prefetch> {
-    const buf = new Uint8Array(HEADROOM + size);
+    // Not zero-filled: every byte is read from the file before any parser looks at it.
+    const n = HEADROOM + size;
+    const buf = new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n);
     return this.handle.read(buf, HEADROOM, size, at).then(
       ({ bytesRead }) => ({ buf, at, bytes: bytesRead }),
       (error: unknown) => ({ buf, at, bytes: 0, error }),

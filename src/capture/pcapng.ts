@@ -113,19 +113,18 @@ export class PcapngParser implements RecordParser {
         return -1;
       }
       const length = v.getUint32(at + 4, this.little);
-      const name = blockName(type);
-      if (length > MAX_BLOCK) throw new CaptureError(info.file, offset, `${name} length ${length} is beyond the limit of ${MAX_BLOCK} bytes`);
-      if (length % 4 !== 0) throw new CaptureError(info.file, offset, `${name} length ${length} is not a multiple of 4`);
+      if (length > MAX_BLOCK) throw new CaptureError(info.file, offset, `${blockName(type)} length ${length} is beyond the limit of ${MAX_BLOCK} bytes`);
+      if (length % 4 !== 0) throw new CaptureError(info.file, offset, `${blockName(type)} length ${length} is not a multiple of 4`);
       const min = MIN_LENGTH[type] ?? 12;
-      if (length < min) throw new CaptureError(info.file, offset, `${name} length ${length} is shorter than its header (${min} bytes)`);
+      if (length < min) throw new CaptureError(info.file, offset, `${blockName(type)} length ${length} is shorter than its header (${min} bytes)`);
       if (avail < length) {
-        this.expecting = `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name} of ${length} bytes`;
+        this.expecting = `${/^[AEIOU]/.test(blockName(type)) ? 'an' : 'a'} ${blockName(type)} of ${length} bytes`;
         this.atBoundary = false;
         return length;
       }
       const trailer = v.getUint32(at + length - 4, this.little);
       if (trailer !== length) {
-        throw new CaptureError(info.file, offset, `${name} length ${length} in its header but ${trailer} in its trailer`);
+        throw new CaptureError(info.file, offset, `${blockName(type)} length ${length} in its header but ${trailer} in its trailer`);
       }
       switch (type) {
         case BLOCK_SHB:

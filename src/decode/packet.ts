@@ -53,6 +53,9 @@ export interface Packet {
 
 export const LINKTYPE_ETHERNET = 1;
 
+/** Shared by every untagged packet (most of them): an array is made only when a tag is found. */
+const NO_VLANS: VlanTag[] = Object.freeze([]) as unknown as VlanTag[];
+
 /**
  * Quoted packets inside ICMP errors and IP-in-IP are decoded too; a crafted packet could nest
  * them without end, so nesting stops here.
@@ -65,7 +68,7 @@ export const AH_MIN_LENGTH = 12;
 
 /** Decodes every layer of a frame of the given link type. Never throws. */
 export function decodePacket(data: Uint8Array, linktype: number): Packet {
-  const pkt: Packet = { data, linktype, vlans: [] };
+  const pkt: Packet = { data, linktype, vlans: NO_VLANS };
   const end = data.length;
   let type: number | undefined;
   let offset = 0;
@@ -105,6 +108,7 @@ export function decodePacket(data: Uint8Array, linktype: number): Packet {
   while (isVlanTpid(type) && pkt.vlans.length < MAX_VLAN_TAGS) {
     const tag = decodeVlan(data, offset, end, type);
     if (isProblem(tag)) return fail(pkt, tag);
+    if (pkt.vlans === NO_VLANS) pkt.vlans = [];
     pkt.vlans.push(tag);
     type = tag.innerType;
     offset = tag.payloadOffset;
@@ -123,7 +127,7 @@ function fail(pkt: Packet, p: DecodeProblem): Packet {
 
 /** A packet that starts with an IP header (quoted in an ICMP error, or tunnelled in IP). */
 function decodeIpPacket(data: Uint8Array, offset: number, end: number, depth: number): Packet {
-  const pkt: Packet = { data, linktype: LINKTYPE_RAW, vlans: [] };
+  const pkt: Packet = { data, linktype: LINKTYPE_RAW, vlans: NO_VLANS };
   const type = rawEtherType(data, offset, end, LINKTYPE_RAW);
   if (type === undefined) {
     return fail(pkt, problem('link', offset, end <= offset ? 'no IP header' : `IP version ${data[offset] >>> 4}, neither 4 nor 6`, end <= offset));
