@@ -135,8 +135,10 @@ function arpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList, serve
     const reply = r.answeredBy !== undefined ? byId.get(r.answeredBy) : undefined;
     const replyIfaces = reply?.hops.map((h) => h.interface) ?? [];
     const extra = reqIfaces.filter((i) => !replyIfaces.includes(i));
-    // A router resolving its own next hop part-way through a packet's journey.
-    const onTheWay = story.kind !== 'arp' && ctx.names.nameOf(o.src) === 'host' && story.journeys.some((j) => ctx.hopsOf(j)[0]?.src !== o.src);
+    // A router resolving its own next hop part-way through a packet's journey: the host asks, but
+    // the story's first packet came from someone else (a host that opens the story asks for itself).
+    const opener = story.journeys.find((j) => !j.isReply) ?? story.journeys[0];
+    const onTheWay = story.kind !== 'arp' && ctx.names.nameOf(o.src) === 'host' && opener !== undefined && ctx.hopsOf(opener)[0]?.src !== o.src;
     let s =
       `${onTheWay ? 'On the way, ' : ''}${c(asker)} needs the MAC address of ${c(target)} and broadcasts an ARP request${reqs.length > 1 ? ` (${reqs.length} times)` : ''} ${ev.cite(o)}.${why} ` +
       `The request was seen on ${list(reqIfaces.map(c))}`;

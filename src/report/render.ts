@@ -39,7 +39,7 @@ interface Browser {
 interface PuppeteerLike {
   launch(options: { executablePath: string; args: string[]; headless: boolean }): Promise<Browser>;
 }
-type RenderMermaid = (browser: Browser, definition: string, format: ImageFormat, options?: { backgroundColor?: string }) => Promise<{ data: Uint8Array }>;
+type RenderMermaid = (browser: Browser, definition: string, format: ImageFormat, options?: { backgroundColor?: string; mermaidConfig?: Readonly<Record<string, unknown>> }) => Promise<{ data: Uint8Array }>;
 
 async function loadRenderer(): Promise<{ puppeteer: PuppeteerLike; renderMermaid: RenderMermaid }> {
   const cliEntry = import.meta.resolve('@mermaid-js/mermaid-cli');
@@ -59,6 +59,10 @@ export class DiagramRenderError extends Error {
   }
 }
 
+// Mermaid draws some node shapes with rough.js, which jitters every curve from a random seed, and
+// numbers elements from a counter shared by the page: fixed, the same report renders to the same bytes.
+const MERMAID_CONFIG = { handDrawnSeed: 1, deterministicIds: true } as const;
+
 /** One browser for many diagrams. Use `withRenderer` so it is always closed. */
 export class MermaidRenderer {
   private constructor(
@@ -75,7 +79,7 @@ export class MermaidRenderer {
   /** The image bytes; throws DiagramRenderError when Mermaid cannot parse or draw the text. */
   async render(id: string, mermaid: string, format: ImageFormat): Promise<Uint8Array> {
     try {
-      const { data } = await this.renderMermaid(this.browser, mermaid, format, { backgroundColor: 'white' });
+      const { data } = await this.renderMermaid(this.browser, mermaid, format, { backgroundColor: 'white', mermaidConfig: MERMAID_CONFIG });
       return data;
     } catch (e) {
       throw new DiagramRenderError(id, e instanceof Error ? e.message.split('\n')[0] : String(e));

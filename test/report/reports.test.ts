@@ -2,7 +2,8 @@
 // (diagrams rendered to SVG by mermaid-cli in the system's Chromium, so every Mermaid block of every
 // report must parse and draw) and compared with the committed report.md and analysis.json.
 import { describe, it, expect } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -11,15 +12,18 @@ import { REPO } from '../helpers/tools.js';
 const CLI = join(REPO, 'dist', 'cli', 'main.js');
 const browser = ['/usr/bin/chromium', '/usr/bin/chromium-browser', process.env.PUPPETEER_EXECUTABLE_PATH ?? ''].find((p) => p && existsSync(p));
 const samples = readdirSync(join(REPO, 'samples')).filter((s) => existsSync(join(REPO, 'reports', s, 'report.md')));
+// Asynchronous on purpose: a rendering run can take over a minute on a loaded two-core machine, and a
+// synchronous child would block this worker's event loop past vitest's 60 s RPC timeout.
+const run = promisify(execFile);
 const why = !existsSync(CLI) ? 'skipped: dist/ is not built (npm install builds it)' : !browser ? 'skipped: no Chromium to render the diagrams (CI installs it through .ci/run)' : undefined;
 
 describe.skipIf(why !== undefined)('committed reports', () => {
   if (why) console.log(why);
   for (const s of samples) {
-    it(`${s}: regenerates to the committed report.md and analysis.json, every diagram rendered`, () => {
+    it(`${s}: regenerates to the committed report.md and analysis.json, every diagram rendered`, async () => {
       const out = mkdtempSync(join(tmpdir(), `pn-report-${s}-`));
       const captures = readdirSync(join(REPO, 'samples', s)).filter((f) => /\.pcap(ng)?$/.test(f)).sort().map((f) => join('samples', s, f));
-      const run = spawnSync(
+      const result = await run(
         process.execPath,
         [
           CLI,
@@ -36,9 +40,12 @@ describe.skipIf(why !== undefined)('committed reports', () => {
           'svg',
           ...(existsSync(join(REPO, 'samples', s, 'iface-map.txt')) ? ['--iface-map', readFileSync(join(REPO, 'samples', s, 'iface-map.txt'), 'utf8').trim()] : []),
         ],
-        { cwd: REPO, encoding: 'utf8', timeout: 300_000 },
+        { cwd: REPO, encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 30 },
+      ).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code?: number; stderr?: string }) => ({ code: e.code ?? -1, stderr: e.stderr ?? String(e) }),
       );
-      expect(run.status, run.stderr).toBe(0);
+      expect(result.code, result.stderr).toBe(0);
       const md = readFileSync(join(out, 'report.md'), 'utf8');
       for (const m of md.matchAll(/!\[[^\]]*\]\(([^)]+\.svg)\)/g)) expect(existsSync(join(out, m[1])), m[1]).toBe(true);
       expect(md, 'reports/ is stale: run npm start').toBe(readFileSync(join(REPO, 'reports', s, 'report.md'), 'utf8'));
