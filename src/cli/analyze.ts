@@ -11,6 +11,7 @@ import { openAll, asCliError, withProgress } from './captures.js';
 import { writeJsonDocument, streamWriter } from './output.js';
 import { parseIfaceMap, collect } from './options.js';
 import { CliError, EXIT_USAGE } from './exit.js';
+import { checkOutputFile } from './output-paths.js';
 import { loadTopology } from './topology-files.js';
 
 const ROLES: InterfaceRole[] = ['container', 'veth', 'bridge', 'uplink', 'loopback', 'any', 'unknown'];
@@ -165,6 +166,7 @@ export function registerAnalyze(program: Command): void {
     .option('--topology <file>', 'ip -j addr / ip -j route / iptables-save / docker network inspect output (repeatable)', collect)
     .action(async (files: string[], opts: AnalyzeCliOptions) => {
       const quiet = Boolean(program.opts<{ quiet?: boolean }>().quiet);
+      if (opts.json) await checkOutputFile(opts.json, '--json');
       const work = await runAnalyze(files, await analyzeOptionsFrom({ ...opts, quiet }));
       if (opts.json === '-') {
         await writeJsonDocument(work.analysis, streamWriter(process.stdout));

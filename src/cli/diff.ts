@@ -9,6 +9,7 @@ import { analyzeOptionsFrom, runAnalyze, throwDamage, type AnalyzeCliOptions } f
 import { collect } from './options.js';
 import { readScenario, scenarioNames } from './scenario-context.js';
 import { CliError, EXIT_DIFFERENT } from './exit.js';
+import { checkOutputFile } from './output-paths.js';
 import { openCapture } from '../capture/index.js';
 
 /** A scenario is text; a capture starts with a pcap or pcapng magic number. */
@@ -88,6 +89,7 @@ export function registerDiff(program: Command): void {
     .option('--role <name=role>', 'give an interface its role (repeatable)', collect)
     .option('--topology <file>', 'iptables-save (and other) output naming the rules behind rewrites (repeatable)', collect)
     .action(async (expected: string, observed: string[], opts: DiffCliOptions & { json?: string }) => {
+      if (opts.json) await checkOutputFile(opts.json, '--json');
       const { result } = await runDiff(expected, observed, opts);
       const json = `${JSON.stringify(result, null, 2)}\n`;
       if (opts.json === '-') process.stdout.write(json);

@@ -4,6 +4,7 @@ import { parseScenario } from '../scenario/parse.js';
 import { ScenarioError } from '../scenario/errors.js';
 import { DEFAULT_SEED, emulateScenario, encodeEmulated } from '../emulate/index.js';
 import { CliError, EXIT_BAD_INPUT, EXIT_USAGE } from './exit.js';
+import { checkOutputFile } from './output-paths.js';
 
 export interface EmulateCommandOptions {
   seed?: number;
@@ -18,6 +19,7 @@ export async function runEmulateCommand(file: string, output: string, options: E
   } catch (err) {
     throw new CliError(`${file}: ${(err as Error).message}`, EXIT_BAD_INPUT);
   }
+  await checkOutputFile(output, '--output');
   let capture;
   try {
     capture = emulateScenario(parseScenario(text, file), { seed: options.seed });

@@ -4,6 +4,7 @@ import { parseScenario } from '../scenario/parse.js';
 import { ScenarioError } from '../scenario/errors.js';
 import { LabError, runLab } from '../lab/run.js';
 import { CliError, EXIT_BAD_INPUT, EXIT_USAGE } from './exit.js';
+import { checkOutputFile } from './output-paths.js';
 
 /** `lab SCENARIO -o OUT.pcapng`: the scenario run for real in private namespaces (root only). */
 export async function runLabCommand(file: string, output: string, quiet: boolean): Promise<void> {
@@ -20,6 +21,7 @@ export async function runLabCommand(file: string, output: string, quiet: boolean
     if (err instanceof ScenarioError) throw new CliError(err.message, EXIT_BAD_INPUT);
     throw err;
   }
+  await checkOutputFile(output, '--output');
   try {
     await runLab(scenario, { output, log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`) });
   } catch (err) {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildReport, toMarkdown, type ReportInput } from '../report/document.js';
 import { toHtml } from '../report/html.js';
@@ -9,6 +9,7 @@ import { findBrowser, renderDiagrams, HOW_TO_RENDER, DiagramRenderError, type Im
 import { analyzeOptionsFrom, runAnalyze, throwDamage, type AnalyzeCliOptions } from './analyze.js';
 import { collect } from './options.js';
 import { CliError, EXIT_BAD_INPUT, EXIT_USAGE } from './exit.js';
+import { checkOutputFile, makeOutputDir } from './output-paths.js';
 import { loadScenarioContext } from './scenario-context.js';
 
 interface ReportCliOptions extends AnalyzeCliOptions {
@@ -30,6 +31,8 @@ export async function runReport(files: string[], opts: ReportCliOptions, version
   const format = opts.format ?? 'md';
   if (format !== 'md' && format !== 'html') throw new CliError(`--format: "${opts.format}" is not md or html`, EXIT_USAGE);
 
+  if (opts.json && opts.json !== '-') await checkOutputFile(opts.json, '--json');
+  await makeOutputDir(opts.output, '--output');
   const analyzeOptions = await analyzeOptionsFrom(opts);
   analyzeOptions.evidenceLines = true;
   const scenario = opts.scenario ? await loadScenarioContext(opts.scenario, analyzeOptions) : undefined;
@@ -52,7 +55,6 @@ export async function runReport(files: string[], opts: ReportCliOptions, version
   if (scenario?.compare) input.expectations = await scenario.compare(work);
   const doc = buildReport(input);
 
-  await mkdir(opts.output, { recursive: true });
   let images: Map<string, string> | undefined;
   const wantImages = render !== undefined || format === 'html';
   if (wantImages) {
