@@ -90,7 +90,7 @@ export function registerDiff(program: Command): void {
     .option('--topology <file>', 'iptables-save (and other) output naming the rules behind rewrites (repeatable)', collect)
     .action(async (expected: string, observed: string[], opts: DiffCliOptions & { json?: string }) => {
       if (opts.json) await checkOutputFile(opts.json, '--json');
-      const { result } = await runDiff(expected, observed, opts);
+      const { result } = await runDiff(expected, observed, { ...opts, quiet: Boolean(program.opts<{ quiet?: boolean }>().quiet) });
       const json = `${JSON.stringify(result, null, 2)}\n`;
       if (opts.json === '-') process.stdout.write(json);
       else {
