@@ -5,6 +5,7 @@ import { analyzeFrames, type AnalyzeOptions, type AnalysisWork } from '../correl
 import { mergeCaptures } from '../capture/index.js';
 import { groupJourneys, fateText, durationText } from '../correlate/groups.js';
 import { conntrackLines } from '../correlate/nat-table.js';
+import { pluralOf } from '../correlate/plural.js';
 export { conntrackLines };
 import type { InterfaceRole, NatBinding } from '../correlate/model.js';
 import { openAll, asCliError, withProgress } from './captures.js';
@@ -82,10 +83,6 @@ export async function writeJsonFile(path: string, doc: object): Promise<void> {
   }
 }
 
-/** "echo reply" -> "echo replies", "TCP ACK" -> "TCP ACKs". */
-function pluralLabel(label: string): string {
-  return /[^aeiou]y$/.test(label) ? `${label.slice(0, -1)}ies` : `${label}s`;
-}
 
 /** After the analysis of what was readable has been written: exit 2 with the damage's message. */
 export function throwDamage(work: AnalysisWork): void {
@@ -119,7 +116,7 @@ export function formatAnalysis(work: AnalysisWork): string {
     const n = g.journeys.length;
     const nat = g.nats.map((x) => `${x.type.toUpperCase()} ${x.before} -> ${x.after}`).join('; ');
     const transit = g.medianTransitNs !== undefined ? `, ${n > 1 ? 'median ' : ''}${durationText(g.medianTransitNs)} through the host` : '';
-    out.push(`  ${n} ${n === 1 ? g.label : pluralLabel(g.label)} ${g.src} -> ${g.dst}: ${g.path.join(' -> ')}${nat ? ` (${nat})` : ''}, ${fateText(g)}${transit}`);
+    out.push(`  ${n} ${n === 1 ? g.label : pluralOf(g.label)} ${g.src} -> ${g.dst}: ${g.path.join(' -> ')}${nat ? ` (${nat})` : ''}, ${fateText(g)}${transit}`);
   }
 
   if (groups.length > shownGroups.length) out.push(`  ... and ${groups.length - shownGroups.length} smaller groups (--json has every journey)`);
@@ -148,7 +145,16 @@ export function formatAnalysis(work: AnalysisWork): string {
     if (a.nat.length > MAX_ROWS) out.push(`  ... and ${a.nat.length - MAX_ROWS} more`);
   }
   out.push('', a.findings.length > 0 ? 'Findings' : 'Findings: none');
-  for (const f of a.findings) out.push(`  [${f.severity}] ${f.code}: ${f.message}`);
+  // Errors first, then warnings, then notes; a busy capture has thousands, the JSON keeps every one.
+  const rank = { error: 0, warning: 1, info: 2 } as const;
+  const ordered = a.findings.length > MAX_ROWS ? [...a.findings].sort((x, y) => rank[x.severity] - rank[y.severity]) : a.findings;
+  for (const f of ordered.slice(0, MAX_ROWS)) out.push(`  [${f.severity}] ${f.code}: ${f.message}`);
+  if (ordered.length > MAX_ROWS) {
+    const rest = new Map<string, number>();
+    for (const f of ordered.slice(MAX_ROWS)) rest.set(f.code, (rest.get(f.code) ?? 0) + 1);
+    const counts = [...rest].sort((x, y) => y[1] - x[1]).map(([code, n]) => `${code} ${n}`);
+    out.push(`  ... and ${ordered.length - MAX_ROWS} more findings (${counts.join(', ')}; --json has them all)`);
+  }
   for (const l of a.limitations ?? []) out.push(`  [note] ${l}`);
   return out.join('\n');
 }

@@ -2,6 +2,7 @@ import type { Finding, Flow, Journey, InterfaceInfo } from './model.js';
 import type { Observation } from './observation.js';
 import { isPrivateAddress } from './endpoint.js';
 import { requestKind } from './answers.js';
+import { plural } from './plural.js';
 
 export interface FindingInput {
   journeys: Journey[];
@@ -10,9 +11,6 @@ export interface FindingInput {
   roles: Map<string, InterfaceInfo>;
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
 
 /** Groups journeys by a key so that one finding speaks for every packet with the same story. */
 function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {

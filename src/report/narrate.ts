@@ -23,12 +23,10 @@ import {
 } from './facts.js';
 import type { Namer } from './names.js';
 import type { Story } from './stories.js';
+import { plural } from '../correlate/plural.js';
 
 const c = (s: string | number): string => mdCode(String(s));
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
 
 function list(items: string[]): string {
   if (items.length <= 1) return items.join('');
