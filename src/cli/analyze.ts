@@ -4,7 +4,7 @@ import { open } from 'node:fs/promises';
 import { analyzeFrames, type AnalyzeOptions, type AnalysisWork } from '../correlate/analyze.js';
 import { mergeCaptures } from '../capture/index.js';
 import { groupJourneys, fateText, durationText } from '../correlate/groups.js';
-import { conntrackLines } from '../correlate/nat-table.js';
+import { conntrackLines, isReversal } from '../correlate/nat-table.js';
 import { pluralOf } from '../correlate/plural.js';
 export { conntrackLines };
 import type { InterfaceRole, NatBinding } from '../correlate/model.js';
@@ -111,10 +111,14 @@ export function formatAnalysis(work: AnalysisWork): string {
   // A terminal shows what a person can read: the largest groups and flows, the rest counted (all of
   // them are in --json).
   const groups = groupJourneys(a.journeys, hopsOf);
+  const flowById = new Map(a.flows.map((f) => [f.id, f]));
   const shownGroups = groups.length > MAX_ROWS ? [...groups].sort((x, y) => y.journeys.length - x.journeys.length).slice(0, MAX_ROWS) : groups;
   for (const g of groups.filter((x) => shownGroups.includes(x))) {
     const n = g.journeys.length;
-    const nat = g.nats.map((x) => `${x.type.toUpperCase()} ${x.before} -> ${x.after}`).join('; ');
+    const flow = g.journeys[0].flow === undefined ? undefined : flowById.get(g.journeys[0].flow);
+    const nat = g.nats
+      .map((x) => (isReversal(x, flow) ? `conntrack reverses the NAT: ${x.before} -> ${x.after}` : `${x.type.toUpperCase()} ${x.before} -> ${x.after}`))
+      .join('; ');
     const transit = g.medianTransitNs !== undefined ? `, ${n > 1 ? 'median ' : ''}${durationText(g.medianTransitNs)} through the host` : '';
     out.push(`  ${n} ${n === 1 ? g.label : pluralOf(g.label)} ${g.src} -> ${g.dst}: ${g.path.join(' -> ')}${nat ? ` (${nat})` : ''}, ${fateText(g)}${transit}`);
   }

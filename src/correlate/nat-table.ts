@@ -1,4 +1,12 @@
-import type { Flow, Journey, NatBinding } from './model.js';
+import type { Flow, Journey, NatBinding, NatRewrite } from './model.js';
+
+/**
+ * True when a rewrite is conntrack undoing its flow's translation for the other direction (an
+ * answer's destination put back after source NAT), not a rule of its own.
+ */
+export function isReversal(nat: NatRewrite, flow: Flow | undefined): boolean {
+  return flow !== undefined && flow.translations.some((t) => t.before === nat.after && t.after === nat.before);
+}
 
 /**
  * The NAT bindings the captures prove, one per translated flow, in the shape `conntrack -L` prints:

@@ -7,6 +7,7 @@
 import type { Analysis, Journey } from '../correlate/model.js';
 import type { FlowchartDiagram, FlowEdge, FlowGroup, FlowNode } from './mermaid.js';
 import { isPrivateAddress } from '../correlate/endpoint.js';
+import { isReversal } from '../correlate/nat-table.js';
 import { addressOf, type HopsOf } from './facts.js';
 import type { Namer } from './names.js';
 
@@ -31,6 +32,7 @@ export function topologyDiagram(analysis: Analysis, hopsOf: HopsOf, names: Namer
 
   // Links packets crossed, each once, with the NAT seen on it.
   const links = new Map<string, { from: string; to: string; kinds: Set<string>; nat: Set<string> }>();
+  const flowById = new Map(analysis.flows.map((f) => [f.id, f]));
   for (const j of analysis.journeys) {
     for (const s of j.steps) {
       if (s.kind === 'local' || !role.has(s.from) || !role.has(s.to)) continue;
@@ -40,7 +42,8 @@ export function topologyDiagram(analysis: Analysis, hopsOf: HopsOf, names: Namer
       if (!l) links.set(key, (l = { from: s.from, to: s.to, kinds: new Set(), nat: new Set() }));
       l.kinds.add(s.kind);
       // By address: the ports conntrack picks differ per connection, the rule behind them does not.
-      if (s.nat && !j.isReply) l.nat.add(`${s.nat.type.toUpperCase()} to ${addressOf(s.nat.after)}`);
+      // An answer's rewrite is conntrack undoing the rule, and so is any packet of the server's direction.
+      if (s.nat && !j.isReply && !isReversal(s.nat, j.flow === undefined ? undefined : flowById.get(j.flow))) l.nat.add(`${s.nat.type.toUpperCase()} to ${addressOf(s.nat.after)}`);
     }
   }
   for (const l of links.values()) {
