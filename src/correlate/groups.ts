@@ -46,6 +46,7 @@ export function labelOf(o: Observation): string {
       if (o.dnsId !== undefined) return o.dnsResponse ? 'DNS answer' : 'DNS query';
       return 'UDP datagram';
     default:
+      if (o.family === 4 && o.proto === 2) return 'IGMP packet';
       return o.family === 0 ? 'layer-2 frame' : `IP protocol ${o.proto} packet`;
   }
 }

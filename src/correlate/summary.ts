@@ -54,6 +54,7 @@ export function summaryOf(o: Observation): string {
       return `UDP ${endpoint(o.src, o.sport)} > ${endpoint(o.dst, o.dport)} ${o.payloadLen} bytes`;
     }
     default:
+      if (o.family === 4 && o.proto === 2) return `IGMP ${o.src} > ${o.dst}`;
       return o.family === 0 ? `layer-2 frame ${o.src} > ${o.dst}` : `IP protocol ${o.proto} ${o.src} > ${o.dst}`;
   }
 }

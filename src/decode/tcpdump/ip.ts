@@ -3,10 +3,11 @@
 // demultiplexing to the next protocol.
 import type { Packet } from '../packet.js';
 import { ipv6String, u16, u32 } from '../bytes.js';
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, type Ipv4Header } from '../ipv4.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IGMP, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, type Ipv4Header } from '../ipv4.js';
 import { IPV6_EXT_DEST_OPTIONS, IPV6_EXT_FRAGMENT, IPV6_EXT_HOP_BY_HOP, IPV6_EXT_ROUTING, IPV6_HEADER_LENGTH, IPV6_NO_NEXT_HEADER, type Ipv6Header } from '../ipv6.js';
 import { formatIcmp } from './icmp.js';
 import { formatIcmpv6 } from './icmpv6.js';
+import { formatIgmp } from './igmp.js';
 import { formatTransport } from './transport.js';
 import type { LineOptions } from './line.js';
 
@@ -48,6 +49,9 @@ function formatDemux(pkt: Packet, protocol: number, offset: number, src: string,
     case IPPROTO_ICMPV6:
       if (pkt.icmpv6) return formatIcmpv6(pkt.icmpv6);
       return ' [|icmp6]';
+    case IPPROTO_IGMP:
+      // tcpdump bounds the message by the IP length as well as by the captured bytes.
+      return formatIgmp(b, offset, length, Math.min(b.length, offset + length));
     case IPPROTO_IPIP:
     case IPPROTO_IPV6:
       if (pkt.inner) return nested(pkt.inner, length);
