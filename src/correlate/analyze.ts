@@ -1,4 +1,6 @@
+import { getHeapStatistics } from 'node:v8';
 import type { CaptureReader } from '../capture/index.js';
+import { CaptureError } from '../capture/errors.js';
 import { mergeCaptures } from '../capture/index.js';
 import type { Frame } from '../capture/frame.js';
 import { formatEpochNs } from '../capture/frame.js';
@@ -26,7 +28,15 @@ export interface AnalyzeOptions {
   /** Keep the `read` line of every hop, for reports that cite their evidence. */
   evidenceLines?: boolean;
   topology?: Topology;
+  /**
+   * Heap bytes the frames may fill before reading stops (default: 40% of the process's heap limit,
+   * the rest being what answers, flows, findings and the document need after reading).
+   */
+  memoryLimitBytes?: number;
 }
+
+/** The share of V8's heap limit the read loop may use; measured: the later phases add about half. */
+const READ_HEAP_SHARE = 0.4;
 
 export const DEFAULT_WINDOW_NS = 300_000_000;
 
@@ -72,8 +82,23 @@ export async function analyzeFrames(
   // A capture damaged part-way still tells what was read before the damage: the error is kept and
   // handed back beside the analysis, for the caller to report after it.
   let damage: unknown;
+  const heapLimit = getHeapStatistics().heap_size_limit;
+  const memoryLimit = options.memoryLimitBytes ?? heapLimit * READ_HEAP_SHARE;
   try {
     for await (const batch of batches) {
+      // The analysis keeps every journey for the document: on a capture too large for this process it
+      // stops, at a frame boundary, and what was read is analyzed, rather than dying out of memory.
+      if (batch.length > 0 && getHeapStatistics().used_heap_size > memoryLimit) {
+        const at = batch[0];
+        damage = new CaptureError(
+          at.file,
+          at.fileOffset,
+          `analysis stopped before frame ${at.number}: keeping every journey needs more memory than this process may use ` +
+            `(${Math.round(memoryLimit / 2 ** 20)} MiB of a ${Math.round(heapLimit / 2 ** 20)} MiB heap); the frames before it in time order are analyzed. ` +
+            `Split the capture (editcap -c 1000000 in.pcapng out.pcapng) or give Node more memory (NODE_OPTIONS=--max-old-space-size=16384)`,
+        );
+        break;
+      }
       for (const frame of batch) {
       const span = firstLast.get(frame.file);
       if (span) span[1] = frame;
