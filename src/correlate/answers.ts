@@ -1,5 +1,6 @@
 import type { Observation } from './observation.js';
 import { TCP_ACK, TCP_SYN } from './observation.js';
+import { isGroupAddress } from './endpoint.js';
 
 /**
  * Requests and their answers. For each hop of a request we index the tuple its answer would carry
@@ -22,7 +23,8 @@ export function expectedAnswerKey(o: Observation, kind: RequestKind): string {
     case 'arp':
       return `arp|${o.iface}|${o.dst}|${o.src}`;
     case 'echo':
-      return `echo|${o.iface}|${o.dst}|${o.src}|${o.icmpId}|${o.icmpSeq}`;
+      // A ping to a group (ff02::1, 224.0.0.1, broadcast) is answered from each member's own address.
+      return `echo|${o.iface}|${isGroupAddress(o.dst) ? '*' : o.dst}|${o.src}|${o.icmpId}|${o.icmpSeq}`;
     case 'syn':
       return `syn|${o.iface}|${o.dst}:${o.dport}|${o.src}:${o.sport}|${((o.seq ?? 0) + 1) >>> 0}`;
     // The server's port is left out: a redirected resolver (Docker's embedded DNS) answers from :53
@@ -32,6 +34,17 @@ export function expectedAnswerKey(o: Observation, kind: RequestKind): string {
     case 'udp':
       return `udp|${o.iface}|${o.dst}:${o.dport}|${o.src}:${o.sport}`;
   }
+}
+
+/**
+ * The keys `o` carries if it is an answer, in the form expectedAnswerKey builds: an echo reply may
+ * answer a ping to its own address or one to a group.
+ */
+export function answerKeys(o: Observation): string[] {
+  const key = answerKey(o);
+  if (key === undefined) return [];
+  if (o.icmpType === 0 || o.icmpType === 129) return [key, `echo|${o.iface}|*|${o.dst}|${o.icmpId}|${o.icmpSeq}`];
+  return [key];
 }
 
 /** The key `o` carries if it is an answer, in the form expectedAnswerKey builds. */

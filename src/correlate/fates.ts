@@ -1,6 +1,6 @@
 import type { InterfaceInfo, Journey } from './model.js';
 import type { Observation } from './observation.js';
-import { requestKind, expectedAnswerKey, answerKey } from './answers.js';
+import { requestKind, expectedAnswerKey, answerKeys } from './answers.js';
 import { endpoint, isGroupAddress, isLoopbackAddress } from './endpoint.js';
 import type { Topology } from './topology.js';
 
@@ -17,14 +17,23 @@ export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, 
   const role = (iface: string): string => roles.get(iface)?.role ?? 'unknown';
   const waiting = new Map<string, Work>();
   for (const w of work) {
-    for (const h of w.hops) {
-      const key = answerKey(h);
-      const req = key === undefined ? undefined : waiting.get(key);
-      if (req && req.journey.answeredBy === undefined && req !== w) {
-        req.journey.answeredBy = w.journey.id;
-        req.journey.fate = 'answered';
-        w.journey.isReply = true;
-        break;
+    hops: for (const h of w.hops) {
+      for (const key of answerKeys(h)) {
+        const req = waiting.get(key);
+        if (!req || req === w) continue;
+        if (req.journey.answeredBy === undefined) {
+          req.journey.answeredBy = w.journey.id;
+          req.journey.fate = 'answered';
+          w.journey.isReply = true;
+          w.journey.answerOf = req.journey.id;
+          break hops;
+        }
+        // Every member of a group answers a ping to the group: the later answers are answers too.
+        if (key.includes('|*|')) {
+          w.journey.isReply = true;
+          w.journey.answerOf = req.journey.id;
+          break hops;
+        }
       }
     }
     const kind = requestKind(w.hops[0]);

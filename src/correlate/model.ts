@@ -77,6 +77,8 @@ export interface Journey {
   answeredBy?: number;
   /** True for the answer of another journey. */
   isReply?: boolean;
+  /** The request this journey answers (a ping to a group has several answers; `answeredBy` names the first). */
+  answerOf?: number;
   /** A TCP segment already seen on its first interface (a true retransmission). */
   retransmission?: boolean;
 }

@@ -203,6 +203,14 @@ function pingChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): str
   if (answered === requests.length) s += requests.length === 1 ? ' It was answered.' : requests.length === 2 ? ' Both were answered.' : ` All ${requests.length} were answered.`;
   else if (answered > 0) s += ` ${answered} of ${requests.length} were answered (${Math.round((100 * (requests.length - answered)) / requests.length)}% loss).`;
   else s += requests.length === 1 ? ' It was not answered.' : ' None was answered.';
+  // A ping to a group is answered by every member, each from its own address.
+  const askedIds = new Set(requests.map((j) => j.id));
+  const responders = [...new Set(story.journeys.filter((j) => j.answerOf !== undefined && askedIds.has(j.answerOf)).map((j) => ctx.hopsOf(j)[0]?.src))].filter(
+    (a): a is string => a !== undefined && a !== first.dst,
+  );
+  if (responders.length > 0) {
+    s += ` ${c(first.dst)} is a group address: ${responders.length === 1 ? 'one member answered' : `${responders.length} members answered`}, each from its own address (${list(responders.map((a) => c(ctx.names.labelAt(a, first.iface))))}).`;
+  }
   const rtts = roundTrips(requests, byId, ctx.hopsOf);
   if (rtts.length > 0) {
     const firstReply = requests[0].answeredBy !== undefined ? byId.get(requests[0].answeredBy) : undefined;

@@ -119,6 +119,19 @@ export function buildStories({ analysis, hopsOf }: StoryInput): Story[] {
       other.flows = [];
     }
   }
+  // The further answers to a ping to a group (each member answers from its own address, a flow of
+  // its own) belong with the ping too.
+  for (const s of stories) {
+    if (s.journeys.length === 0 || s.journeys.some((x) => !x.isReply)) continue;
+    const asked = s.journeys.find((x) => x.answerOf !== undefined);
+    const target = asked?.answerOf !== undefined ? storyOf.get(asked.answerOf) : undefined;
+    if (!target || target === s) continue;
+    target.journeys.push(...s.journeys);
+    target.flows.push(...s.flows);
+    for (const x of s.journeys) storyOf.set(x.id, target);
+    s.journeys = [];
+    s.flows = [];
+  }
   for (const s of stories) {
     if (s.journeys.length === 0) continue;
     s.journeys.sort((a, b) => tsNs(first(a)) - tsNs(first(b)));
