@@ -15,11 +15,11 @@ function tame(text: string, max = MAX_TEXT): string {
 
 /** Inline Markdown text: every ASCII punctuation that CommonMark or GFM gives meaning is escaped. */
 export function mdText(text: string, max?: number): string {
-  // A dot only means something after a number that starts a line ("1." opens a list): escaping it
-  // there alone keeps addresses readable in the raw Markdown.
+  // A dot only means something after a number that starts a line and before a space or the end
+  // ("1. " opens a list, CommonMark 5.2): escaping it there alone keeps addresses readable.
   return tame(text, max)
     .replace(/[\\`*_{}[\]()#+\-!|~>]/g, (c) => `\\${c}`)
-    .replace(/^(\d+)\./, '$1\\.')
+    .replace(/^(\d{1,9})\.(?=\s|$)/, '$1\\.')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/"/g, '&quot;');

@@ -25,6 +25,13 @@ describe('escaping text that comes from packets', () => {
     }
   });
 
+  it('mdText escapes a number and dot only where they would open a list', () => {
+    expect(mdText('1. item')).toBe('1\\. item');
+    expect(mdText('2024.')).toBe('2024\\.');
+    expect(mdText('172.18.0.3 pings 172.18.0.2')).toBe('172.18.0.3 pings 172.18.0.2');
+    expect(mdText('3) item')).toBe('3\\) item');
+  });
+
   it('mdCode fences longer than any backtick run and escapes pipes in tables', () => {
     expect(mdCode('a`b')).toBe('``a`b``');
     expect(mdCode('``x``')).toBe('``` ``x`` ```');
