@@ -7,6 +7,7 @@ import { EthernetHeader, MAX_ETHERNET_LENGTH } from '../ethernet.js';
 import { formatArp } from './arp.js';
 import { formatIpv4, formatIpv6 } from './ip.js';
 import { formatLinkHeader, networkOffset, sllPacketTypeWord } from './link.js';
+import { formatLlcStp } from './stp.js';
 import { Sll2Header } from '../sll2.js';
 import { isRawLinktype } from '../raw.js';
 import { ethertypeText } from './names.js';
@@ -101,8 +102,16 @@ function networkText(pkt: Packet, opts: LineOptions, wireLength: number, origLen
     if (p.layer === 'link' && isRawLinktype(pkt.linktype) && pkt.data.length > 0) return `unknown ip ${pkt.data[0] >>> 4}`;
     return ` [|${TRUNCATION_NAMES[p.layer] ?? p.layer}]`;
   }
-  // A type this project does not decode: tcpdump names it in the link text when it has no printer.
+  // An 802.3 length instead of a type: an LLC header follows; tcpdump bounds it by that length.
   const link = pkt.link;
+  const lengthField = link instanceof EthernetHeader ? (pkt.etherType ?? (pkt.vlans.length > 0 ? pkt.vlans[pkt.vlans.length - 1].innerType : link.typeOrLength)) : undefined;
+  if (lengthField !== undefined && lengthField <= MAX_ETHERNET_LENGTH) {
+    const o = networkOffset(pkt);
+    const length = Math.min(lengthField, Math.max(0, origLen - o));
+    const stp = formatLlcStp(pkt.data, o, length, Math.min(pkt.data.length, o + length), e);
+    if (stp !== undefined) return stp;
+  }
+  // A type this project does not decode: tcpdump names it in the link text when it has no printer.
   if (link instanceof EthernetHeader) {
     const t = pkt.etherType;
     if (t === undefined || t <= MAX_ETHERNET_LENGTH) return e ? '' : `${link.src} > ${link.dst}, 802.3, length ${origLen}: `;

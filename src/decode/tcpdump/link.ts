@@ -44,7 +44,8 @@ export function formatLinkHeader(pkt: Packet, origLen: number): string {
   if (link instanceof EthernetHeader) {
     const head = `${link.src} > ${link.dst}, `;
     const t = link.typeOrLength;
-    if (t <= MAX_ETHERNET_LENGTH) return `${head}802.3, length ${origLen}: `;
+    // print-ether.c: the length field, where it is shorter than what follows the header.
+    if (t <= MAX_ETHERNET_LENGTH) return `${head}802.3, length ${Math.min(t, Math.max(0, origLen - 14))}: `;
     return `${head}${ethertypeText(t)}, length ${origLen}: ${ethernetVlanText(pkt)}`;
   }
   if (link instanceof SllHeader) {
