@@ -128,6 +128,7 @@ export async function analyzeFrames(
   work.forEach((w, i) => renumber.set(w.journey.id, i + 1));
   for (const w of work) w.journey.id = renumber.get(w.journey.id)!;
 
+  roleInference.learnSteps(work.map((w) => w.journey));
   const interfaces: InterfaceInfo[] = [...ifacePackets.keys()].sort().map((name) => {
     const { role, source } = roleInference.roleOf(name, options.roles?.get(name));
     return { name, role, roleSource: source, packets: ifacePackets.get(name) ?? 0 };

@@ -1,10 +1,12 @@
-import type { InterfaceRole } from './model.js';
+import type { InterfaceRole, Journey } from './model.js';
 import type { Observation } from './observation.js';
 import { isPrivateAddress } from './endpoint.js';
 
 /**
  * Roles from names first (Docker, CNI and common NIC naming), then from behaviour for names that
- * say nothing: an interface that carries public addresses is an uplink.
+ * say nothing (a `tcpdump -i any` capture without --iface-map, odd names): the outside of NAT is the
+ * uplink, the interface where packets turn from bridged to routed is a bridge, what it bridges with
+ * are its ports, and one that carries public addresses and bridges with nothing is an uplink.
  */
 export function roleFromName(name: string): InterfaceRole | undefined {
   const local = name.includes(':') ? name.slice(name.lastIndexOf(':') + 1) : name;
@@ -21,6 +23,12 @@ export function roleFromName(name: string): InterfaceRole | undefined {
 export class RoleInference {
   private readonly publicSeen = new Map<string, number>();
   private readonly privateSeen = new Map<string, number>();
+  /** Interfaces each one was seen bridged with (the same frame, same TTL, on both). */
+  private readonly bridgedWith = new Map<string, Set<string>>();
+  /** Where a journey turns from bridging to routing or back: the bridge, the host's gateway on that link. */
+  private readonly pivots = new Set<string>();
+  /** The outside of a NAT: where source-NATted packets leave and destination-NATted ones enter. */
+  private readonly natOutside = new Set<string>();
 
   observe(o: Observation): void {
     if (o.family === 0) return;
@@ -29,11 +37,49 @@ export class RoleInference {
     map.set(o.iface, (map.get(o.iface) ?? 0) + 1);
   }
 
+  /**
+   * What the journeys' steps say about each interface. A frame between two ports of a bridge is not
+   * seen on the bridge device itself, so "bridges with several interfaces" does not make a bridge;
+   * the interface where a packet turns from being bridged to being routed (or back) does.
+   */
+  learnSteps(journeys: Iterable<Journey>): void {
+    const link = (a: string, b: string): void => {
+      let set = this.bridgedWith.get(a);
+      if (!set) this.bridgedWith.set(a, (set = new Set()));
+      set.add(b);
+    };
+    for (const j of journeys) {
+      const steps = j.steps.filter((s) => s.kind !== 'local');
+      for (const [i, s] of steps.entries()) {
+        if (s.kind === 'bridged') {
+          link(s.from, s.to);
+          link(s.to, s.from);
+        }
+        const next = steps[i + 1];
+        if (next && next.from === s.to && ((s.kind === 'bridged' && next.kind === 'routed') || (s.kind === 'routed' && next.kind === 'bridged'))) this.pivots.add(s.to);
+        for (const nat of [s.nat, s.natAlso]) {
+          if (nat?.type === 'snat') this.natOutside.add(s.to);
+          if (nat?.type === 'dnat') this.natOutside.add(s.from);
+        }
+      }
+    }
+  }
+
+  private isBridge(name: string): boolean {
+    const byName = roleFromName(name);
+    return byName === 'bridge' || (byName === undefined && this.pivots.has(name) && !this.natOutside.has(name));
+  }
+
   roleOf(name: string, given?: InterfaceRole): { role: InterfaceRole; source: 'name' | 'behaviour' | 'given' } {
     if (given) return { role: given, source: 'given' };
     const byName = roleFromName(name);
     if (byName) return { role: byName, source: 'name' };
-    if ((this.publicSeen.get(name) ?? 0) > 0) return { role: 'uplink', source: 'behaviour' };
+    if (this.natOutside.has(name)) return { role: 'uplink', source: 'behaviour' };
+    if (this.isBridge(name)) return { role: 'bridge', source: 'behaviour' };
+    const peers = this.bridgedWith.get(name);
+    // A port of a bridge: bridged with a bridge.
+    if (peers && [...peers].some((p) => this.isBridge(p))) return { role: 'veth', source: 'behaviour' };
+    if ((this.publicSeen.get(name) ?? 0) > 0 && !peers) return { role: 'uplink', source: 'behaviour' };
     return { role: 'unknown', source: 'behaviour' };
   }
 }

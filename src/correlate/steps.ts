@@ -10,6 +10,7 @@ import { roleFromName } from './roles.js';
  * when it arrives on a bridge port, and the bridge device's own copy (a captured bridge is
  * promiscuous and sees what it forwards) keeps that stamp, while the egress port's copy is stamped
  * when it is sent. So of two copies with the same time, the port came first and the bridge second.
+ * Between other interfaces a tie goes by the file's order.
  */
 export function orderHops(hops: Observation[]): Observation[] {
   return [...hops].sort((a, b) => {
@@ -20,7 +21,11 @@ export function orderHops(hops: Observation[]): Observation[] {
     if (a.t !== b.t) return a.t - b.t;
     const bridgeA = roleFromName(a.iface) === 'bridge' ? 1 : 0;
     const bridgeB = roleFromName(b.iface) === 'bridge' ? 1 : 0;
-    return bridgeA - bridgeB || (a.iface < b.iface ? -1 : a.iface > b.iface ? 1 : 0);
+    if (bridgeA !== bridgeB) return bridgeA - bridgeB;
+    // Names that say nothing (a `-i any` capture without a map): one socket wrote the file in the
+    // order the kernel handed it the copies, so the file's order is the travel order.
+    if (a.file === b.file && a.frame !== b.frame) return a.frame - b.frame;
+    return a.iface < b.iface ? -1 : a.iface > b.iface ? 1 : 0;
   });
 }
 
