@@ -138,7 +138,7 @@ export async function analyzeFrames(
   const hopsById = new Map(work.map((w) => [w.journey.id, w.hops]));
   const hopsOf = (j: Journey): Observation[] => hopsById.get(j.id) ?? [];
 
-  resolveAnswers(work, roles, options.topology);
+  const silentlyDropped = resolveAnswers(work, roles, options.topology);
 
   const flowBuilder = new FlowBuilder({ communityIdSeed: options.communityIdSeed ?? 0 });
   for (const w of work) flowBuilder.add(w);
@@ -162,7 +162,7 @@ export async function analyzeFrames(
     interfaces,
     journeys,
     flows,
-    findings: findingsOf({ journeys, hopsOf, flows, roles }),
+    findings: findingsOf({ journeys, hopsOf, flows, roles, silentlyDropped }),
     nat: natBindingsOf(journeys, flows),
     limitations: observer.limitations(),
   };

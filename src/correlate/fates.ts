@@ -1,5 +1,5 @@
 import type { InterfaceInfo, Journey } from './model.js';
-import type { Observation } from './observation.js';
+import { TCP_RST, type Observation } from './observation.js';
 import { requestKind, expectedAnswerKey, answerKeys } from './answers.js';
 import { endpoint, isGroupAddress, isLoopbackAddress } from './endpoint.js';
 import type { Topology } from './topology.js';
@@ -13,7 +13,7 @@ interface Work {
  * Answers, local delivery and fates. Runs once every journey is closed, because an answer can come
  * long after its request (a slow server) and the host's own addresses are learnt from the whole run.
  */
-export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, topology?: Topology): void {
+export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, topology?: Topology): Set<number> {
   const role = (iface: string): string => roles.get(iface)?.role ?? 'unknown';
   const waiting = new Map<string, Work>();
   for (const w of work) {
@@ -92,6 +92,23 @@ export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, 
     }
   }
 
+  // A SYN to one of the host's own addresses is answered by the kernel whatever happens next: a
+  // SYN-ACK from a listener, a RST from a closed port. Sent again and met with silence, it was
+  // dropped by a filter. Connections that got a RST are known by their reversed tuple.
+  const resetTuples = new Set<string>();
+  const synsOf = new Map<string, number>();
+  for (const w of work) {
+    for (const h of w.hops) {
+      if (h.proto !== 6) continue;
+      if (h.tcpFlags !== undefined && (h.tcpFlags & TCP_RST) !== 0) resetTuples.add(`${endpoint(h.dst, h.dport)}>${endpoint(h.src, h.sport)}`);
+    }
+    if (w.journey.answeredBy === undefined && requestKind(w.hops[0]) === 'syn') {
+      const k = `${endpoint(w.hops[0].src, w.hops[0].sport)}>${endpoint(w.hops[0].dst, w.hops[0].dport)}`;
+      synsOf.set(k, (synsOf.get(k) ?? 0) + 1);
+    }
+  }
+  const silentlyDropped = new Set<number>();
+
   const byId = new Map(work.map((w) => [w.journey.id, w]));
   const requestOf = new Map<number, Work>();
   for (const w of work) if (w.journey.answeredBy !== undefined) requestOf.set(w.journey.answeredBy, w);
@@ -133,6 +150,14 @@ export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, 
       if (lastRole === 'uplink' || lastRole === 'bridge') j.fate = 'dropped';
       continue;
     }
+    if (hostAddrs.has(last.dst) && (lastRole === 'uplink' || lastRole === 'bridge') && requestKind(w.hops[0]) === 'syn') {
+      const k = `${endpoint(w.hops[0].src, w.hops[0].sport)}>${endpoint(w.hops[0].dst, w.hops[0].dport)}`;
+      if ((synsOf.get(k) ?? 0) >= 2 && !resetTuples.has(k)) {
+        j.fate = 'dropped';
+        silentlyDropped.add(j.id);
+        continue;
+      }
+    }
     if (hostAddrs.has(last.dst) && lastRole !== 'veth' && lastRole !== 'container') {
       j.steps.push({ from: last.iface, to: 'host', kind: 'local', latencyNs: 0 });
       j.fate = 'delivered';
@@ -156,6 +181,7 @@ export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, 
       j.fate = 'dropped';
     }
   }
+  return silentlyDropped;
 }
 
 function addrOf(ep: string): string {

@@ -9,6 +9,8 @@ export interface FindingInput {
   hopsOf: (j: Journey) => Observation[];
   flows: Flow[];
   roles: Map<string, InterfaceInfo>;
+  /** SYNs to the host's own address, sent again and met with neither a SYN-ACK nor a RST. */
+  silentlyDropped?: Set<number>;
 }
 
 
@@ -47,6 +49,18 @@ export function findingsOf(input: FindingInput): Finding[] {
     // selective (a filter with a statistic or rate match, a full queue) dropped these ones.
     const flowIds = new Set(group.flatMap((g) => (g.flow !== undefined ? [g.flow] : [])));
     const siblingsGotThrough = [...flowIds].some((id) => (byFlow.get(id) ?? []).some((o) => o.fate !== 'dropped' && o.hops.length > 1));
+    if (input.silentlyDropped?.has(j.id)) {
+      out.push({
+        code: 'dropped-at-host',
+        severity: 'error',
+        message:
+          `${plural(group.length, 'TCP SYN')} from ${last.src} to the host's own address ${last.dst} (port ${hopsOf(j)[0]?.dport ?? '?'}) entered the host (${entered}): ` +
+          `no answer came back, not even the RST a closed port sends, so a filter dropped ${group.length === 1 ? 'it' : 'them'} silently, ` +
+          `in INPUT, or in FORWARD after the DNAT of a published port (nothing was seen leaving towards a container).`,
+        journeys: group.map((g) => g.id),
+      });
+      continue;
+    }
     const why = siblingsGotThrough
       ? 'other packets of the same connection crossed the host, so forwarding is on: a selective filter rule (iptables FORWARD DROP with a statistic, rate or state match) dropped these'
       : 'ip_forward is probably 0 on the host, or a filter (iptables FORWARD policy DROP) dropped it';

@@ -220,6 +220,9 @@ export function serveHttp(ns: Namespace, port: number, addr: Ip4 | undefined, ep
   });
 }
 
+/** curl --max-time 20, as the lab runs it. */
+const CURL_MAX_TIME = 20 * SEC;
+
 /** curl: resolve, connect, GET, read to the end, close. */
 export function curl(ns: Namespace, resolver: Ip4, host: string, port: number, path: string): Program {
   const prog: Program = { done: false };
@@ -259,6 +262,8 @@ export function curl(ns: Namespace, resolver: Ip4, host: string, port: number, p
         },
       });
       if (c === undefined) prog.done = true;
+      // The lab runs curl with --max-time 20: it gives up on a connection that goes nowhere.
+      else w.sched.after(CURL_MAX_TIME, () => !prog.done && c.abort());
     });
   });
   return prog;

@@ -15,6 +15,8 @@ const TS_OPTIONS = 12;
 const WSCALE = 10;
 const SYN_RTO = 1_000_000_000;
 const MIN_RTO = 200_000_000;
+const SYN_LINEAR_TIMEOUTS = 4;
+const SYN_GIVE_UP = 127_000_000_000;
 const MAX_RETRIES = 6;
 /** Time from a segment's arrival to the ACK or answer the stack sends. */
 const STACK_COST = 4_000;
@@ -59,6 +61,7 @@ export class TcpConnection {
   private baseRto = SYN_RTO;
   private timerEpoch = 0;
   private retries = 0;
+  private firstSynAt = 0;
   private finSent = false;
   private finReceived = false;
   /** Out-of-order data kept until the hole before it is filled (Linux queues it and SACKs it). */
@@ -138,11 +141,16 @@ export class TcpConnection {
     const epoch = ++this.timerEpoch;
     this.ns.world.sched.after(this.rto, () => {
       if (epoch !== this.timerEpoch || this.unacked.length === 0 || this.state === 'closed') return;
-      if (++this.retries > MAX_RETRIES) return this.end('timeout');
+      ++this.retries;
+      // A SYN gives up by time, as tcp_syn_retries = 6 would with pure backoff (1+2+...+64 = 127 s),
+      // so the linear start below adds tries; other segments give up by count.
+      if (this.state === 'syn-sent' ? this.now - this.firstSynAt >= SYN_GIVE_UP : this.retries > MAX_RETRIES) return this.end('timeout');
       // Go back to the first unacknowledged segment, as an RTO does.
       this.retransmitHead();
       this.recoverTo = this.sndNxt;
-      this.rto *= 2;
+      // Linux 6.5+ (net.ipv4.tcp_syn_linear_timeouts = 4): an unanswered SYN is sent again at the same
+      // timeout the first four times, then with exponential backoff: 1, 1, 1, 1, 1, 2, 4, 8 s.
+      if (this.state !== 'syn-sent' || this.retries > SYN_LINEAR_TIMEOUTS) this.rto *= 2;
       this.arm();
     });
   }
@@ -156,7 +164,14 @@ export class TcpConnection {
 
   /** SYN from the client side. */
   connect(): void {
+    this.firstSynAt = this.now;
     this.sendTracked(TCP_SYN, new Uint8Array(0));
+  }
+
+  /** The program gave up (curl --max-time): the socket goes; a connection never opened sends nothing. */
+  abort(): void {
+    if (this.state === 'syn-sent') this.end('timeout');
+    else this.close();
   }
 
   /** The listener's answer to a SYN. */

@@ -58,6 +58,15 @@ const ADVICE: Record<string, string> = {
     'Nothing answered. Check that the destination exists and listens, that a filter did not eat the answer, and whether the answer was simply not captured (the captures cover only some interfaces).',
 };
 
+/** A SYN to the host met with silence: the filter chains, not forwarding, are the place to look. */
+const SILENT_SYN_ADVICE =
+  'Watch the counters while you try again: `iptables -t nat -L PREROUTING -v -n` (a DNAT rule whose counter grows means the port is published and the packets went on to FORWARD), then `iptables -L FORWARD -v -n` (a policy DROP with no ACCEPT rule for the container\'s address and port: Docker puts one in its DOCKER chain, and a firewall reload can remove it), and `iptables -L INPUT -v -n` when nothing is published on that port.';
+
+function adviceFor(f: Finding): string | undefined {
+  if (f.code === 'dropped-at-host' && f.message.includes('not even the RST a closed port sends')) return SILENT_SYN_ADVICE;
+  return ADVICE[f.code];
+}
+
 function severityWord(f: Finding): string {
   return f.severity === 'error' ? 'Error' : f.severity === 'warning' ? 'Warning' : 'Note';
 }
@@ -183,7 +192,7 @@ export function buildReport(input: ReportInput): ReportDocument {
   text('## Findings', '');
   if (a.findings.length === 0) text('None: every request the captures show was answered, nothing was dropped, no private address leaked.');
   for (const f of a.findings) {
-    const advice = ADVICE[f.code];
+    const advice = adviceFor(f);
     text(`- **${severityWord(f)}** (${mdCode(f.code)}): ${mdText(f.message, 2000)}${f.journeys ? ` Journeys ${f.journeys.slice(0, 12).join(', ')}${f.journeys.length > 12 ? ', …' : ''}.` : ''}${advice ? `\n  *What to check:* ${advice}` : ''}`);
   }
 

@@ -4,7 +4,7 @@
  * names, DNS and HTTP text) is set in code spans by `c()`, which escapes it for Markdown.
  */
 import type { Analysis, Journey, Step } from '../correlate/model.js';
-import type { Observation } from '../correlate/observation.js';
+import { TCP_ACK, TCP_SYN, type Observation } from '../correlate/observation.js';
 import { durationText, labelOf } from '../correlate/groups.js';
 import { mdCode, mdText } from './escape.js';
 import { EvidenceList } from './evidence.js';
@@ -103,11 +103,14 @@ function dropSentence(journeys: Journey[], ctx: NarrativeContext, ev: EvidenceLi
   const finding = ctx.analysis.findings.find((f) => f.code === 'dropped-at-host' && f.journeys?.includes(j.id));
   const reason = finding ? finding.message.slice(finding.message.indexOf(':') + 1).trim() : '';
   const why = reason ? ` The likely cause: ${mdText(reason)}` : '';
-  const inbound = last !== undefined && ctx.role(last.iface) === 'uplink';
+  // Towards a container only when a NAT binding says where the packets were headed.
+  const flow = j.flow === undefined ? undefined : ctx.analysis.flows.find((f) => f.id === j.flow);
+  const inbound = last !== undefined && ctx.role(last.iface) === 'uplink' && (flow?.translations.length ?? 0) > 0;
+  const addressedToHost = last !== undefined && ctx.role(last.iface) === 'uplink' && !inbound;
   return (
     `${dropped.length === journeys.length && dropped.length > 1 ? `All ${dropped.length}` : plural(dropped.length, 'packet')} ` +
     `entered the host and died there: last seen on ${c(last?.iface ?? '?')} ${ev.cite(last)}, ` +
-    `${inbound ? 'never on the way in to the container its NAT binding leads to' : 'never on the interface routing leads to'}.${why}`
+    `${inbound ? 'never on the way in to the container its NAT binding leads to' : addressedToHost ? 'never seen going any further' : 'never on the interface routing leads to'}.${why}`
   );
 }
 
@@ -310,7 +313,17 @@ function tcpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): stri
             : ''),
       );
     }
-    if (ph.retransmissions.length > 0) {
+    const synAgain = ph.retransmissions.map((j) => ctx.hopsOf(j)[0]).filter((h) => h !== undefined && h.tcpFlags !== undefined && (h.tcpFlags & TCP_SYN) !== 0 && (h.tcpFlags & TCP_ACK) === 0);
+    if (syn && !ph.synAck && synAgain.length > 0 && synAgain.length === ph.retransmissions.length) {
+      // An unanswered SYN is sent again on a backing-off timer until the client gives up.
+      const times = [syn, ...synAgain].map((h) => h.t).sort((a, b) => a - b);
+      const gaps = times.slice(1).map((t, i) => t - times[i]);
+      out.push(
+        `The client sent the SYN ${synAgain.length === 1 ? 'once more' : `${synAgain.length} more times`} ${ev.cite(synAgain[0])}, ` +
+          `${gaps.length > 1 ? `waiting from ${durationText(Math.min(...gaps))} to ${durationText(Math.max(...gaps))} between tries` : `after ${durationText(gaps[0])}`}, ` +
+          `and nothing came back in ${durationText(times[times.length - 1] - times[0])}.`,
+      );
+    } else if (ph.retransmissions.length > 0) {
       const r = ctx.hopsOf(ph.retransmissions[0])[0];
       out.push(
         `${plural(ph.retransmissions.length, 'segment')} ${ph.retransmissions.length === 1 ? 'was' : 'were'} sent twice on the same interface ${ev.cite(r)}: true retransmissions, ` +

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { openCapture } from '../../src/capture/index.js';
 import { analyzeCaptures, type AnalysisWork } from '../../src/correlate/analyze.js';
 import type { Journey } from '../../src/correlate/model.js';
+import { emptyTopology } from '../../src/correlate/topology.js';
 import { REPO } from '../helpers/tools.js';
 
 async function analyze(sample: string, ifaceMap?: Map<number, string>): Promise<AnalysisWork> {
@@ -99,6 +100,37 @@ describe.skipIf(!existsSync(join(REPO, 'samples', 'egress-nat')))('correlator on
     const ping = w.analysis.journeys.find((j) => first(w, j).icmpType === 8)!;
     expect(ping.hops.map((h) => h.interface)).not.toContain('eth0');
     expect(ping.fate).toBe('answered');
+  });
+
+  it('publish-filtered: the SYNs to the published port die in the host, silently; the host reaches the server directly', async () => {
+    const reader = await openCapture(join(REPO, 'samples', 'publish-filtered', 'capture.pcapng'));
+    let w: AnalysisWork;
+    try {
+      // What `ip -j addr` on the host (or the scenario) says: 203.0.113.108 is the host's own.
+      w = await analyzeCaptures([reader], { topology: { ...emptyTopology(), hostAddresses: ['203.0.113.108', '172.17.0.1'] } });
+    } finally {
+      await reader.close();
+    }
+    const syns = w.analysis.journeys.filter((j) => j.kind === 'tcp' && first(w, j).dport === 8080);
+    expect(syns.length).toBeGreaterThan(3);
+    for (const j of syns) {
+      expect(path(j)).toBe('eth0');
+      expect(j.fate).toBe('dropped');
+    }
+    const finding = w.analysis.findings.find((f) => f.code === 'dropped-at-host')!;
+    expect(finding.severity).toBe('error');
+    expect(finding.message).toMatch(/to the host's own address 203\.0\.113\.108 \(port 8080\).*not even the RST a closed port sends/);
+    expect(finding.journeys).toEqual(syns.map((j) => j.id));
+    const direct = w.analysis.flows.find((f) => f.server === '172.17.0.2:80')!;
+    expect(direct.client).toMatch(/^172\.17\.0\.1:/);
+    expect(direct.state).toMatch(/established/);
+  });
+
+  it('publish-filtered without knowing the host\'s addresses: unanswered SYNs, no claim of a drop', async () => {
+    const w = await analyze('publish-filtered');
+    const syns = w.analysis.journeys.filter((j) => j.kind === 'tcp' && first(w, j).dport === 8080);
+    expect(syns.every((j) => j.fate !== 'dropped')).toBe(true);
+    expect(w.analysis.findings.map((f) => f.code)).toContain('no-reply');
   });
 
   it('localhost-publish: the DNAT connection is one flow; the proxied request is two flows spliced', async () => {

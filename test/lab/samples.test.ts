@@ -8,7 +8,7 @@ import { parseScenario } from '../../src/scenario/index.js';
 import { existingNamespaces, labUnavailableReason, runLab } from '../../src/lab/index.js';
 
 const SAMPLES = join(REPO, 'samples');
-const NAMES = ['bridge-ping', 'egress-nat', 'namespaces-tutorial', 'publish', 'localhost-publish', 'host-network', 'none-network', 'embedded-dns', 'any-capture', 'tcp-loss'];
+const NAMES = ['bridge-ping', 'egress-nat', 'namespaces-tutorial', 'publish', 'publish-filtered', 'localhost-publish', 'host-network', 'none-network', 'embedded-dns', 'any-capture', 'tcp-loss'];
 const FIELDS = ['frame.interface_name', 'ip.src', 'ip.dst', 'tcp.srcport', 'tcp.dstport', 'udp.srcport', 'udp.dstport', 'arp.opcode', 'icmp.type', 'dns.a', 'tcp.analysis.retransmission', 'tcp.len', 'tcp.seq_raw'] as const;
 type Row = Record<(typeof FIELDS)[number], string>;
 
@@ -54,6 +54,16 @@ const SHAPES: Record<string, (rows: Row[]) => void> = {
     expect(on(rows, 'eth0').filter((r) => r['tcp.dstport'] === '80' || r['ip.dst'] === '172.17.0.2')).toHaveLength(0);
     expect(icmp(on(rows, 'veth1a2b3c4'), '8').filter((r) => r['ip.dst'] === '203.0.113.108')).toHaveLength(1);
     expect(icmp(on(rows, 'eth0'), '8')).toHaveLength(0);
+  },
+  'publish-filtered': (rows) => {
+    // The SYN to the published port is sent again and again on eth0 and never answered...
+    const syns = on(rows, 'eth0').filter((r) => r['tcp.dstport'] === '8080' && r['ip.src'] === '203.0.113.1');
+    expect(syns.length).toBeGreaterThan(3);
+    expect(on(rows, 'eth0').filter((r) => r['tcp.srcport'] === '8080')).toHaveLength(0);
+    // ...and never crosses FORWARD: nothing from the outside reaches docker0 or the veth.
+    expect(rows.filter((r) => r['ip.src'] === '203.0.113.1' && r['frame.interface_name'] !== 'eth0')).toHaveLength(0);
+    // The host reaches the server directly.
+    expect(on(rows, 'veth1a2b3c4').filter((r) => r['tcp.dstport'] === '80' && r['ip.src'] === '172.17.0.1').length).toBeGreaterThan(3);
   },
   'localhost-publish': (rows) => {
     expect(on(rows, 'lo').filter((r) => r['tcp.dstport'] === '9090').length).toBeGreaterThan(3);
