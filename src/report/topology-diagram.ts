@@ -61,7 +61,8 @@ export function topologyDiagram(analysis: Analysis, hopsOf: HopsOf, names: Namer
     if (r === 'uplink' && !isPrivateAddress(o.src)) remote.add(o.src);
     else if (!origin.has(o.src)) origin.set(o.src, o.iface);
     const last = hopsOf(j).at(-1);
-    if (last && role.get(last.iface) === 'uplink' && !isPrivateAddress(last.dst) && !last.dst.startsWith('127.')) remote.add(last.dst);
+    // Where a packet ended on the uplink it went out, unless it was addressed to the host itself.
+    if (last && role.get(last.iface) === 'uplink' && !isPrivateAddress(last.dst) && !last.dst.startsWith('127.') && names.nameOf(last.dst) !== 'host') remote.add(last.dst);
   };
   analysis.journeys.forEach(note);
   const uplinks = analysis.interfaces.filter((i) => i.role === 'uplink').map((i) => i.name);
