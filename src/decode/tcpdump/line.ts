@@ -8,6 +8,7 @@ import { formatArp } from './arp.js';
 import { formatIpv4, formatIpv6 } from './ip.js';
 import { formatLinkHeader, networkOffset, sllPacketTypeWord } from './link.js';
 import { formatLlcStp } from './stp.js';
+import { ETHERTYPE_LLDP, formatLldp } from './lldp.js';
 import { Sll2Header } from '../sll2.js';
 import { isRawLinktype } from '../raw.js';
 import { ethertypeText } from './names.js';
@@ -101,6 +102,10 @@ function networkText(pkt: Packet, opts: LineOptions, wireLength: number, origLen
     // ipN_print for raw IP of another version.
     if (p.layer === 'link' && isRawLinktype(pkt.linktype) && pkt.data.length > 0) return `unknown ip ${pkt.data[0] >>> 4}`;
     return ` [|${TRUNCATION_NAMES[p.layer] ?? p.layer}]`;
+  }
+  if (pkt.etherType === ETHERTYPE_LLDP) {
+    const o = networkOffset(pkt);
+    return formatLldp(pkt.data, o, Math.max(0, origLen - o), pkt.data.length);
   }
   // An 802.3 length instead of a type: an LLC header follows; tcpdump bounds it by that length.
   const link = pkt.link;

@@ -1,0 +1,47 @@
+// LLDP as tcpdump 4.99's print-lldp.c prints it without -v: the length, and the system name a switch
+// announces (the one TLV tcpdump shows without -v). Switches send one to a server's uplink every 30 s.
+import { u16 } from '../bytes.js';
+
+export const ETHERTYPE_LLDP = 0x88cc;
+const TLV_END = 0;
+const TLV_SYSTEM_NAME = 5;
+
+/** nd_printjnp: up to `n` bytes or a NUL, each byte as fn_print_char shows it (M- for 8-bit, ^ for control). */
+function printable(b: Uint8Array, o: number, n: number): string {
+  let s = '';
+  for (let i = o; i < o + n; i++) {
+    let c = b[i];
+    if (c === 0) break;
+    if (c >= 0x80) {
+      c &= 0x7f;
+      s += 'M-';
+    }
+    if (c < 0x20 || c === 0x7f) {
+      c ^= 0x40;
+      s += '^';
+    }
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+/** The LLDPDU at `o`: `length` bytes on the wire after the link header, `end` where the capture stops. */
+export function formatLldp(b: Uint8Array, o: number, length: number, end: number): string {
+  let s = `LLDP, length ${length}`;
+  let at = o;
+  let left = length;
+  while (left >= 2) {
+    if (at + 2 > end) return `${s} [|lldp]`;
+    const tlv = u16(b, at);
+    const type = tlv >>> 9;
+    const len = tlv & 0x1ff;
+    at += 2;
+    left -= 2;
+    if (type === TLV_END || len === 0) break;
+    if (at + len > end || left < len) return `${s} [|lldp]`;
+    if (type === TLV_SYSTEM_NAME) s += `: ${printable(b, at, len)}`;
+    at += len;
+    left -= len;
+  }
+  return s;
+}
