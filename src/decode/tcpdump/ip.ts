@@ -8,6 +8,7 @@ import { IPV6_EXT_DEST_OPTIONS, IPV6_EXT_FRAGMENT, IPV6_EXT_HOP_BY_HOP, IPV6_EXT
 import { formatIcmp } from './icmp.js';
 import { formatIcmpv6 } from './icmpv6.js';
 import { formatIgmp } from './igmp.js';
+import { formatVrrp, IPPROTO_VRRP } from './vrrp.js';
 import { formatTransport } from './transport.js';
 import type { LineOptions } from './line.js';
 
@@ -49,6 +50,8 @@ function formatDemux(pkt: Packet, protocol: number, offset: number, src: string,
     case IPPROTO_ICMPV6:
       if (pkt.icmpv6) return formatIcmpv6(pkt.icmpv6);
       return ' [|icmp6]';
+    case IPPROTO_VRRP:
+      return formatVrrp(b, offset, length, Math.min(b.length, offset + length), pkt.ipv4?.ttl ?? pkt.ipv6?.hopLimit ?? 0);
     case IPPROTO_IGMP:
       // tcpdump bounds the message by the IP length as well as by the captured bytes.
       return formatIgmp(b, offset, length, Math.min(b.length, offset + length));
