@@ -14,7 +14,7 @@ export function roleFromName(name: string): InterfaceRole | undefined {
   if (local === 'lo') return 'loopback';
   // NS:IFACE names an interface inside a namespace: a container's side.
   if (name.includes(':')) return 'container';
-  if (/^(docker\d+|br-[0-9a-f]+|br\d*|cni\d+|virbr\d+|lxcbr\d+|lxdbr\d+|podman\d+|kube-bridge|cbr\d+|bridge\d*)$/.test(local)) return 'bridge';
+  if (/^(docker\d+|docker_gwbridge|br-[0-9a-f]+|br\d*|cni\d+|cni-podman\d+|virbr\d+|lxcbr\d+|lxdbr\d+|podman\d+|kube-bridge|cbr\d+|weave|bridge\d*)$/.test(local)) return 'bridge';
   if (/^(veth|cali|lxc|vnet)/.test(local)) return 'veth';
   if (/^(eth\d+|en[ospx]\w*|wl\w+|wlan\d+|bond\d+|em\d+|p\d+p\d+|ib\d+)$/.test(local)) return 'uplink';
   return undefined;

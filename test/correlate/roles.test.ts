@@ -4,7 +4,19 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { openCapture } from '../../src/capture/index.js';
 import { analyzeCaptures } from '../../src/correlate/analyze.js';
+import { roleFromName } from '../../src/correlate/roles.js';
 import { REPO } from '../helpers/tools.js';
+
+describe('roles from names', () => {
+  it('knows the bridges, ports and uplinks of Docker, Podman, CNI, libvirt and the usual NICs', () => {
+    for (const n of ['docker0', 'docker_gwbridge', 'br-4f2a1c9e0b7d', 'cni0', 'cni-podman0', 'podman1', 'virbr0', 'lxdbr0', 'kube-bridge', 'weave']) expect(roleFromName(n), n).toBe('bridge');
+    for (const n of ['veth1a2b3c4', 'cali12ab34cd', 'vnet3', 'lxc5e6f']) expect(roleFromName(n), n).toBe('veth');
+    for (const n of ['eth0', 'ens3', 'enp1s0', 'eno1', 'wlan0', 'wlp2s0', 'bond0']) expect(roleFromName(n), n).toBe('uplink');
+    expect(roleFromName('lo')).toBe('loopback');
+    expect(roleFromName('c1:eth0')).toBe('container');
+    expect(roleFromName('if7')).toBeUndefined();
+  });
+});
 
 describe('roles from behaviour', () => {
   it('any-capture without names: the NAT outside is the uplink, the routing pivot the bridge, its partner a port', async () => {
