@@ -138,7 +138,7 @@ export async function analyzeFrames(
   const hopsById = new Map(work.map((w) => [w.journey.id, w.hops]));
   const hopsOf = (j: Journey): Observation[] => hopsById.get(j.id) ?? [];
 
-  const silentlyDropped = resolveAnswers(work, roles, options.topology);
+  const { silentlyDropped, hostAddresses } = resolveAnswers(work, roles, options.topology);
 
   const flowBuilder = new FlowBuilder({ communityIdSeed: options.communityIdSeed ?? 0 });
   for (const w of work) flowBuilder.add(w);
@@ -160,6 +160,7 @@ export async function analyzeFrames(
     version: 1,
     captures,
     interfaces,
+    hostAddresses,
     journeys,
     flows,
     findings: findingsOf({ journeys, hopsOf, flows, roles, silentlyDropped }),

@@ -13,7 +13,14 @@ interface Work {
  * Answers, local delivery and fates. Runs once every journey is closed, because an answer can come
  * long after its request (a slow server) and the host's own addresses are learnt from the whole run.
  */
-export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, topology?: Topology): Set<number> {
+export interface AnswerFacts {
+  /** SYNs to the host's own address, sent again and met with neither a SYN-ACK nor a RST. */
+  silentlyDropped: Set<number>;
+  /** The host's own addresses: given, or learnt (its ARP replies, the outside of its NAT, what it answered itself). */
+  hostAddresses: string[];
+}
+
+export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, topology?: Topology): AnswerFacts {
   const role = (iface: string): string => roles.get(iface)?.role ?? 'unknown';
   const waiting = new Map<string, Work>();
   for (const w of work) {
@@ -55,6 +62,9 @@ export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, 
     if (first.family === 0) {
       // An ARP reply from one of the host's MACs gives the host's address on that link.
       if (first.arpOp === 2 && first.arpSha !== undefined && routerMacs.has(first.arpSha)) hostAddrs.add(first.src);
+      // So does one the capture saw the host send (`-i any` marks it outgoing) on a bridge or uplink:
+      // frames a bridge forwards between its ports never pass its own device.
+      else if (first.arpOp === 2 && first.direction === 'out' && (role(first.iface) === 'bridge' || role(first.iface) === 'uplink')) hostAddrs.add(first.src);
       continue;
     }
     let set = origin.get(first.src);
@@ -181,7 +191,7 @@ export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, 
       j.fate = 'dropped';
     }
   }
-  return silentlyDropped;
+  return { silentlyDropped, hostAddresses: [...hostAddrs].sort() };
 }
 
 function addrOf(ep: string): string {

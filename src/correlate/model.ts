@@ -136,6 +136,8 @@ export interface Analysis {
   version: 1;
   captures: CaptureSummary[];
   interfaces: InterfaceInfo[];
+  /** The host's own addresses: given (--topology, a scenario) or learnt from its ARP replies, its NAT, what it answered. */
+  hostAddresses?: string[];
   journeys: Journey[];
   flows: Flow[];
   findings: Finding[];

@@ -115,6 +115,8 @@ function summaryParagraph(a: Analysis, stories: Story[], ctx: NarrativeContext):
 export function buildReport(input: ReportInput): ReportDocument {
   const { analysis: a, hopsOf } = input;
   const names = input.names ?? new Namer();
+  // The host, by what the analysis learnt of its addresses, where nothing named them already.
+  for (const addr of a.hostAddresses ?? []) if (names.nameOf(addr) === undefined) names.add(addr, 'host');
   const roleOf = new Map(a.interfaces.map((i) => [i.name, i.role]));
   const ctx: NarrativeContext = { analysis: a, hopsOf, names, role: (i) => roleOf.get(i) ?? 'unknown' };
   const stories = buildStories({ analysis: a, hopsOf });

@@ -30,6 +30,9 @@ describe('roles from behaviour', () => {
       expect(analysis.journeys.filter((j) => j.fate === 'dropped')).toEqual([]);
       const routedOut = analysis.journeys.find((j) => j.steps.some((s) => s.nat?.type === 'snat'));
       expect(routedOut?.hops.map((h) => h.interface)).toEqual(['if4', 'if3', 'if2']);
+      // The host's addresses, learnt with no scenario or topology: the ARP reply the capture saw it
+      // send on the bridge, and the outside of its source NAT.
+      expect(analysis.hostAddresses).toEqual(['172.17.0.1', '203.0.113.108']);
     } finally {
       await reader.close();
     }
