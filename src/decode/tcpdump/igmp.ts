@@ -1,12 +1,8 @@
 // IGMP as tcpdump 4.99's print-igmp.c prints it without -v. Every container interface that comes up
 // sends a v3 membership report, so a capture of a container host always has a few of these.
-import { u16, u32 } from '../bytes.js';
+import { ipv4String, u16, u32 } from '../bytes.js';
 
 const TRUNCATED = ' [|igmp]';
-
-function ipv4At(b: Uint8Array, o: number): string {
-  return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
-}
 
 /** RFC 3376 4.1.1: a Max Resp Code of 128 or more is a floating-point value in tenths of seconds. */
 function maxRespTenths(code: number): number {
@@ -43,7 +39,7 @@ function v3Query(b: Uint8Array, o: number, end: number, len: number): string {
   if (code !== 100) s += ` [max resp time ${mrt < 600 ? `${(mrt * 0.1).toFixed(1)}s` : relativeTime(Math.floor(mrt / 10))}]`;
   if (o + 8 > end) return s + TRUNCATED;
   if (u32(b, o + 4) === 0) return s;
-  s += ` [gaddr ${ipv4At(b, o + 4)}`;
+  s += ` [gaddr ${ipv4String(b, o + 4)}`;
   if (o + 12 > end) return s + TRUNCATED;
   const sources = u16(b, o + 10);
   if (sources > 0) s += len < 12 + sources * 4 ? ' [invalid number of sources]' : `, ${sources} source(s)`;
@@ -57,7 +53,7 @@ function v3Query(b: Uint8Array, o: number, end: number, len: number): string {
 export function formatIgmp(b: Uint8Array, o: number, len: number, end: number): string {
   if (o >= end) return TRUNCATED;
   const type = b[o];
-  const group = (prefix: string): string => (o + 8 > end ? `${prefix}${TRUNCATED}` : `${prefix} ${ipv4At(b, o + 4)}`);
+  const group = (prefix: string): string => (o + 8 > end ? `${prefix}${TRUNCATED}` : `${prefix} ${ipv4String(b, o + 4)}`);
   switch (type) {
     case 0x11: {
       let s = 'igmp query';
@@ -67,7 +63,7 @@ export function formatIgmp(b: Uint8Array, o: number, len: number, end: number): 
       if (code !== 0) s += ` v2${code !== 100 ? ` [max resp time ${code}]` : ''}`;
       else s += ' v1';
       if (o + 8 > end) return s + TRUNCATED;
-      if (u32(b, o + 4) !== 0) s += ` [gaddr ${ipv4At(b, o + 4)}]`;
+      if (u32(b, o + 4) !== 0) s += ` [gaddr ${ipv4String(b, o + 4)}]`;
       if (len !== 8) s += ` [len ${len}]`;
       return s;
     }

@@ -1,27 +1,16 @@
 // LLDP as tcpdump 4.99's print-lldp.c prints it without -v: the length, and the system name a switch
 // announces (the one TLV tcpdump shows without -v). Switches send one to a server's uplink every 30 s.
 import { u16 } from '../bytes.js';
+import { tcpdumpChar } from './dns.js';
 
 export const ETHERTYPE_LLDP = 0x88cc;
 const TLV_END = 0;
 const TLV_SYSTEM_NAME = 5;
 
-/** nd_printjnp: up to `n` bytes or a NUL, each byte as fn_print_char shows it (M- for 8-bit, ^ for control). */
+/** nd_printjnp: up to `n` bytes or a NUL, each byte as fn_print_char shows it. */
 function printable(b: Uint8Array, o: number, n: number): string {
   let s = '';
-  for (let i = o; i < o + n; i++) {
-    let c = b[i];
-    if (c === 0) break;
-    if (c >= 0x80) {
-      c &= 0x7f;
-      s += 'M-';
-    }
-    if (c < 0x20 || c === 0x7f) {
-      c ^= 0x40;
-      s += '^';
-    }
-    s += String.fromCharCode(c);
-  }
+  for (let i = o; i < o + n && b[i] !== 0; i++) s += tcpdumpChar(b[i]);
   return s;
 }
 

@@ -1,7 +1,7 @@
 // Spanning-tree BPDUs in 802.2 LLC, as tcpdump 4.99's print-llc.c and print-stp.c print them without
 // -v. A Linux bridge with STP on (`ip link set br0 type bridge stp_state 1`, libvirt's virbr0) sends
 // one on every port every two seconds, and switches send them to a host's uplink.
-import { u16 } from '../bytes.js';
+import { hex2, macString, u16 } from '../bytes.js';
 
 const LLCSAP_8021D = 0x42;
 const LLC_UI = 0x03;
@@ -21,7 +21,6 @@ const BPDU_LENGTH = 36;
 const MSTP_MIN_LENGTH = 102;
 const MSTP_V3_LENGTH_OFFSET = 36;
 
-const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
 const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
 
 /** bittok2str: the names of the set bits in table order, ", " between them, or "none". */
@@ -31,7 +30,7 @@ function flagNames(flags: number): string {
 }
 
 function bridgeId(b: Uint8Array, o: number): string {
-  return `${hex2(b[o])}${hex2(b[o + 1])}.${[2, 3, 4, 5, 6, 7].map((i) => hex2(b[o + i])).join(':')}`;
+  return `${hex2(b[o])}${hex2(b[o + 1])}.${macString(b, o + 2)}`;
 }
 
 /** stp_print for the BPDU at `o`: `length` bytes by the LLC length, `end` where the capture stops. */
