@@ -100,19 +100,24 @@ export interface TcpPhases {
   fins: Journey[];
   rsts: Journey[];
   retransmissions: Journey[];
+  /** The retransmissions that are the SYN sent again (a connection that never opened). */
+  synRetries: Journey[];
   dataStartNs?: number;
   dataEndNs?: number;
 }
 
 export function tcpPhases(journeys: Journey[], clients: ClientSide, hopsOf: HopsOf): TcpPhases {
-  const p: TcpPhases = { dataFromClient: [], dataFromServer: [], bytesFromClient: 0, bytesFromServer: 0, pureAcks: 0, fins: [], rsts: [], retransmissions: [] };
+  const p: TcpPhases = { dataFromClient: [], dataFromServer: [], bytesFromClient: 0, bytesFromServer: 0, pureAcks: 0, fins: [], rsts: [], retransmissions: [], synRetries: [] };
   for (const j of journeys) {
     const o = hopsOf(j)[0];
     if (!o || o.kind !== 'tcp') continue;
     const f = o.tcpFlags ?? 0;
     const client = clients.sent(o);
     if (j.retransmission) p.retransmissions.push(j);
-    if ((f & (TCP_SYN | TCP_ACK)) === TCP_SYN) p.syn ??= j;
+    if ((f & (TCP_SYN | TCP_ACK)) === TCP_SYN) {
+      p.syn ??= j;
+      if (j.retransmission) p.synRetries.push(j);
+    }
     else if ((f & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) p.synAck ??= j;
     if (f & TCP_RST) p.rsts.push(j);
     if (f & TCP_FIN) p.fins.push(j);

@@ -4,7 +4,7 @@
  * names, DNS and HTTP text) is set in code spans by `c()`, which escapes it for Markdown.
  */
 import type { Analysis, Journey, Step } from '../correlate/model.js';
-import { TCP_ACK, TCP_SYN, type Observation } from '../correlate/observation.js';
+import type { Observation } from '../correlate/observation.js';
 import { durationText, labelOf } from '../correlate/groups.js';
 import { mdCode, mdText } from './escape.js';
 import { EvidenceList } from './evidence.js';
@@ -26,7 +26,6 @@ import type { Story } from './stories.js';
 import { plural } from '../correlate/plural.js';
 
 const c = (s: string | number): string => mdCode(String(s));
-
 
 function list(items: string[]): string {
   if (items.length <= 1) return items.join('');
@@ -313,7 +312,7 @@ function tcpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): stri
             : ''),
       );
     }
-    const synAgain = ph.retransmissions.map((j) => ctx.hopsOf(j)[0]).filter((h) => h !== undefined && h.tcpFlags !== undefined && (h.tcpFlags & TCP_SYN) !== 0 && (h.tcpFlags & TCP_ACK) === 0);
+    const synAgain = ph.synRetries.map((j) => ctx.hopsOf(j)[0]);
     if (syn && !ph.synAck && synAgain.length > 0 && synAgain.length === ph.retransmissions.length) {
       // An unanswered SYN is sent again on a backing-off timer until the client gives up.
       const times = [syn, ...synAgain].map((h) => h.t).sort((a, b) => a - b);

@@ -5,7 +5,7 @@
  */
 import type { Journey } from '../correlate/model.js';
 import { durationText, labelOf } from '../correlate/groups.js';
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../correlate/observation.js';
+import { TCP_FIN, TCP_RST, TCP_SYN } from '../correlate/observation.js';
 import type { SequenceDiagram, SequenceItem, SequenceParticipant } from './mermaid.js';
 import { bytesText, clientAddresses, natsOf, tcpPhases, type HopsOf } from './facts.js';
 import type { Namer } from './names.js';
@@ -71,8 +71,7 @@ function shownJourneys(story: Story, hopsOf: HopsOf): { shown: Journey[]; summar
         small.forEach(add);
       }
       // An unanswered SYN tried again and again: one arrow for it, a note for the tries.
-      const flags = (j: Journey): number => hopsOf(j)[0]?.tcpFlags ?? 0;
-      const synAgain = ph.retransmissions.filter((j) => (flags(j) & (TCP_SYN | TCP_ACK)) === TCP_SYN);
+      const synAgain = ph.synRetries;
       if (!ph.synAck && synAgain.length > 0 && !summary) {
         const dropped = synAgain.filter((j) => j.fate === 'dropped').length;
         summary = [`the SYN sent ${synAgain.length} more ${synAgain.length === 1 ? 'time' : 'times'}`, dropped === synAgain.length ? 'each dropped the same way' : 'no answer to any'];
