@@ -104,23 +104,11 @@ export function buildStories({ analysis, hopsOf }: StoryInput): Story[] {
     }
     s.journeys.push(j);
   }
-  // An answer that travelled as a flow of its own (its ports were rewritten, as a redirected
-  // resolver's are) belongs with the question.
+  // Answers that travelled as a flow of their own belong with the question: a redirected resolver's
+  // (its ports were rewritten), and every member's answer to a ping to a group (each from its own
+  // address). Every answer names its request, so a story of answers alone joins the asker's story.
   const storyOf = new Map<number, Story>();
   for (const s of stories) for (const j of s.journeys) storyOf.set(j.id, s);
-  for (const s of stories) {
-    for (const j of [...s.journeys]) {
-      const other = j.answeredBy !== undefined ? storyOf.get(j.answeredBy) : undefined;
-      if (!other || other === s || other.journeys.some((x) => !x.isReply)) continue;
-      s.journeys.push(...other.journeys);
-      s.flows.push(...other.flows);
-      for (const x of other.journeys) storyOf.set(x.id, s);
-      other.journeys = [];
-      other.flows = [];
-    }
-  }
-  // The further answers to a ping to a group (each member answers from its own address, a flow of
-  // its own) belong with the ping too.
   for (const s of stories) {
     if (s.journeys.length === 0 || s.journeys.some((x) => !x.isReply)) continue;
     const asked = s.journeys.find((x) => x.answerOf !== undefined);
