@@ -9,10 +9,6 @@ interface Work {
   hops: Observation[];
 }
 
-/**
- * Answers, local delivery and fates. Runs once every journey is closed, because an answer can come
- * long after its request (a slow server) and the host's own addresses are learnt from the whole run.
- */
 export interface AnswerFacts {
   /** SYNs to the host's own address, sent again and met with neither a SYN-ACK nor a RST. */
   silentlyDropped: Set<number>;
@@ -20,6 +16,15 @@ export interface AnswerFacts {
   hostAddresses: string[];
 }
 
+/** A TCP connection's tuple as its client sent it. */
+function tupleOf(o: Observation): string {
+  return `${endpoint(o.src, o.sport)}>${endpoint(o.dst, o.dport)}`;
+}
+
+/**
+ * Answers, local delivery and fates. Runs once every journey is closed, because an answer can come
+ * long after its request (a slow server) and the host's own addresses are learnt from the whole run.
+ */
 export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, topology?: Topology): AnswerFacts {
   const role = (iface: string): string => roles.get(iface)?.role ?? 'unknown';
   const waiting = new Map<string, Work>();
@@ -36,7 +41,7 @@ export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, 
           break hops;
         }
         // Every member of a group answers a ping to the group: the later answers are answers too.
-        if (key.includes('|*|')) {
+        if (isGroupAddress(req.hops[0].dst)) {
           w.journey.isReply = true;
           w.journey.answerOf = req.journey.id;
           break hops;
@@ -110,10 +115,11 @@ export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, 
   for (const w of work) {
     for (const h of w.hops) {
       if (h.proto !== 6) continue;
+      // A reset travels from server to client: its tuple reversed is the client's.
       if (h.tcpFlags !== undefined && (h.tcpFlags & TCP_RST) !== 0) resetTuples.add(`${endpoint(h.dst, h.dport)}>${endpoint(h.src, h.sport)}`);
     }
     if (w.journey.answeredBy === undefined && requestKind(w.hops[0]) === 'syn') {
-      const k = `${endpoint(w.hops[0].src, w.hops[0].sport)}>${endpoint(w.hops[0].dst, w.hops[0].dport)}`;
+      const k = tupleOf(w.hops[0]);
       synsOf.set(k, (synsOf.get(k) ?? 0) + 1);
     }
   }
@@ -161,7 +167,7 @@ export function resolveAnswers(work: Work[], roles: Map<string, InterfaceInfo>, 
       continue;
     }
     if (hostAddrs.has(last.dst) && (lastRole === 'uplink' || lastRole === 'bridge') && requestKind(w.hops[0]) === 'syn') {
-      const k = `${endpoint(w.hops[0].src, w.hops[0].sport)}>${endpoint(w.hops[0].dst, w.hops[0].dport)}`;
+      const k = tupleOf(w.hops[0]);
       if ((synsOf.get(k) ?? 0) >= 2 && !resetTuples.has(k)) {
         j.fate = 'dropped';
         silentlyDropped.add(j.id);
