@@ -83,7 +83,6 @@ export async function writeJsonFile(path: string, doc: object): Promise<void> {
   }
 }
 
-
 /** After the analysis of what was readable has been written: exit 2 with the damage's message. */
 export function throwDamage(work: AnalysisWork): void {
   if (work.damage !== undefined) throw asCliError(work.damage);

@@ -13,6 +13,11 @@ export interface FindingInput {
   silentlyDropped?: Set<number>;
 }
 
+/**
+ * The words that tell a silently dropped SYN from the other drops in a `dropped-at-host` message;
+ * reports pick their advice by them.
+ */
+export const SILENT_DROP_WORDS = 'not even the RST a closed port sends';
 
 /** Groups journeys by a key so that one finding speaks for every packet with the same story. */
 function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
@@ -44,23 +49,23 @@ export function findingsOf(input: FindingInput): Finding[] {
     const j = group[0];
     const last = j.hops[j.hops.length - 1];
     const entered = j.hops.map((h) => h.interface).join(' -> ');
-    const uplinks = [...roles.values()].filter((r) => r.role === 'uplink').map((r) => r.name);
-    // When other packets of the same conversation crossed the host, forwarding is on: something
-    // selective (a filter with a statistic or rate match, a full queue) dropped these ones.
-    const flowIds = new Set(group.flatMap((g) => (g.flow !== undefined ? [g.flow] : [])));
-    const siblingsGotThrough = [...flowIds].some((id) => (byFlow.get(id) ?? []).some((o) => o.fate !== 'dropped' && o.hops.length > 1));
     if (input.silentlyDropped?.has(j.id)) {
       out.push({
         code: 'dropped-at-host',
         severity: 'error',
         message:
           `${plural(group.length, 'TCP SYN')} from ${last.src} to the host's own address ${last.dst} (port ${hopsOf(j)[0]?.dport ?? '?'}) entered the host (${entered}): ` +
-          `no answer came back, not even the RST a closed port sends, so a filter dropped ${group.length === 1 ? 'it' : 'them'} silently, ` +
+          `no answer came back, ${SILENT_DROP_WORDS}, so a filter dropped ${group.length === 1 ? 'it' : 'them'} silently, ` +
           `in INPUT, or in FORWARD after the DNAT of a published port (nothing was seen leaving towards a container).`,
         journeys: group.map((g) => g.id),
       });
       continue;
     }
+    const uplinks = [...roles.values()].filter((r) => r.role === 'uplink').map((r) => r.name);
+    // When other packets of the same conversation crossed the host, forwarding is on: something
+    // selective (a filter with a statistic or rate match, a full queue) dropped these ones.
+    const flowIds = new Set(group.flatMap((g) => (g.flow !== undefined ? [g.flow] : [])));
+    const siblingsGotThrough = [...flowIds].some((id) => (byFlow.get(id) ?? []).some((o) => o.fate !== 'dropped' && o.hops.length > 1));
     const why = siblingsGotThrough
       ? 'other packets of the same connection crossed the host, so forwarding is on: a selective filter rule (iptables FORWARD DROP with a statistic, rate or state match) dropped these'
       : 'ip_forward is probably 0 on the host, or a filter (iptables FORWARD policy DROP) dropped it';

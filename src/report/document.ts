@@ -7,6 +7,7 @@
 import { basename } from 'node:path';
 import type { Analysis, Finding } from '../correlate/model.js';
 import { conntrackLines } from '../correlate/nat-table.js';
+import { SILENT_DROP_WORDS } from '../correlate/findings.js';
 import { durationText } from '../correlate/groups.js';
 import { mdCell, mdCode, mdText } from './escape.js';
 import { renderFlowchart, renderSequence } from './mermaid.js';
@@ -63,7 +64,7 @@ const SILENT_SYN_ADVICE =
   'Watch the counters while you try again: `iptables -t nat -L PREROUTING -v -n` (a DNAT rule whose counter grows means the port is published and the packets went on to FORWARD), then `iptables -L FORWARD -v -n` (a policy DROP with no ACCEPT rule for the container\'s address and port: Docker puts one in its DOCKER chain, and a firewall reload can remove it), and `iptables -L INPUT -v -n` when nothing is published on that port.';
 
 function adviceFor(f: Finding): string | undefined {
-  if (f.code === 'dropped-at-host' && f.message.includes('not even the RST a closed port sends')) return SILENT_SYN_ADVICE;
+  if (f.code === 'dropped-at-host' && f.message.includes(SILENT_DROP_WORDS)) return SILENT_SYN_ADVICE;
   return ADVICE[f.code];
 }
 
