@@ -1,7 +1,7 @@
 import type { Fate, Journey, NatRewrite } from './model.js';
 import type { Observation } from './observation.js';
 import { requestKind } from './answers.js';
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
+import { isIgmp, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
 
 /** Journeys that tell the same story: same kind of packet, same path, same rewrites, same ends. */
 export interface JourneyGroup {
@@ -46,7 +46,7 @@ export function labelOf(o: Observation): string {
       if (o.dnsId !== undefined) return o.dnsResponse ? 'DNS answer' : 'DNS query';
       return 'UDP datagram';
     default:
-      if (o.family === 4 && o.proto === 2) return 'IGMP packet';
+      if (isIgmp(o)) return 'IGMP packet';
       return o.family === 0 ? 'layer-2 frame' : `IP protocol ${o.proto} packet`;
   }
 }

@@ -61,3 +61,8 @@ export const TCP_SYN = 0x02;
 export const TCP_RST = 0x04;
 export const TCP_PSH = 0x08;
 export const TCP_ACK = 0x10;
+
+/** IGMP (IP protocol 2): the membership reports every interface sends when it comes up. */
+export function isIgmp(o: Observation): boolean {
+  return o.family === 4 && o.proto === 2;
+}

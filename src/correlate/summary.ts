@@ -1,5 +1,5 @@
 import type { Observation } from './observation.js';
-import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from './observation.js';
+import { isIgmp, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from './observation.js';
 import { endpoint } from './endpoint.js';
 
 /** tcpdump's flag letters: S F P R . (ACK). */
@@ -54,7 +54,7 @@ export function summaryOf(o: Observation): string {
       return `UDP ${endpoint(o.src, o.sport)} > ${endpoint(o.dst, o.dport)} ${o.payloadLen} bytes`;
     }
     default:
-      if (o.family === 4 && o.proto === 2) return `IGMP ${o.src} > ${o.dst}`;
+      if (isIgmp(o)) return `IGMP ${o.src} > ${o.dst}`;
       return o.family === 0 ? `layer-2 frame ${o.src} > ${o.dst}` : `IP protocol ${o.proto} ${o.src} > ${o.dst}`;
   }
 }

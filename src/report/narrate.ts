@@ -4,7 +4,7 @@
  * names, DNS and HTTP text) is set in code spans by `c()`, which escapes it for Markdown.
  */
 import type { Analysis, Journey, Step } from '../correlate/model.js';
-import type { Observation } from '../correlate/observation.js';
+import { isIgmp, type Observation } from '../correlate/observation.js';
 import { durationText, labelOf } from '../correlate/groups.js';
 import { mdCode, mdText } from './escape.js';
 import { EvidenceList } from './evidence.js';
@@ -433,7 +433,7 @@ function baseTitle(story: Story, ctx: NarrativeContext): string {
     case 'udp':
       return `${n(o.src)} sends UDP to ${o.dst}:${o.dport ?? ''}`;
     case 'neighbour':
-      return o.family === 4 && o.proto === 2
+      return isIgmp(o)
         ? `IGMP membership report from ${n(o.src)} to ${o.dst}`
         : `Kernel housekeeping on ${j.hops[0].interface}: ${labelOf(o)}`;
     default:

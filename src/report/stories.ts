@@ -5,7 +5,7 @@
  * that look alike are one story with counts.
  */
 import type { Analysis, Flow, Journey } from '../correlate/model.js';
-import type { Observation } from '../correlate/observation.js';
+import { isIgmp, type Observation } from '../correlate/observation.js';
 import { requestKind } from '../correlate/answers.js';
 
 export type StoryKind = 'arp' | 'ping' | 'dns' | 'tcp' | 'udp' | 'icmp-error' | 'neighbour' | 'other';
@@ -36,7 +36,7 @@ const DNS_LEAD_NS = 5_000_000_000;
 /** Kernel chatter that is not anyone's conversation: router solicitations, MLD and IGMP joins. */
 export function isBackgroundNoise(o: Observation): boolean {
   if (o.kind === 'icmpv6') return o.icmpType === 133 || o.icmpType === 143 || o.icmpType === 131 || o.icmpType === 135 || o.icmpType === 136;
-  if (o.family === 4 && o.proto === 2) return true; // IGMP membership reports
+  if (isIgmp(o)) return true; // IGMP membership reports
   return o.family === 6 && o.kind === 'udp' && (o.dport === 5353 || o.dport === 547);
 }
 
