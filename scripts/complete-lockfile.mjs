@@ -21,9 +21,9 @@ for (const [where, meta] of Object.entries(packages)) {
     const os = OS.includes(parts[0]) ? parts[0] : undefined;
     const rest = parts.slice(1);
     const cpuKey = [rest.join('-'), rest[0]].find((k) => k in CPU);
-    const entry = { version, cpu: cpuKey ? [CPU[cpuKey]] : undefined, dev: meta.dev, license: 'MIT', optional: true, os: os ? [os] : undefined };
-    if (rest.includes('musl') || rest.includes('musleabihf')) entry.libc = ['musl'];
-    else if (os === 'linux' && (rest.includes('gnu') || rest.includes('gnueabihf'))) entry.libc = ['glibc'];
+    const libc = rest.includes('musl') || rest.includes('musleabihf') ? ['musl'] : os === 'linux' && (rest.includes('gnu') || rest.includes('gnueabihf')) ? ['glibc'] : undefined;
+    // Keys in the order npm itself writes them, so that a later `npm install` leaves the lock as it is.
+    const entry = { version, cpu: cpuKey ? [CPU[cpuKey]] : undefined, dev: meta.dev, libc, license: 'MIT', optional: true, os: os ? [os] : undefined };
     if (!entry.dev) delete entry.dev;
     packages[`node_modules/${name}`] = JSON.parse(JSON.stringify(entry));
     added++;
