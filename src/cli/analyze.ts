@@ -1,15 +1,16 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { open } from 'node:fs/promises';
-import { analyzeFrames, type AnalyzeOptions, type AnalysisWork } from '../correlate/analyze.js';
+import { analyzeFrames, streamFrames, type AnalyzeOptions, type AnalysisWork, type CorrelationRun } from '../correlate/analyze.js';
 import { mergeCaptures } from '../capture/index.js';
-import { groupJourneys, fateText, durationText } from '../correlate/groups.js';
+import { fateText, durationText, MAX_GROUPS } from '../correlate/groups.js';
 import { conntrackLines, isReversal } from '../correlate/nat-table.js';
 import { pluralOf } from '../correlate/plural.js';
 export { conntrackLines };
 import type { InterfaceRole, NatBinding } from '../correlate/model.js';
 import { openAll, asCliError, withProgress } from './captures.js';
 import { writeJsonDocument, streamWriter } from './output.js';
+import { JourneySpill, SpilledArray } from './journey-spill.js';
 import { parseIfaceMap, collect } from './options.js';
 import { CliError, EXIT_USAGE } from './exit.js';
 import { checkOutputFile } from './output-paths.js';
@@ -71,32 +72,68 @@ export async function runAnalyze(files: string[], options: RunAnalyzeOptions): P
   }
 }
 
+/**
+ * The analysis in flat memory, for `analyze`: journeys go to `spill` (when the document is wanted)
+ * as they are finished; the terminal view needs only their groups.
+ */
+export async function runAnalyzeStream(files: string[], options: RunAnalyzeOptions, spill?: JourneySpill): Promise<CorrelationRun> {
+  const readers = await openAll(files);
+  try {
+    return await streamFrames(
+      withProgress(mergeCaptures(readers), readers, options.quiet),
+      readers,
+      options,
+      spill ? (w) => spill.add(w.journey) : () => {},
+      spill ? () => spill.drain() : undefined,
+    );
+  } catch (err) {
+    throw asCliError(err);
+  } finally {
+    await Promise.all(readers.map((r) => r.close()));
+  }
+}
+
+/** The analysis document of a streamed run, its journeys read back from their spill. */
+function documentOf(run: CorrelationRun, spill: JourneySpill): object {
+  const { summary: a } = run;
+  return {
+    version: 1,
+    captures: run.captures,
+    interfaces: a.interfaces,
+    hostAddresses: a.hostAddresses,
+    journeys: new SpilledArray(spill),
+    flows: a.flows,
+    findings: a.findings,
+    nat: a.nat,
+    limitations: a.limitations,
+  };
+}
+
 /** Writes the analysis document to a file, streamed (see writeJsonDocument). */
 export async function writeJsonFile(path: string, doc: object): Promise<void> {
   const handle = await open(path, 'w');
   try {
-    await writeJsonDocument(doc, async (chunk) => {
-      await handle.write(chunk);
-    });
+    // writeFile writes the whole chunk at the handle's position: one write() may write less.
+    await writeJsonDocument(doc, (chunk) => handle.writeFile(chunk));
   } finally {
     await handle.close();
   }
 }
 
 /** After the analysis of what was readable has been written: exit 2 with the damage's message. */
-export function throwDamage(work: AnalysisWork): void {
+export function throwDamage(work: { damage?: unknown }): void {
   if (work.damage !== undefined) throw asCliError(work.damage);
 }
 
 const MAX_ROWS = 60;
 
-export function formatAnalysis(work: AnalysisWork): string {
-  const { analysis: a, hopsOf } = work;
+export function formatAnalysis(run: CorrelationRun): string {
+  const { summary: a, captures } = run;
   const out: string[] = [];
   const table = (head: string[]): Table.Table => new Table({ head, style: { head: [], border: [] }, wordWrap: true });
 
   const caps = table(['capture', 'format', 'packets', 'interfaces', 'time span']);
-  for (const c of a.captures) {
+  for (const c of captures) {
     const span = c.start && c.end ? durationText(Math.round((Number(c.end) - Number(c.start)) * 1e9)) : '';
     caps.push([c.file, c.format, String(c.packets), c.interfaces.map((i) => `${i.name} (${i.packets})`).join(', '), span]);
   }
@@ -109,12 +146,12 @@ export function formatAnalysis(work: AnalysisWork): string {
   out.push('', 'Journeys');
   // A terminal shows what a person can read: the largest groups and flows, the rest counted (all of
   // them are in --json).
-  const groups = groupJourneys(a.journeys, hopsOf);
+  const groups = a.groups;
   const flowById = new Map(a.flows.map((f) => [f.id, f]));
-  const shownGroups = groups.length > MAX_ROWS ? [...groups].sort((x, y) => y.journeys.length - x.journeys.length).slice(0, MAX_ROWS) : groups;
-  for (const g of groups.filter((x) => shownGroups.includes(x))) {
-    const n = g.journeys.length;
-    const flow = g.journeys[0].flow === undefined ? undefined : flowById.get(g.journeys[0].flow);
+  const shown = new Set(groups.length > MAX_ROWS ? [...groups].sort((x, y) => y.count - x.count).slice(0, MAX_ROWS) : groups);
+  for (const g of groups.filter((x) => shown.has(x))) {
+    const n = g.count;
+    const flow = g.flow === undefined ? undefined : flowById.get(g.flow);
     const nat = g.nats
       .map((x) => (isReversal(x, flow) ? `conntrack reverses the NAT: ${x.before} -> ${x.after}` : `${x.type.toUpperCase()} ${x.before} -> ${x.after}`))
       .join('; ');
@@ -122,7 +159,11 @@ export function formatAnalysis(work: AnalysisWork): string {
     out.push(`  ${n} ${n === 1 ? g.label : pluralOf(g.label)} ${g.src} -> ${g.dst}: ${g.path.join(' -> ')}${nat ? ` (${nat})` : ''}, ${fateText(g)}${transit}`);
   }
 
-  if (groups.length > shownGroups.length) out.push(`  ... and ${groups.length - shownGroups.length} smaller groups (--json has every journey)`);
+  if (groups.length > shown.size) out.push(`  ... and ${groups.length - shown.size} smaller groups (--json has every journey)`);
+  if (a.ungrouped) {
+    const kinds = a.ungrouped.labels.map((l) => `${l.count} ${l.count === 1 ? l.label : pluralOf(l.label)}`).join(', ');
+    out.push(`  ... and ${a.ungrouped.journeys} journeys of groups first seen after the first ${MAX_GROUPS} groups, counted by kind: ${kinds} (--json has every journey)`);
+  }
 
   if (a.flows.length > 0) {
     const flows = table(['flow', 'proto', 'client', 'server', 'translations', 'packets', 'bytes', 'state', 'community id']);
@@ -176,14 +217,20 @@ export function registerAnalyze(program: Command): void {
     .action(async (files: string[], opts: AnalyzeCliOptions) => {
       const quiet = Boolean(program.opts<{ quiet?: boolean }>().quiet);
       if (opts.json) await checkOutputFile(opts.json, '--json');
-      const work = await runAnalyze(files, await analyzeOptionsFrom({ ...opts, quiet }));
-      if (opts.json === '-') {
-        await writeJsonDocument(work.analysis, streamWriter(process.stdout));
-        throwDamage(work);
-        return;
+      const options = await analyzeOptionsFrom({ ...opts, quiet });
+      const spill = opts.json ? await JourneySpill.create() : undefined;
+      try {
+        const run = await runAnalyzeStream(files, options, spill);
+        if (opts.json === '-') {
+          await writeJsonDocument(documentOf(run, spill!), streamWriter(process.stdout));
+          throwDamage(run);
+          return;
+        }
+        if (opts.json) await writeJsonFile(opts.json, documentOf(run, spill!));
+        process.stdout.write(`${formatAnalysis(run)}\n`);
+        throwDamage(run);
+      } finally {
+        await spill?.close();
       }
-      if (opts.json) await writeJsonFile(opts.json, work.analysis);
-      process.stdout.write(`${formatAnalysis(work)}\n`);
-      throwDamage(work);
     });
 }

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { SpilledArray } from './journey-spill.js';
 
 /**
  * Buffers text and writes it in large pieces, waiting for 'drain' so that a slow reader (a pager,
@@ -70,9 +71,10 @@ const ARRAY_SLICE = 512;
  * Writes `doc` exactly as `JSON.stringify(doc, null, 2)` followed by a newline, but a piece at a
  * time: the members of each top-level array are serialised a slice at a time, so a document of millions of
  * journeys never exists as one string (V8 caps a string at about 512 MiB, and the copy doubles the
- * peak memory of a run).
+ * peak memory of a run). A SpilledArray's members were serialised the same way earlier and are
+ * copied from their spill.
  */
-export async function writeJsonDocument(doc: object, write: (chunk: string) => Promise<void>, flushAt = 1 << 20): Promise<void> {
+export async function writeJsonDocument(doc: object, write: (chunk: string | Buffer) => Promise<void>, flushAt = 1 << 20): Promise<void> {
   let parts: string[] = [];
   let size = 0;
   const emit = (s: string): void => {
@@ -94,7 +96,15 @@ export async function writeJsonDocument(doc: object, write: (chunk: string) => P
   emit('{\n');
   for (const [i, [key, value]] of entries.entries()) {
     emit(`  ${JSON.stringify(key)}: `);
-    if (Array.isArray(value) && value.length > 0) {
+    if (value instanceof SpilledArray) {
+      if (value.spill.count === 0) emit('[]');
+      else {
+        emit('[\n');
+        await flush();
+        for await (const text of value.spill.text()) await write(text);
+        emit('\n  ]');
+      }
+    } else if (Array.isArray(value) && value.length > 0) {
       emit('[\n');
       // A slice wrapped as the member it is part of serialises with the document's own indentation:
       // only the wrapper's first and last lines are cut off, no line is re-indented.
@@ -118,7 +128,7 @@ export async function writeJsonDocument(doc: object, write: (chunk: string) => P
 }
 
 /** A `write` for writeJsonDocument that honours back-pressure on a stream (stdout). */
-export function streamWriter(stream: Writable): (chunk: string) => Promise<void> {
+export function streamWriter(stream: Writable): (chunk: string | Buffer) => Promise<void> {
   return (chunk) =>
     new Promise<void>((resolve, reject) => {
       stream.write(chunk, (err?: NodeJS.ErrnoException | null) => (err && err.code !== 'EPIPE' ? reject(err) : resolve()));

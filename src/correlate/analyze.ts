@@ -4,17 +4,10 @@ import { CaptureError } from '../capture/errors.js';
 import { mergeCaptures } from '../capture/index.js';
 import type { Frame } from '../capture/frame.js';
 import { formatEpochNs } from '../capture/frame.js';
-import type { Analysis, CaptureSummary, Hop, InterfaceInfo, InterfaceRole, Journey } from './model.js';
+import type { Analysis, CaptureSummary, InterfaceRole, Journey } from './model.js';
 import type { Observation } from './observation.js';
-import { Observer } from './observe.js';
-import { JourneyAssembler, type OpenJourney } from './journey-assembler.js';
-import { orderHops, stepsOf } from './steps.js';
-import { FlowBuilder } from './flows.js';
-import { RoleInference } from './roles.js';
-import { resolveAnswers } from './fates.js';
-import { findingsOf } from './findings.js';
-import { natBindingsOf } from './nat-table.js';
-import { summaryOf } from './summary.js';
+import type { JourneyWork } from './journey-work.js';
+import { Correlator, type CorrelationSummary } from './correlator.js';
 import type { Topology } from './topology.js';
 
 export interface AnalyzeOptions {
@@ -58,92 +51,122 @@ export async function analyzeFrames(
   readers: CaptureReader[],
   options: AnalyzeOptions = {},
 ): Promise<AnalysisWork> {
-  const windowNs = options.windowNs ?? DEFAULT_WINDOW_NS;
-  const observer = new Observer({ ifaceMap: options.ifaceMap ?? new Map(), evidenceLines: options.evidenceLines ?? false });
-  const roleInference = new RoleInference();
-  const rolePairs = new Map<string, Set<string>>();
-  const work: { journey: Journey; hops: Observation[] }[] = [];
-  const ifacePackets = new Map<string, number>();
-  const firstLast = new Map<string, [Frame, Frame]>();
-
-  const assembler = new JourneyAssembler(windowNs, (open: OpenJourney) => {
-    const hops = orderHops(open.hops);
-    const journey: Journey = {
-      id: open.id,
-      kind: hops[0].kind,
-      summary: summaryOf(hops[0]),
-      hops: hops.map(toHop),
-      steps: stepsOf(hops),
-      fate: 'unknown',
-    };
-    work.push({ journey, hops });
+  const work: JourneyWork[] = [];
+  // Every journey is kept for the document: each waits for its answer to the end of the captures.
+  const run = await correlateFrames(batches, readers, { ...options, maxWaiting: Infinity }, (w) => work.push(w), {
+    memoryLimitBytes: options.memoryLimitBytes ?? getHeapStatistics().heap_size_limit * READ_HEAP_SHARE,
+    memoryUse: 'keeping every journey needs',
   });
+  const hopsById = new Map(work.map((w) => [w.journey.id, w.hops]));
+  const rest = run.summary;
+  const analysis: Analysis = {
+    version: 1,
+    captures: run.captures,
+    interfaces: rest.interfaces,
+    hostAddresses: rest.hostAddresses,
+    journeys: work.map((w) => w.journey),
+    flows: rest.flows,
+    findings: rest.findings,
+    nat: rest.nat,
+    limitations: rest.limitations,
+  };
+  const hopsOf = (j: Journey): Observation[] => hopsById.get(j.id) ?? [];
+  return run.damage === undefined ? { analysis, hopsOf } : { analysis, hopsOf, damage: run.damage };
+}
 
+/** What a streamed run leaves besides the journeys it handed on. */
+export interface CorrelationRun {
+  captures: CaptureSummary[];
+  summary: CorrelationSummary;
+  /** The error that ended reading early (a damaged capture); the analysis covers what came before. */
+  damage?: unknown;
+}
+
+/** How many journeys a streamed analysis lets wait for their answers at once. */
+export const STREAM_MAX_WAITING = 50_000;
+
+export interface StreamOptions extends AnalyzeOptions {
+  maxWaiting?: number;
+}
+
+/**
+ * Correlates in flat memory: every journey is handed to `onJourney` (in id order) once enough newer
+ * journeys have come (STREAM_MAX_WAITING), and only then forgotten; `drain` is awaited between batches, for a sink
+ * that writes. For `analyze` on captures of any size.
+ */
+export async function streamFrames(
+  batches: AsyncIterable<Frame[]>,
+  readers: CaptureReader[],
+  options: StreamOptions,
+  onJourney: (w: JourneyWork) => void,
+  drain?: () => Promise<void>,
+): Promise<CorrelationRun> {
+  return correlateFrames(
+    batches,
+    readers,
+    { ...options, maxWaiting: options.maxWaiting ?? STREAM_MAX_WAITING },
+    onJourney,
+    {
+      drain,
+      memoryLimitBytes: options.memoryLimitBytes ?? getHeapStatistics().heap_size_limit * READ_HEAP_SHARE,
+      memoryUse: 'the flow table and the journeys waiting for their answers need',
+    },
+  );
+}
+
+async function correlateFrames(
+  batches: AsyncIterable<Frame[]>,
+  readers: CaptureReader[],
+  options: AnalyzeOptions & { maxWaiting: number },
+  onJourney: (w: JourneyWork) => void,
+  control: { memoryLimitBytes: number; memoryUse: string; drain?: () => Promise<void> },
+): Promise<CorrelationRun> {
+  const correlator = new Correlator(
+    {
+      windowNs: options.windowNs ?? DEFAULT_WINDOW_NS,
+      communityIdSeed: options.communityIdSeed ?? 0,
+      ifaceMap: options.ifaceMap ?? new Map(),
+      roles: options.roles ?? new Map(),
+      evidenceLines: options.evidenceLines ?? false,
+      topology: options.topology,
+      maxWaiting: options.maxWaiting,
+    },
+    onJourney,
+  );
+  const firstLast = new Map<string, [Frame, Frame]>();
   // A capture damaged part-way still tells what was read before the damage: the error is kept and
   // handed back beside the analysis, for the caller to report after it.
   let damage: unknown;
-  const heapLimit = getHeapStatistics().heap_size_limit;
-  const memoryLimit = options.memoryLimitBytes ?? heapLimit * READ_HEAP_SHARE;
+  const { memoryLimitBytes, memoryUse, drain } = control;
   try {
     for await (const batch of batches) {
-      // The analysis keeps every journey for the document: on a capture too large for this process it
-      // stops, at a frame boundary, and what was read is analyzed, rather than dying out of memory.
-      if (batch.length > 0 && getHeapStatistics().used_heap_size > memoryLimit) {
+      // A capture too large for this process stops, at a frame boundary, and what was read is
+      // analyzed, rather than dying out of memory.
+      if (batch.length > 0 && getHeapStatistics().used_heap_size > memoryLimitBytes) {
         const at = batch[0];
+        const heapLimit = getHeapStatistics().heap_size_limit;
         damage = new CaptureError(
           at.file,
           at.fileOffset,
-          `analysis stopped before frame ${at.number}: keeping every journey needs more memory than this process may use ` +
-            `(${Math.round(memoryLimit / 2 ** 20)} MiB of a ${Math.round(heapLimit / 2 ** 20)} MiB heap); the frames before it in time order are analyzed. ` +
+          `analysis stopped before frame ${at.number}: ${memoryUse} more memory than this process may use ` +
+            `(${Math.round(memoryLimitBytes / 2 ** 20)} MiB of a ${Math.round(heapLimit / 2 ** 20)} MiB heap); the frames before it in time order are analyzed. ` +
             `Split the capture (editcap -c 1000000 in.pcapng out.pcapng) or give Node more memory (NODE_OPTIONS=--max-old-space-size=16384)`,
         );
         break;
       }
       for (const frame of batch) {
-      const span = firstLast.get(frame.file);
-      if (span) span[1] = frame;
-      else firstLast.set(frame.file, [frame, frame]);
-      const o = observer.observe(frame);
-      ifacePackets.set(o.iface, (ifacePackets.get(o.iface) ?? 0) + 1);
-      // Roles depend only on which address pairs each interface carried: each pair is looked at once.
-      if (o.family !== 0) {
-        let pairs = rolePairs.get(o.iface);
-        if (!pairs) rolePairs.set(o.iface, (pairs = new Set()));
-        const pair = `${o.src} ${o.dst}`;
-        if (!pairs.has(pair)) {
-          pairs.add(pair);
-          roleInference.observe(o);
-        }
+        const span = firstLast.get(frame.file);
+        if (span) span[1] = frame;
+        else firstLast.set(frame.file, [frame, frame]);
+        correlator.add(frame);
       }
-      assembler.add(o);
-      }
+      if (drain) await drain();
     }
   } catch (err) {
     damage = err;
   }
-  assembler.flush();
-  work.sort((a, b) => a.journey.id - b.journey.id);
-  // Ids in order of first sighting, 1-based and dense, as people count.
-  const renumber = new Map<number, number>();
-  work.forEach((w, i) => renumber.set(w.journey.id, i + 1));
-  for (const w of work) w.journey.id = renumber.get(w.journey.id)!;
-
-  roleInference.learnSteps(work.map((w) => w.journey));
-  const interfaces: InterfaceInfo[] = [...ifacePackets.keys()].sort().map((name) => {
-    const { role, source } = roleInference.roleOf(name, options.roles?.get(name));
-    return { name, role, roleSource: source, packets: ifacePackets.get(name) ?? 0 };
-  });
-  const roles = new Map(interfaces.map((i) => [i.name, i]));
-
-  const hopsById = new Map(work.map((w) => [w.journey.id, w.hops]));
-  const hopsOf = (j: Journey): Observation[] => hopsById.get(j.id) ?? [];
-
-  const { silentlyDropped, hostAddresses } = resolveAnswers(work, roles, options.topology);
-
-  const flowBuilder = new FlowBuilder({ communityIdSeed: options.communityIdSeed ?? 0 });
-  for (const w of work) flowBuilder.add(w);
-  const flows = flowBuilder.finish();
-  const journeys = work.map((w) => w.journey);
+  const summary = correlator.finish();
+  if (drain) await drain();
 
   const captures: CaptureSummary[] = readers.map((r) => {
     const span = firstLast.get(r.file);
@@ -155,36 +178,5 @@ export async function analyzeFrames(
       ...(span ? { start: formatEpochNs(span[0]), end: formatEpochNs(span[1]) } : {}),
     };
   });
-
-  const analysis: Analysis = {
-    version: 1,
-    captures,
-    interfaces,
-    hostAddresses,
-    journeys,
-    flows,
-    findings: findingsOf({ journeys, hopsOf, flows, roles, silentlyDropped }),
-    nat: natBindingsOf(journeys, flows),
-    limitations: observer.limitations(),
-  };
-  return damage === undefined ? { analysis, hopsOf } : { analysis, hopsOf, damage };
-}
-
-function toHop(o: Observation): Hop {
-  const h: Hop = {
-    interface: o.iface,
-    ts: `${o.tsSec}.${String(o.tsNsec).padStart(9, '0')}`,
-    file: o.file,
-    frame: o.frame,
-    src: o.src,
-    dst: o.dst,
-  };
-  if (o.sport !== undefined) h.sport = o.sport;
-  if (o.dport !== undefined) h.dport = o.dport;
-  if (o.icmpId !== undefined) h.icmpId = o.icmpId;
-  if (o.ttl !== undefined) h.ttl = o.ttl;
-  if (o.srcMac !== undefined) h.srcMac = o.srcMac;
-  if (o.dstMac !== undefined) h.dstMac = o.dstMac;
-  if (o.direction !== undefined) h.direction = o.direction;
-  return h;
+  return damage === undefined ? { captures, summary } : { captures, summary, damage };
 }

@@ -1,6 +1,7 @@
 import type { Observation } from './observation.js';
 import { TCP_ACK, TCP_SYN } from './observation.js';
 import { isGroupAddress } from './endpoint.js';
+import type { JourneyWork } from './journey-work.js';
 
 /**
  * Requests and their answers. For each hop of a request we index the tuple its answer would carry
@@ -56,4 +57,52 @@ export function answerKey(o: Observation): string | undefined {
   }
   if (o.dnsId !== undefined && o.dnsResponse === true) return `dns|${o.iface}|${o.src}|${o.dst}:${o.dport}|${o.dnsId}`;
   return undefined;
+}
+
+/**
+ * Matches answers to the requests still waiting, in the order journeys were first seen. A request
+ * waits until its fate is decided and is then forgotten, so the table holds only the requests of
+ * the journeys still waiting, not of the whole capture.
+ */
+export class AnswerMatcher {
+  private readonly waiting = new Map<string, JourneyWork>();
+
+  /** Matches `w` if it answers a waiting request (returned when `w` is its first answer), then lets `w` wait if it asks. */
+  admit(w: JourneyWork): JourneyWork | undefined {
+    let answered: JourneyWork | undefined;
+    hops: for (const h of w.hops) {
+      for (const key of answerKeys(h)) {
+        const req = this.waiting.get(key);
+        if (!req || req === w) continue;
+        if (req.journey.answeredBy === undefined) {
+          req.journey.answeredBy = w.journey.id;
+          req.journey.fate = 'answered';
+          req.answerFirstHop = w.hops[0];
+          w.journey.isReply = true;
+          w.journey.answerOf = req.journey.id;
+          w.requestIface = req.hops[0].iface;
+          answered = req;
+          break hops;
+        }
+        // Every member of a group answers a ping to the group: the later answers are answers too.
+        if (isGroupAddress(req.hops[0].dst)) {
+          w.journey.isReply = true;
+          w.journey.answerOf = req.journey.id;
+          break hops;
+        }
+      }
+    }
+    const kind = requestKind(w.hops[0]);
+    if (kind) {
+      w.waitKeys = w.hops.map((h) => expectedAnswerKey(h, kind));
+      for (const key of w.waitKeys) this.waiting.set(key, w);
+    }
+    return answered;
+  }
+
+  /** A request whose fate is decided takes no more answers. */
+  forget(w: JourneyWork): void {
+    for (const key of w.waitKeys ?? []) if (this.waiting.get(key) === w) this.waiting.delete(key);
+    w.waitKeys = undefined;
+  }
 }

@@ -4,6 +4,9 @@ import type { Flow, Journey, Translation } from './model.js';
 import { endpoint } from './endpoint.js';
 import { communityId } from './community-id.js';
 import { addressBytes } from './address-bytes.js';
+import type { JourneyWork } from './journey-work.js';
+
+export type { JourneyWork };
 
 function srcBytesOf(o: Observation): Uint8Array | undefined {
   return o.family === 0 ? undefined : (o.srcBytes ?? addressBytes(o.src));
@@ -13,11 +16,6 @@ function dstBytesOf(o: Observation): Uint8Array | undefined {
   return o.family === 0 ? undefined : (o.dstBytes ?? addressBytes(o.dst));
 }
 
-/** A journey with its hops in travel order, as the flow builder needs it. */
-export interface JourneyWork {
-  journey: Journey;
-  hops: Observation[];
-}
 
 type FlowProtocol = Flow['protocol'];
 
@@ -42,7 +40,9 @@ interface FlowWork {
   /** Source endpoints of the client's side, before and after every translation. */
   clientSides: Set<string>;
   history: string;
-  seen: Set<string>;
+  /** Segments that carried sequence space, in two generations (see SEEN_GENERATION). */
+  seen: Set<number>;
+  seenBefore?: Set<number>;
   sides: Map<string, { interface: string; tuple: string; communityId: string }>;
   /** TCP payload bytes each way, retransmissions left out: what a proxy carries across. */
   c2s: number;
@@ -51,6 +51,13 @@ interface FlowWork {
   /** The server side is local to the host (loopback, or a host address the flow was seen to end at). */
   serverLocal: boolean;
 }
+
+/**
+ * Segments remembered per flow for retransmissions: the last one to two generations of this many.
+ * A sender retransmits within its window, which is far fewer segments than this, so nothing is
+ * missed, and a long transfer does not grow the flow table without bound.
+ */
+const SEEN_GENERATION = 8192;
 
 export interface FlowOptions {
   communityIdSeed: number;
@@ -103,7 +110,7 @@ export class FlowBuilder {
       flow,
       clientSides: new Set([client]),
       history: '',
-      seen: new Set(),
+      seen: new Set<number>(),
       sides: new Map(),
       c2s: 0,
       s2c: 0,
@@ -180,12 +187,18 @@ export class FlowBuilder {
     // A segment that carries sequence space (data, SYN or FIN) seen again in the same direction is
     // sent again: a true retransmission. Copies on other interfaces joined this journey instead.
     if (o.payloadLen > 0 || f & (TCP_SYN | TCP_FIN)) {
-      const key = `${forward ? '>' : '<'}${o.seq}|${o.payloadLen}|${f & (TCP_SYN | TCP_FIN)}`;
-      if (fw.seen.has(key)) {
+      // Sequence number (32 bits), length (16), SYN and FIN (2) and direction (1): one exact number
+      // below 2^53, where a string key per segment cost a busy capture hundreds of megabytes.
+      const key = ((o.seq ?? 0) * 65536 + (o.payloadLen & 0xffff)) * 8 + (f & TCP_SYN ? 4 : 0) + (f & TCP_FIN ? 2 : 0) + (forward ? 1 : 0);
+      if (fw.seen.has(key) || fw.seenBefore?.has(key)) {
         w.journey.retransmission = true;
         fw.flow.retransmissions = (fw.flow.retransmissions ?? 0) + 1;
       } else {
         fw.seen.add(key);
+        if (fw.seen.size >= SEEN_GENERATION) {
+          fw.seenBefore = fw.seen;
+          fw.seen = new Set();
+        }
         if (forward) fw.c2s += o.payloadLen;
         else fw.s2c += o.payloadLen;
       }

@@ -1,6 +1,5 @@
 import type { Fate, Journey, NatRewrite } from './model.js';
 import type { Observation } from './observation.js';
-import { requestKind } from './answers.js';
 import { isIgmp, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
 
 /** Journeys that tell the same story: same kind of packet, same path, same rewrites, same ends. */
@@ -10,7 +9,10 @@ export interface JourneyGroup {
   dst: string;
   path: string[];
   nats: NatRewrite[];
-  journeys: Journey[];
+  /** How many journeys tell it. */
+  count: number;
+  /** The flow of its first journey. */
+  flow?: number;
   fates: Partial<Record<Fate, number>>;
   /** Median time from the first hop to the last, when the path has more than one hop. */
   medianTransitNs?: number;
@@ -57,43 +59,98 @@ function median(values: number[]): number | undefined {
   return v[Math.floor((v.length - 1) / 2)];
 }
 
-export function groupJourneys(journeys: Journey[], hopsOf: (j: Journey) => Observation[]): JourneyGroup[] {
-  const groups = new Map<string, JourneyGroup>();
-  for (const j of journeys) {
-    const first = hopsOf(j)[0];
-    if (!first) continue;
+/** Transit times kept per group for its median: exact up to this many, a uniform sample beyond. */
+const TRANSIT_SAMPLE = 10_000;
+/**
+ * Groups told one by one. A busy capture has a story per connection (hundreds of thousands): the
+ * groups first seen after these many are counted by label only, so that memory stays flat and every
+ * count printed is exact.
+ */
+export const MAX_GROUPS = 10_000;
+
+/** Journeys of the groups first seen after MAX_GROUPS, by label ("TCP data segment"). */
+export interface UngroupedJourneys {
+  journeys: number;
+  labels: { label: string; count: number }[];
+}
+
+interface GroupWork {
+  group: JourneyGroup;
+  transits: number[];
+}
+
+/**
+ * Groups journeys as they are finished, keeping per group its counts and a bounded sample of transit
+ * times, so that a capture of millions of packets is summed up in memory that grows with its stories.
+ */
+export class GroupCollector {
+  private readonly groups = new Map<string, GroupWork>();
+  private readonly ungrouped = new Map<string, number>();
+  private ungroupedJourneys = 0;
+  /** xorshift32 state: the sample, and so the median printed, is the same on every run. */
+  private rng = 0x9e3779b9;
+
+  constructor(private readonly maxGroups = MAX_GROUPS) {}
+
+  add(w: { journey: Journey; hops: Observation[] }): void {
+    const j = w.journey;
+    const first = w.hops[0];
+    if (!first) return;
     const label = labelOf(first);
     const path = j.hops.map((h) => h.interface);
     const nats = j.steps.flatMap((s) => (s.nat ? [s.nat] : []));
     // ARP and echo share a story per pair of hosts; TCP segments per connection direction.
     const natKey = nats.map((n) => `${n.type}:${n.before}>${n.after}`).join(',');
     const key = `${label}|${j.hops[0].src}|${j.hops[0].dst}|${path.join('>')}|${j.kind === 'tcp' || j.kind === 'udp' ? natKey : nats.map((n) => n.type).join(',')}`;
-    let g = groups.get(key);
+    let g = this.groups.get(key);
+    if (!g && this.groups.size >= this.maxGroups) {
+      this.ungroupedJourneys++;
+      this.ungrouped.set(label, (this.ungrouped.get(label) ?? 0) + 1);
+      return;
+    }
     if (!g) {
-      g = { label, src: j.hops[0].src, dst: j.hops[0].dst, path, nats, journeys: [], fates: {} };
-      groups.set(key, g);
+      g = { group: { label, src: j.hops[0].src, dst: j.hops[0].dst, path, nats, count: 0, fates: {} }, transits: [] };
+      if (j.flow !== undefined) g.group.flow = j.flow;
+      this.groups.set(key, g);
     }
-    g.journeys.push(j);
-    g.fates[j.fate] = (g.fates[j.fate] ?? 0) + 1;
-  }
-  for (const g of groups.values()) {
-    if (g.path.length > 1) {
-      g.medianTransitNs = median(g.journeys.map((j) => j.steps.filter((s) => s.kind !== 'local').reduce((n, s) => n + s.latencyNs, 0)));
+    const n = ++g.group.count;
+    g.group.fates[j.fate] = (g.group.fates[j.fate] ?? 0) + 1;
+    if (path.length > 1) {
+      const transit = j.steps.filter((s) => s.kind !== 'local').reduce((sum, s) => sum + s.latencyNs, 0);
+      if (g.transits.length < TRANSIT_SAMPLE) g.transits.push(transit);
+      else {
+        // Reservoir sampling: the n-th value replaces a kept one with probability TRANSIT_SAMPLE / n.
+        const r = this.next() % n;
+        if (r < TRANSIT_SAMPLE) g.transits[r] = transit;
+      }
     }
   }
-  return [...groups.values()];
+
+  private next(): number {
+    let x = this.rng;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rng = x >>> 0;
+    return this.rng;
+  }
+
+  finish(): { groups: JourneyGroup[]; ungrouped?: UngroupedJourneys } {
+    const groups = [...this.groups.values()].map(({ group, transits }) => {
+      if (group.path.length > 1) group.medianTransitNs = median(transits);
+      return group;
+    });
+    if (this.ungroupedJourneys === 0) return { groups };
+    const labels = [...this.ungrouped].map(([label, count]) => ({ label, count })).sort((a, b) => b.count - a.count);
+    return { groups, ungrouped: { journeys: this.ungroupedJourneys, labels } };
+  }
 }
 
 /** "all answered", "2 answered, 1 dropped". */
 export function fateText(g: JourneyGroup): string {
   const entries = Object.entries(g.fates) as [Fate, number][];
-  if (entries.length === 1) return g.journeys.length === 1 ? entries[0][0] : `all ${entries[0][0]}`;
+  if (entries.length === 1) return g.count === 1 ? entries[0][0] : `all ${entries[0][0]}`;
   return entries.map(([f, n]) => `${n} ${f}`).join(', ');
-}
-
-export function isRequestGroup(g: JourneyGroup, hopsOf: (j: Journey) => Observation[]): boolean {
-  const o = hopsOf(g.journeys[0])[0];
-  return o !== undefined && requestKind(o) !== undefined;
 }
 
 /** "41 µs", "1.2 ms", "3.0 s". */

@@ -1,4 +1,4 @@
-import type { Flow, Journey, NatBinding, NatRewrite } from './model.js';
+import type { Flow, Hop, Journey, NatBinding, NatRewrite } from './model.js';
 
 /**
  * True when a rewrite is conntrack undoing its flow's translation for the other direction (an
@@ -10,30 +10,34 @@ export function isReversal(nat: NatRewrite, flow: Flow | undefined): boolean {
 
 /**
  * The NAT bindings the captures prove, one per translated flow, in the shape `conntrack -L` prints:
- * the original tuple as the client sent it, and the reply tuple as the server answers it.
+ * the original tuple as the client sent it, and the reply tuple as the server answers it. Journeys
+ * are added as they are finished (their flow known); what is kept is one journey's ends per flow.
  */
-export function natBindingsOf(journeys: Journey[], flows: Flow[]): NatBinding[] {
-  const firstOf = new Map<number, Journey>();
-  for (const j of journeys) {
-    if (j.flow === undefined || j.isReply || firstOf.has(j.flow)) continue;
-    if (j.steps.some((s) => s.nat)) firstOf.set(j.flow, j);
+export class NatBindingCollector {
+  private readonly firstOf = new Map<number, { a: Hop; z: Hop }>();
+
+  add(j: Journey): void {
+    if (j.flow === undefined || j.isReply || this.firstOf.has(j.flow)) return;
+    if (j.steps.some((s) => s.nat)) this.firstOf.set(j.flow, { a: j.hops[0], z: j.hops[j.hops.length - 1] });
   }
-  const out: NatBinding[] = [];
-  for (const f of flows) {
-    const j = firstOf.get(f.id);
-    if (!j || f.translations.length === 0) continue;
-    const a = j.hops[0];
-    const z = j.hops[j.hops.length - 1];
-    out.push({
-      protocol: f.protocol,
-      original: { src: a.src, dst: a.dst, sport: a.sport, dport: a.dport, icmpId: a.icmpId },
-      reply: { src: z.dst, dst: z.src, sport: z.dport, dport: z.sport, icmpId: z.icmpId },
-      types: [...new Set(f.translations.map((t) => t.type))],
-      interface: f.translations[0].interface,
-      flow: f.id,
-    });
+
+  finish(flows: Flow[]): NatBinding[] {
+    const out: NatBinding[] = [];
+    for (const f of flows) {
+      const ends = this.firstOf.get(f.id);
+      if (!ends || f.translations.length === 0) continue;
+      const { a, z } = ends;
+      out.push({
+        protocol: f.protocol,
+        original: { src: a.src, dst: a.dst, sport: a.sport, dport: a.dport, icmpId: a.icmpId },
+        reply: { src: z.dst, dst: z.src, sport: z.dport, dport: z.sport, icmpId: z.icmpId },
+        types: [...new Set(f.translations.map((t) => t.type))],
+        interface: f.translations[0].interface,
+        flow: f.id,
+      });
+    }
+    return out;
   }
-  return out;
 }
 
 function tuple(t: NatBinding['original']): string {

@@ -29,12 +29,22 @@ export class RoleInference {
   private readonly pivots = new Set<string>();
   /** The outside of a NAT: where source-NATted packets leave and destination-NATted ones enter. */
   private readonly natOutside = new Set<string>();
+  /** Bumped whenever something learnt may change a role, so that callers can cache roles between. */
+  version = 0;
 
   observe(o: Observation): void {
     if (o.family === 0) return;
     const bothPrivate = (isPrivateAddress(o.src) || o.src.startsWith('127.')) && (isPrivateAddress(o.dst) || o.dst.startsWith('127.'));
     const map = bothPrivate ? this.privateSeen : this.publicSeen;
-    map.set(o.iface, (map.get(o.iface) ?? 0) + 1);
+    const n = map.get(o.iface) ?? 0;
+    map.set(o.iface, n + 1);
+    if (n === 0) this.version++;
+  }
+
+  private addOnce(set: Set<string>, name: string): void {
+    if (set.has(name)) return;
+    set.add(name);
+    this.version++;
   }
 
   /**
@@ -46,7 +56,7 @@ export class RoleInference {
     const link = (a: string, b: string): void => {
       let set = this.bridgedWith.get(a);
       if (!set) this.bridgedWith.set(a, (set = new Set()));
-      set.add(b);
+      this.addOnce(set, b);
     };
     for (const j of journeys) {
       const steps = j.steps.filter((s) => s.kind !== 'local');
@@ -56,10 +66,10 @@ export class RoleInference {
           link(s.to, s.from);
         }
         const next = steps[i + 1];
-        if (next && next.from === s.to && ((s.kind === 'bridged' && next.kind === 'routed') || (s.kind === 'routed' && next.kind === 'bridged'))) this.pivots.add(s.to);
+        if (next && next.from === s.to && ((s.kind === 'bridged' && next.kind === 'routed') || (s.kind === 'routed' && next.kind === 'bridged'))) this.addOnce(this.pivots, s.to);
         for (const nat of [s.nat, s.natAlso]) {
-          if (nat?.type === 'snat') this.natOutside.add(s.to);
-          if (nat?.type === 'dnat') this.natOutside.add(s.from);
+          if (nat?.type === 'snat') this.addOnce(this.natOutside, s.to);
+          if (nat?.type === 'dnat') this.addOnce(this.natOutside, s.from);
         }
       }
     }

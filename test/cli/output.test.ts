@@ -9,7 +9,7 @@ import { REPO } from '../helpers/tools.js';
 async function streamed(doc: object, flushAt?: number): Promise<{ text: string; chunks: number }> {
   const parts: string[] = [];
   await writeJsonDocument(doc, async (chunk) => {
-    parts.push(chunk);
+    parts.push(chunk.toString());
   }, flushAt);
   return { text: parts.join(''), chunks: parts.length };
 }

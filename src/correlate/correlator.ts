@@ -1,0 +1,243 @@
+import type { Frame } from '../capture/frame.js';
+import type { Finding, Flow, Hop, InterfaceInfo, InterfaceRole, Journey, NatBinding } from './model.js';
+import type { Observation } from './observation.js';
+import type { JourneyWork } from './journey-work.js';
+import type { Topology } from './topology.js';
+import { Observer } from './observe.js';
+import { JourneyAssembler, type OpenJourney } from './journey-assembler.js';
+import { orderHops, stepsOf } from './steps.js';
+import { FlowBuilder } from './flows.js';
+import { RoleInference } from './roles.js';
+import { AnswerMatcher } from './answers.js';
+import { FateJudge, type RoleView } from './fates.js';
+import { FindingCollector } from './findings.js';
+import { NatBindingCollector } from './nat-table.js';
+import { GroupCollector, type JourneyGroup, type UngroupedJourneys, durationText } from './groups.js';
+import { summaryOf } from './summary.js';
+
+export interface CorrelatorOptions {
+  /** Correlation window: copies of one packet further apart than this are different packets. */
+  windowNs: number;
+  communityIdSeed: number;
+  /** Names for cooked-v2 interface indexes (`--iface-map`). */
+  ifaceMap: Map<number, string>;
+  /** Roles the user gave, overriding inference. */
+  roles: Map<string, InterfaceRole>;
+  /** Keep the `read` line of every hop, for reports that cite their evidence. */
+  evidenceLines: boolean;
+  topology?: Topology;
+  /**
+   * How many journeys wait at once for their answers, and for the later packets that tell where
+   * their addresses live, before the oldest one's fate is decided and it is handed on; Infinity:
+   * all of them, to the end. Counted in journeys, not seconds, because journeys are what cost memory.
+   */
+  maxWaiting: number;
+}
+
+/** What is left when every journey has been handed on: the rest of the analysis document. */
+export interface CorrelationSummary {
+  interfaces: InterfaceInfo[];
+  hostAddresses: string[];
+  flows: Flow[];
+  findings: Finding[];
+  nat: NatBinding[];
+  limitations: string[];
+  /** The journeys told as stories a person reads (the terminal view), counted. */
+  groups: JourneyGroup[];
+  /** Journeys of the groups first seen after the first MAX_GROUPS, counted by label. */
+  ungrouped?: UngroupedJourneys;
+  journeys: number;
+}
+
+/**
+ * The correlator as a stream: frames in (time order), finished journeys out (in order of first
+ * sighting, which is their id), each once `maxWaiting` newer journeys have come. Memory holds the
+ * journeys still waiting, the flow table and what is known per address, never the whole capture,
+ * unless every journey may wait (reports, which tell every packet).
+ */
+export class Correlator {
+  private readonly observer: Observer;
+  private readonly roleInference = new RoleInference();
+  private readonly rolePairs = new Map<string, Set<string>>();
+  private readonly ifacePackets = new Map<string, number>();
+  private readonly assembler: JourneyAssembler;
+  /** Closed journeys not yet admitted: admission goes by id, and journeys close out of order. */
+  private readonly closed = new Map<number, JourneyWork>();
+  private nextAdmit = 1;
+  /** Admitted journeys waiting for their fate, oldest first (a queue: `head` is its start). */
+  private waiting: JourneyWork[] = [];
+  private head = 0;
+  private latest = -Infinity;
+  private readonly matcher = new AnswerMatcher();
+  private readonly judge: FateJudge;
+  private readonly flows: FlowBuilder;
+  private readonly findings = new FindingCollector();
+  private readonly natBindings = new NatBindingCollector();
+  private readonly groups = new GroupCollector();
+  private finished = 0;
+  /** Journeys finished before the end of the captures, and the shortest time one of them waited. */
+  private early = 0;
+  private shortestWaitNs = Infinity;
+  private readonly view: RoleView & { refresh(): void };
+
+  constructor(
+    private readonly options: CorrelatorOptions,
+    private readonly onJourney: (w: JourneyWork) => void,
+  ) {
+    this.observer = new Observer({ ifaceMap: options.ifaceMap, evidenceLines: options.evidenceLines });
+    this.judge = new FateJudge(options.topology);
+    this.flows = new FlowBuilder({ communityIdSeed: options.communityIdSeed });
+    this.assembler = new JourneyAssembler(options.windowNs, (open) => this.close(open));
+    this.view = this.roleView();
+  }
+
+  /** Roles as known now, cached until something learnt could change one. */
+  private roleView(): RoleView & { refresh(): void } {
+    const cache = new Map<string, InterfaceRole>();
+    let learnt = -1;
+    let interfaces = -1;
+    const view = {
+      version: 0,
+      hasUplink: false,
+      role: (iface: string): InterfaceRole => {
+        let r = cache.get(iface);
+        if (r === undefined) {
+          r = this.roleInference.roleOf(iface, this.options.roles.get(iface)).role;
+          cache.set(iface, r);
+        }
+        return r;
+      },
+      refresh: (): void => {
+        if (learnt === this.roleInference.version && interfaces === this.ifacePackets.size) return;
+        learnt = this.roleInference.version;
+        interfaces = this.ifacePackets.size;
+        cache.clear();
+        view.version++;
+        view.hasUplink = [...this.ifacePackets.keys()].some((name) => view.role(name) === 'uplink');
+      },
+    };
+    return view;
+  }
+
+  add(frame: Frame): void {
+    const o = this.observer.observe(frame);
+    this.ifacePackets.set(o.iface, (this.ifacePackets.get(o.iface) ?? 0) + 1);
+    // Roles depend only on which address pairs each interface carried: each pair is looked at once.
+    if (o.family !== 0) {
+      let pairs = this.rolePairs.get(o.iface);
+      if (!pairs) this.rolePairs.set(o.iface, (pairs = new Set()));
+      const pair = `${o.src} ${o.dst}`;
+      if (!pairs.has(pair)) {
+        pairs.add(pair);
+        this.roleInference.observe(o);
+      }
+    }
+    this.assembler.add(o);
+    if (o.t > this.latest) this.latest = o.t;
+    this.finishDue();
+  }
+
+  private close(open: OpenJourney): void {
+    const hops = orderHops(open.hops);
+    const journey: Journey = {
+      id: open.id,
+      kind: hops[0].kind,
+      summary: summaryOf(hops[0]),
+      hops: hops.map(toHop),
+      steps: stepsOf(hops),
+      fate: 'unknown',
+    };
+    const w: JourneyWork = { journey, hops };
+    this.roleInference.learnSteps([journey]);
+    this.closed.set(journey.id, w);
+    // Ids are given in order of first sighting, so admitting by id keeps that order for answers.
+    for (let next = this.closed.get(this.nextAdmit); next !== undefined; next = this.closed.get(this.nextAdmit)) {
+      this.closed.delete(this.nextAdmit++);
+      const request = this.matcher.admit(next);
+      if (request) this.judge.answered(request);
+      this.judge.learn(next);
+      this.waiting.push(next);
+    }
+  }
+
+  /** Finishes the oldest journeys while too many wait. */
+  private finishDue(): void {
+    while (this.waiting.length - this.head > this.options.maxWaiting) {
+      const waitedNs = this.latest - this.waiting[this.head].hops[0].t;
+      if (waitedNs < this.shortestWaitNs) this.shortestWaitNs = waitedNs;
+      this.early++;
+      this.finishNext();
+    }
+    // Drop the finished part of the queue now and then rather than shifting one by one.
+    if (this.head > 4096 && this.head * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private finishNext(): void {
+    const w = this.waiting[this.head];
+    this.waiting[this.head++] = undefined as unknown as JourneyWork;
+    this.view.refresh();
+    const silent = this.judge.decide(w, this.view);
+    this.matcher.forget(w);
+    this.flows.add(w);
+    this.findings.add(w, this.view, silent);
+    this.natBindings.add(w.journey);
+    this.groups.add(w);
+    this.finished++;
+    this.onJourney(w);
+  }
+
+  /** Closes what is still open and finishes every journey: the end of the captures. */
+  finish(): CorrelationSummary {
+    this.assembler.flush();
+    while (this.head < this.waiting.length) this.finishNext();
+    this.waiting = [];
+    this.head = 0;
+    this.view.refresh();
+    const interfaces: InterfaceInfo[] = [...this.ifacePackets.keys()].sort().map((name) => {
+      const { role, source } = this.roleInference.roleOf(name, this.options.roles.get(name));
+      return { name, role, roleSource: source, packets: this.ifacePackets.get(name) ?? 0 };
+    });
+    const roles = new Map(interfaces.map((i) => [i.name, i]));
+    const flows = this.flows.finish();
+    const limitations = this.observer.limitations();
+    if (this.early > 0) {
+      limitations.push(
+        `Answers were looked for among the next ${this.options.maxWaiting.toLocaleString('en-US')} journeys of each packet, not to the end of the captures ` +
+          `(which would hold them all in memory): at the busiest moment that was ${durationText(this.shortestWaitNs)} of capture, ` +
+          `and an answer later than that is reported as no reply.`,
+      );
+    }
+    return {
+      interfaces,
+      hostAddresses: this.judge.hostAddresses(this.view),
+      flows,
+      findings: this.findings.finish(flows, roles),
+      nat: this.natBindings.finish(flows),
+      limitations,
+      ...this.groups.finish(),
+      journeys: this.finished,
+    };
+  }
+}
+
+function toHop(o: Observation): Hop {
+  const h: Hop = {
+    interface: o.iface,
+    ts: `${o.tsSec}.${String(o.tsNsec).padStart(9, '0')}`,
+    file: o.file,
+    frame: o.frame,
+    src: o.src,
+    dst: o.dst,
+  };
+  if (o.sport !== undefined) h.sport = o.sport;
+  if (o.dport !== undefined) h.dport = o.dport;
+  if (o.icmpId !== undefined) h.icmpId = o.icmpId;
+  if (o.ttl !== undefined) h.ttl = o.ttl;
+  if (o.srcMac !== undefined) h.srcMac = o.srcMac;
+  if (o.dstMac !== undefined) h.dstMac = o.dstMac;
+  if (o.direction !== undefined) h.direction = o.direction;
+  return h;
+}
