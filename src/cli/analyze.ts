@@ -10,7 +10,9 @@ export { conntrackLines };
 import type { InterfaceRole, NatBinding } from '../correlate/model.js';
 import { openAll, asCliError, withProgress } from './captures.js';
 import { writeJsonDocument, streamWriter } from './output.js';
-import { JourneySpill, SpilledArray } from './journey-spill.js';
+import { JsonSpill, SpilledArray } from './json-spill.js';
+import type { CorrelatorSink } from '../correlate/correlator.js';
+import { LARGEST_FLOWS } from '../correlate/correlator.js';
 import { parseIfaceMap, collect } from './options.js';
 import { CliError, EXIT_USAGE } from './exit.js';
 import { checkOutputFile } from './output-paths.js';
@@ -72,20 +74,41 @@ export async function runAnalyze(files: string[], options: RunAnalyzeOptions): P
   }
 }
 
+/** Where a streamed analysis puts the document's long arrays until the document is written. */
+export interface AnalyzeSpills {
+  journeys: JsonSpill;
+  flows: JsonSpill;
+  nat: JsonSpill;
+}
+
+export async function createSpills(): Promise<AnalyzeSpills> {
+  return { journeys: await JsonSpill.create(), flows: await JsonSpill.create(), nat: await JsonSpill.create() };
+}
+
+export async function closeSpills(spills: AnalyzeSpills | undefined): Promise<void> {
+  if (spills) await Promise.all([spills.journeys.close(), spills.flows.close(), spills.nat.close()]);
+}
+
 /**
- * The analysis in flat memory, for `analyze`: journeys go to `spill` (when the document is wanted)
- * as they are finished; the terminal view needs only their groups.
+ * The analysis in flat memory, for `analyze`: journeys, flows and NAT bindings go to `spills` (when
+ * the document is wanted) as they are finished; the terminal view needs only what the summary keeps.
  */
-export async function runAnalyzeStream(files: string[], options: RunAnalyzeOptions, spill?: JourneySpill): Promise<CorrelationRun> {
+export async function runAnalyzeStream(files: string[], options: RunAnalyzeOptions, spills?: AnalyzeSpills): Promise<CorrelationRun> {
   const readers = await openAll(files);
+  const sink: CorrelatorSink = spills
+    ? {
+        journey: (w) => spills.journeys.add(w.journey),
+        flow: (f) => spills.flows.addWithId(f.id, f),
+        natBinding: (b) => spills.nat.addWithId(b.flow, b),
+      }
+    : { journey: () => {}, flow: () => {}, natBinding: () => {} };
+  const drain = spills ? async (): Promise<void> => {
+    await spills.journeys.drain();
+    await spills.flows.drain();
+    await spills.nat.drain();
+  } : undefined;
   try {
-    return await streamFrames(
-      withProgress(mergeCaptures(readers), readers, options.quiet),
-      readers,
-      options,
-      spill ? (w) => spill.add(w.journey) : () => {},
-      spill ? () => spill.drain() : undefined,
-    );
+    return await streamFrames(withProgress(mergeCaptures(readers), readers, options.quiet), readers, options, sink, drain);
   } catch (err) {
     throw asCliError(err);
   } finally {
@@ -93,18 +116,28 @@ export async function runAnalyzeStream(files: string[], options: RunAnalyzeOptio
   }
 }
 
-/** The analysis document of a streamed run, its journeys read back from their spill. */
-function documentOf(run: CorrelationRun, spill: JourneySpill): object {
+/**
+ * The analysis document of a streamed run, its arrays read back from their spills. A userland
+ * proxy is known only once every flow is: its `proxyOf` is written into the flow's spilled text,
+ * where a finished flow has it (before `history`: proxies are TCP).
+ */
+function documentOf(run: CorrelationRun, spills: AnalyzeSpills): object {
   const { summary: a } = run;
+  const proxyOf = new Map<number, number>();
+  for (const [x, y] of a.proxies) proxyOf.set(x, y).set(y, x);
+  const patch = (id: number, text: string): string => {
+    const other = proxyOf.get(id);
+    return other === undefined ? text : text.replace('\n      "history": ', `\n      "proxyOf": ${other},\n      "history": `);
+  };
   return {
     version: 1,
     captures: run.captures,
     interfaces: a.interfaces,
     hostAddresses: a.hostAddresses,
-    journeys: new SpilledArray(spill),
-    flows: a.flows,
+    journeys: new SpilledArray(spills.journeys),
+    flows: new SpilledArray(spills.flows, patch),
     findings: a.findings,
-    nat: a.nat,
+    nat: new SpilledArray(spills.nat),
     limitations: a.limitations,
   };
 }
@@ -125,7 +158,8 @@ export function throwDamage(work: { damage?: unknown }): void {
   if (work.damage !== undefined) throw asCliError(work.damage);
 }
 
-const MAX_ROWS = 60;
+// The terminal shows as many rows of each table as it keeps flows for.
+const MAX_ROWS = LARGEST_FLOWS;
 
 export function formatAnalysis(run: CorrelationRun): string {
   const { summary: a, captures } = run;
@@ -147,7 +181,7 @@ export function formatAnalysis(run: CorrelationRun): string {
   // A terminal shows what a person can read: the largest groups and flows, the rest counted (all of
   // them are in --json).
   const groups = a.groups;
-  const flowById = new Map(a.flows.map((f) => [f.id, f]));
+  const flowById = a.groupFlows;
   const shown = new Set(groups.length > MAX_ROWS ? [...groups].sort((x, y) => y.count - x.count).slice(0, MAX_ROWS) : groups);
   for (const g of groups.filter((x) => shown.has(x))) {
     const n = g.count;
@@ -165,9 +199,9 @@ export function formatAnalysis(run: CorrelationRun): string {
     out.push(`  ... and ${a.ungrouped.journeys} journeys of groups first seen after the first ${MAX_GROUPS} groups, counted by kind: ${kinds} (--json has every journey)`);
   }
 
-  if (a.flows.length > 0) {
+  if (a.flows > 0) {
     const flows = table(['flow', 'proto', 'client', 'server', 'translations', 'packets', 'bytes', 'state', 'community id']);
-    const shownFlows = a.flows.length > MAX_ROWS ? [...a.flows].sort((x, y) => y.packets - x.packets).slice(0, MAX_ROWS).sort((x, y) => x.id - y.id) : a.flows;
+    const shownFlows = a.largestFlows;
     for (const f of shownFlows) {
       flows.push([
         String(f.id),
@@ -182,11 +216,11 @@ export function formatAnalysis(run: CorrelationRun): string {
       ]);
     }
     out.push('', 'Flows', flows.toString());
-    if (a.flows.length > shownFlows.length) out.push(`  ... and ${a.flows.length - shownFlows.length} smaller flows (--json has them all)`);
+    if (a.flows > shownFlows.length) out.push(`  ... and ${a.flows - shownFlows.length} smaller flows (--json has them all)`);
   }
-  if (a.nat && a.nat.length > 0) {
-    out.push('', 'NAT bindings (as conntrack -L)', ...conntrackLines(a.nat.slice(0, MAX_ROWS)).map((l) => `  ${l}`));
-    if (a.nat.length > MAX_ROWS) out.push(`  ... and ${a.nat.length - MAX_ROWS} more`);
+  if (a.natBindings > 0) {
+    out.push('', 'NAT bindings (as conntrack -L)', ...conntrackLines(a.firstNatBindings).map((l) => `  ${l}`));
+    if (a.natBindings > a.firstNatBindings.length) out.push(`  ... and ${a.natBindings - a.firstNatBindings.length} more`);
   }
   out.push('', a.findings.length > 0 ? 'Findings' : 'Findings: none');
   // Errors first, then warnings, then notes; a busy capture has thousands, the JSON keeps every one.
@@ -218,19 +252,19 @@ export function registerAnalyze(program: Command): void {
       const quiet = Boolean(program.opts<{ quiet?: boolean }>().quiet);
       if (opts.json) await checkOutputFile(opts.json, '--json');
       const options = await analyzeOptionsFrom({ ...opts, quiet });
-      const spill = opts.json ? await JourneySpill.create() : undefined;
+      const spills = opts.json ? await createSpills() : undefined;
       try {
-        const run = await runAnalyzeStream(files, options, spill);
+        const run = await runAnalyzeStream(files, options, spills);
         if (opts.json === '-') {
-          await writeJsonDocument(documentOf(run, spill!), streamWriter(process.stdout));
+          await writeJsonDocument(documentOf(run, spills!), streamWriter(process.stdout));
           throwDamage(run);
           return;
         }
-        if (opts.json) await writeJsonFile(opts.json, documentOf(run, spill!));
+        if (opts.json) await writeJsonFile(opts.json, documentOf(run, spills!));
         process.stdout.write(`${formatAnalysis(run)}\n`);
         throwDamage(run);
       } finally {
-        await spill?.close();
+        await closeSpills(spills);
       }
     });
 }

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { SpilledArray } from './journey-spill.js';
+import { SpilledArray } from './json-spill.js';
 
 /**
  * Buffers text and writes it in large pieces, waiting for 'drain' so that a slow reader (a pager,
@@ -101,7 +101,7 @@ export async function writeJsonDocument(doc: object, write: (chunk: string | Buf
       else {
         emit('[\n');
         await flush();
-        for await (const text of value.spill.text()) await write(text);
+        for await (const text of value.spill.text(value.patch)) await write(text);
         emit('\n  ]');
       }
     } else if (Array.isArray(value) && value.length > 0) {

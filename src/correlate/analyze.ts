@@ -4,10 +4,10 @@ import { CaptureError } from '../capture/errors.js';
 import { mergeCaptures } from '../capture/index.js';
 import type { Frame } from '../capture/frame.js';
 import { formatEpochNs } from '../capture/frame.js';
-import type { Analysis, CaptureSummary, InterfaceRole, Journey } from './model.js';
+import type { Analysis, CaptureSummary, Flow, InterfaceRole, Journey, NatBinding } from './model.js';
 import type { Observation } from './observation.js';
 import type { JourneyWork } from './journey-work.js';
-import { Correlator, type CorrelationSummary } from './correlator.js';
+import { Correlator, type CorrelationSummary, type CorrelatorSink } from './correlator.js';
 import type { Topology } from './topology.js';
 
 export interface AnalyzeOptions {
@@ -52,22 +52,32 @@ export async function analyzeFrames(
   options: AnalyzeOptions = {},
 ): Promise<AnalysisWork> {
   const work: JourneyWork[] = [];
+  const flows: Flow[] = [];
+  const nat: NatBinding[] = [];
   // Every journey is kept for the document: each waits for its answer to the end of the captures.
-  const run = await correlateFrames(batches, readers, { ...options, maxWaiting: Infinity }, (w) => work.push(w), {
+  // Flows end as they do in analyze (and in conntrack): when they have gone quiet.
+  const sink: CorrelatorSink = { journey: (w) => work.push(w), flow: (f) => flows.push(f), natBinding: (b) => nat.push(b) };
+  const run = await correlateFrames(batches, readers, { ...options, maxWaiting: Infinity }, sink, {
     memoryLimitBytes: options.memoryLimitBytes ?? getHeapStatistics().heap_size_limit * READ_HEAP_SHARE,
     memoryUse: 'keeping every journey needs',
   });
   const hopsById = new Map(work.map((w) => [w.journey.id, w.hops]));
   const rest = run.summary;
+  flows.sort((a, b) => a.id - b.id);
+  nat.sort((a, b) => a.flow - b.flow);
+  for (const [a, b] of rest.proxies) {
+    flows[a - 1].proxyOf = b;
+    flows[b - 1].proxyOf = a;
+  }
   const analysis: Analysis = {
     version: 1,
     captures: run.captures,
     interfaces: rest.interfaces,
     hostAddresses: rest.hostAddresses,
     journeys: work.map((w) => w.journey),
-    flows: rest.flows,
+    flows,
     findings: rest.findings,
-    nat: rest.nat,
+    nat,
     limitations: rest.limitations,
   };
   const hopsOf = (j: Journey): Observation[] => hopsById.get(j.id) ?? [];
@@ -90,22 +100,23 @@ export interface StreamOptions extends AnalyzeOptions {
 }
 
 /**
- * Correlates in flat memory: every journey is handed to `onJourney` (in id order) once enough newer
- * journeys have come (STREAM_MAX_WAITING), and only then forgotten; `drain` is awaited between batches, for a sink
- * that writes. For `analyze` on captures of any size.
+ * Correlates in flat memory: every journey is handed to the sink (in id order) once enough newer
+ * journeys have come (STREAM_MAX_WAITING), every flow once it has gone quiet, and only then
+ * forgotten; `drain` is awaited between batches, for a sink that writes. For `analyze` on captures
+ * of any size.
  */
 export async function streamFrames(
   batches: AsyncIterable<Frame[]>,
   readers: CaptureReader[],
   options: StreamOptions,
-  onJourney: (w: JourneyWork) => void,
+  sink: CorrelatorSink,
   drain?: () => Promise<void>,
 ): Promise<CorrelationRun> {
   return correlateFrames(
     batches,
     readers,
     { ...options, maxWaiting: options.maxWaiting ?? STREAM_MAX_WAITING },
-    onJourney,
+    sink,
     {
       drain,
       memoryLimitBytes: options.memoryLimitBytes ?? getHeapStatistics().heap_size_limit * READ_HEAP_SHARE,
@@ -118,7 +129,7 @@ async function correlateFrames(
   batches: AsyncIterable<Frame[]>,
   readers: CaptureReader[],
   options: AnalyzeOptions & { maxWaiting: number },
-  onJourney: (w: JourneyWork) => void,
+  sink: CorrelatorSink,
   control: { memoryLimitBytes: number; memoryUse: string; drain?: () => Promise<void> },
 ): Promise<CorrelationRun> {
   const correlator = new Correlator(
@@ -131,7 +142,7 @@ async function correlateFrames(
       topology: options.topology,
       maxWaiting: options.maxWaiting,
     },
-    onJourney,
+    sink,
   );
   const firstLast = new Map<string, [Frame, Frame]>();
   // A capture damaged part-way still tells what was read before the damage: the error is kept and

@@ -34,14 +34,33 @@ export interface CorrelatorOptions {
   maxWaiting: number;
 }
 
+/** Where finished work goes: journeys in id order, flows and NAT bindings in the order they finish. */
+export interface CorrelatorSink {
+  journey(w: JourneyWork): void;
+  flow(f: Flow): void;
+  natBinding(b: NatBinding): void;
+}
+
+/** Flows the terminal shows: the ones with the most packets. */
+export const LARGEST_FLOWS = 60;
+
 /** What is left when every journey has been handed on: the rest of the analysis document. */
 export interface CorrelationSummary {
   interfaces: InterfaceInfo[];
   hostAddresses: string[];
-  flows: Flow[];
   findings: Finding[];
-  nat: NatBinding[];
   limitations: string[];
+  /** How many flows and NAT bindings went to the sink. */
+  flows: number;
+  natBindings: number;
+  /** Userland proxies: pairs of flow ids, each the other's `proxyOf` (set on the flows below). */
+  proxies: [number, number][];
+  /** The LARGEST_FLOWS flows with the most packets, by id. */
+  largestFlows: Flow[];
+  /** The NAT bindings of the first LARGEST_FLOWS translated flows. */
+  firstNatBindings: NatBinding[];
+  /** The flows of the groups, by id (a group's rewrite is told apart from its flow's reversal). */
+  groupFlows: Map<number, Flow>;
   /** The journeys told as stories a person reads (the terminal view), counted. */
   groups: JourneyGroup[];
   /** Journeys of the groups first seen after the first MAX_GROUPS, counted by label. */
@@ -58,7 +77,6 @@ export interface CorrelationSummary {
 export class Correlator {
   private readonly observer: Observer;
   private readonly roleInference = new RoleInference();
-  private readonly rolePairs = new Map<string, Set<string>>();
   private readonly ifacePackets = new Map<string, number>();
   private readonly assembler: JourneyAssembler;
   /** Closed journeys not yet admitted: admission goes by id, and journeys close out of order. */
@@ -75,6 +93,11 @@ export class Correlator {
   private readonly natBindings = new NatBindingCollector();
   private readonly groups = new GroupCollector();
   private finished = 0;
+  private flowCount = 0;
+  private natCount = 0;
+  private largestFlows: Flow[] = [];
+  private firstNatBindings: NatBinding[] = [];
+  private readonly groupFlows = new Map<number, Flow>();
   /** Journeys finished before the end of the captures, and the shortest time one of them waited. */
   private early = 0;
   private shortestWaitNs = Infinity;
@@ -82,11 +105,11 @@ export class Correlator {
 
   constructor(
     private readonly options: CorrelatorOptions,
-    private readonly onJourney: (w: JourneyWork) => void,
+    private readonly sink: CorrelatorSink,
   ) {
     this.observer = new Observer({ ifaceMap: options.ifaceMap, evidenceLines: options.evidenceLines });
     this.judge = new FateJudge(options.topology);
-    this.flows = new FlowBuilder({ communityIdSeed: options.communityIdSeed });
+    this.flows = new FlowBuilder({ communityIdSeed: options.communityIdSeed, expireIdle: true }, (f) => this.flowFinished(f));
     this.assembler = new JourneyAssembler(options.windowNs, (open) => this.close(open));
     this.view = this.roleView();
   }
@@ -122,16 +145,7 @@ export class Correlator {
   add(frame: Frame): void {
     const o = this.observer.observe(frame);
     this.ifacePackets.set(o.iface, (this.ifacePackets.get(o.iface) ?? 0) + 1);
-    // Roles depend only on which address pairs each interface carried: each pair is looked at once.
-    if (o.family !== 0) {
-      let pairs = this.rolePairs.get(o.iface);
-      if (!pairs) this.rolePairs.set(o.iface, (pairs = new Set()));
-      const pair = `${o.src} ${o.dst}`;
-      if (!pairs.has(pair)) {
-        pairs.add(pair);
-        this.roleInference.observe(o);
-      }
-    }
+    this.roleInference.observe(o);
     this.assembler.add(o);
     if (o.t > this.latest) this.latest = o.t;
     this.finishDue();
@@ -139,11 +153,13 @@ export class Correlator {
 
   private close(open: OpenJourney): void {
     const hops = orderHops(open.hops);
+    // The document's hops and summary are made when the journey is finished: a journey waiting for
+    // its answer costs its observations only.
     const journey: Journey = {
       id: open.id,
       kind: hops[0].kind,
-      summary: summaryOf(hops[0]),
-      hops: hops.map(toHop),
+      summary: '',
+      hops: [],
       steps: stepsOf(hops),
       fate: 'unknown',
     };
@@ -178,6 +194,8 @@ export class Correlator {
   private finishNext(): void {
     const w = this.waiting[this.head];
     this.waiting[this.head++] = undefined as unknown as JourneyWork;
+    w.journey.summary = summaryOf(w.hops[0]);
+    w.journey.hops = w.hops.map(toHop);
     this.view.refresh();
     const silent = this.judge.decide(w, this.view);
     this.matcher.forget(w);
@@ -186,7 +204,23 @@ export class Correlator {
     this.natBindings.add(w.journey);
     this.groups.add(w);
     this.finished++;
-    this.onJourney(w);
+    this.sink.journey(w);
+  }
+
+  private flowFinished(f: Flow): void {
+    this.flowCount++;
+    this.findings.flowFinished(f);
+    const binding = this.natBindings.flowFinished(f);
+    if (binding) {
+      this.natCount++;
+      this.firstNatBindings.push(binding);
+      if (this.firstNatBindings.length > 2 * LARGEST_FLOWS) this.firstNatBindings = firstByFlow(this.firstNatBindings);
+      this.sink.natBinding(binding);
+    }
+    this.largestFlows.push(f);
+    if (this.largestFlows.length > 2 * LARGEST_FLOWS) this.largestFlows = largest(this.largestFlows);
+    if (this.groups.names(f.id)) this.groupFlows.set(f.id, f);
+    this.sink.flow(f);
   }
 
   /** Closes what is still open and finishes every journey: the end of the captures. */
@@ -201,7 +235,15 @@ export class Correlator {
       return { name, role, roleSource: source, packets: this.ifacePackets.get(name) ?? 0 };
     });
     const roles = new Map(interfaces.map((i) => [i.name, i]));
-    const flows = this.flows.finish();
+    const proxies = this.flows.finish();
+    // Flows are objects the sink may still hold (reports keep them all): the proxy mark lands on them.
+    const kept = new Map([...this.largestFlows, ...this.groupFlows.values()].map((f) => [f.id, f]));
+    for (const [a, b] of proxies) {
+      const fa = kept.get(a);
+      const fb = kept.get(b);
+      if (fa) fa.proxyOf = b;
+      if (fb) fb.proxyOf = a;
+    }
     const limitations = this.observer.limitations();
     if (this.early > 0) {
       limitations.push(
@@ -213,14 +255,27 @@ export class Correlator {
     return {
       interfaces,
       hostAddresses: this.judge.hostAddresses(this.view),
-      flows,
-      findings: this.findings.finish(flows, roles),
-      nat: this.natBindings.finish(flows),
+      findings: this.findings.finish(roles),
       limitations,
+      flows: this.flowCount,
+      natBindings: this.natCount,
+      proxies,
+      largestFlows: largest(this.largestFlows).sort((a, b) => a.id - b.id),
+      firstNatBindings: firstByFlow(this.firstNatBindings),
+      groupFlows: this.groupFlows,
       ...this.groups.finish(),
       journeys: this.finished,
     };
   }
+}
+
+/** The LARGEST_FLOWS flows with the most packets, ties to the first: as a stable sort would pick. */
+function largest(flows: Flow[]): Flow[] {
+  return flows.sort((a, b) => b.packets - a.packets || a.id - b.id).slice(0, LARGEST_FLOWS);
+}
+
+function firstByFlow(bindings: NatBinding[]): NatBinding[] {
+  return bindings.sort((a, b) => a.flow - b.flow).slice(0, LARGEST_FLOWS);
 }
 
 function toHop(o: Observation): Hop {

@@ -14,6 +14,9 @@ export interface RoleView {
   version: number;
 }
 
+/** How long facts about one connection are kept after its last packet (see FateJudge.prune). */
+const CONNECTION_FACTS_NS = 150_000_000_000;
+
 /** A TCP connection's tuple as its client sent it. */
 function tupleOf(o: Observation): string {
   return `${endpoint(o.src, o.sport)}>${endpoint(o.dst, o.dport)}`;
@@ -48,11 +51,13 @@ export class FateJudge {
    * Endpoints of the host that NAT forwards inwards: the outside side of source NAT (answers come
    * back to it) and the published side of destination NAT.
    */
-  private readonly natInward = new Set<string>();
+  private readonly natInward = new Map<string, number>();
   /** Connections that got a RST, by the client's tuple. */
-  private readonly resetTuples = new Set<string>();
+  private readonly resetTuples = new Map<string, number>();
   /** SYNs sent and SYNs answered, by the client's tuple. */
-  private readonly syns = new Map<string, { sent: number; answered: number }>();
+  private readonly syns = new Map<string, { sent: number; answered: number; last: number }>();
+  /** When facts about connections are next looked through for ones to forget (decision time). */
+  private nextPrune = -Infinity;
   /** Bumped when a fact the derived host addresses depend on is learnt. */
   private factsVersion = 0;
   private derived = { facts: -1, roles: -1, addresses: new Set<string>() };
@@ -98,8 +103,8 @@ export class FateJudge {
         if (!nat) continue;
         const after = w.hops[i + 1];
         const before = w.hops[i];
-        if (nat.type === 'snat' && after) this.natInward.add(after.icmpId !== undefined ? `${after.src}#${after.icmpId}` : endpoint(after.src, after.sport));
-        if (nat.type === 'dnat' && before) this.natInward.add(before.icmpId !== undefined ? `${before.dst}#${before.icmpId}` : endpoint(before.dst, before.dport));
+        if (nat.type === 'snat' && after) this.natInward.set(after.icmpId !== undefined ? `${after.src}#${after.icmpId}` : endpoint(after.src, after.sport), first.t);
+        if (nat.type === 'dnat' && before) this.natInward.set(before.icmpId !== undefined ? `${before.dst}#${before.icmpId}` : endpoint(before.dst, before.dport), first.t);
       }
     }
     // A SYN to one of the host's own addresses is answered by the kernel whatever happens next: a
@@ -107,10 +112,14 @@ export class FateJudge {
     // tuple reversed is the client's.
     for (const h of w.hops) {
       if (h.proto === 6 && h.tcpFlags !== undefined && (h.tcpFlags & TCP_RST) !== 0) {
-        this.resetTuples.add(`${endpoint(h.dst, h.dport)}>${endpoint(h.src, h.sport)}`);
+        this.resetTuples.set(`${endpoint(h.dst, h.dport)}>${endpoint(h.src, h.sport)}`, first.t);
       }
     }
-    if (requestKind(first) === 'syn') this.synsOf(first).sent++;
+    if (requestKind(first) === 'syn') {
+      const n = this.synsOf(first);
+      n.sent++;
+      n.last = first.t;
+    }
   }
 
   /** `request` got its first answer. */
@@ -118,11 +127,26 @@ export class FateJudge {
     if (requestKind(request.hops[0]) === 'syn') this.synsOf(request.hops[0]).answered++;
   }
 
-  private synsOf(o: Observation): { sent: number; answered: number } {
+  private synsOf(o: Observation): { sent: number; answered: number; last: number } {
     const k = tupleOf(o);
     let n = this.syns.get(k);
-    if (!n) this.syns.set(k, (n = { sent: 0, answered: 0 }));
+    if (!n) this.syns.set(k, (n = { sent: 0, answered: 0, last: o.t }));
     return n;
+  }
+
+  /**
+   * Forgets what was learnt about a connection when its last packet is CONNECTION_FACTS_NS older
+   * than the journey being decided: every journey that could use it has been decided by then (a
+   * SYN's retries end within conntrack's two minutes), and a busy capture's millions of
+   * connections do not pile up.
+   */
+  private prune(nowNs: number): void {
+    if (nowNs < this.nextPrune) return;
+    this.nextPrune = nowNs + CONNECTION_FACTS_NS / 4;
+    const before = nowNs - CONNECTION_FACTS_NS;
+    for (const [k, t] of this.natInward) if (t < before) this.natInward.delete(k);
+    for (const [k, t] of this.resetTuples) if (t < before) this.resetTuples.delete(k);
+    for (const [k, n] of this.syns) if (n.last < before) this.syns.delete(k);
   }
 
   private addTo(map: Map<string, Set<string>>, iface: string, addr: string): void {
@@ -170,6 +194,7 @@ export class FateJudge {
    * sighting. Returns true for a SYN to the host that was sent again and met with silence.
    */
   decide(w: JourneyWork, roles: RoleView): boolean {
+    this.prune(w.hops[0].t);
     const j = w.journey;
     const last = w.hops[w.hops.length - 1];
     const lastRole = roles.role(last.iface);

@@ -69,6 +69,8 @@ export class FindingCollector {
   private readonly leaks = new Map<string, Group>();
   private readonly unanswered = new Map<string, Group>();
   private readonly retransmitted = new Map<number, number[]>();
+  /** Retransmission findings of finished flows, by flow id. */
+  private readonly retransmissions = new Map<number, Finding>();
   /** Flows some packet of which crossed the host (more than one hop, not dropped). */
   private readonly crossed = new Set<number>();
 
@@ -93,7 +95,23 @@ export class FindingCollector {
     }
   }
 
-  finish(flows: Flow[], roles: Map<string, InterfaceInfo>): Finding[] {
+  /** A flow is finished: its retransmissions, if any, are one finding. */
+  flowFinished(f: Flow): void {
+    const ids = this.retransmitted.get(f.id) ?? [];
+    this.retransmitted.delete(f.id);
+    if (!f.retransmissions) return;
+    this.retransmissions.set(f.id, {
+      code: 'retransmission',
+      severity: 'warning',
+      message:
+        `${plural(f.retransmissions, 'TCP segment')} of the connection ${f.client} -> ${f.server} ${f.retransmissions === 1 ? 'was' : 'were'} sent again on the same interface: ` +
+        `true retransmissions, the first copy was lost or not acknowledged in time.`,
+      journeys: ids,
+      flows: [f.id],
+    });
+  }
+
+  finish(roles: Map<string, InterfaceInfo>): Finding[] {
     const out: Finding[] = [];
     const role = (iface: string): string => roles.get(iface)?.role ?? 'unknown';
     const uplinks = [...roles.values()].filter((r) => r.role === 'uplink').map((r) => r.name);
@@ -142,18 +160,7 @@ export class FindingCollector {
       });
     }
 
-    for (const f of flows) {
-      if (!f.retransmissions) continue;
-      out.push({
-        code: 'retransmission',
-        severity: 'warning',
-        message:
-          `${plural(f.retransmissions, 'TCP segment')} of the connection ${f.client} -> ${f.server} ${f.retransmissions === 1 ? 'was' : 'were'} sent again on the same interface: ` +
-          `true retransmissions, the first copy was lost or not acknowledged in time.`,
-        journeys: this.retransmitted.get(f.id) ?? [],
-        flows: [f.id],
-      });
-    }
+    out.push(...[...this.retransmissions].sort((a, b) => a[0] - b[0]).map(([, f]) => f));
 
     for (const { exemplar: x, ids } of this.unanswered.values()) {
       const what = x.request === 'arp' ? `ARP request for ${x.first.dst}` : x.request === 'echo' ? 'ICMP echo request' : x.request === 'syn' ? 'TCP SYN' : 'DNS query';

@@ -50,6 +50,20 @@ interface FlowWork {
   firstNs: number;
   /** The server side is local to the host (loopback, or a host address the flow was seen to end at). */
   serverLocal: boolean;
+  /** The tuple keys that find this flow. */
+  keys: string[];
+  /** When its last journey was first seen (run nanoseconds). */
+  lastNs: number;
+}
+
+/** What the userland proxy match needs of a finished flow. */
+interface ProxyFacts {
+  id: number;
+  c2s: number;
+  s2c: number;
+  firstNs: number;
+  serverLocal: boolean;
+  tcp: boolean;
 }
 
 /**
@@ -61,17 +75,41 @@ const SEEN_GENERATION = 8192;
 
 export interface FlowOptions {
   communityIdSeed: number;
+  /**
+   * Finish flows that have gone quiet, as conntrack forgets them: a TCP connection closed (FIN both
+   * ways, or a reset) after 10 s, anything else but an established TCP connection after 30 s; a
+   * packet of the same tuple after that starts a new flow, as it makes a new conntrack entry. Off,
+   * every flow lasts to the end of the captures.
+   */
+  expireIdle?: boolean;
 }
+
+/** conntrack's timeouts for a closed TCP connection (CLOSE) and for unreplied UDP and ICMP. */
+const CLOSED_IDLE_NS = 10_000_000_000;
+const QUIET_IDLE_NS = 30_000_000_000;
+/** How often, in capture time, quiet flows are looked for. */
+const SWEEP_NS = 1_000_000_000;
 
 /**
  * Joins journeys into flows: both directions, and both sides of every translation, because each
- * journey carries the tuple of every hop it crossed (inside and outside of a NAT alike).
+ * journey carries the tuple of every hop it crossed (inside and outside of a NAT alike). A flow is
+ * handed to `onFinish` when it has gone quiet (FlowOptions.expireIdle) or at the end; flows are
+ * numbered in order of first sighting, and finish in any order.
  */
 export class FlowBuilder {
   private readonly byKey = new Map<string, FlowWork>();
-  readonly flows: FlowWork[] = [];
+  /** Flows not finished, least recently active first (re-inserted on every journey). */
+  private readonly active = new Map<number, FlowWork>();
+  /** Established TCP connections gone quiet: they live until the end, or until they speak again. */
+  private readonly parked = new Map<number, FlowWork>();
+  private readonly proxyFacts: ProxyFacts[] = [];
+  private nextId = 1;
+  private nextSweep = -Infinity;
 
-  constructor(private readonly options: FlowOptions) {}
+  constructor(
+    private readonly options: FlowOptions,
+    private readonly onFinish: (flow: Flow) => void,
+  ) {}
 
   add(w: JourneyWork): void {
     const first = w.hops[0];
@@ -83,8 +121,53 @@ export class FlowBuilder {
       if (fw) break;
     }
     if (!fw) fw = this.create(w);
-    for (const k of keys) if (!this.byKey.has(k)) this.byKey.set(k, fw);
+    for (const k of keys) {
+      if (this.byKey.has(k)) continue;
+      this.byKey.set(k, fw);
+      fw.keys.push(k);
+    }
     this.account(fw, w, keys);
+    const id = fw.flow.id;
+    this.parked.delete(id);
+    this.active.delete(id);
+    this.active.set(id, fw);
+    if (first.t > fw.lastNs) fw.lastNs = first.t;
+    if (this.options.expireIdle && first.t >= this.nextSweep) {
+      this.nextSweep = first.t + SWEEP_NS;
+      this.expire(first.t);
+    }
+  }
+
+  /** Finishes the flows quiet for long enough before `nowNs`. */
+  private expire(nowNs: number): void {
+    for (const [id, fw] of this.active) {
+      const idle = nowNs - fw.lastNs;
+      // Least recently active first: the first one too recent for the shortest timeout ends the sweep.
+      if (idle < CLOSED_IDLE_NS) break;
+      const closed = /[Rr]/.test(fw.history) || (fw.history.includes('F') && fw.history.includes('f'));
+      if (fw.flow.protocol === 'tcp' && !closed && fw.history.includes('h')) {
+        this.active.delete(id);
+        this.parked.set(id, fw);
+      } else if (closed || idle >= QUIET_IDLE_NS) {
+        this.active.delete(id);
+        this.finishFlow(fw);
+      }
+    }
+  }
+
+  private finishFlow(fw: FlowWork): void {
+    const f = fw.flow;
+    if (f.protocol === 'tcp') {
+      // Set here, where a finished batch set it, so that documents keep their key order; the value
+      // comes with the proxy match at the end.
+      f.proxyOf = undefined;
+      f.history = fw.history;
+      f.state = tcpState(fw.history);
+    }
+    if (fw.sides.size > 1) f.communityIds = [...fw.sides.values()];
+    for (const k of fw.keys) if (this.byKey.get(k) === fw) this.byKey.delete(k);
+    this.proxyFacts.push({ id: f.id, c2s: fw.c2s, s2c: fw.s2c, firstNs: fw.firstNs, serverLocal: fw.serverLocal, tcp: f.protocol === 'tcp' });
+    this.onFinish(f);
   }
 
   private create(w: JourneyWork): FlowWork {
@@ -94,7 +177,7 @@ export class FlowBuilder {
     const client = reversed ? endpoint(first.dst, first.dport) : endpoint(first.src, first.sport);
     const server = reversed ? endpoint(first.src, first.sport) : endpoint(first.dst, first.dport);
     const flow: Flow = {
-      id: this.flows.length + 1,
+      id: this.nextId++,
       protocol: protocolOf(first),
       client,
       server,
@@ -116,6 +199,8 @@ export class FlowBuilder {
       s2c: 0,
       firstNs: first.t,
       serverLocal: false,
+      keys: [],
+      lastNs: first.t,
     };
     const proto = first.proto;
     const firstSrc = srcBytesOf(first);
@@ -124,7 +209,6 @@ export class FlowBuilder {
       const [s, d, sp, dp] = reversed ? [firstDst, firstSrc, first.dport, first.sport] : [firstSrc, firstDst, first.sport, first.dport];
       flow.communityId = communityId({ proto, saddr: s, daddr: d, ...icmpPorts(first, sp, dp) }, this.options.communityIdSeed);
     }
-    this.flows.push(fw);
     return fw;
   }
 
@@ -205,27 +289,17 @@ export class FlowBuilder {
     }
   }
 
-  private spliceProxies(): void {
-    const pairs = matchProxies(
-      this.flows.map((fw) => ({ id: fw.flow.id, c2s: fw.c2s, s2c: fw.s2c, firstNs: fw.firstNs, serverLocal: fw.serverLocal, tcp: fw.flow.protocol === 'tcp' })),
-    );
-    for (const [a, b] of pairs) {
-      this.flows[a - 1].flow.proxyOf = b;
-      this.flows[b - 1].flow.proxyOf = a;
-    }
-  }
-
-  finish(): Flow[] {
-    this.spliceProxies();
-    for (const fw of this.flows) {
-      const f = fw.flow;
-      if (f.protocol === 'tcp') {
-        f.history = fw.history;
-        f.state = tcpState(fw.history);
-      }
-      if (fw.sides.size > 1) f.communityIds = [...fw.sides.values()];
-    }
-    return this.flows.map((fw) => fw.flow);
+  /**
+   * Finishes every flow still open (in order of id), and returns the userland proxies: pairs of
+   * flow ids, each naming the other as `proxyOf`.
+   */
+  finish(): [number, number][] {
+    const open = [...this.active.values(), ...this.parked.values()].sort((a, b) => a.flow.id - b.flow.id);
+    this.active.clear();
+    this.parked.clear();
+    for (const fw of open) this.finishFlow(fw);
+    this.proxyFacts.sort((a, b) => a.id - b.id);
+    return matchProxies(this.proxyFacts);
   }
 }
 

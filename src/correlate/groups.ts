@@ -86,6 +86,8 @@ interface GroupWork {
 export class GroupCollector {
   private readonly groups = new Map<string, GroupWork>();
   private readonly ungrouped = new Map<string, number>();
+  /** The flows the groups name. */
+  private readonly flows = new Set<number>();
   private ungroupedJourneys = 0;
   /** xorshift32 state: the sample, and so the median printed, is the same on every run. */
   private rng = 0x9e3779b9;
@@ -110,7 +112,10 @@ export class GroupCollector {
     }
     if (!g) {
       g = { group: { label, src: j.hops[0].src, dst: j.hops[0].dst, path, nats, count: 0, fates: {} }, transits: [] };
-      if (j.flow !== undefined) g.group.flow = j.flow;
+      if (j.flow !== undefined) {
+        g.group.flow = j.flow;
+        this.flows.add(j.flow);
+      }
       this.groups.set(key, g);
     }
     const n = ++g.group.count;
@@ -124,6 +129,11 @@ export class GroupCollector {
         if (r < TRANSIT_SAMPLE) g.transits[r] = transit;
       }
     }
+  }
+
+  /** True when a group names flow `id`. */
+  names(id: number): boolean {
+    return this.flows.has(id);
   }
 
   private next(): number {

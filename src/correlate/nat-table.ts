@@ -11,7 +11,8 @@ export function isReversal(nat: NatRewrite, flow: Flow | undefined): boolean {
 /**
  * The NAT bindings the captures prove, one per translated flow, in the shape `conntrack -L` prints:
  * the original tuple as the client sent it, and the reply tuple as the server answers it. Journeys
- * are added as they are finished (their flow known); what is kept is one journey's ends per flow.
+ * are added as they are finished (their flow known); what is kept is one journey's ends per flow,
+ * until the flow finishes.
  */
 export class NatBindingCollector {
   private readonly firstOf = new Map<number, { a: Hop; z: Hop }>();
@@ -21,22 +22,21 @@ export class NatBindingCollector {
     if (j.steps.some((s) => s.nat)) this.firstOf.set(j.flow, { a: j.hops[0], z: j.hops[j.hops.length - 1] });
   }
 
-  finish(flows: Flow[]): NatBinding[] {
-    const out: NatBinding[] = [];
-    for (const f of flows) {
-      const ends = this.firstOf.get(f.id);
-      if (!ends || f.translations.length === 0) continue;
-      const { a, z } = ends;
-      out.push({
-        protocol: f.protocol,
-        original: { src: a.src, dst: a.dst, sport: a.sport, dport: a.dport, icmpId: a.icmpId },
-        reply: { src: z.dst, dst: z.src, sport: z.dport, dport: z.sport, icmpId: z.icmpId },
-        types: [...new Set(f.translations.map((t) => t.type))],
-        interface: f.translations[0].interface,
-        flow: f.id,
-      });
-    }
-    return out;
+  /** The binding of a finished flow, if it was translated. */
+  flowFinished(f: Flow): NatBinding | undefined {
+    const ends = this.firstOf.get(f.id);
+    if (!ends) return undefined;
+    this.firstOf.delete(f.id);
+    if (f.translations.length === 0) return undefined;
+    const { a, z } = ends;
+    return {
+      protocol: f.protocol,
+      original: { src: a.src, dst: a.dst, sport: a.sport, dport: a.dport, icmpId: a.icmpId },
+      reply: { src: z.dst, dst: z.src, sport: z.dport, dport: z.sport, icmpId: z.icmpId },
+      types: [...new Set(f.translations.map((t) => t.type))],
+      interface: f.translations[0].interface,
+      flow: f.id,
+    };
   }
 }
 

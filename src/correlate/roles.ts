@@ -21,8 +21,10 @@ export function roleFromName(name: string): InterfaceRole | undefined {
 }
 
 export class RoleInference {
-  private readonly publicSeen = new Map<string, number>();
-  private readonly privateSeen = new Map<string, number>();
+  /** Per interface: 1 when it carried a packet between private addresses, 2 when one with a public end. */
+  private readonly carried = new Map<string, number>();
+  /** Whether each address is private (or loopback), asked once per address. */
+  private readonly privacy = new Map<string, boolean>();
   /** Interfaces each one was seen bridged with (the same frame, same TTL, on both). */
   private readonly bridgedWith = new Map<string, Set<string>>();
   /** Where a journey turns from bridging to routing or back: the bridge, the host's gateway on that link. */
@@ -32,13 +34,24 @@ export class RoleInference {
   /** Bumped whenever something learnt may change a role, so that callers can cache roles between. */
   version = 0;
 
+  /** Called for every packet: after an interface has carried both kinds, it costs one lookup. */
   observe(o: Observation): void {
     if (o.family === 0) return;
-    const bothPrivate = (isPrivateAddress(o.src) || o.src.startsWith('127.')) && (isPrivateAddress(o.dst) || o.dst.startsWith('127.'));
-    const map = bothPrivate ? this.privateSeen : this.publicSeen;
-    const n = map.get(o.iface) ?? 0;
-    map.set(o.iface, n + 1);
-    if (n === 0) this.version++;
+    const mask = this.carried.get(o.iface) ?? 0;
+    if (mask === 3) return;
+    const kind = this.isPrivate(o.src) && this.isPrivate(o.dst) ? 1 : 2;
+    if ((mask & kind) !== 0) return;
+    this.carried.set(o.iface, mask | kind);
+    this.version++;
+  }
+
+  private isPrivate(addr: string): boolean {
+    let p = this.privacy.get(addr);
+    if (p === undefined) {
+      p = isPrivateAddress(addr) || addr.startsWith('127.');
+      this.privacy.set(addr, p);
+    }
+    return p;
   }
 
   private addOnce(set: Set<string>, name: string): void {
@@ -89,7 +102,7 @@ export class RoleInference {
     const peers = this.bridgedWith.get(name);
     // A port of a bridge: bridged with a bridge.
     if (peers && [...peers].some((p) => this.isBridge(p))) return { role: 'veth', source: 'behaviour' };
-    if ((this.publicSeen.get(name) ?? 0) > 0 && !peers) return { role: 'uplink', source: 'behaviour' };
+    if (((this.carried.get(name) ?? 0) & 2) !== 0 && !peers) return { role: 'uplink', source: 'behaviour' };
     return { role: 'unknown', source: 'behaviour' };
   }
 }
