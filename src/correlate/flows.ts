@@ -114,11 +114,21 @@ export class FlowBuilder {
   add(w: JourneyWork): void {
     const first = w.hops[0];
     if (first.family === 0) return;
+    if (this.options.expireIdle && first.t >= this.nextSweep) {
+      this.nextSweep = first.t + SWEEP_NS;
+      this.expire(first.t);
+    }
     const keys = w.hops.map(tupleKey);
     let fw: FlowWork | undefined;
     for (const k of keys) {
       fw = this.byKey.get(k);
       if (fw) break;
+    }
+    // Quiet for longer than its timeout since the last sweep: this packet makes a new entry.
+    if (fw && this.options.expireIdle && this.expiry(fw, first.t) === 'finish') {
+      this.active.delete(fw.flow.id);
+      this.finishFlow(fw);
+      fw = undefined;
     }
     if (!fw) fw = this.create(w);
     for (const k of keys) {
@@ -132,23 +142,28 @@ export class FlowBuilder {
     this.active.delete(id);
     this.active.set(id, fw);
     if (first.t > fw.lastNs) fw.lastNs = first.t;
-    if (this.options.expireIdle && first.t >= this.nextSweep) {
-      this.nextSweep = first.t + SWEEP_NS;
-      this.expire(first.t);
-    }
+  }
+
+  /** What conntrack would have done with a flow by `nowNs`: forgotten it, kept it quietly, or neither yet. */
+  private expiry(fw: FlowWork, nowNs: number): 'finish' | 'park' | undefined {
+    const idle = nowNs - fw.lastNs;
+    if (idle < CLOSED_IDLE_NS) return undefined;
+    const h = fw.history;
+    const closed = h.includes('R') || h.includes('r') || (h.includes('F') && h.includes('f'));
+    if (fw.flow.protocol === 'tcp' && !closed && h.includes('h')) return 'park';
+    return closed || idle >= QUIET_IDLE_NS ? 'finish' : undefined;
   }
 
   /** Finishes the flows quiet for long enough before `nowNs`. */
   private expire(nowNs: number): void {
     for (const [id, fw] of this.active) {
-      const idle = nowNs - fw.lastNs;
       // Least recently active first: the first one too recent for the shortest timeout ends the sweep.
-      if (idle < CLOSED_IDLE_NS) break;
-      const closed = /[Rr]/.test(fw.history) || (fw.history.includes('F') && fw.history.includes('f'));
-      if (fw.flow.protocol === 'tcp' && !closed && fw.history.includes('h')) {
+      if (nowNs - fw.lastNs < CLOSED_IDLE_NS) break;
+      const what = this.expiry(fw, nowNs);
+      if (what === 'park') {
         this.active.delete(id);
         this.parked.set(id, fw);
-      } else if (closed || idle >= QUIET_IDLE_NS) {
+      } else if (what === 'finish') {
         this.active.delete(id);
         this.finishFlow(fw);
       }

@@ -1,0 +1,63 @@
+// The scratch files behind analyze's document: members come back as JSON.stringify prints them in
+// the document, in order of adding or of id, and nothing is left on disk.
+import { describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { JsonSpill, SpilledArray } from '../../src/cli/json-spill.js';
+import { writeJsonDocument } from '../../src/cli/output.js';
+
+async function documentText(doc: object): Promise<string> {
+  const parts: string[] = [];
+  await writeJsonDocument(doc, async (chunk) => {
+    parts.push(chunk.toString());
+  });
+  return parts.join('');
+}
+
+const scratch = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('pcap-narrator-'));
+
+describe('JsonSpill', () => {
+  it('members in order of adding, across slices and drains, as the whole document would print them', async () => {
+    const before = scratch();
+    const spill = await JsonSpill.create();
+    // The scratch file is unlinked as soon as it is open: no exit can leave it behind.
+    expect(scratch()).toEqual(before);
+    const members = Array.from({ length: 1300 }, (_, i) => ({ id: i + 1, text: `é "${i}"\n`, list: [i, { deep: i % 3 === 0 ? null : [i] }], empty: [] }));
+    try {
+      for (const [i, m] of members.entries()) {
+        spill.add(m);
+        if (i % 400 === 0) await spill.drain(true);
+      }
+      const text = await documentText({ version: 1, journeys: new SpilledArray(spill), after: 'x' });
+      expect(text).toBe(`${JSON.stringify({ version: 1, journeys: members, after: 'x' }, null, 2)}\n`);
+    } finally {
+      await spill.close();
+    }
+  });
+
+  it('members added with ids come out in id order, patched on the way', async () => {
+    const spill = await JsonSpill.create();
+    const ids = Array.from({ length: 5000 }, (_, i) => i + 1).sort((a, b) => ((a * 7919) % 5003) - ((b * 7919) % 5003));
+    try {
+      for (const id of ids) {
+        spill.addWithId(id, { id, name: `flow ${id} ✓`, history: 'ShADadFf' });
+        if (id % 997 === 0) await spill.drain();
+      }
+      const patch = (id: number, text: string): string => (id === 42 ? text.replace('\n      "history": ', '\n      "proxyOf": 43,\n      "history": ') : text);
+      const text = await documentText({ flows: new SpilledArray(spill, patch) });
+      const want = [...ids].sort((a, b) => a - b).map((id) => (id === 42 ? { id, name: `flow ${id} ✓`, proxyOf: 43, history: 'ShADadFf' } : { id, name: `flow ${id} ✓`, history: 'ShADadFf' }));
+      expect(text).toBe(`${JSON.stringify({ flows: want }, null, 2)}\n`);
+    } finally {
+      await spill.close();
+    }
+  });
+
+  it('an empty spill is an empty array', async () => {
+    const spill = await JsonSpill.create();
+    try {
+      expect(await documentText({ nat: new SpilledArray(spill) })).toBe(`${JSON.stringify({ nat: [] }, null, 2)}\n`);
+    } finally {
+      await spill.close();
+    }
+  });
+});
