@@ -9,7 +9,7 @@ import { pluralOf } from '../correlate/plural.js';
 export { conntrackLines };
 import type { InterfaceRole, NatBinding } from '../correlate/model.js';
 import { openAll, asCliError, withProgress } from './captures.js';
-import { writeJsonDocument, streamWriter } from './output.js';
+import { writeJsonDocument, streamWriter, JsonDocumentWriter } from './output.js';
 import { JsonSpill, SpilledArray } from './json-spill.js';
 import type { CorrelatorSink } from '../correlate/correlator.js';
 import { LARGEST_FLOWS } from '../correlate/correlator.js';
@@ -74,72 +74,84 @@ export async function runAnalyze(files: string[], options: RunAnalyzeOptions): P
   }
 }
 
-/** Where a streamed analysis puts the document's long arrays until the document is written. */
-export interface AnalyzeSpills {
-  journeys: JsonSpill;
-  flows: JsonSpill;
-  nat: JsonSpill;
-}
+/**
+ * The analysis document written while the analysis runs: its journeys as they are finished, in the
+ * document itself; its flows and NAT bindings, which finish in any order, through scratch files that
+ * put them in order of id at the end.
+ */
+export class StreamedDocument {
+  private constructor(
+    private readonly out: JsonDocumentWriter,
+    private readonly flows: JsonSpill,
+    private readonly nat: JsonSpill,
+  ) {}
 
-export async function createSpills(): Promise<AnalyzeSpills> {
-  return { journeys: await JsonSpill.create(), flows: await JsonSpill.create(), nat: await JsonSpill.create() };
-}
+  static async create(write: (chunk: string | Buffer) => Promise<void>): Promise<StreamedDocument> {
+    const doc = new StreamedDocument(new JsonDocumentWriter(write), await JsonSpill.create(), await JsonSpill.create());
+    await doc.out.member('version', 1);
+    doc.out.openArray('journeys');
+    return doc;
+  }
 
-export async function closeSpills(spills: AnalyzeSpills | undefined): Promise<void> {
-  if (spills) await Promise.all([spills.journeys.close(), spills.flows.close(), spills.nat.close()]);
+  readonly sink: CorrelatorSink = {
+    journey: (w) => this.out.push(w.journey),
+    flow: (f) => this.flows.addWithId(f.id, f),
+    natBinding: (b) => this.nat.addWithId(b.flow, b),
+  };
+
+  /** Writes what has gathered (between batches of frames). */
+  async drain(): Promise<void> {
+    await this.out.flush(false);
+    await this.flows.drain();
+    await this.nat.drain();
+  }
+
+  /**
+   * The rest of the document, once every journey is in. A userland proxy is known only once every
+   * flow is: its `proxyOf` goes into the flow's spilled text where a finished flow has it (before
+   * `history`: proxies are TCP).
+   */
+  async finish(run: CorrelationRun): Promise<void> {
+    const { summary: a } = run;
+    const proxyOf = new Map<number, number>();
+    for (const [x, y] of a.proxies) proxyOf.set(x, y).set(y, x);
+    const patch = (id: number, text: string): string => {
+      const other = proxyOf.get(id);
+      return other === undefined ? text : text.replace('\n      "history": ', `\n      "proxyOf": ${other},\n      "history": `);
+    };
+    this.out.closeArray();
+    const rest: [string, unknown][] = [
+      ['captures', run.captures],
+      ['interfaces', a.interfaces],
+      ['hostAddresses', a.hostAddresses],
+      ['flows', new SpilledArray(this.flows, patch)],
+      ['findings', a.findings],
+      ['nat', new SpilledArray(this.nat)],
+      ['limitations', a.limitations],
+    ];
+    for (const [key, value] of rest) await this.out.member(key, value);
+    await this.out.end();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.flows.close(), this.nat.close()]);
+  }
 }
 
 /**
- * The analysis in flat memory, for `analyze`: journeys, flows and NAT bindings go to `spills` (when
+ * The analysis in flat memory, for `analyze`: journeys, flows and NAT bindings go to `doc` (when
  * the document is wanted) as they are finished; the terminal view needs only what the summary keeps.
  */
-export async function runAnalyzeStream(files: string[], options: RunAnalyzeOptions, spills?: AnalyzeSpills): Promise<CorrelationRun> {
+export async function runAnalyzeStream(files: string[], options: RunAnalyzeOptions, doc?: StreamedDocument): Promise<CorrelationRun> {
   const readers = await openAll(files);
-  const sink: CorrelatorSink = spills
-    ? {
-        journey: (w) => spills.journeys.add(w.journey),
-        flow: (f) => spills.flows.addWithId(f.id, f),
-        natBinding: (b) => spills.nat.addWithId(b.flow, b),
-      }
-    : { journey: () => {}, flow: () => {}, natBinding: () => {} };
-  const drain = spills ? async (): Promise<void> => {
-    await spills.journeys.drain();
-    await spills.flows.drain();
-    await spills.nat.drain();
-  } : undefined;
+  const sink: CorrelatorSink = doc?.sink ?? { journey: () => {}, flow: () => {}, natBinding: () => {} };
   try {
-    return await streamFrames(withProgress(mergeCaptures(readers), readers, options.quiet), readers, options, sink, drain);
+    return await streamFrames(withProgress(mergeCaptures(readers), readers, options.quiet), readers, options, sink, doc ? () => doc.drain() : undefined);
   } catch (err) {
     throw asCliError(err);
   } finally {
     await Promise.all(readers.map((r) => r.close()));
   }
-}
-
-/**
- * The analysis document of a streamed run, its arrays read back from their spills. A userland
- * proxy is known only once every flow is: its `proxyOf` is written into the flow's spilled text,
- * where a finished flow has it (before `history`: proxies are TCP).
- */
-function documentOf(run: CorrelationRun, spills: AnalyzeSpills): object {
-  const { summary: a } = run;
-  const proxyOf = new Map<number, number>();
-  for (const [x, y] of a.proxies) proxyOf.set(x, y).set(y, x);
-  const patch = (id: number, text: string): string => {
-    const other = proxyOf.get(id);
-    return other === undefined ? text : text.replace('\n      "history": ', `\n      "proxyOf": ${other},\n      "history": `);
-  };
-  return {
-    version: 1,
-    captures: run.captures,
-    interfaces: a.interfaces,
-    hostAddresses: a.hostAddresses,
-    journeys: new SpilledArray(spills.journeys),
-    flows: new SpilledArray(spills.flows, patch),
-    findings: a.findings,
-    nat: new SpilledArray(spills.nat),
-    limitations: a.limitations,
-  };
 }
 
 /** Writes the analysis document to a file, streamed (see writeJsonDocument). */
@@ -252,19 +264,19 @@ export function registerAnalyze(program: Command): void {
       const quiet = Boolean(program.opts<{ quiet?: boolean }>().quiet);
       if (opts.json) await checkOutputFile(opts.json, '--json');
       const options = await analyzeOptionsFrom({ ...opts, quiet });
-      const spills = opts.json ? await createSpills() : undefined;
+      // The document is written as the analysis runs: to stdout, or to the file (opened only now
+      // that the options are known to be good).
+      const file = opts.json && opts.json !== '-' ? await open(opts.json, 'w') : undefined;
+      const write = file ? (chunk: string | Buffer): Promise<void> => file.writeFile(chunk) : streamWriter(process.stdout);
+      const doc = opts.json ? await StreamedDocument.create(write) : undefined;
       try {
-        const run = await runAnalyzeStream(files, options, spills);
-        if (opts.json === '-') {
-          await writeJsonDocument(documentOf(run, spills!), streamWriter(process.stdout));
-          throwDamage(run);
-          return;
-        }
-        if (opts.json) await writeJsonFile(opts.json, documentOf(run, spills!));
-        process.stdout.write(`${formatAnalysis(run)}\n`);
+        const run = await runAnalyzeStream(files, options, doc);
+        await doc?.finish(run);
+        if (opts.json !== '-') process.stdout.write(`${formatAnalysis(run)}\n`);
         throwDamage(run);
       } finally {
-        await closeSpills(spills);
+        await doc?.close();
+        await file?.close();
       }
     });
 }

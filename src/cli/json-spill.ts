@@ -3,23 +3,17 @@ import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Members serialised in one JSON.stringify call (journeys: many small ones). */
-const SLICE = 512;
 /** Serialised text written to the file once this much has gathered. */
 const WRITE_AT = 1 << 20;
 const READ_CHUNK = 1 << 20;
 
 /**
- * Members of one of the document's top-level arrays, serialised as they are finished into a file
- * nobody else can see (unlinked as soon as it is open, so that no exit, however abrupt, leaves it
- * behind), and read back when the document is written: the document's journeys come before the flows
- * and findings known only at the end, and memory is not where a million journeys should wait.
- *
- * Members come out in the order they were added, or, when added with an id (flows finish in any
- * order), in the order of their ids.
+ * Members of one of the document's top-level arrays that finish in any order (flows, NAT bindings)
+ * and are written in the order of their ids: serialised as they finish into a file nobody else can
+ * see (unlinked as soon as it is open, so that no exit, however abrupt, leaves it behind), and read
+ * back when the document is written, rather than held in memory to the end.
  */
 export class JsonSpill {
-  private slice: unknown[] = [];
   private parts: string[] = [];
   private pending = 0;
   private written = 0;
@@ -42,30 +36,9 @@ export class JsonSpill {
     }
   }
 
-  /** Adds a member that comes out in the order of adding. */
-  add(value: unknown): void {
-    this.slice.push(value);
-    this.count++;
-    if (this.slice.length >= SLICE) this.serialise();
-  }
-
-  /**
-   * The members' text exactly as `JSON.stringify` of the whole document with two-space indentation
-   * prints them inside a top-level array: a slice wrapped as such a member serialises with the
-   * document's own indentation, and only the wrapper's first and last lines are cut off.
-   */
-  private serialise(): void {
-    if (this.slice.length === 0) return;
-    const text = memberText(this.slice);
-    this.slice = [];
-    const piece = this.written + this.pending > 0 ? `,\n${text}` : text;
-    this.parts.push(piece);
-    this.pending += piece.length;
-  }
-
   /** Adds a member that comes out in the order of `id` (a positive integer, each once). */
   addWithId(id: number, value: unknown): void {
-    const text = memberText([value]);
+    const text = arrayMembersText([value]);
     if (id >= this.offsets.length) {
       let n = this.offsets.length;
       while (n <= id) n *= 2;
@@ -88,7 +61,6 @@ export class JsonSpill {
 
   /** Writes what has gathered, when enough has (or `all`). */
   async drain(all = false): Promise<void> {
-    if (all) this.serialise();
     if (this.pending === 0 || (!all && this.pending < WRITE_AT)) return;
     const buf = Buffer.from(this.parts.join(''), 'utf8');
     this.parts = [];
@@ -102,19 +74,9 @@ export class JsonSpill {
     }
   }
 
-  /** The serialised members, in order, comma-separated; `patch` may rewrite an indexed member's text. */
+  /** The serialised members in id order, comma-separated; `patch` may rewrite a member's text. */
   async *text(patch?: (id: number, text: string) => string): AsyncGenerator<Buffer> {
     await this.drain(true);
-    if (this.maxId === 0) {
-      const buf = Buffer.allocUnsafe(READ_CHUNK);
-      for (let pos = 0; pos < this.written; ) {
-        const { bytesRead } = await this.handle.read(buf, 0, Math.min(READ_CHUNK, this.written - pos), pos);
-        if (bytesRead === 0) throw new Error(`the scratch file ended at byte ${pos} of ${this.written}`);
-        pos += bytesRead;
-        yield Buffer.from(buf.subarray(0, bytesRead));
-      }
-      return;
-    }
     // Members finish roughly in id order: one read ahead serves many of them.
     let window = Buffer.alloc(0);
     let windowStart = 0;
@@ -156,8 +118,12 @@ export class JsonSpill {
   }
 }
 
-/** Members as they print inside a top-level array of a document indented by two spaces. */
-function memberText(values: unknown[]): string {
+/**
+ * Members of a top-level array as they print inside a document indented by two spaces: a slice
+ * wrapped as such a member serialises with the document's own indentation, and only the wrapper's
+ * first and last lines are cut off, no line is re-indented.
+ */
+export function arrayMembersText(values: readonly unknown[]): string {
   const head = '{\n  "m": [\n';
   const tail = '\n  ]\n}';
   const text = JSON.stringify({ m: values }, null, 2);

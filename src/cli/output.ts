@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { SpilledArray } from './json-spill.js';
+import { arrayMembersText, SpilledArray } from './json-spill.js';
 
 /**
  * Buffers text and writes it in large pieces, waiting for 'drain' so that a slow reader (a pager,
@@ -68,63 +68,110 @@ export class BufferedOutput {
 const ARRAY_SLICE = 512;
 
 /**
- * Writes `doc` exactly as `JSON.stringify(doc, null, 2)` followed by a newline, but a piece at a
- * time: the members of each top-level array are serialised a slice at a time, so a document of millions of
- * journeys never exists as one string (V8 caps a string at about 512 MiB, and the copy doubles the
- * peak memory of a run). A SpilledArray's members were serialised the same way earlier and are
- * copied from their spill.
+ * Writes a JSON object exactly as `JSON.stringify(doc, null, 2)` followed by a newline, a member at
+ * a time and the members of its arrays a slice at a time, so that a document of millions of journeys
+ * never exists as one string (V8 caps a string at about 512 MiB) and can be written while the
+ * analysis that makes it runs: an array opened with openArray() takes members as they come.
  */
-export async function writeJsonDocument(doc: object, write: (chunk: string | Buffer) => Promise<void>, flushAt = 1 << 20): Promise<void> {
-  let parts: string[] = [];
-  let size = 0;
-  const emit = (s: string): void => {
-    parts.push(s);
-    size += s.length;
-  };
-  const flush = async (): Promise<void> => {
-    if (size === 0) return;
-    const chunk = parts.join('');
-    parts = [];
-    size = 0;
-    await write(chunk);
-  };
-  const entries = Object.entries(doc).filter(([, v]) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol');
-  if (entries.length === 0) {
-    await write('{}\n');
-    return;
+export class JsonDocumentWriter {
+  private parts: string[] = [];
+  private size = 0;
+  private members = 0;
+  /** The array being streamed: members waiting to be serialised, and whether any was written. */
+  private slice: unknown[] = [];
+  private open: { any: boolean } | undefined;
+
+  constructor(
+    private readonly write: (chunk: string | Buffer) => Promise<void>,
+    private readonly flushAt = 1 << 20,
+  ) {}
+
+  private emit(s: string): void {
+    this.parts.push(s);
+    this.size += s.length;
   }
-  emit('{\n');
-  for (const [i, [key, value]] of entries.entries()) {
-    emit(`  ${JSON.stringify(key)}: `);
+
+  /** Writes what has gathered, when enough has (or `all`). */
+  async flush(all = true): Promise<void> {
+    if (this.size === 0 || (!all && this.size < this.flushAt)) return;
+    const chunk = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    await this.write(chunk);
+  }
+
+  private key(key: string): void {
+    if (this.open) throw new Error(`JSON member "${key}" written while an array is open`);
+    this.emit(this.members++ === 0 ? '{\n' : ',\n');
+    this.emit(`  ${JSON.stringify(key)}: `);
+  }
+
+  /** One member; undefined values, functions and symbols are left out, as JSON.stringify does. */
+  async member(key: string, value: unknown): Promise<void> {
+    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return;
+    this.key(key);
     if (value instanceof SpilledArray) {
-      if (value.spill.count === 0) emit('[]');
+      if (value.spill.count === 0) this.emit('[]');
       else {
-        emit('[\n');
-        await flush();
-        for await (const text of value.spill.text(value.patch)) await write(text);
-        emit('\n  ]');
+        this.emit('[\n');
+        await this.flush();
+        for await (const text of value.spill.text(value.patch)) await this.write(text);
+        this.emit('\n  ]');
       }
     } else if (Array.isArray(value) && value.length > 0) {
-      emit('[\n');
-      // A slice wrapped as the member it is part of serialises with the document's own indentation:
-      // only the wrapper's first and last lines are cut off, no line is re-indented.
-      const head = `{\n  ${JSON.stringify(key)}: [\n`;
-      const tail = '\n  ]\n}';
+      this.emit('[\n');
       for (let j = 0; j < value.length; j += ARRAY_SLICE) {
-        const text = JSON.stringify({ [key]: value.slice(j, j + ARRAY_SLICE) }, null, 2);
-        emit(text.slice(head.length, text.length - tail.length));
-        emit(j + ARRAY_SLICE < value.length ? ',\n' : '\n');
-        if (size >= flushAt) await flush();
+        this.emit(arrayMembersText(value.slice(j, j + ARRAY_SLICE)));
+        this.emit(j + ARRAY_SLICE < value.length ? ',\n' : '\n');
+        await this.flush(false);
       }
-      emit('  ]');
+      this.emit('  ]');
     } else {
-      emit((JSON.stringify(value, null, 2) ?? 'null').replaceAll('\n', '\n  '));
+      this.emit((JSON.stringify(value, null, 2) ?? 'null').replaceAll('\n', '\n  '));
     }
-    emit(i < entries.length - 1 ? ',\n' : '\n');
-    if (size >= flushAt) await flush();
+    await this.flush(false);
   }
-  emit('}\n');
-  await flush();
+
+  /** Opens an array member whose values come one by one (push), until closeArray(). */
+  openArray(key: string): void {
+    this.key(key);
+    this.open = { any: false };
+  }
+
+  /** Adds a value to the open array; await flush(false) now and then to write what gathered. */
+  push(value: unknown): void {
+    this.slice.push(value);
+    if (this.slice.length >= ARRAY_SLICE) this.serialiseSlice();
+  }
+
+  private serialiseSlice(): void {
+    if (this.slice.length === 0 || !this.open) return;
+    this.emit(this.open.any ? ',\n' : '[\n');
+    this.open.any = true;
+    this.emit(arrayMembersText(this.slice));
+    this.slice = [];
+  }
+
+  closeArray(): void {
+    this.serialiseSlice();
+    if (!this.open) return;
+    this.emit(this.open.any ? '\n  ]' : '[]');
+    this.open = undefined;
+  }
+
+  /** Closes the object and writes everything. */
+  async end(): Promise<void> {
+    this.closeArray();
+    this.emit(this.members === 0 ? '{}\n' : '\n}\n');
+    await this.flush();
+  }
+}
+
+/** Writes `doc` exactly as `JSON.stringify(doc, null, 2)` followed by a newline, a piece at a time (JsonDocumentWriter). */
+export async function writeJsonDocument(doc: object, write: (chunk: string | Buffer) => Promise<void>, flushAt = 1 << 20): Promise<void> {
+  const out = new JsonDocumentWriter(write, flushAt);
+  for (const [key, value] of Object.entries(doc)) await out.member(key, value);
+  await out.end();
 }
 
 /** A `write` for writeJsonDocument that honours back-pressure on a stream (stdout). */

@@ -28,7 +28,10 @@ export interface AnalyzeOptions {
   memoryLimitBytes?: number;
 }
 
-/** The share of V8's heap limit the read loop may use; measured: the later phases add about half. */
+/**
+ * The share of V8's heap limit (which counts the young generation too: 112 MiB for a 64 MiB old
+ * space) the read loop may use; measured: the later phases of a report add about half.
+ */
 const READ_HEAP_SHARE = 0.4;
 
 export const DEFAULT_WINDOW_NS = 300_000_000;
@@ -69,12 +72,13 @@ export async function analyzeFrames(
     flows[a - 1].proxyOf = b;
     flows[b - 1].proxyOf = a;
   }
+  // Journeys first: analyze writes them while it reads, before what is known only at the end.
   const analysis: Analysis = {
     version: 1,
+    journeys: work.map((w) => w.journey),
     captures: run.captures,
     interfaces: rest.interfaces,
     hostAddresses: rest.hostAddresses,
-    journeys: work.map((w) => w.journey),
     flows,
     findings: rest.findings,
     nat,
@@ -93,7 +97,7 @@ export interface CorrelationRun {
 }
 
 /** How many journeys a streamed analysis lets wait for their answers at once. */
-export const STREAM_MAX_WAITING = 50_000;
+export const STREAM_MAX_WAITING = 20_000;
 
 export interface StreamOptions extends AnalyzeOptions {
   maxWaiting?: number;

@@ -1,5 +1,5 @@
 // The scratch files behind analyze's document: members come back as JSON.stringify prints them in
-// the document, in order of adding or of id, and nothing is left on disk.
+// the document, in order of id, and nothing is left on disk.
 import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,19 +17,11 @@ async function documentText(doc: object): Promise<string> {
 const scratch = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('pcap-narrator-'));
 
 describe('JsonSpill', () => {
-  it('members in order of adding, across slices and drains, as the whole document would print them', async () => {
+  it('is unlinked as soon as it is open: no exit can leave it behind', async () => {
     const before = scratch();
     const spill = await JsonSpill.create();
-    // The scratch file is unlinked as soon as it is open: no exit can leave it behind.
-    expect(scratch()).toEqual(before);
-    const members = Array.from({ length: 1300 }, (_, i) => ({ id: i + 1, text: `é "${i}"\n`, list: [i, { deep: i % 3 === 0 ? null : [i] }], empty: [] }));
     try {
-      for (const [i, m] of members.entries()) {
-        spill.add(m);
-        if (i % 400 === 0) await spill.drain(true);
-      }
-      const text = await documentText({ version: 1, journeys: new SpilledArray(spill), after: 'x' });
-      expect(text).toBe(`${JSON.stringify({ version: 1, journeys: members, after: 'x' }, null, 2)}\n`);
+      expect(scratch()).toEqual(before);
     } finally {
       await spill.close();
     }

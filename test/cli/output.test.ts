@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeJsonDocument } from '../../src/cli/output.js';
+import { JsonDocumentWriter, writeJsonDocument } from '../../src/cli/output.js';
 import { openCapture } from '../../src/capture/index.js';
 import { analyzeCaptures } from '../../src/correlate/analyze.js';
 import { REPO } from '../helpers/tools.js';
@@ -45,5 +45,29 @@ describe('writeJsonDocument', () => {
         await reader.close();
       }
     }
+  });
+});
+
+describe('JsonDocumentWriter', () => {
+  it('an array streamed a member at a time, between other members, prints as JSON.stringify would', async () => {
+    const parts: string[] = [];
+    const out = new JsonDocumentWriter(async (chunk) => {
+      parts.push(chunk.toString());
+    }, 4096);
+    const members = Array.from({ length: 1300 }, (_, i) => ({ id: i + 1, text: `é "${i}"\n`, list: [i, { deep: i % 3 === 0 ? null : [i] }], empty: [] }));
+    await out.member('version', 1);
+    out.openArray('journeys');
+    for (const [i, m] of members.entries()) {
+      out.push(m);
+      if (i % 100 === 0) await out.flush(false);
+    }
+    out.closeArray();
+    out.openArray('none');
+    out.closeArray();
+    await out.member('after', { x: [1, 2] });
+    await out.end();
+    // Written in pieces as slices of 512 members filled, not at the end.
+    expect(parts.length).toBeGreaterThan(2);
+    expect(parts.join('')).toBe(`${JSON.stringify({ version: 1, journeys: members, none: [], after: { x: [1, 2] } }, null, 2)}\n`);
   });
 });
