@@ -112,15 +112,6 @@ const TOOLS = {
   'tshark -q -z conv,tcp -z conv,udp': (f) => ['tshark', '-q', '-z', 'conv,tcp', '-z', 'conv,udp', '-r', f],
 };
 
-/**
- * analyze again in a heap capped at CAPPED_HEAP_MB, on the 3-interface files of every size: that it
- * completes with the same heap at every size is what "flat in memory" means, whatever peak V8's
- * lazy collection reaches when the heap may grow to its default.
- */
-const CAPPED_HEAP_MB = 256;
-const CAPPED = `pcap-narrator analyze --json, ${CAPPED_HEAP_MB} MB heap`;
-const cappedAnalyze = (f) => ['node', `--max-old-space-size=${CAPPED_HEAP_MB}`, CLI, '--quiet', 'analyze', '--json', '-', f];
-
 async function decodeOnly(file, mode) {
   const rows = [];
   for (let i = 0; i < RUNS; i++) {
@@ -168,9 +159,7 @@ async function main() {
   const label = (inp) => `${(inp.frames / 1e6).toString()}M ${inp.interfaces === 'any' ? '-i any (cooked v2)' : `${inp.interfaces} if`}`;
   const results = [];
   for (const inp of inputs) {
-    const tools = Object.entries(TOOLS);
-    if (inp.interfaces === 3) tools.push([CAPPED, cappedAnalyze]);
-    for (const [tool, argv] of tools) {
+    for (const [tool, argv] of Object.entries(TOOLS)) {
       log(`${label(inp)}: ${tool} ...`);
       const r = await medianOf(argv(inp.path));
       results.push({ input: inp, tool, ...r });
@@ -226,19 +215,12 @@ async function main() {
     ['capture + decode >= 1.5M frames/s on one core', `${fmt.rate(decodeRate)} frames/s`, verdict(decodeRate >= 1.5e6)],
     [`analyze peak RSS < 250 MB on ${label(big)}`, a5.failed ? `failed (${a5.failed}) at ${fmt.mb(a5.rssMb)} MB` : `${fmt.mb(a5.rssMb)} MB`, verdict(!a5.failed && a5.rssMb < 250)],
   ];
-  const c5 = find(big, CAPPED);
-  targets.push([
-    `analyze ${label(big)} in a ${CAPPED_HEAP_MB} MB heap (--max-old-space-size), peak RSS < 250 MB`,
-    c5.failed ? `failed (${c5.failed}) at ${fmt.mb(c5.rssMb)} MB` : `${secs(c5)}, ${fmt.mb(c5.rssMb)} MB`,
-    verdict(!c5.failed && c5.rssMb < 250),
-  ]);
   const sizes = inputs.filter((i) => i.interfaces === 3).sort((x, y) => x.frames - y.frames);
   const scaling = sizes.map((inp) => {
     const r = find(inp, 'pcap-narrator analyze --json');
     const rr = find(inp, 'pcap-narrator read');
     const per = (x) => (x.failed ? 'failed' : `${((x.seconds / inp.frames) * 1e9).toFixed(0)} ns`);
-    const c = find(inp, CAPPED);
-    return [label(inp), per(r), per(rr), fmt.mb(r.rssMb), c.failed ? `failed: ${c.failed}` : fmt.mb(c.rssMb)];
+    return [label(inp), per(r), per(rr), fmt.mb(r.rssMb)];
   });
   const analyzes = sizes.map((inp) => find(inp, 'pcap-narrator analyze --json'));
   const anyFailed = analyzes.some((r) => r.failed);
@@ -251,7 +233,7 @@ async function main() {
 
   out.push('');
   out.push('Scaling (3 interfaces):');
-  out.push(table(['input', 'analyze per frame', 'read per frame', 'analyze peak RSS MB', `peak RSS MB, ${CAPPED_HEAP_MB} MB heap`], scaling));
+  out.push(table(['input', 'analyze per frame', 'read per frame', 'analyze peak RSS MB'], scaling));
   const ifaces = inputs.filter((i) => i.frames === M).map((inp) => {
     const r = find(inp, 'pcap-narrator analyze --json');
     return [label(inp), r.failed ? `failed: ${r.failed}` : fmt.s(r.seconds), r.failed ? '-' : fmt.rate(inp.frames / r.seconds), fmt.mb(r.rssMb)];
