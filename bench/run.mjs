@@ -167,6 +167,11 @@ async function main() {
     }
   }
   const main3 = inputs.find((i) => i.frames === M && i.interfaces === 3);
+  const biggest = inputs.find((i) => i.frames === SIZES[2] && i.interfaces === 3);
+  log(`${label(biggest)}: live heap of the streamed analysis ...`);
+  const liveRun = spawnSync('node', ['--expose-gc', join(ROOT, 'bench', 'live-heap.mjs'), biggest.path, String(SIZES[2] / 5)], { encoding: 'utf8' });
+  if (liveRun.status !== 0) throw new Error(`live-heap failed: ${liveRun.stderr}`);
+  const liveHeap = JSON.parse(liveRun.stdout.trim().split('\n').pop());
   const decode = await decodeOnly(main3.path, 'decode');
   const framing = await decodeOnly(main3.path, 'framing');
 
@@ -228,6 +233,12 @@ async function main() {
   // Linear within 30%: the largest file costs no more per frame than the middle one.
   const linear = !anyFailed && perFrame[2] <= perFrame[1] * 1.3;
   targets.push([`analyze cost linear in frames (${sizes.map(label).join(', ')})`, anyFailed ? 'a run failed' : `per frame ${perFrame.map((x) => `${(x * 1e9).toFixed(0)} ns`).join(', ')}`, verdict(linear)]);
+  const [firstLive, lastLive] = [liveHeap.liveMb[0], liveHeap.liveMb[liveHeap.liveMb.length - 1]];
+  targets.push([
+    `analyze live heap (after a full collection) flat, ${label(biggest)}`,
+    liveHeap.liveMb.map(([n, m]) => `${n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : `${Math.round(n / 1e3)}k`}: ${m} MB`).join(', '),
+    verdict(lastLive[1] < firstLive[1] * 1.5),
+  ]);
   const rssGrowth = analyzes[2].rssMb / analyzes[1].rssMb;
   targets.push([`analyze RSS flat in file size (${label(sizes[2])} over ${label(sizes[1])})`, `x${rssGrowth.toFixed(2)}${analyzes[2].failed ? ' (failed run)' : ''}`, verdict(!anyFailed && rssGrowth < 1.5)]);
 

@@ -59,8 +59,8 @@ export interface CorrelationSummary {
   largestFlows: Flow[];
   /** The NAT bindings of the first LARGEST_FLOWS translated flows. */
   firstNatBindings: NatBinding[];
-  /** The flows of the groups, by id (a group's rewrite is told apart from its flow's reversal). */
-  groupFlows: Map<number, Flow>;
+  /** The translations of the groups' flows, by flow id (a group's rewrite is told apart from its flow's reversal). */
+  groupFlows: Map<number, Pick<Flow, 'translations'>>;
   /** The journeys told as stories a person reads (the terminal view), counted. */
   groups: JourneyGroup[];
   /** Journeys of the groups first seen after the first MAX_GROUPS, counted by label. */
@@ -97,7 +97,7 @@ export class Correlator {
   private natCount = 0;
   private largestFlows: Flow[] = [];
   private firstNatBindings: NatBinding[] = [];
-  private readonly groupFlows = new Map<number, Flow>();
+  private readonly groupFlows = new Map<number, Pick<Flow, 'translations'>>();
   /** Journeys finished before the end of the captures, and the shortest time one of them waited. */
   private early = 0;
   private shortestWaitNs = Infinity;
@@ -219,7 +219,7 @@ export class Correlator {
     }
     this.largestFlows.push(f);
     if (this.largestFlows.length > 2 * LARGEST_FLOWS) this.largestFlows = largest(this.largestFlows);
-    if (this.groups.names(f.id)) this.groupFlows.set(f.id, f);
+    if (this.groups.names(f.id)) this.groupFlows.set(f.id, { translations: f.translations });
     this.sink.flow(f);
   }
 
@@ -236,8 +236,8 @@ export class Correlator {
     });
     const roles = new Map(interfaces.map((i) => [i.name, i]));
     const proxies = this.flows.finish();
-    // Flows are objects the sink may still hold (reports keep them all): the proxy mark lands on them.
-    const kept = new Map([...this.largestFlows, ...this.groupFlows.values()].map((f) => [f.id, f]));
+    // The terminal's flows get their proxy mark here; the sink marks the flows it holds or wrote.
+    const kept = new Map(this.largestFlows.map((f) => [f.id, f]));
     for (const [a, b] of proxies) {
       const fa = kept.get(a);
       const fb = kept.get(b);

@@ -181,7 +181,8 @@ export class FlowBuilder {
     }
     if (fw.sides.size > 1) f.communityIds = [...fw.sides.values()];
     for (const k of fw.keys) if (this.byKey.get(k) === fw) this.byKey.delete(k);
-    this.proxyFacts.push({ id: f.id, c2s: fw.c2s, s2c: fw.s2c, firstNs: fw.firstNs, serverLocal: fw.serverLocal, tcp: f.protocol === 'tcp' });
+    // Only a TCP flow that carried data can be either side of a proxy (see matchProxies).
+    if (f.protocol === 'tcp' && fw.c2s > 0) this.proxyFacts.push({ id: f.id, c2s: fw.c2s, s2c: fw.s2c, firstNs: fw.firstNs, serverLocal: fw.serverLocal, tcp: true });
     this.onFinish(f);
   }
 

@@ -4,7 +4,7 @@ import type { Flow, Hop, Journey, NatBinding, NatRewrite } from './model.js';
  * True when a rewrite is conntrack undoing its flow's translation for the other direction (an
  * answer's destination put back after source NAT), not a rule of its own.
  */
-export function isReversal(nat: NatRewrite, flow: Flow | undefined): boolean {
+export function isReversal(nat: NatRewrite, flow: Pick<Flow, 'translations'> | undefined): boolean {
   return flow !== undefined && flow.translations.some((t) => t.before === nat.after && t.after === nat.before);
 }
 
