@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { analyzeFrames, streamFrames, type AnalyzeOptions, type AnalysisWork, type CorrelationRun } from '../correlate/analyze.js';
 import { mergeCaptures } from '../capture/index.js';
 import { fateText, durationText, MAX_GROUPS } from '../correlate/groups.js';
@@ -139,14 +139,22 @@ export class StreamedDocument {
 }
 
 /**
- * The analysis in flat memory, for `analyze`: journeys, flows and NAT bindings go to `doc` (when
- * the document is wanted) as they are finished; the terminal view needs only what the summary keeps.
+ * The analysis in flat memory, for `analyze`: journeys, flows and NAT bindings go to the document
+ * `begin` starts (if any) as they are finished; the terminal view needs only what the summary keeps.
+ * The document is begun once every capture has opened, so that a bad input writes nothing.
  */
-export async function runAnalyzeStream(files: string[], options: RunAnalyzeOptions, doc?: StreamedDocument): Promise<CorrelationRun> {
+export async function runAnalyzeStream(
+  files: string[],
+  options: RunAnalyzeOptions,
+  begin: () => Promise<StreamedDocument | undefined> = async () => undefined,
+): Promise<CorrelationRun> {
   const readers = await openAll(files);
-  const sink: CorrelatorSink = doc?.sink ?? { journey: () => {}, flow: () => {}, natBinding: () => {} };
   try {
-    return await streamFrames(withProgress(mergeCaptures(readers), readers, options.quiet), readers, options, sink, doc ? () => doc.drain() : undefined);
+    const doc = await begin();
+    const sink: CorrelatorSink = doc?.sink ?? { journey: () => {}, flow: () => {}, natBinding: () => {} };
+    const run = await streamFrames(withProgress(mergeCaptures(readers), readers, options.quiet), readers, options, sink, doc ? () => doc.drain() : undefined);
+    await doc?.finish(run);
+    return run;
   } catch (err) {
     throw asCliError(err);
   } finally {
@@ -264,14 +272,19 @@ export function registerAnalyze(program: Command): void {
       const quiet = Boolean(program.opts<{ quiet?: boolean }>().quiet);
       if (opts.json) await checkOutputFile(opts.json, '--json');
       const options = await analyzeOptionsFrom({ ...opts, quiet });
-      // The document is written as the analysis runs: to stdout, or to the file (opened only now
-      // that the options are known to be good).
-      const file = opts.json && opts.json !== '-' ? await open(opts.json, 'w') : undefined;
-      const write = file ? (chunk: string | Buffer): Promise<void> => file.writeFile(chunk) : streamWriter(process.stdout);
-      const doc = opts.json ? await StreamedDocument.create(write) : undefined;
+      // The document is written as the analysis runs, to stdout or to the file, opened once the
+      // captures have.
+      let file: FileHandle | undefined;
+      let doc: StreamedDocument | undefined;
+      const begin = async (): Promise<StreamedDocument | undefined> => {
+        if (!opts.json) return undefined;
+        if (opts.json !== '-') file = await open(opts.json, 'w');
+        const handle = file;
+        doc = await StreamedDocument.create(handle ? (chunk) => handle.writeFile(chunk) : streamWriter(process.stdout));
+        return doc;
+      };
       try {
-        const run = await runAnalyzeStream(files, options, doc);
-        await doc?.finish(run);
+        const run = await runAnalyzeStream(files, options, begin);
         if (opts.json !== '-') process.stdout.write(`${formatAnalysis(run)}\n`);
         throwDamage(run);
       } finally {

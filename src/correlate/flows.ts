@@ -6,8 +6,6 @@ import { communityId } from './community-id.js';
 import { addressBytes } from './address-bytes.js';
 import type { JourneyWork } from './journey-work.js';
 
-export type { JourneyWork };
-
 function srcBytesOf(o: Observation): Uint8Array | undefined {
   return o.family === 0 ? undefined : (o.srcBytes ?? addressBytes(o.src));
 }

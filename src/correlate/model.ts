@@ -132,13 +132,17 @@ export interface NatBinding {
   flow: number;
 }
 
+/**
+ * The document, in the order it is written: journeys right after the version, because analyze
+ * writes each as it is finished, before what is known only at the end of the captures.
+ */
 export interface Analysis {
   version: 1;
+  journeys: Journey[];
   captures: CaptureSummary[];
   interfaces: InterfaceInfo[];
   /** The host's own addresses: given (--topology, a scenario) or learnt from its ARP replies, its NAT, what it answered. */
   hostAddresses?: string[];
-  journeys: Journey[];
   flows: Flow[];
   findings: Finding[];
   nat?: NatBinding[];

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { REPO } from '../helpers/tools.js';
@@ -29,6 +29,28 @@ describe.skipIf(noCli !== false || samples.length === 0)('analyze --json and rep
       expect(JSON.parse(a)).toEqual(JSON.parse(r));
       // Byte for byte, too: both are JSON.stringify(document, null, 2).
       expect(a).toBe(r);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(noCli !== false)('analyze --json of a capture that does not open', () => {
+  it('writes no document, to stdout or to the file, and exits 2 naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pn-json-'));
+    try {
+      const bad = join(dir, 'bad.pcap');
+      writeFileSync(bad, Buffer.from('this is not a capture file at all'));
+      for (const target of ['-', join(dir, 'out.json')]) {
+        const r = await run(process.execPath, [CLI, '--quiet', 'analyze', bad, '--json', target]).then(
+          (ok) => ({ code: 0, stdout: ok.stdout, stderr: ok.stderr }),
+          (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
+        );
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toContain('bad.pcap');
+        expect(r.stdout).toBe('');
+        expect(existsSync(join(dir, 'out.json'))).toBe(false);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
