@@ -6,6 +6,10 @@ import { join } from 'node:path';
 /** Serialised text written to the file once this much has gathered. */
 const WRITE_AT = 1 << 20;
 const READ_CHUNK = 1 << 20;
+/** Ids read back at a time: a block's members (about 600 bytes each for flows) are held at once. */
+const ID_BLOCK = 8192;
+/** Members this close together in the file are read in one read, the bytes between thrown away. */
+const READ_GAP = 4096;
 
 /**
  * Members of one of the document's top-level arrays that finish in any order (flows, NAT bindings)
@@ -74,43 +78,55 @@ export class JsonSpill {
     }
   }
 
-  /** The serialised members in id order, comma-separated; `patch` may rewrite a member's text. */
+  /**
+   * The serialised members in id order, comma-separated; `patch` may rewrite a member's text.
+   * Members finish in any order (a flow ends when it goes quiet), so ids are taken a block at a time
+   * and read in file order, nearby members in one read: one read per member, or a window that a
+   * member far ahead throws away, cost seconds on a million-frame capture.
+   */
   async *text(patch?: (id: number, text: string) => string): AsyncGenerator<Buffer> {
     await this.drain(true);
-    // Members finish roughly in id order: one read ahead serves many of them.
-    let window = Buffer.alloc(0);
-    let windowStart = 0;
-    let out: Buffer[] = [];
-    let outBytes = 0;
+    const comma = Buffer.from(',\n');
     let first = true;
-    for (let id = 1; id <= this.maxId; id++) {
-      const length = this.lengths[id];
-      if (length === 0) continue;
-      const offset = this.offsets[id];
-      if (offset < windowStart || offset + length > windowStart + window.length) {
-        window = Buffer.allocUnsafe(Math.max(READ_CHUNK, length));
-        const n = readSync(this.handle.fd, window, 0, Math.min(window.length, this.written - offset), offset);
-        if (n < length) throw new Error(`the scratch file ended at byte ${offset + n} of ${this.written}`);
-        window = window.subarray(0, n);
-        windowStart = offset;
+    for (let start = 1; start <= this.maxId; start += ID_BLOCK) {
+      const end = Math.min(this.maxId, start + ID_BLOCK - 1);
+      const ids: number[] = [];
+      for (let id = start; id <= end; id++) if (this.lengths[id] > 0) ids.push(id);
+      ids.sort((a, b) => this.offsets[a] - this.offsets[b]);
+      const texts = new Map<number, Buffer>();
+      for (let i = 0; i < ids.length; ) {
+        const from = this.offsets[ids[i]];
+        let to = from + this.lengths[ids[i]];
+        let j = i + 1;
+        // Take the next member into the same read while the gap to it is small.
+        while (j < ids.length && this.offsets[ids[j]] - to <= READ_GAP && this.offsets[ids[j]] + this.lengths[ids[j]] - from <= READ_CHUNK) {
+          to = Math.max(to, this.offsets[ids[j]] + this.lengths[ids[j]]);
+          j++;
+        }
+        const buf = Buffer.allocUnsafe(to - from);
+        const n = readSync(this.handle.fd, buf, 0, buf.length, from);
+        if (n < buf.length) throw new Error(`the scratch file ended at byte ${from + n} of ${this.written}`);
+        for (let k = i; k < j; k++) {
+          const at = this.offsets[ids[k]] - from;
+          texts.set(ids[k], buf.subarray(at, at + this.lengths[ids[k]]));
+        }
+        i = j;
       }
-      let member = window.subarray(offset - windowStart, offset - windowStart + length);
-      if (patch) {
-        const text = member.toString('utf8');
-        const patched = patch(id, text);
-        if (patched !== text) member = Buffer.from(patched, 'utf8');
+      const out: Buffer[] = [];
+      for (let id = start; id <= end; id++) {
+        let member = texts.get(id);
+        if (member === undefined) continue;
+        if (patch) {
+          const text = member.toString('utf8');
+          const patched = patch(id, text);
+          if (patched !== text) member = Buffer.from(patched, 'utf8');
+        }
+        if (!first) out.push(comma);
+        first = false;
+        out.push(member);
       }
-      const piece = first ? member : Buffer.concat([Buffer.from(',\n'), member]);
-      first = false;
-      out.push(Buffer.from(piece));
-      outBytes += piece.length;
-      if (outBytes >= READ_CHUNK) {
-        yield Buffer.concat(out);
-        out = [];
-        outBytes = 0;
-      }
+      if (out.length > 0) yield Buffer.concat(out);
     }
-    if (out.length > 0) yield Buffer.concat(out);
   }
 
   async close(): Promise<void> {

@@ -27,9 +27,9 @@ describe('JsonSpill', () => {
     }
   });
 
-  it('members added with ids come out in id order, patched on the way', async () => {
+  it('members added with ids come out in id order, across blocks of ids, patched on the way', async () => {
     const spill = await JsonSpill.create();
-    const ids = Array.from({ length: 5000 }, (_, i) => i + 1).sort((a, b) => ((a * 7919) % 5003) - ((b * 7919) % 5003));
+    const ids = Array.from({ length: 20000 }, (_, i) => i + 1).sort((a, b) => ((a * 7919) % 20011) - ((b * 7919) % 20011));
     try {
       for (const id of ids) {
         spill.addWithId(id, { id, name: `flow ${id} ✓`, history: 'ShADadFf' });
