@@ -116,7 +116,13 @@ export class FlowBuilder {
       this.nextSweep = first.t + SWEEP_NS;
       this.expire(first.t);
     }
-    const keys = w.hops.map(tupleKey);
+    // Bridged copies of a packet carry the same tuple: its key is built once.
+    const keys: string[] = new Array<string>(w.hops.length);
+    for (let i = 0; i < w.hops.length; i++) {
+      const h = w.hops[i];
+      const p = i > 0 ? w.hops[i - 1] : undefined;
+      keys[i] = p && p.src === h.src && p.dst === h.dst && p.sport === h.sport && p.dport === h.dport && p.icmpId === h.icmpId ? keys[i - 1] : tupleKey(h);
+    }
     let fw: FlowWork | undefined;
     for (const k of keys) {
       fw = this.byKey.get(k);

@@ -99,11 +99,18 @@ export class GroupCollector {
     const first = w.hops[0];
     if (!first) return;
     const label = labelOf(first);
-    const path = j.hops.map((h) => h.interface);
-    const nats = j.steps.flatMap((s) => (s.nat ? [s.nat] : []));
+    // Called for every journey of a capture: the key is built in one pass, without arrays.
+    let pathKey = j.hops[0].interface;
+    for (let i = 1; i < j.hops.length; i++) pathKey += `>${j.hops[i].interface}`;
     // ARP and echo share a story per pair of hosts; TCP segments per connection direction.
-    const natKey = nats.map((n) => `${n.type}:${n.before}>${n.after}`).join(',');
-    const key = `${label}|${j.hops[0].src}|${j.hops[0].dst}|${path.join('>')}|${j.kind === 'tcp' || j.kind === 'udp' ? natKey : nats.map((n) => n.type).join(',')}`;
+    const byRewrite = j.kind === 'tcp' || j.kind === 'udp';
+    let natKey = '';
+    for (const st of j.steps) {
+      if (!st.nat) continue;
+      if (natKey !== '') natKey += ',';
+      natKey += byRewrite ? `${st.nat.type}:${st.nat.before}>${st.nat.after}` : st.nat.type;
+    }
+    const key = `${label}|${j.hops[0].src}|${j.hops[0].dst}|${pathKey}|${natKey}`;
     let g = this.groups.get(key);
     if (!g && this.groups.size >= this.maxGroups) {
       this.ungroupedJourneys++;
@@ -111,6 +118,8 @@ export class GroupCollector {
       return;
     }
     if (!g) {
+      const path = j.hops.map((h) => h.interface);
+      const nats = j.steps.flatMap((st) => (st.nat ? [st.nat] : []));
       g = { group: { label, src: j.hops[0].src, dst: j.hops[0].dst, path, nats, count: 0, fates: {} }, transits: [] };
       if (j.flow !== undefined) {
         g.group.flow = j.flow;
@@ -120,8 +129,9 @@ export class GroupCollector {
     }
     const n = ++g.group.count;
     g.group.fates[j.fate] = (g.group.fates[j.fate] ?? 0) + 1;
-    if (path.length > 1) {
-      const transit = j.steps.filter((s) => s.kind !== 'local').reduce((sum, s) => sum + s.latencyNs, 0);
+    if (j.hops.length > 1) {
+      let transit = 0;
+      for (const st of j.steps) if (st.kind !== 'local') transit += st.latencyNs;
       if (g.transits.length < TRANSIT_SAMPLE) g.transits.push(transit);
       else {
         // Reservoir sampling: the n-th value replaces a kept one with probability TRANSIT_SAMPLE / n.
