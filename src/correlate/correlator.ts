@@ -155,6 +155,9 @@ export class Correlator {
     const hops = orderHops(open.hops);
     // The document's hops and summary are made when the journey is finished: a journey waiting for
     // its answer costs its observations only.
+    // Every field is there from the start, in the order they are learnt (an answer's own admission,
+    // then a later answer to it, then its flow at the end): one shape for every journey, and the
+    // document's key order as when they were added one by one.
     const journey: Journey = {
       id: open.id,
       kind: hops[0].kind,
@@ -162,6 +165,11 @@ export class Correlator {
       hops: [],
       steps: stepsOf(hops),
       fate: 'unknown',
+      isReply: undefined,
+      answerOf: undefined,
+      answeredBy: undefined,
+      flow: undefined,
+      retransmission: undefined,
     };
     const w: JourneyWork = { journey, hops };
     this.roleInference.learnSteps([journey]);
@@ -279,20 +287,20 @@ function firstByFlow(bindings: NatBinding[]): NatBinding[] {
 }
 
 function toHop(o: Observation): Hop {
-  const h: Hop = {
+  // One shape for every hop (see Observer.observe); JSON.stringify leaves the undefined ones out.
+  return {
     interface: o.iface,
     ts: `${o.tsSec}.${String(o.tsNsec).padStart(9, '0')}`,
     file: o.file,
     frame: o.frame,
     src: o.src,
     dst: o.dst,
+    sport: o.sport,
+    dport: o.dport,
+    icmpId: o.icmpId,
+    ttl: o.ttl,
+    srcMac: o.srcMac,
+    dstMac: o.dstMac,
+    direction: o.direction,
   };
-  if (o.sport !== undefined) h.sport = o.sport;
-  if (o.dport !== undefined) h.dport = o.dport;
-  if (o.icmpId !== undefined) h.icmpId = o.icmpId;
-  if (o.ttl !== undefined) h.ttl = o.ttl;
-  if (o.srcMac !== undefined) h.srcMac = o.srcMac;
-  if (o.dstMac !== undefined) h.dstMac = o.dstMac;
-  if (o.direction !== undefined) h.direction = o.direction;
-  return h;
 }
