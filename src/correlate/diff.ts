@@ -21,6 +21,7 @@
  * - data bytes of a direction that saw retransmissions or drops: what a drop removes depends on
  *   segment sizes (GSO super-frames on a real host), so only clean directions are compared.
  */
+import { addressOf } from './endpoint.js';
 import type { Analysis, Journey, NatRewrite } from './model.js';
 import type { Observation } from './observation.js';
 import { isIgmp, TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
@@ -139,11 +140,6 @@ function ref(k: Keyed): JourneyRef {
   return { id: k.journey.id, summary: k.journey.summary, path: k.journey.hops.map((h) => h.interface), fate: k.journey.fate };
 }
 
-function addressPart(ep: string): string {
-  if (ep.startsWith('[')) return ep.slice(1, ep.indexOf(']'));
-  const i = ep.lastIndexOf(':');
-  return i > 0 && !ep.slice(0, i).includes(':') ? ep.slice(0, i) : ep;
-}
 
 function natList(j: Journey): { iface: string; nat: NatRewrite }[] {
   return j.steps.flatMap((s) => [...(s.nat ? [{ iface: s.to, nat: s.nat }] : []), ...(s.natAlso ? [{ iface: s.to, nat: s.natAlso }] : [])]);
@@ -180,12 +176,12 @@ function compareJourneys(e: Keyed, o: Keyed, obsSide: AnalysisSide, rules?: Rule
         ? `observed ${word} ${x.nat.type === 'snat' ? seen.src : seen.dst} ${x.nat.type === 'snat' ? 'leaving' : 'on'} ${x.iface}`
         : `the packet was never seen on ${x.iface}`;
       diffs.push(
-        `expected ${word} NAT to ${addressPart(x.nat.after)} on ${x.iface}, ${seenText}: ` +
+        `expected ${word} NAT to ${addressOf(x.nat.after)} on ${x.iface}, ${seenText}: ` +
           (x.nat.type === 'snat' ? 'no MASQUERADE or SNAT rule matched' : 'no DNAT rule matched') +
           (rule ? ` (the scenario's rule: ${rule})` : ''),
       );
-    } else if (addressPart(match.nat.after) !== addressPart(x.nat.after)) {
-      diffs.push(`expected ${word} NAT to ${addressPart(x.nat.after)} on ${x.iface}, observed it to ${addressPart(match.nat.after)}`);
+    } else if (addressOf(match.nat.after) !== addressOf(x.nat.after)) {
+      diffs.push(`expected ${word} NAT to ${addressOf(x.nat.after)} on ${x.iface}, observed it to ${addressOf(match.nat.after)}`);
     }
   }
   for (const y of oNat) {

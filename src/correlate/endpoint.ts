@@ -4,6 +4,13 @@ export function endpoint(addr: string, port?: number): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
+/** The address of an endpoint text (`ip`, `ip:port`, `[v6]:port`): what endpoint() was given. */
+export function addressOf(ep: string): string {
+  if (ep.startsWith('[')) return ep.slice(1, ep.indexOf(']'));
+  const i = ep.lastIndexOf(':');
+  return i > 0 && !ep.slice(0, i).includes(':') ? ep.slice(0, i) : ep;
+}
+
 const PRIVATE_V4: [number, number][] = [
   [0x0a000000, 8], // 10/8
   [0xac100000, 12], // 172.16/12

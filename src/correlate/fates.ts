@@ -1,7 +1,7 @@
 import type { InterfaceRole } from './model.js';
 import { TCP_RST, type Observation } from './observation.js';
 import { requestKind } from './answers.js';
-import { endpoint, isGroupAddress, isLoopbackAddress } from './endpoint.js';
+import { addressOf, endpoint, isGroupAddress, isLoopbackAddress } from './endpoint.js';
 import type { JourneyWork } from './journey-work.js';
 import type { Topology } from './topology.js';
 
@@ -94,8 +94,8 @@ export class FateJudge {
       if (!set) this.origin.set(first.src, (set = new Set()));
       set.add(first.iface);
       for (const s of steps) {
-        if (s.nat?.type === 'snat' && s.to) this.addTo(this.snatAfter, s.to, addrOf(s.nat.after));
-        if (s.nat?.type === 'dnat') this.addTo(this.dnatBefore, s.from, addrOf(s.nat.before));
+        if (s.nat?.type === 'snat' && s.to) this.addTo(this.snatAfter, s.to, addressOf(s.nat.after));
+        if (s.nat?.type === 'dnat') this.addTo(this.dnatBefore, s.from, addressOf(s.nat.before));
       }
     }
     for (const [i, s] of steps.entries()) {
@@ -270,8 +270,3 @@ export class FateJudge {
   }
 }
 
-function addrOf(ep: string): string {
-  if (ep.startsWith('[')) return ep.slice(1, ep.indexOf(']'));
-  const i = ep.lastIndexOf(':');
-  return i > 0 && !ep.slice(0, i).includes(':') ? ep.slice(0, i) : ep;
-}

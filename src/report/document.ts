@@ -4,6 +4,7 @@
  * as a story, and a glossary. Diagrams are kept as Mermaid text until the very end, so the same
  * document can carry Mermaid blocks or rendered images.
  */
+import { addressOf } from '../correlate/endpoint.js';
 import { basename } from 'node:path';
 import type { Analysis, Finding } from '../correlate/model.js';
 import { conntrackLines } from '../correlate/nat-table.js';
@@ -255,7 +256,7 @@ function atAGlance(a: Analysis): string[] {
     const port = f.server.slice(f.server.lastIndexOf(':') + 1);
     const service = f.protocol === 'tcp' || f.protocol === 'udp' ? `${f.protocol}/${port}` : f.protocol;
     const nat = [...new Set(f.translations.map((t) => `${t.type.toUpperCase()} on ${t.interface}`))].join(', ') || 'none';
-    const client = addressPart(f.client);
+    const client = addressOf(f.client);
     const key = `${client}|${service}|${e.path}|${nat}`;
     let r = rows.get(key);
     if (!r) rows.set(key, (r = { n: 0, packets: 0, bytes: 0, dropped: 0, retrans: 0, servers: new Set(), label: [client, service, e.path, nat] }));
@@ -264,7 +265,7 @@ function atAGlance(a: Analysis): string[] {
     r.bytes += f.bytes;
     r.dropped += e.dropped;
     r.retrans += e.retrans;
-    r.servers.add(addressPart(f.server));
+    r.servers.add(addressOf(f.server));
   }
   const sorted = [...rows.values()].sort((x, y) => y.packets - x.packets);
   return [
@@ -282,11 +283,6 @@ function atAGlance(a: Analysis): string[] {
   ];
 }
 
-function addressPart(ep: string): string {
-  if (ep.startsWith('[')) return ep.slice(1, ep.indexOf(']'));
-  const i = ep.lastIndexOf(':');
-  return i > 0 && !ep.slice(0, i).includes(':') ? ep.slice(0, i) : ep;
-}
 
 function defaultTitle(a: Analysis): string {
   const ifaces = a.interfaces.map((i) => i.name);

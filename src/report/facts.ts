@@ -2,6 +2,7 @@
  * Numbers a story's narrative and diagram both need, computed once from its journeys: who is the
  * client, which packets went which way, round trips, the data phase of a transfer.
  */
+import { addressOf } from '../correlate/endpoint.js';
 import type { Flow, Journey, NatRewrite, Step } from '../correlate/model.js';
 import type { Observation } from '../correlate/observation.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../correlate/observation.js';
@@ -9,12 +10,6 @@ import type { Story } from './stories.js';
 
 export type HopsOf = (j: Journey) => Observation[];
 
-/** The address of an endpoint text (`ip`, `ip:port`, `[v6]:port`). */
-export function addressOf(ep: string): string {
-  if (ep.startsWith('[')) return ep.slice(1, ep.indexOf(']'));
-  const i = ep.lastIndexOf(':');
-  return i > 0 && !ep.slice(0, i).includes(':') ? ep.slice(0, i) : ep;
-}
 
 /**
  * The client's side of a conversation, on every side of the NAT it crossed: by endpoint (address and

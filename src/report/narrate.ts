@@ -3,13 +3,13 @@
  * frame it rests on. Everything that came from a packet or a capture (addresses, names, interface
  * names, DNS and HTTP text) is set in code spans by `c()`, which escapes it for Markdown.
  */
+import { addressOf } from '../correlate/endpoint.js';
 import type { Analysis, Journey, Step } from '../correlate/model.js';
 import { isIgmp, type Observation } from '../correlate/observation.js';
 import { durationText, labelOf } from '../correlate/groups.js';
 import { mdCode, mdText } from './escape.js';
 import { EvidenceList } from './evidence.js';
 import {
-  addressOf,
   bytesText,
   clientAddresses,
   fromClient,

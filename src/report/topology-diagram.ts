@@ -6,9 +6,9 @@
  */
 import type { Analysis, Journey } from '../correlate/model.js';
 import type { FlowchartDiagram, FlowEdge, FlowGroup, FlowNode } from './mermaid.js';
-import { isPrivateAddress } from '../correlate/endpoint.js';
+import { addressOf, isPrivateAddress } from '../correlate/endpoint.js';
 import { isReversal } from '../correlate/nat-table.js';
-import { addressOf, type HopsOf } from './facts.js';
+import type { HopsOf } from './facts.js';
 import type { Namer } from './names.js';
 
 const MAX_ADDRESSES = 14;
