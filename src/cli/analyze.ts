@@ -2,14 +2,15 @@ import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { open, type FileHandle } from 'node:fs/promises';
 import { analyzeFrames, streamFrames, type AnalyzeOptions, type AnalysisWork, type CorrelationRun } from '../correlate/analyze.js';
-import { mergeCaptures } from '../capture/index.js';
+import { mergeCaptures, type CaptureReader } from '../capture/index.js';
+import type { Frame } from '../capture/frame.js';
 import { fateText, durationText, MAX_GROUPS } from '../correlate/groups.js';
 import { conntrackLines, isReversal } from '../correlate/nat-table.js';
 import { pluralOf } from '../correlate/plural.js';
 export { conntrackLines };
 import type { InterfaceRole, NatBinding } from '../correlate/model.js';
 import { openAll, asCliError, withProgress } from './captures.js';
-import { writeJsonDocument, streamWriter, JsonDocumentWriter } from './output.js';
+import { writeJsonDocument, streamWriter, fileWriter, JsonDocumentWriter } from './output.js';
 import { JsonSpill, SpilledArray } from './json-spill.js';
 import type { CorrelatorSink } from '../correlate/correlator.js';
 import { LARGEST_FLOWS } from '../correlate/correlator.js';
@@ -64,9 +65,17 @@ export async function analyzeOptionsFrom(opts: AnalyzeCliOptions): Promise<RunAn
 }
 
 export async function runAnalyze(files: string[], options: RunAnalyzeOptions): Promise<AnalysisWork> {
+  return withCaptures(files, options.quiet, (batches, readers) => analyzeFrames(batches, readers, options));
+}
+
+/**
+ * Opens the captures, hands their frames (merged in time order, with the progress bar) to `use`, and
+ * closes them; what goes wrong becomes a CLI error.
+ */
+async function withCaptures<T>(files: string[], quiet: boolean | undefined, use: (batches: AsyncIterable<Frame[]>, readers: CaptureReader[]) => Promise<T>): Promise<T> {
   const readers = await openAll(files);
   try {
-    return await analyzeFrames(withProgress(mergeCaptures(readers), readers, options.quiet), readers, options);
+    return await use(withProgress(mergeCaptures(readers), readers, quiet), readers);
   } catch (err) {
     throw asCliError(err);
   } finally {
@@ -148,26 +157,20 @@ export async function runAnalyzeStream(
   options: RunAnalyzeOptions,
   begin: () => Promise<StreamedDocument | undefined> = async () => undefined,
 ): Promise<CorrelationRun> {
-  const readers = await openAll(files);
-  try {
+  return withCaptures(files, options.quiet, async (batches, readers) => {
     const doc = await begin();
     const sink: CorrelatorSink = doc?.sink ?? { journey: () => {}, flow: () => {}, natBinding: () => {} };
-    const run = await streamFrames(withProgress(mergeCaptures(readers), readers, options.quiet), readers, options, sink, doc ? () => doc.drain() : undefined);
+    const run = await streamFrames(batches, readers, options, sink, doc ? () => doc.drain() : undefined);
     await doc?.finish(run);
     return run;
-  } catch (err) {
-    throw asCliError(err);
-  } finally {
-    await Promise.all(readers.map((r) => r.close()));
-  }
+  });
 }
 
 /** Writes the analysis document to a file, streamed (see writeJsonDocument). */
 export async function writeJsonFile(path: string, doc: object): Promise<void> {
   const handle = await open(path, 'w');
   try {
-    // writeFile writes the whole chunk at the handle's position: one write() may write less.
-    await writeJsonDocument(doc, (chunk) => handle.writeFile(chunk));
+    await writeJsonDocument(doc, fileWriter(handle));
   } finally {
     await handle.close();
   }
@@ -280,7 +283,7 @@ export function registerAnalyze(program: Command): void {
         if (!opts.json) return undefined;
         if (opts.json !== '-') file = await open(opts.json, 'w');
         const handle = file;
-        doc = await StreamedDocument.create(handle ? (chunk) => handle.writeFile(chunk) : streamWriter(process.stdout));
+        doc = await StreamedDocument.create(handle ? fileWriter(handle) : streamWriter(process.stdout));
         return doc;
       };
       try {

@@ -1,3 +1,4 @@
+import type { FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { arrayMembersText, SpilledArray } from './json-spill.js';
 
@@ -172,6 +173,11 @@ export async function writeJsonDocument(doc: object, write: (chunk: string | Buf
   const out = new JsonDocumentWriter(write, flushAt);
   for (const [key, value] of Object.entries(doc)) await out.member(key, value);
   await out.end();
+}
+
+/** A `write` for writeJsonDocument to an open file: writeFile writes the whole chunk at the handle's position, where one write() may write less. */
+export function fileWriter(handle: FileHandle): (chunk: string | Buffer) => Promise<void> {
+  return (chunk) => handle.writeFile(chunk);
 }
 
 /** A `write` for writeJsonDocument that honours back-pressure on a stream (stdout). */

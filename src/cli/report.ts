@@ -6,7 +6,7 @@ import { toHtml } from '../report/html.js';
 import { Namer } from '../report/names.js';
 import { emptyTopology } from '../correlate/topology.js';
 import { findBrowser, renderDiagrams, HOW_TO_RENDER, DiagramRenderError, type ImageFormat } from '../report/render.js';
-import { analyzeOptionsFrom, runAnalyze, throwDamage, type AnalyzeCliOptions } from './analyze.js';
+import { analyzeOptionsFrom, runAnalyze, throwDamage, writeJsonFile, type AnalyzeCliOptions } from './analyze.js';
 import { collect } from './options.js';
 import { CliError, EXIT_BAD_INPUT, EXIT_USAGE } from './exit.js';
 import { checkOutputFile, makeOutputDir } from './output-paths.js';
@@ -72,7 +72,7 @@ export async function runReport(files: string[], opts: ReportCliOptions, version
   }
   const markdown = toMarkdown(doc, images);
   await writeFile(join(opts.output, 'report.md'), markdown);
-  if (opts.json) await writeFile(opts.json === '-' ? join(opts.output, 'analysis.json') : opts.json, `${JSON.stringify(work.analysis, null, 2)}\n`);
+  if (opts.json) await writeJsonFile(opts.json === '-' ? join(opts.output, 'analysis.json') : opts.json, work.analysis);
   if (format === 'html') await writeFile(join(opts.output, 'report.html'), await toHtml(doc, opts.output, images));
   note(`pcap-narrator: wrote ${join(opts.output, 'report.md')}${images ? ` and ${images.size} ${render ?? 'svg'} diagram${images.size === 1 ? '' : 's'}` : ''}`, opts.quiet);
   throwDamage(work);
