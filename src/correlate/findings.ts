@@ -81,9 +81,10 @@ export class FindingCollector {
     const last = j.hops[j.hops.length - 1];
     if (j.flow !== undefined && j.fate !== 'dropped' && j.hops.length > 1) this.crossed.add(j.flow);
     if (j.fate === 'dropped') addTo(this.dropped, `${j.kind}|${first.src}|${first.dst}|${last.interface}`, w, silent);
-    const leak = j.hops.find((h) => roles.role(h.interface) === 'uplink');
     if (j.hops.some((h) => roles.role(h.interface) === 'uplink' && isPrivateAddress(h.src) && !isPrivateAddress(h.dst))) {
-      addTo(this.leaks, `${leak!.src}|${leak!.interface}`, w, false, leak);
+      // Grouped by the first uplink hop, which the finding names.
+      const leak = j.hops.find((h) => roles.role(h.interface) === 'uplink')!;
+      addTo(this.leaks, `${leak.src}|${leak.interface}`, w, false, leak);
     }
     if (j.retransmission && j.flow !== undefined) {
       const list = this.retransmitted.get(j.flow);
