@@ -110,6 +110,17 @@ export class JsonDocumentWriter {
   /** One member; undefined values, functions and symbols are left out, as JSON.stringify does. */
   async member(key: string, value: unknown): Promise<void> {
     if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return;
+    if (Array.isArray(value)) {
+      // The same as an array whose members come one by one, written a slice at a time.
+      this.openArray(key);
+      for (const v of value) {
+        this.push(v);
+        if (this.slice.length === 0) await this.flush(false);
+      }
+      this.closeArray();
+      await this.flush(false);
+      return;
+    }
     this.key(key);
     if (value instanceof SpilledArray) {
       if (value.spill.count === 0) this.emit('[]');
@@ -119,14 +130,6 @@ export class JsonDocumentWriter {
         for await (const text of value.spill.text(value.patch)) await this.write(text);
         this.emit('\n  ]');
       }
-    } else if (Array.isArray(value) && value.length > 0) {
-      this.emit('[\n');
-      for (let j = 0; j < value.length; j += ARRAY_SLICE) {
-        this.emit(arrayMembersText(value.slice(j, j + ARRAY_SLICE)));
-        this.emit(j + ARRAY_SLICE < value.length ? ',\n' : '\n');
-        await this.flush(false);
-      }
-      this.emit('  ]');
     } else {
       this.emit((JSON.stringify(value, null, 2) ?? 'null').replaceAll('\n', '\n  '));
     }
