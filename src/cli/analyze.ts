@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { open, type FileHandle } from 'node:fs/promises';
-import { analyzeFrames, streamFrames, type AnalyzeOptions, type AnalysisWork, type CorrelationRun } from '../correlate/analyze.js';
+import { analyzeFrames, documentTail, streamFrames, type AnalyzeOptions, type AnalysisWork, type CorrelationRun } from '../correlate/analyze.js';
 import { mergeCaptures, type CaptureReader } from '../capture/index.js';
 import type { Frame } from '../capture/frame.js';
 import { fateText, durationText, MAX_GROUPS } from '../correlate/groups.js';
@@ -129,16 +129,8 @@ export class StreamedDocument {
       return other === undefined ? text : text.replace('\n      "history": ', `\n      "proxyOf": ${other},\n      "history": `);
     };
     this.out.closeArray();
-    const rest: [string, unknown][] = [
-      ['captures', run.captures],
-      ['interfaces', a.interfaces],
-      ['hostAddresses', a.hostAddresses],
-      ['flows', new SpilledArray(this.flows, patch)],
-      ['findings', a.findings],
-      ['nat', new SpilledArray(this.nat)],
-      ['limitations', a.limitations],
-    ];
-    for (const [key, value] of rest) await this.out.member(key, value);
+    const rest = documentTail(run, new SpilledArray(this.flows, patch), new SpilledArray(this.nat));
+    for (const [key, value] of Object.entries(rest)) await this.out.member(key, value);
     await this.out.end();
   }
 

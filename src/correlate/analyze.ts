@@ -73,19 +73,18 @@ export async function analyzeFrames(
     flows[b - 1].proxyOf = a;
   }
   // Journeys first: analyze writes them while it reads, before what is known only at the end.
-  const analysis: Analysis = {
-    version: 1,
-    journeys: work.map((w) => w.journey),
-    captures: run.captures,
-    interfaces: rest.interfaces,
-    hostAddresses: rest.hostAddresses,
-    flows,
-    findings: rest.findings,
-    nat,
-    limitations: rest.limitations,
-  };
+  const analysis: Analysis = { version: 1, journeys: work.map((w) => w.journey), ...documentTail(run, flows, nat) };
   const hopsOf = (j: Journey): Observation[] => hopsById.get(j.id) ?? [];
   return run.damage === undefined ? { analysis, hopsOf } : { analysis, hopsOf, damage: run.damage };
+}
+
+/**
+ * The document's fields after its journeys, in the order they are written: what is known only at the
+ * end. Flows and NAT bindings are given, as arrays or as whatever writes them (analyze's spills).
+ */
+export function documentTail<F, N>(run: CorrelationRun, flows: F, nat: N) {
+  const a = run.summary;
+  return { captures: run.captures, interfaces: a.interfaces, hostAddresses: a.hostAddresses, flows, findings: a.findings, nat, limitations: a.limitations };
 }
 
 /** What a streamed run leaves besides the journeys it handed on. */
