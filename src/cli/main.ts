@@ -8,6 +8,7 @@ import { registerAnalyze } from './analyze.js';
 import { registerReport } from './report.js';
 import { registerEmulate } from './emulate.js';
 import { registerDiff } from './diff.js';
+import { limitHeapGrowth } from './heap-growth.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -50,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+limitHeapGrowth();
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

@@ -95,9 +95,16 @@ export class JsonDocumentWriter {
   /** Writes what has gathered, when enough has (or `all`). */
   async flush(all = true): Promise<void> {
     if (this.size === 0 || (!all && this.size < this.flushAt)) return;
-    const chunk = this.parts.join('');
+    const parts = this.parts;
     this.parts = [];
     this.size = 0;
+    if (parts.length === 1) return this.write(parts[0]);
+    // Encoded once, straight into the chunk: joining the parts first copied every byte twice.
+    let bytes = 0;
+    for (const p of parts) bytes += Buffer.byteLength(p);
+    const chunk = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    for (const p of parts) at += chunk.write(p, at);
     await this.write(chunk);
   }
 

@@ -128,6 +128,9 @@ export async function streamFrames(
   );
 }
 
+/** Journeys finished between two writes at the end of the captures. */
+const END_STEP = 1024;
+
 async function correlateFrames(
   batches: AsyncIterable<Frame[]>,
   readers: CaptureReader[],
@@ -179,6 +182,8 @@ async function correlateFrames(
   } catch (err) {
     damage = err;
   }
+  // Finished in steps, each written before the next, as while reading.
+  while (correlator.finishWaiting(END_STEP)) if (drain) await drain();
   const summary = correlator.finish();
   if (drain) await drain();
 

@@ -231,12 +231,25 @@ export class Correlator {
     this.sink.flow(f);
   }
 
-  /** Closes what is still open and finishes every journey: the end of the captures. */
-  finish(): CorrelationSummary {
+  /**
+   * The end of the captures: closes the journeys still open, then finishes up to `count` of those
+   * waiting; true while some still wait. Called in steps, so that the caller can write what each
+   * step handed on before the next: finishing the whole queue at once held every one of their
+   * documents in memory at the same time.
+   */
+  finishWaiting(count: number): boolean {
     this.assembler.flush();
-    while (this.head < this.waiting.length) this.finishNext();
+    const end = Math.min(this.waiting.length, this.head + count);
+    while (this.head < end) this.finishNext();
+    if (this.head < this.waiting.length) return true;
     this.waiting = [];
     this.head = 0;
+    return false;
+  }
+
+  /** Finishes every journey still waiting and every flow: what is left is the summary. */
+  finish(): CorrelationSummary {
+    this.finishWaiting(Infinity);
     this.view.refresh();
     const interfaces: InterfaceInfo[] = [...this.ifacePackets.keys()].sort().map((name) => {
       const { role, source } = this.roleInference.roleOf(name, this.options.roles.get(name));

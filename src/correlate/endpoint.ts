@@ -19,23 +19,42 @@ const PRIVATE_V4: [number, number][] = [
   [0xa9fe0000, 16], // 169.254/16
 ];
 
+/**
+ * A dotted-quad IPv4 address as its 32-bit number, undefined for anything else. Read character by
+ * character: the fates and findings ask this of every hop, and splitting the text made four strings
+ * and an iterator each time.
+ */
 function v4Number(addr: string): number | undefined {
-  const p = addr.split('.');
-  if (p.length !== 4) return undefined;
   let n = 0;
-  for (const x of p) {
-    const v = Number(x);
-    if (!Number.isInteger(v) || v < 0 || v > 255) return undefined;
-    n = n * 256 + v;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < addr.length; i++) {
+    const c = addr.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return undefined;
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48);
+      digits++;
+      if (part > 255) return undefined;
+    } else return undefined;
   }
-  return n;
+  return dots === 3 && digits > 0 ? n * 256 + part : undefined;
 }
 
 /** RFC 1918, shared (RFC 6598) and link-local IPv4, and IPv6 unique-local/link-local: never routable outside. */
 export function isPrivateAddress(addr: string): boolean {
   const n = v4Number(addr);
   if (n !== undefined) {
-    return PRIVATE_V4.some(([net, len]) => Math.floor(n / 2 ** (32 - len)) === Math.floor(net / 2 ** (32 - len)));
+    for (let i = 0; i < PRIVATE_V4.length; i++) {
+      const [net, len] = PRIVATE_V4[i];
+      const size = 2 ** (32 - len);
+      if (Math.floor(n / size) === Math.floor(net / size)) return true;
+    }
+    return false;
   }
   const lower = addr.toLowerCase();
   return lower.startsWith('fc') || lower.startsWith('fd') || lower.startsWith('fe80:');
@@ -48,6 +67,8 @@ export function isLoopbackAddress(addr: string): boolean {
 /** IPv4 multicast (224/4) and the limited broadcast, IPv6 multicast (ff00::/8): sent to a link, not to a host. */
 export function isGroupAddress(addr: string): boolean {
   if (addr.includes(':')) return addr.toLowerCase().startsWith('ff');
-  const first = Number(addr.split('.')[0]);
-  return (first >= 224 && first <= 239) || addr === '255.255.255.255';
+  const n = v4Number(addr);
+  if (n === undefined) return false;
+  const first = Math.floor(n / 2 ** 24);
+  return (first >= 224 && first <= 239) || n === 0xffffffff;
 }

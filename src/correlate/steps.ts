@@ -13,20 +13,25 @@ import { roleFromName } from './roles.js';
  * Between other interfaces a tie goes by the file's order.
  */
 export function orderHops(hops: Observation[]): Observation[] {
-  return [...hops].sort((a, b) => {
-    const ttlA = a.ttl ?? -1;
-    const ttlB = b.ttl ?? -1;
-    // TTL evidence outranks a few microseconds of clock disagreement between interfaces.
-    if (ttlA !== ttlB && ttlA >= 0 && ttlB >= 0 && Math.abs(a.t - b.t) < 50_000) return ttlB - ttlA;
-    if (a.t !== b.t) return a.t - b.t;
-    const bridgeA = roleFromName(a.iface) === 'bridge' ? 1 : 0;
-    const bridgeB = roleFromName(b.iface) === 'bridge' ? 1 : 0;
-    if (bridgeA !== bridgeB) return bridgeA - bridgeB;
-    // Names that say nothing (a `-i any` capture without a map): one socket wrote the file in the
-    // order the kernel handed it the copies, so the file's order is the travel order.
-    if (a.file === b.file && a.frame !== b.frame) return a.frame - b.frame;
-    return a.iface < b.iface ? -1 : a.iface > b.iface ? 1 : 0;
-  });
+  // One or two hops, most journeys, without the sort's copies; what sort() would give.
+  if (hops.length === 1) return [hops[0]];
+  if (hops.length === 2) return travelOrder(hops[1], hops[0]) < 0 ? [hops[1], hops[0]] : [hops[0], hops[1]];
+  return [...hops].sort(travelOrder);
+}
+
+function travelOrder(a: Observation, b: Observation): number {
+  const ttlA = a.ttl ?? -1;
+  const ttlB = b.ttl ?? -1;
+  // TTL evidence outranks a few microseconds of clock disagreement between interfaces.
+  if (ttlA !== ttlB && ttlA >= 0 && ttlB >= 0 && Math.abs(a.t - b.t) < 50_000) return ttlB - ttlA;
+  if (a.t !== b.t) return a.t - b.t;
+  const bridgeA = roleFromName(a.iface) === 'bridge' ? 1 : 0;
+  const bridgeB = roleFromName(b.iface) === 'bridge' ? 1 : 0;
+  if (bridgeA !== bridgeB) return bridgeA - bridgeB;
+  // Names that say nothing (a `-i any` capture without a map): one socket wrote the file in the
+  // order the kernel handed it the copies, so the file's order is the travel order.
+  if (a.file === b.file && a.frame !== b.frame) return a.frame - b.frame;
+  return a.iface < b.iface ? -1 : a.iface > b.iface ? 1 : 0;
 }
 
 /** The source side's identity: address, port, or ICMP echo identifier. */
