@@ -50,9 +50,8 @@ export function isPrivateAddress(addr: string): boolean {
   const n = v4Number(addr);
   if (n !== undefined) {
     for (let i = 0; i < PRIVATE_V4.length; i++) {
-      const [net, len] = PRIVATE_V4[i];
-      const size = 2 ** (32 - len);
-      if (Math.floor(n / size) === Math.floor(net / size)) return true;
+      const size = 2 ** (32 - PRIVATE_V4[i][1]);
+      if (Math.floor(n / size) === Math.floor(PRIVATE_V4[i][0] / size)) return true;
     }
     return false;
   }

@@ -6,13 +6,6 @@ import { communityId } from './community-id.js';
 import { addressBytes } from './address-bytes.js';
 import type { JourneyWork } from './journey-work.js';
 
-function srcBytesOf(o: Observation): Uint8Array | undefined {
-  return o.family === 0 ? undefined : (o.srcBytes ?? addressBytes(o.src));
-}
-
-function dstBytesOf(o: Observation): Uint8Array | undefined {
-  return o.family === 0 ? undefined : (o.dstBytes ?? addressBytes(o.dst));
-}
 
 
 type FlowProtocol = Flow['protocol'];
@@ -41,7 +34,8 @@ interface FlowWork {
   /** Segments that carried sequence space, in two generations (see SEEN_GENERATION). */
   seen: Set<number>;
   seenBefore?: Set<number>;
-  sides: Map<string, { interface: string; tuple: string; communityId: string }>;
+  /** The tuple of each interface the flow was seen on, by canonical key (see FlowSide). */
+  sides: Map<string, FlowSide>;
   /** TCP payload bytes each way, retransmissions left out: what a proxy carries across. */
   c2s: number;
   s2c: number;
@@ -52,6 +46,24 @@ interface FlowWork {
   keys: string[];
   /** When its last journey was first seen (run nanoseconds). */
   lastNs: number;
+}
+
+/**
+ * A hop's tuple, kept as it was seen: its Community ID and text are made only if the flow ends with
+ * more than one side, the only time they are written, where most flows (a DNS query, a connection
+ * not translated) have one.
+ */
+interface FlowSide {
+  interface: string;
+  src: string;
+  dst: string;
+  sport?: number;
+  dport?: number;
+  proto: number;
+  icmpType?: number;
+  icmpCode?: number;
+  /** Seen from the client's side (the Community ID of a one-way ICMP type depends on it). */
+  forward: boolean;
 }
 
 /** What the userland proxy match needs of a finished flow. */
@@ -183,11 +195,21 @@ export class FlowBuilder {
       f.history = fw.history;
       f.state = tcpState(fw.history);
     }
-    if (fw.sides.size > 1) f.communityIds = [...fw.sides.values()];
+    if (fw.sides.size > 1) f.communityIds = [...fw.sides.values()].flatMap((side) => this.sideIds(side) ?? []);
     for (const k of fw.keys) if (this.byKey.get(k) === fw) this.byKey.delete(k);
     // Only a TCP flow that carried data can be either side of a proxy (see matchProxies).
     if (f.protocol === 'tcp' && fw.c2s > 0) this.proxyFacts.push({ id: f.id, c2s: fw.c2s, s2c: fw.s2c, firstNs: fw.firstNs, serverLocal: fw.serverLocal, tcp: true });
     this.onFinish(f);
+  }
+
+  private sideIds(side: FlowSide): { interface: string; tuple: string; communityId: string } | undefined {
+    const hs = addressBytes(side.src);
+    const hd = addressBytes(side.dst);
+    if (!hs || !hd) return undefined;
+    const tuple = `${endpoint(side.src, side.sport)} > ${endpoint(side.dst, side.dport)}`;
+    const [s, d, sp, dp] = side.forward ? [hs, hd, side.sport, side.dport] : [hd, hs, side.dport, side.sport];
+    const id = communityId({ proto: side.proto, saddr: s, daddr: d, ...icmpPorts(side, sp, dp) }, this.options.communityIdSeed);
+    return { interface: side.interface, tuple, communityId: id };
   }
 
   private create(w: JourneyWork): FlowWork {
@@ -223,8 +245,8 @@ export class FlowBuilder {
       lastNs: first.t,
     };
     const proto = first.proto;
-    const firstSrc = srcBytesOf(first);
-    const firstDst = dstBytesOf(first);
+    const firstSrc = addressBytes(first.src);
+    const firstDst = addressBytes(first.dst);
     if (firstSrc && firstDst) {
       const [s, d, sp, dp] = reversed ? [firstDst, firstSrc, first.dport, first.sport] : [firstSrc, firstDst, first.sport, first.dport];
       flow.communityId = communityId({ proto, saddr: s, daddr: d, ...icmpPorts(first, sp, dp) }, this.options.communityIdSeed);
@@ -260,13 +282,17 @@ export class FlowBuilder {
       if (h.family === 0) continue;
       const canonical = keys[i];
       if (fw.sides.has(canonical)) continue;
-      const hs = srcBytesOf(h);
-      const hd = dstBytesOf(h);
-      if (!hs || !hd) continue;
-      const tuple = `${endpoint(h.src, h.sport)} > ${endpoint(h.dst, h.dport)}`;
-      const [s, d, sp, dp] = forward ? [hs, hd, h.sport, h.dport] : [hd, hs, h.dport, h.sport];
-      const id = communityId({ proto: h.proto, saddr: s, daddr: d, ...icmpPorts(h, sp, dp) }, this.options.communityIdSeed);
-      fw.sides.set(canonical, { interface: h.iface, tuple, communityId: id });
+      fw.sides.set(canonical, {
+        interface: h.iface,
+        src: h.src,
+        dst: h.dst,
+        sport: h.sport,
+        dport: h.dport,
+        proto: h.proto,
+        icmpType: h.icmpType,
+        icmpCode: h.icmpCode,
+        forward,
+      });
     }
 
     if (first.kind === 'tcp') this.tcp(fw, w, forward);
@@ -355,7 +381,7 @@ export function matchProxies(
   return pairs;
 }
 
-function icmpPorts(o: Observation, sport?: number, dport?: number): { sport?: number; dport?: number } {
+function icmpPorts(o: Pick<Observation, 'icmpType' | 'icmpCode'>, sport?: number, dport?: number): { sport?: number; dport?: number } {
   // Community ID hashes ICMP by type and code, not by the echo identifier.
   if (o.icmpType !== undefined) return { sport: o.icmpType, dport: o.icmpCode ?? 0 };
   return { sport, dport };

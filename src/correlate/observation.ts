@@ -24,9 +24,6 @@ export interface Observation {
   /** Network addresses (ARP: sender and target protocol addresses). */
   src: string;
   dst: string;
-  /** Raw address bytes, for Community ID. */
-  srcBytes?: Uint8Array;
-  dstBytes?: Uint8Array;
   proto: number;
   sport?: number;
   dport?: number;
