@@ -37,13 +37,15 @@ export function expectedAnswerKey(o: Observation, kind: RequestKind): string {
   }
 }
 
+const NO_KEYS: readonly string[] = [];
+
 /**
  * The keys `o` carries if it is an answer, in the form expectedAnswerKey builds: an echo reply may
  * answer a ping to its own address or one to a group.
  */
-export function answerKeys(o: Observation): string[] {
+export function answerKeys(o: Observation): readonly string[] {
   const key = answerKey(o);
-  if (key === undefined) return [];
+  if (key === undefined) return NO_KEYS;
   if (o.icmpType === 0 || o.icmpType === 129) return [key, `echo|${o.iface}|*|${o.dst}|${o.icmpId}|${o.icmpSeq}`];
   return [key];
 }

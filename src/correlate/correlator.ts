@@ -172,16 +172,26 @@ export class Correlator {
       retransmission: undefined,
     };
     const w: JourneyWork = { journey, hops };
-    this.roleInference.learnSteps([journey]);
-    this.closed.set(journey.id, w);
+    this.roleInference.learnJourney(journey);
     // Ids are given in order of first sighting, so admitting by id keeps that order for answers.
+    // Most journeys close in that order and are admitted at once; the others wait in `closed`.
+    if (journey.id !== this.nextAdmit) {
+      this.closed.set(journey.id, w);
+      return;
+    }
+    this.nextAdmit++;
+    this.admit(w);
     for (let next = this.closed.get(this.nextAdmit); next !== undefined; next = this.closed.get(this.nextAdmit)) {
       this.closed.delete(this.nextAdmit++);
-      const request = this.matcher.admit(next);
-      if (request) this.judge.answered(request);
-      this.judge.learn(next);
-      this.waiting.push(next);
+      this.admit(next);
     }
+  }
+
+  private admit(w: JourneyWork): void {
+    const request = this.matcher.admit(w);
+    if (request) this.judge.answered(request);
+    this.judge.learn(w);
+    this.waiting.push(w);
   }
 
   /** Finishes the oldest journeys while too many wait. */

@@ -1,4 +1,4 @@
-import type { InterfaceRole } from './model.js';
+import type { InterfaceRole, NatRewrite } from './model.js';
 import { TCP_RST, type Observation } from './observation.js';
 import { requestKind } from './answers.js';
 import { addressOf, endpoint, isGroupAddress, isLoopbackAddress } from './endpoint.js';
@@ -98,14 +98,10 @@ export class FateJudge {
         if (s.nat?.type === 'dnat') this.addTo(this.dnatBefore, s.from, addressOf(s.nat.before));
       }
     }
-    for (const [i, s] of steps.entries()) {
-      for (const nat of [s.nat, s.natAlso]) {
-        if (!nat) continue;
-        const after = w.hops[i + 1];
-        const before = w.hops[i];
-        if (nat.type === 'snat' && after) this.natInward.set(after.icmpId !== undefined ? `${after.src}#${after.icmpId}` : endpoint(after.src, after.sport), first.t);
-        if (nat.type === 'dnat' && before) this.natInward.set(before.icmpId !== undefined ? `${before.dst}#${before.icmpId}` : endpoint(before.dst, before.dport), first.t);
-      }
+    for (let i = 0; i < steps.length; i++) {
+      const s = steps[i];
+      if (s.nat) this.learnInward(s.nat, w.hops[i], w.hops[i + 1], first.t);
+      if (s.natAlso) this.learnInward(s.natAlso, w.hops[i], w.hops[i + 1], first.t);
     }
     // A SYN to one of the host's own addresses is answered by the kernel whatever happens next: a
     // SYN-ACK from a listener, a RST from a closed port. A reset travels from server to client: its
@@ -120,6 +116,12 @@ export class FateJudge {
       n.sent++;
       n.last = first.t;
     }
+  }
+
+  /** The host's endpoint a rewrite between `before` and `after` forwards inwards (natInward). */
+  private learnInward(nat: NatRewrite, before: Observation | undefined, after: Observation | undefined, t: number): void {
+    if (nat.type === 'snat' && after) this.natInward.set(after.icmpId !== undefined ? `${after.src}#${after.icmpId}` : endpoint(after.src, after.sport), t);
+    if (nat.type === 'dnat' && before) this.natInward.set(before.icmpId !== undefined ? `${before.dst}#${before.icmpId}` : endpoint(before.dst, before.dport), t);
   }
 
   /** `request` got its first answer. */

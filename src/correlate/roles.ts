@@ -1,4 +1,4 @@
-import type { InterfaceRole, Journey } from './model.js';
+import type { InterfaceRole, Journey, NatRewrite, Step } from './model.js';
 import type { Observation } from './observation.js';
 import { isPrivateAddress } from './endpoint.js';
 
@@ -66,26 +66,34 @@ export class RoleInference {
    * the interface where a packet turns from being bridged to being routed (or back) does.
    */
   learnSteps(journeys: Iterable<Journey>): void {
-    const link = (a: string, b: string): void => {
-      let set = this.bridgedWith.get(a);
-      if (!set) this.bridgedWith.set(a, (set = new Set()));
-      this.addOnce(set, b);
-    };
-    for (const j of journeys) {
-      const steps = j.steps.filter((s) => s.kind !== 'local');
-      for (const [i, s] of steps.entries()) {
-        if (s.kind === 'bridged') {
-          link(s.from, s.to);
-          link(s.to, s.from);
-        }
-        const next = steps[i + 1];
-        if (next && next.from === s.to && ((s.kind === 'bridged' && next.kind === 'routed') || (s.kind === 'routed' && next.kind === 'bridged'))) this.addOnce(this.pivots, s.to);
-        for (const nat of [s.nat, s.natAlso]) {
-          if (nat?.type === 'snat') this.addOnce(this.natOutside, s.to);
-          if (nat?.type === 'dnat') this.addOnce(this.natOutside, s.from);
-        }
+    for (const j of journeys) this.learnJourney(j);
+  }
+
+  /** learnSteps for one journey: called for every journey, so without the copies filter() made. */
+  learnJourney(j: Journey): void {
+    const steps = j.steps.some((s) => s.kind === 'local') ? j.steps.filter((s) => s.kind !== 'local') : j.steps;
+    for (let i = 0; i < steps.length; i++) {
+      const s = steps[i];
+      if (s.kind === 'bridged') {
+        this.link(s.from, s.to);
+        this.link(s.to, s.from);
       }
+      const next = steps[i + 1];
+      if (next && next.from === s.to && ((s.kind === 'bridged' && next.kind === 'routed') || (s.kind === 'routed' && next.kind === 'bridged'))) this.addOnce(this.pivots, s.to);
+      this.learnNat(s, s.nat);
+      this.learnNat(s, s.natAlso);
     }
+  }
+
+  private link(a: string, b: string): void {
+    let set = this.bridgedWith.get(a);
+    if (!set) this.bridgedWith.set(a, (set = new Set()));
+    this.addOnce(set, b);
+  }
+
+  private learnNat(s: Step, nat: NatRewrite | undefined): void {
+    if (nat?.type === 'snat') this.addOnce(this.natOutside, s.to);
+    if (nat?.type === 'dnat') this.addOnce(this.natOutside, s.from);
   }
 
   private isBridge(name: string): boolean {
