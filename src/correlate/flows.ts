@@ -1,6 +1,6 @@
 import type { Observation } from './observation.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
-import type { Flow, Journey, Translation } from './model.js';
+import type { Flow, Journey, NatRewrite, Step, Translation } from './model.js';
 import { endpoint } from './endpoint.js';
 import { communityId } from './community-id.js';
 import { addressBytes } from './address-bytes.js';
@@ -263,22 +263,24 @@ export class FlowBuilder {
     flow.lastTs = w.journey.hops[w.journey.hops.length - 1].ts;
     for (const h of w.hops) if (!flow.interfaces.includes(h.iface)) flow.interfaces.push(h.iface);
 
-    const forward = w.hops.some((h) => fw.clientSides.has(sideOf(h)));
-    if (forward) for (const h of w.hops) fw.clientSides.add(sideOf(h));
+    // The source side of each hop, made once for the bridged copies of one tuple (as its key is).
+    const sides = new Array<string>(w.hops.length);
+    let forward = false;
+    for (let i = 0; i < w.hops.length; i++) {
+      const h = w.hops[i];
+      const p = i > 0 ? w.hops[i - 1] : undefined;
+      sides[i] = p && p.src === h.src && p.sport === h.sport ? sides[i - 1] : sideOf(h);
+      if (!forward && fw.clientSides.has(sides[i])) forward = true;
+    }
+    if (forward) for (const side of sides) fw.clientSides.add(side);
 
     for (const step of w.journey.steps) {
-      for (const nat of [step.nat, step.natAlso]) {
-        if (!nat) continue;
-        // Source NAT happens on the way out of an interface, destination NAT on the way in.
-        const t: Translation = { type: nat.type, interface: nat.type === 'dnat' ? step.from : step.to, before: nat.before, after: nat.after };
-        const known = flow.translations.some(
-          (x) => (x.before === t.before && x.after === t.after) || (x.before === t.after && x.after === t.before),
-        );
-        if (!known) flow.translations.push(t);
-      }
+      if (step.nat) addTranslation(flow, step, step.nat);
+      if (step.natAlso) addTranslation(flow, step, step.natAlso);
     }
 
-    for (const [i, h] of w.hops.entries()) {
+    for (let i = 0; i < w.hops.length; i++) {
+      const h = w.hops[i];
       if (h.family === 0) continue;
       const canonical = keys[i];
       if (fw.sides.has(canonical)) continue;
@@ -379,6 +381,14 @@ export function matchProxies(
     pairs.push([a.id, b.id]);
   }
   return pairs;
+}
+
+/** A flow's translations name each rewrite once, whichever way its packet went. */
+function addTranslation(flow: Flow, step: Step, nat: NatRewrite): void {
+  // Source NAT happens on the way out of an interface, destination NAT on the way in.
+  const t: Translation = { type: nat.type, interface: nat.type === 'dnat' ? step.from : step.to, before: nat.before, after: nat.after };
+  const known = flow.translations.some((x) => (x.before === t.before && x.after === t.after) || (x.before === t.after && x.after === t.before));
+  if (!known) flow.translations.push(t);
 }
 
 function icmpPorts(o: Pick<Observation, 'icmpType' | 'icmpCode'>, sport?: number, dport?: number): { sport?: number; dport?: number } {
