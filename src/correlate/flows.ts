@@ -46,6 +46,8 @@ interface FlowWork {
   keys: string[];
   /** When its last journey was first seen (run nanoseconds). */
   lastNs: number;
+  /** In `parked` rather than `active`. */
+  parked: boolean;
 }
 
 /**
@@ -112,6 +114,8 @@ export class FlowBuilder {
   private readonly active = new Map<number, FlowWork>();
   /** Established TCP connections gone quiet: they live until the end, or until they speak again. */
   private readonly parked = new Map<number, FlowWork>();
+  /** The flow last made most recently active: the last entry of `active`, unless it left it. */
+  private newest: FlowWork | undefined;
   private readonly proxyFacts: ProxyFacts[] = [];
   private nextId = 1;
   private nextSweep = -Infinity;
@@ -147,16 +151,24 @@ export class FlowBuilder {
       fw = undefined;
     }
     if (!fw) fw = this.create(w);
-    for (const k of keys) {
-      if (this.byKey.has(k)) continue;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if ((i > 0 && k === keys[i - 1]) || this.byKey.has(k)) continue;
       this.byKey.set(k, fw);
       fw.keys.push(k);
     }
     this.account(fw, w, keys);
-    const id = fw.flow.id;
-    this.parked.delete(id);
-    this.active.delete(id);
-    this.active.set(id, fw);
+    // Made the most recently active: already so for the next packet of a busy connection.
+    if (fw !== this.newest) {
+      const id = fw.flow.id;
+      if (fw.parked) {
+        this.parked.delete(id);
+        fw.parked = false;
+      }
+      this.active.delete(id);
+      this.active.set(id, fw);
+      this.newest = fw;
+    }
     if (first.t > fw.lastNs) fw.lastNs = first.t;
   }
 
@@ -179,6 +191,8 @@ export class FlowBuilder {
       if (what === 'park') {
         this.active.delete(id);
         this.parked.set(id, fw);
+        fw.parked = true;
+        if (fw === this.newest) this.newest = undefined;
       } else if (what === 'finish') {
         this.active.delete(id);
         this.finishFlow(fw);
@@ -187,6 +201,7 @@ export class FlowBuilder {
   }
 
   private finishFlow(fw: FlowWork): void {
+    if (fw === this.newest) this.newest = undefined;
     const f = fw.flow;
     if (f.protocol === 'tcp') {
       // Set here, where a finished batch set it, so that documents keep their key order; the value
@@ -243,6 +258,7 @@ export class FlowBuilder {
       serverLocal: false,
       keys: [],
       lastNs: first.t,
+      parked: false,
     };
     const proto = first.proto;
     const firstSrc = addressBytes(first.src);
