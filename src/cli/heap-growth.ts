@@ -5,10 +5,11 @@ import { setFlagsFromString } from 'node:v8';
  * again, in percent. Left to itself, on a machine with a few GB of memory, V8 grows it up to four
  * times: `analyze` promotes every journey that waits for its answer (about a second of capture) and
  * drops it soon after, so the heap swelled to three or four times what was alive, and peak RSS with
- * it. One and a half times measured the same speed on the benchmark's 1M-frame file at about half
- * the peak RSS (README, Performance).
+ * it. Measured on the benchmark's 3-interface files: at 100 (twice the live heap) peak RSS fell from
+ * about 615 to 400 MB on 1M frames at the same speed, and to 514 MB on 5M frames; 50 gave 448 MB on
+ * 5M frames but took 13% longer (README, Performance).
  */
-export const HEAP_GROWING_PERCENT = 50;
+export const HEAP_GROWING_PERCENT = 100;
 
 /**
  * Applies HEAP_GROWING_PERCENT unless the user set the flag (NODE_OPTIONS or node's own options).
