@@ -73,6 +73,18 @@ export class FindingCollector {
   private readonly retransmissions = new Map<number, Finding>();
   /** Flows some packet of which crossed the host (more than one hop, not dropped). */
   private readonly crossed = new Set<number>();
+  /** isPrivateAddress by address, asked of every uplink hop (bounded: cleared when full). */
+  private readonly privacy = new Map<string, boolean>();
+
+  private isPrivate(addr: string): boolean {
+    let p = this.privacy.get(addr);
+    if (p === undefined) {
+      if (this.privacy.size >= 1 << 16) this.privacy.clear();
+      p = isPrivateAddress(addr);
+      this.privacy.set(addr, p);
+    }
+    return p;
+  }
 
   /** Call after the journey's fate and flow are known; `silent`: a SYN dropped without even a RST. */
   add(w: JourneyWork, roles: RoleView, silent: boolean): void {
@@ -81,7 +93,7 @@ export class FindingCollector {
     const last = j.hops[j.hops.length - 1];
     if (j.flow !== undefined && j.fate !== 'dropped' && j.hops.length > 1) this.crossed.add(j.flow);
     if (j.fate === 'dropped') addTo(this.dropped, `${j.kind}|${first.src}|${first.dst}|${last.interface}`, w, silent);
-    if (j.hops.some((h) => roles.role(h.interface) === 'uplink' && isPrivateAddress(h.src) && !isPrivateAddress(h.dst))) {
+    if (j.hops.some((h) => roles.role(h.interface) === 'uplink' && this.isPrivate(h.src) && !this.isPrivate(h.dst))) {
       // Grouped by the first uplink hop, which the finding names.
       const leak = j.hops.find((h) => roles.role(h.interface) === 'uplink')!;
       addTo(this.leaks, `${leak.src}|${leak.interface}`, w, false, leak);
