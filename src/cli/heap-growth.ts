@@ -12,13 +12,13 @@ import { setFlagsFromString } from 'node:v8';
 export const HEAP_GROWING_PERCENT = 100;
 
 /**
- * Applies HEAP_GROWING_PERCENT unless the user set the flag (NODE_OPTIONS or node's own options).
- * V8 reads this flag at every full collection, so setting it after start takes effect; the heap's
- * size limit, by contrast, is fixed at start and is left as the user or Node chose it.
+ * Applies HEAP_GROWING_PERCENT unless node was started with the flag (`node
+ * --heap-growing-percent=N …/pcap-narrator`; Node does not take it from NODE_OPTIONS). V8 reads this
+ * flag at every full collection, so setting it after start takes effect; the heap's size limit, by
+ * contrast, is fixed at start and is left as the user or Node chose it.
  */
-export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): boolean {
-  const given = [...execArgv, nodeOptions].some((a) => /heap[-_]growing[-_]percent/.test(a));
-  if (given) return false;
+export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv): boolean {
+  if (execArgv.some((a) => /^--heap[-_]growing[-_]percent\b/.test(a))) return false;
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   return true;
 }
