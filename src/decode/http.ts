@@ -69,6 +69,11 @@ export class HttpMessage {
   }
 }
 
+/** "Host:" in any case at `o`, compared by byte: most header lines are not it. */
+function isHostField(b: Uint8Array, o: number): boolean {
+  return (b[o] | 0x20) === 0x68 && (b[o + 1] | 0x20) === 0x6f && (b[o + 2] | 0x20) === 0x73 && (b[o + 3] | 0x20) === 0x74 && b[o + 4] === 0x3a;
+}
+
 function findHost(b: Uint8Array, o: number, end: number): string | undefined {
   const limit = Math.min(end, o + HOST_SEARCH_LIMIT);
   let line = o;
@@ -78,7 +83,7 @@ function findHost(b: Uint8Array, o: number, end: number): string | undefined {
     if (e >= limit) return undefined;
     const textEnd = e > line && b[e - 1] === 0x0d ? e - 1 : e;
     if (textEnd === line) return undefined; // blank line: end of headers
-    if (textEnd - line > 5 && ascii(b, line, line + 5).toLowerCase() === 'host:') return ascii(b, line + 5, textEnd).trim();
+    if (textEnd - line > 5 && isHostField(b, line)) return ascii(b, line + 5, textEnd).trim();
     line = e + 1;
   }
   return undefined;

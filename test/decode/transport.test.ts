@@ -145,6 +145,19 @@ describe('HTTP', () => {
     expect([res.status, res.reason]).toEqual([403, 'Forbidden']);
   });
 
+  it('finds the Host header in any case after other headers, and only up to the blank line', () => {
+    const enc = new TextEncoder();
+    const host = (text: string): string | undefined => {
+      const b = enc.encode(text);
+      const d = decodeHttp(b, 0, b.length);
+      return isProblem(d) ? 'problem' : d.host;
+    };
+    expect(host('GET / HTTP/1.1\r\nAccept: */*\r\nhOsT:  web.test \r\n\r\n')).toBe('web.test');
+    expect(host('GET / HTTP/1.1\r\nHost: a.test\r\n\r\n')).toBe('a.test');
+    expect(host('GET / HTTP/1.1\nX-Host: b.test\nHosts: c.test\n\n')).toBeUndefined();
+    expect(host('GET / HTTP/1.1\r\n\r\nHost: body.test\r\n')).toBeUndefined();
+  });
+
   it('only looks at payloads that open with a method or HTTP/, and flags a first line cut short', () => {
     const enc = new TextEncoder();
     expect(looksLikeHttp(enc.encode('\x16\x03\x01'), 0, 3)).toBe(false);
