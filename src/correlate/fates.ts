@@ -68,18 +68,6 @@ export class FateJudge {
 
   /** Learns what `w` tells about addresses; call in order of first sighting, after answer matching. */
   learn(w: JourneyWork): void {
-    const steps = w.journey.steps;
-    for (let i = 0; i < steps.length; i++) {
-      const s = steps[i];
-      if (s.kind === 'routed') {
-        const mac = w.hops[i].dstMac;
-        if (mac !== undefined && !this.routerMacs.has(mac)) {
-          this.routerMacs.add(mac);
-          this.factsVersion++;
-        }
-        break;
-      }
-    }
     const first = w.hops[0];
     if (first.family === 0) {
       if (first.arpOp === 2) {
@@ -93,14 +81,26 @@ export class FateJudge {
       let set = this.origin.get(first.src);
       if (!set) this.origin.set(first.src, (set = new Set()));
       set.add(first.iface);
-      for (const s of steps) {
-        if (s.nat?.type === 'snat' && s.to) this.addTo(this.snatAfter, s.to, addressOf(s.nat.after));
-        if (s.nat?.type === 'dnat') this.addTo(this.dnatBefore, s.from, addressOf(s.nat.before));
-      }
     }
+    // One walk over the steps: the MAC the first routed step was sent to (the host's), the outside
+    // addresses of NAT (IP packets), and the host's endpoints that NAT forwards inwards.
+    const steps = w.journey.steps;
+    let routed = false;
     for (let i = 0; i < steps.length; i++) {
       const s = steps[i];
-      if (s.nat) this.learnInward(s.nat, w.hops[i], w.hops[i + 1], first.t);
+      if (!routed && s.kind === 'routed') {
+        routed = true;
+        const mac = w.hops[i].dstMac;
+        if (mac !== undefined && !this.routerMacs.has(mac)) {
+          this.routerMacs.add(mac);
+          this.factsVersion++;
+        }
+      }
+      if (s.nat) {
+        if (first.family !== 0 && s.nat.type === 'snat' && s.to) this.addTo(this.snatAfter, s.to, addressOf(s.nat.after));
+        if (first.family !== 0 && s.nat.type === 'dnat') this.addTo(this.dnatBefore, s.from, addressOf(s.nat.before));
+        this.learnInward(s.nat, w.hops[i], w.hops[i + 1], first.t);
+      }
       if (s.natAlso) this.learnInward(s.natAlso, w.hops[i], w.hops[i + 1], first.t);
     }
     // A SYN to one of the host's own addresses is answered by the kernel whatever happens next: a

@@ -177,7 +177,7 @@ export class FlowBuilder {
     const idle = nowNs - fw.lastNs;
     if (idle < CLOSED_IDLE_NS) return undefined;
     const h = fw.history;
-    const closed = h.includes('R') || h.includes('r') || (h.includes('F') && h.includes('f'));
+    const closed = wasReset(h) || closedBothWays(h);
     if (fw.flow.protocol === 'tcp' && !closed && h.includes('h')) return 'park';
     return closed || idle >= QUIET_IDLE_NS ? 'finish' : undefined;
   }
@@ -413,16 +413,26 @@ function icmpPorts(o: Pick<Observation, 'icmpType' | 'icmpCode'>, sport?: number
   return { sport, dport };
 }
 
+/** A reset either way ends a connection (Zeek-style history: upper case client, lower case server). */
+function wasReset(history: string): boolean {
+  return history.includes('R') || history.includes('r');
+}
+
+/** A FIN each way closes it. */
+function closedBothWays(history: string): boolean {
+  return history.includes('F') && history.includes('f');
+}
+
 /** A person's words for a Zeek-style history (upper case: client, lower case: server). */
 export function tcpState(history: string): string {
   const has = (c: string): boolean => history.includes(c);
-  if (has('R') || has('r')) {
+  if (wasReset(history)) {
     if (has('S') && !has('h')) return 'refused (reset by the server)';
     return `reset by the ${has('R') ? 'client' : 'server'}`;
   }
   if (has('S') && !has('h')) return 'no answer to the SYN';
   if (!has('S') && !has('h')) return 'seen mid-stream (no handshake captured)';
-  if ((has('F') || has('f')) && has('F') && has('f')) return 'established, closed by FIN both ways';
+  if (closedBothWays(history)) return 'established, closed by FIN both ways';
   if (has('F') || has('f')) return 'established, half-closed';
   return 'established';
 }
