@@ -63,13 +63,9 @@ export class RoleInference {
   /**
    * What the journeys' steps say about each interface. A frame between two ports of a bridge is not
    * seen on the bridge device itself, so "bridges with several interfaces" does not make a bridge;
-   * the interface where a packet turns from being bridged to being routed (or back) does.
+   * the interface where a packet turns from being bridged to being routed (or back) does. Called
+   * for every journey, so the steps are walked without copies unless some are local.
    */
-  learnSteps(journeys: Iterable<Journey>): void {
-    for (const j of journeys) this.learnJourney(j);
-  }
-
-  /** learnSteps for one journey: called for every journey, so without the copies filter() made. */
   learnJourney(j: Journey): void {
     const steps = j.steps.some((s) => s.kind === 'local') ? j.steps.filter((s) => s.kind !== 'local') : j.steps;
     for (let i = 0; i < steps.length; i++) {
