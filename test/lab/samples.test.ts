@@ -97,7 +97,8 @@ const SHAPES: Record<string, (rows: Row[]) => void> = {
       return m;
     };
     const inside = counts('docker0');
-    expect([...counts('eth0')].filter(([segment, n]) => n > (inside.get(segment) ?? 0)).length).toBeGreaterThan(0);
+    const dropped = [...counts('eth0')].filter(([segment, n]) => n > (inside.get(segment) ?? 0)).length;
+    expect(dropped, `server data segments: ${data('eth0').length} on eth0, ${data('docker0').length} on docker0`).toBeGreaterThan(0);
     // A true retransmission: data starting below the highest sequence already sent on the same interface
     // (segment boundaries may differ from the first copy, so Wireshark's own flag is not required).
     let highest = -1;
