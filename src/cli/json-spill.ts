@@ -2,8 +2,9 @@ import { readSync } from 'node:fs';
 import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { utf8Chunk } from './utf8-chunk.js';
 
-/** Serialised text written to the file once this much has gathered. */
+/** Serialised text written to the file once this many bytes have gathered. */
 const WRITE_AT = 1 << 20;
 const READ_CHUNK = 1 << 20;
 /** Ids read back at a time: a block's members (about 600 bytes each for flows) are held at once. */
@@ -19,13 +20,12 @@ const READ_GAP = 4096;
  */
 export class JsonSpill {
   private parts: string[] = [];
-  private pending = 0;
   private written = 0;
   /** Indexed members: where each id's text starts in the file, and its length (0: none). */
   private offsets = new Float64Array(1024);
   private lengths = new Uint32Array(1024);
   private maxId = 0;
-  /** Bytes (not characters) of the indexed text waiting to be written, for the offsets. */
+  /** Bytes (not characters) of the text waiting to be written: where the next member starts. */
   private pendingBytes = 0;
   count = 0;
 
@@ -58,17 +58,15 @@ export class JsonSpill {
     this.lengths[id] = bytes;
     if (id > this.maxId) this.maxId = id;
     this.parts.push(text);
-    this.pending += text.length;
     this.pendingBytes += bytes;
     this.count++;
   }
 
   /** Writes what has gathered, when enough has (or `all`). */
   async drain(all = false): Promise<void> {
-    if (this.pending === 0 || (!all && this.pending < WRITE_AT)) return;
-    const buf = Buffer.from(this.parts.join(''), 'utf8');
+    if (this.pendingBytes === 0 || (!all && this.pendingBytes < WRITE_AT)) return;
+    const buf = utf8Chunk(this.parts, this.pendingBytes);
     this.parts = [];
-    this.pending = 0;
     this.pendingBytes = 0;
     let off = 0;
     while (off < buf.length) {

@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { arrayMembersText, SpilledArray } from './json-spill.js';
+import { utf8Chunk } from './utf8-chunk.js';
 
 /**
  * Buffers text and writes it in large pieces, waiting for 'drain' so that a slow reader (a pager,
@@ -98,14 +99,7 @@ export class JsonDocumentWriter {
     const parts = this.parts;
     this.parts = [];
     this.size = 0;
-    if (parts.length === 1) return this.write(parts[0]);
-    // Encoded once, straight into the chunk: joining the parts first copied every byte twice.
-    let bytes = 0;
-    for (const p of parts) bytes += Buffer.byteLength(p);
-    const chunk = Buffer.allocUnsafe(bytes);
-    let at = 0;
-    for (const p of parts) at += chunk.write(p, at);
-    await this.write(chunk);
+    await this.write(parts.length === 1 ? parts[0] : utf8Chunk(parts));
   }
 
   private key(key: string): void {
