@@ -60,10 +60,7 @@ export async function analyzeFrames(
   // Every journey is kept for the document: each waits for its answer to the end of the captures.
   // Flows end as they do in analyze (and in conntrack): when they have gone quiet.
   const sink: CorrelatorSink = { journey: (w) => work.push(w), flow: (f) => flows.push(f), natBinding: (b) => nat.push(b) };
-  const run = await correlateFrames(batches, readers, { ...options, maxWaiting: Infinity }, sink, {
-    memoryLimitBytes: options.memoryLimitBytes ?? getHeapStatistics().heap_size_limit * READ_HEAP_SHARE,
-    memoryUse: 'keeping every journey needs',
-  });
+  const run = await correlateFrames(batches, readers, { ...options, maxWaiting: Infinity }, sink, { memoryUse: 'keeping every journey needs' });
   const hopsById = new Map(work.map((w) => [w.journey.id, w.hops]));
   const rest = run.summary;
   flows.sort((a, b) => a.id - b.id);
@@ -120,11 +117,7 @@ export async function streamFrames(
     readers,
     { ...options, maxWaiting: options.maxWaiting ?? STREAM_MAX_WAITING },
     sink,
-    {
-      drain,
-      memoryLimitBytes: options.memoryLimitBytes ?? getHeapStatistics().heap_size_limit * READ_HEAP_SHARE,
-      memoryUse: 'the flow table and the journeys waiting for their answers need',
-    },
+    { drain, memoryUse: 'the flow table and the journeys waiting for their answers need' },
   );
 }
 
@@ -136,7 +129,7 @@ async function correlateFrames(
   readers: CaptureReader[],
   options: AnalyzeOptions & { maxWaiting: number },
   sink: CorrelatorSink,
-  control: { memoryLimitBytes: number; memoryUse: string; drain?: () => Promise<void> },
+  control: { memoryUse: string; drain?: () => Promise<void> },
 ): Promise<CorrelationRun> {
   const correlator = new Correlator(
     {
@@ -154,7 +147,8 @@ async function correlateFrames(
   // A capture damaged part-way still tells what was read before the damage: the error is kept and
   // handed back beside the analysis, for the caller to report after it.
   let damage: unknown;
-  const { memoryLimitBytes, memoryUse, drain } = control;
+  const { memoryUse, drain } = control;
+  const memoryLimitBytes = options.memoryLimitBytes ?? getHeapStatistics().heap_size_limit * READ_HEAP_SHARE;
   try {
     for await (const batch of batches) {
       // A capture too large for this process stops, at a frame boundary, and what was read is
