@@ -59,6 +59,27 @@ export function isPrivateAddress(addr: string): boolean {
   return lower.startsWith('fc') || lower.startsWith('fd') || lower.startsWith('fe80:');
 }
 
+/** Past this many addresses PrivateAddresses starts again: memory stays bounded on busy captures. */
+const MAX_REMEMBERED = 1 << 16;
+
+/**
+ * isPrivateAddress remembered per address, for the callers that ask it of every packet or hop (role
+ * inference, the unNATted-source finding): the text is read once per address.
+ */
+export class PrivateAddresses {
+  private readonly known = new Map<string, boolean>();
+
+  has(addr: string): boolean {
+    let p = this.known.get(addr);
+    if (p === undefined) {
+      if (this.known.size >= MAX_REMEMBERED) this.known.clear();
+      p = isPrivateAddress(addr);
+      this.known.set(addr, p);
+    }
+    return p;
+  }
+}
+
 export function isLoopbackAddress(addr: string): boolean {
   return addr.startsWith('127.') || addr === '::1';
 }

@@ -1,6 +1,6 @@
 import type { Finding, Flow, Hop, InterfaceInfo, JourneyKind } from './model.js';
 import type { Observation } from './observation.js';
-import { isPrivateAddress } from './endpoint.js';
+import { PrivateAddresses } from './endpoint.js';
 import { requestKind } from './answers.js';
 import { plural } from './plural.js';
 import type { JourneyWork } from './journey-work.js';
@@ -73,18 +73,8 @@ export class FindingCollector {
   private readonly retransmissions = new Map<number, Finding>();
   /** Flows some packet of which crossed the host (more than one hop, not dropped). */
   private readonly crossed = new Set<number>();
-  /** isPrivateAddress by address, asked of every uplink hop (bounded: cleared when full). */
-  private readonly privacy = new Map<string, boolean>();
-
-  private isPrivate(addr: string): boolean {
-    let p = this.privacy.get(addr);
-    if (p === undefined) {
-      if (this.privacy.size >= 1 << 16) this.privacy.clear();
-      p = isPrivateAddress(addr);
-      this.privacy.set(addr, p);
-    }
-    return p;
-  }
+  /** Asked of every uplink hop. */
+  private readonly privateAddrs = new PrivateAddresses();
 
   /** Call after the journey's fate and flow are known; `silent`: a SYN dropped without even a RST. */
   add(w: JourneyWork, roles: RoleView, silent: boolean): void {
@@ -93,7 +83,7 @@ export class FindingCollector {
     const last = j.hops[j.hops.length - 1];
     if (j.flow !== undefined && j.fate !== 'dropped' && j.hops.length > 1) this.crossed.add(j.flow);
     if (j.fate === 'dropped') addTo(this.dropped, `${j.kind}|${first.src}|${first.dst}|${last.interface}`, w, silent);
-    if (j.hops.some((h) => roles.role(h.interface) === 'uplink' && this.isPrivate(h.src) && !this.isPrivate(h.dst))) {
+    if (j.hops.some((h) => roles.role(h.interface) === 'uplink' && this.privateAddrs.has(h.src) && !this.privateAddrs.has(h.dst))) {
       // Grouped by the first uplink hop, which the finding names.
       const leak = j.hops.find((h) => roles.role(h.interface) === 'uplink')!;
       addTo(this.leaks, `${leak.src}|${leak.interface}`, w, false, leak);

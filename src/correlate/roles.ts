@@ -1,6 +1,6 @@
 import type { InterfaceRole, Journey, NatRewrite, Step } from './model.js';
 import type { Observation } from './observation.js';
-import { isPrivateAddress } from './endpoint.js';
+import { PrivateAddresses } from './endpoint.js';
 
 /**
  * Roles from names first (Docker, CNI and common NIC naming), then from behaviour for names that
@@ -23,8 +23,7 @@ export function roleFromName(name: string): InterfaceRole | undefined {
 export class RoleInference {
   /** Per interface: 1 when it carried a packet between private addresses, 2 when one with a public end. */
   private readonly carried = new Map<string, number>();
-  /** Whether each address is private (or loopback), asked once per address. */
-  private readonly privacy = new Map<string, boolean>();
+  private readonly privateAddrs = new PrivateAddresses();
   /** Interfaces each one was seen bridged with (the same frame, same TTL, on both). */
   private readonly bridgedWith = new Map<string, Set<string>>();
   /** Where a journey turns from bridging to routing or back: the bridge, the host's gateway on that link. */
@@ -45,13 +44,9 @@ export class RoleInference {
     this.version++;
   }
 
+  /** Private or loopback: a packet between two such addresses never leaves the host's networks. */
   private isPrivate(addr: string): boolean {
-    let p = this.privacy.get(addr);
-    if (p === undefined) {
-      p = isPrivateAddress(addr) || addr.startsWith('127.');
-      this.privacy.set(addr, p);
-    }
-    return p;
+    return this.privateAddrs.has(addr) || addr.startsWith('127.');
   }
 
   private addOnce(set: Set<string>, name: string): void {
