@@ -4,6 +4,11 @@ export function endpoint(addr: string, port?: number): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
+/** An endpoint, or for an ICMP echo the address and its identifier (`ip#id`): one side of a tuple. */
+export function echoOrEndpoint(addr: string, port: number | undefined, icmpId: number | undefined): string {
+  return icmpId !== undefined ? `${addr}#${icmpId}` : endpoint(addr, port);
+}
+
 /** The address of an endpoint text (`ip`, `ip:port`, `[v6]:port`): what endpoint() was given. */
 export function addressOf(ep: string): string {
   if (ep.startsWith('[')) return ep.slice(1, ep.indexOf(']'));

@@ -1,7 +1,7 @@
 import type { InterfaceRole, NatRewrite } from './model.js';
 import { TCP_RST, type Observation } from './observation.js';
 import { requestKind } from './answers.js';
-import { addressOf, endpoint, isGroupAddress, isLoopbackAddress } from './endpoint.js';
+import { addressOf, echoOrEndpoint, endpoint, isGroupAddress, isLoopbackAddress } from './endpoint.js';
 import type { JourneyWork } from './journey-work.js';
 import type { Topology } from './topology.js';
 
@@ -120,8 +120,8 @@ export class FateJudge {
 
   /** The host's endpoint a rewrite between `before` and `after` forwards inwards (natInward). */
   private learnInward(nat: NatRewrite, before: Observation | undefined, after: Observation | undefined, t: number): void {
-    if (nat.type === 'snat' && after) this.natInward.set(after.icmpId !== undefined ? `${after.src}#${after.icmpId}` : endpoint(after.src, after.sport), t);
-    if (nat.type === 'dnat' && before) this.natInward.set(before.icmpId !== undefined ? `${before.dst}#${before.icmpId}` : endpoint(before.dst, before.dport), t);
+    if (nat.type === 'snat' && after) this.natInward.set(echoOrEndpoint(after.src, after.sport, after.icmpId), t);
+    if (nat.type === 'dnat' && before) this.natInward.set(echoOrEndpoint(before.dst, before.dport, before.icmpId), t);
   }
 
   /** `request` got its first answer. */
@@ -227,7 +227,7 @@ export class FateJudge {
     }
     // Addressed to the host's address, but to a port (or echo id) that NAT hands on to a container:
     // a packet that stops at the uplink there was dropped on the way in.
-    const natKey = last.icmpId !== undefined ? `${last.dst}#${last.icmpId}` : endpoint(last.dst, last.dport);
+    const natKey = echoOrEndpoint(last.dst, last.dport, last.icmpId);
     if (this.natInward.has(natKey)) {
       if (lastRole === 'uplink' || lastRole === 'bridge') j.fate = 'dropped';
       return false;
@@ -271,4 +271,3 @@ export class FateJudge {
     return [...new Set([...this.hostKnown, ...this.derivedAddresses(roles)])].sort();
   }
 }
-

@@ -1,6 +1,6 @@
 import type { Observation } from './observation.js';
 import type { Step, NatRewrite, StepKind } from './model.js';
-import { endpoint } from './endpoint.js';
+import { echoOrEndpoint, endpoint } from './endpoint.js';
 import { roleFromName } from './roles.js';
 
 /**
@@ -36,7 +36,7 @@ function travelOrder(a: Observation, b: Observation): number {
 
 /** The source side's identity: address, port, or ICMP echo identifier. */
 function sourceOf(o: Observation): string {
-  return o.icmpId !== undefined ? `${o.src}#${o.icmpId}` : endpoint(o.src, o.sport);
+  return echoOrEndpoint(o.src, o.sport, o.icmpId);
 }
 
 function destinationOf(o: Observation): string {
