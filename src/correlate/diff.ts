@@ -140,7 +140,6 @@ function ref(k: Keyed): JourneyRef {
   return { id: k.journey.id, summary: k.journey.summary, path: k.journey.hops.map((h) => h.interface), fate: k.journey.fate };
 }
 
-
 function natList(j: Journey): { iface: string; nat: NatRewrite }[] {
   return j.steps.flatMap((s) => [...(s.nat ? [{ iface: s.to, nat: s.nat }] : []), ...(s.natAlso ? [{ iface: s.to, nat: s.natAlso }] : [])]);
 }

@@ -283,7 +283,6 @@ function atAGlance(a: Analysis): string[] {
   ];
 }
 
-
 function defaultTitle(a: Analysis): string {
   const ifaces = a.interfaces.map((i) => i.name);
   return `What happened on ${ifaces.slice(0, 4).join(', ')}${ifaces.length > 4 ? ` and ${ifaces.length - 4} more interfaces` : ''}`;

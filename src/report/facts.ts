@@ -10,7 +10,6 @@ import type { Story } from './stories.js';
 
 export type HopsOf = (j: Journey) => Observation[];
 
-
 /**
  * The client's side of a conversation, on every side of the NAT it crossed: by endpoint (address and
  * port) where there are ports, since both ends of a loopback connection share one address.
