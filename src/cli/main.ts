@@ -9,6 +9,7 @@ import { registerReport } from './report.js';
 import { registerEmulate } from './emulate.js';
 import { registerDiff } from './diff.js';
 import { limitHeapGrowth } from './heap-growth.js';
+import { OutputClosed, watchStdout } from './stdout.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -43,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
       // --help and --version end here too, with exit code 0.
       return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
+    // The reader of stdout went away (`| head`): what it read was what it wanted.
+    if (err instanceof OutputClosed) return 0;
     if (err instanceof CliError) {
       process.stderr.write(`pcap-narrator: ${err.message}\n`);
       return err.exitCode;
@@ -52,6 +55,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 limitHeapGrowth();
+watchStdout((err) => {
+  process.stderr.write(`pcap-narrator: cannot write standard output: ${err.message}\n`);
+  process.exit(EXIT_USAGE);
+});
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

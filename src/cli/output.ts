@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { arrayMembersText, SpilledArray } from './json-spill.js';
+import { OutputClosed } from './stdout.js';
 import { utf8Chunk } from './utf8-chunk.js';
 
 /**
@@ -17,9 +18,9 @@ export class BufferedOutput {
     private readonly flushAt = 1 << 16,
   ) {
     // A reader that goes away (`read ... | head`) is not an error of ours: stop writing quietly.
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') this.closed = true;
-      else throw err;
+    // Other write errors stop the writing too; for stdout, main's watchStdout reports them.
+    stream.on('error', () => {
+      this.closed = true;
     });
   }
 
@@ -184,10 +185,25 @@ export function fileWriter(handle: FileHandle): (chunk: string | Buffer) => Prom
   return (chunk) => handle.writeFile(chunk);
 }
 
-/** A `write` for writeJsonDocument that honours back-pressure on a stream (stdout). */
+/**
+ * A `write` for writeJsonDocument that honours back-pressure on a stream (stdout). Once the reader
+ * has gone (EPIPE) every write rejects with OutputClosed, which stops the analysis that feeds it.
+ */
 export function streamWriter(stream: Writable): (chunk: string | Buffer) => Promise<void> {
+  let gone = false;
   return (chunk) =>
     new Promise<void>((resolve, reject) => {
-      stream.write(chunk, (err?: NodeJS.ErrnoException | null) => (err && err.code !== 'EPIPE' ? reject(err) : resolve()));
+      if (gone || stream.destroyed) {
+        gone = true;
+        reject(new OutputClosed());
+        return;
+      }
+      stream.write(chunk, (err?: NodeJS.ErrnoException | null) => {
+        if (!err) resolve();
+        else if (err.code === 'EPIPE' || stream.destroyed) {
+          gone = true;
+          reject(new OutputClosed());
+        } else reject(err);
+      });
     });
 }
