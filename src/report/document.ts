@@ -11,6 +11,7 @@ import { conntrackLines } from '../correlate/nat-table.js';
 import { SILENT_DROP_WORDS } from '../correlate/findings.js';
 import { durationText } from '../correlate/groups.js';
 import { mdCell, mdCode, mdText } from './escape.js';
+import { maxOf, minOf } from './arrays.js';
 import { renderFlowchart, renderSequence } from './mermaid.js';
 import { buildStories, type Story } from './stories.js';
 import { narrate, storyTitle, type NarrativeContext } from './narrate.js';
@@ -95,7 +96,7 @@ function summaryParagraph(a: Analysis, stories: Story[], ctx: NarrativeContext):
   const packets = a.captures.reduce((n, c) => n + c.packets, 0);
   const starts = a.captures.flatMap((c) => (c.start ? [Number(c.start)] : []));
   const ends = a.captures.flatMap((c) => (c.end ? [Number(c.end)] : []));
-  const span = starts.length > 0 ? durationText(Math.round((Math.max(...ends) - Math.min(...starts)) * 1e9)) : 'no time';
+  const span = starts.length > 0 ? durationText(Math.round((maxOf(ends) - minOf(starts)) * 1e9)) : 'no time';
   const told = stories.filter((s) => s.kind !== 'neighbour');
   const dropped = a.journeys.filter((j) => j.fate === 'dropped').length;
   const nat = a.journeys.filter((j) => j.steps.some((s) => s.nat)).length;

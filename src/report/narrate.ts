@@ -9,6 +9,7 @@ import { isIgmp, type Observation } from '../correlate/observation.js';
 import { durationText, labelOf } from '../correlate/groups.js';
 import { mdCode, mdText } from './escape.js';
 import { EvidenceList } from './evidence.js';
+import { maxOf, minOf } from './arrays.js';
 import {
   bytesText,
   clientAddresses,
@@ -201,7 +202,7 @@ function pingChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): str
   const flowsNote = story.alike > 0 ? ` in ${story.alike + 1} runs` : '';
   let s =
     `${c(ctx.names.labelAt(first.src, first.iface))} sends ${plural(requests.length, 'ICMP echo request')}${flowsNote} to ${c(ctx.names.labelAt(first.dst, first.iface))} ` +
-    `(identifier ${c(first.icmpId ?? '?')}, sequence ${c(Math.min(...seqs))}${requests.length > 1 ? `–${c(Math.max(...seqs))}` : ''}) ${ev.cite(first)}, ${howItTravelled(requests[0])}.`;
+    `(identifier ${c(first.icmpId ?? '?')}, sequence ${c(minOf(seqs))}${requests.length > 1 ? `–${c(maxOf(seqs))}` : ''}) ${ev.cite(first)}, ${howItTravelled(requests[0])}.`;
   if (answered === requests.length) s += requests.length === 1 ? ' It was answered.' : requests.length === 2 ? ' Both were answered.' : ` All ${requests.length} were answered.`;
   else if (answered > 0) s += ` ${answered} of ${requests.length} were answered (${Math.round((100 * (requests.length - answered)) / requests.length)}% loss).`;
   else s += requests.length === 1 ? ' It was not answered.' : ' None was answered.';
@@ -303,7 +304,7 @@ function tcpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): stri
       const bytes = Math.max(ph.bytesFromServer, ph.bytesFromClient);
       const sizes = [...ph.dataFromServer, ...ph.dataFromClient].map((j) => ctx.hopsOf(j)[0]?.payloadLen ?? 0);
       const superFrames = sizes.filter((n) => n > 1460).length;
-      const largest = Math.max(0, ...sizes);
+      const largest = maxOf(sizes, 0);
       out.push(
         `The data phase: ${plural(dataSegs, 'segment')} with data, ${bytesText(ph.bytesFromServer)} from the server and ${bytesText(ph.bytesFromClient)} from the client, ` +
           `over ${durationText(span)} (${rateText(bytes, span)} from the ${bulk}), with ${plural(ph.pureAcks, 'pure ACK')} in between.` +
@@ -319,7 +320,7 @@ function tcpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): stri
       const gaps = times.slice(1).map((t, i) => t - times[i]);
       out.push(
         `The client sent the SYN ${synAgain.length === 1 ? 'once more' : `${synAgain.length} more times`} ${ev.cite(synAgain[0])}, ` +
-          `${gaps.length > 1 ? `waiting from ${durationText(Math.min(...gaps))} to ${durationText(Math.max(...gaps))} between tries` : `after ${durationText(gaps[0])}`}, ` +
+          `${gaps.length > 1 ? `waiting from ${durationText(minOf(gaps))} to ${durationText(maxOf(gaps))} between tries` : `after ${durationText(gaps[0])}`}, ` +
           `and nothing came back in ${durationText(times[times.length - 1] - times[0])}.`,
       );
     } else if (ph.retransmissions.length > 0) {

@@ -7,6 +7,7 @@
 import type { Analysis, Flow, Journey } from '../correlate/model.js';
 import { isIgmp, type Observation } from '../correlate/observation.js';
 import { requestKind } from '../correlate/answers.js';
+import { maxOf, minOf, pushAll } from './arrays.js';
 
 export type StoryKind = 'arp' | 'ping' | 'dns' | 'tcp' | 'udp' | 'icmp-error' | 'neighbour' | 'other';
 
@@ -72,7 +73,7 @@ export function buildStories({ analysis, hopsOf }: StoryInput): Story[] {
     const journeys = byFlow.get(f.id) ?? [];
     if (partner) {
       partner.flows.push(f);
-      partner.journeys.push(...journeys);
+      pushAll(partner.journeys, journeys);
       storyOfFlow.set(f.id, partner);
       continue;
     }
@@ -114,8 +115,8 @@ export function buildStories({ analysis, hopsOf }: StoryInput): Story[] {
     const asked = s.journeys.find((x) => x.answerOf !== undefined);
     const target = asked?.answerOf !== undefined ? storyOf.get(asked.answerOf) : undefined;
     if (!target || target === s) continue;
-    target.journeys.push(...s.journeys);
-    target.flows.push(...s.flows);
+    pushAll(target.journeys, s.journeys);
+    pushAll(target.flows, s.flows);
     for (const x of s.journeys) storyOf.set(x.id, target);
     s.journeys = [];
     s.flows = [];
@@ -124,20 +125,67 @@ export function buildStories({ analysis, hopsOf }: StoryInput): Story[] {
     if (s.journeys.length === 0) continue;
     s.journeys.sort((a, b) => tsNs(first(a)) - tsNs(first(b)));
     s.firstNs = tsNs(first(s.journeys[0]));
-    s.lastNs = Math.max(...s.journeys.map((j) => tsNs(hopsOf(j).at(-1))));
+    s.lastNs = maxOf(s.journeys.map((j) => tsNs(hopsOf(j).at(-1))));
   }
 
   attachArp(stories, arpJourneys, hopsOf);
   attachDns(stories, hopsOf);
   const merged = foldAlike(stories.filter((s) => s.journeys.length > 0 || s.arp.length > 0), hopsOf);
 
+  const findingWeights = findingWeightsOf(merged, analysis);
   for (const s of merged) {
-    s.firstNs = Math.min(s.firstNs, ...s.arp.map((j) => tsNs(first(j))), ...s.dns.map((j) => tsNs(first(j))));
-    s.weight = weightOf(s, analysis, hopsOf);
+    s.firstNs = minOf(s.dns.map((j) => tsNs(first(j))), minOf(s.arp.map((j) => tsNs(first(j))), s.firstNs));
+    s.weight = weightOf(s, findingWeights.get(s) ?? 0, hopsOf);
   }
   merged.sort((a, b) => a.firstNs - b.firstNs);
   merged.forEach((s, i) => (s.id = i + 1));
   return merged;
+}
+
+/** A story's first packet, for looking stories up by address and time. */
+interface Opening {
+  t: number;
+  /** The story's place in `stories`: ties in time go to the earlier story, as a scan in order finds. */
+  order: number;
+  story: Story;
+}
+
+/** Openings by address, each list in time order (ties in story order): a window of them is a binary search away. */
+class OpeningIndex {
+  private readonly byAddress = new Map<string, Opening[]>();
+
+  add(address: string, opening: Opening): void {
+    const list = this.byAddress.get(address);
+    if (list) list.push(opening);
+    else this.byAddress.set(address, [opening]);
+  }
+
+  sort(): void {
+    for (const list of this.byAddress.values()) list.sort((a, b) => a.t - b.t || a.order - b.order);
+  }
+
+  /** The openings of `address` from `from` to `to` (inclusive), in time order. */
+  between(address: string, from: number, to: number): Opening[] {
+    const list = this.byAddress.get(address);
+    if (!list) return [];
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid].t < from) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: Opening[] = [];
+    for (let k = lo; k < list.length && list[k].t <= to; k++) out.push(list[k]);
+    return out;
+  }
+}
+
+/** A journey of several hops with one of them on an interface: the span in which it crossed the host. */
+interface Crossing {
+  start: number;
+  end: number;
+  order: number;
 }
 
 /**
@@ -148,39 +196,48 @@ export function buildStories({ analysis, hopsOf }: StoryInput): Story[] {
 function attachArp(stories: Story[], arps: Journey[], hopsOf: (j: Journey) => Observation[]): void {
   const replies = new Map<number, Journey>();
   for (const j of arps) if (j.answeredBy !== undefined) replies.set(j.answeredBy, j);
+  const arpById = new Map(arps.map((j) => [j.id, j]));
+  // The stories as they are now: ARP stories made below have no journeys, so they are never a match.
+  const openings = new OpeningIndex();
+  const crossings = new Map<string, Crossing[]>();
+  let longest = 0;
+  stories.forEach((s, order) => {
+    if (s.kind === 'neighbour') return;
+    if (s.journeys.length > 0) {
+      const o = hopsOf(s.journeys[0])[0];
+      if (o) {
+        openings.add(o.src, { t: o.t, order, story: s });
+        if (o.dst !== o.src) openings.add(o.dst, { t: o.t, order, story: s });
+      }
+    }
+    for (const x of s.journeys) {
+      const hops = hopsOf(x);
+      if (hops.length < 2) continue;
+      const start = hops[0].t;
+      const end = hops[hops.length - 1].t;
+      if (end - start > longest) longest = end - start;
+      for (const iface of new Set(hops.map((h) => h.iface))) {
+        const list = crossings.get(iface);
+        if (list) list.push({ start, end, order });
+        else crossings.set(iface, [{ start, end, order }]);
+      }
+    }
+  });
+  openings.sort();
+  for (const list of crossings.values()) list.sort((a, b) => a.start - b.start);
   const pairs = new Map<string, Story>();
   for (const j of arps) {
     if (replies.has(j.id)) continue; // a reply travels with its request
     const req = hopsOf(j)[0];
-    const reply = j.answeredBy !== undefined ? arps.find((x) => x.id === j.answeredBy) : undefined;
+    const reply = j.answeredBy !== undefined ? arpById.get(j.answeredBy) : undefined;
     const t = req.t;
-    let best: Story | undefined;
-    for (const s of stories) {
-      if (s.kind === 'neighbour' || s.journeys.length === 0) continue;
-      const o = hopsOf(s.journeys[0])[0];
-      if (!o || o.t < t || o.t - t > ARP_LEAD_NS) continue;
-      const asker = req.src;
-      const fromAsker = o.src === asker || o.dst === asker;
-      if (!fromAsker) continue;
-      if (!best || o.t < hopsOf(best.journeys[0])[0].t) best = s;
-    }
+    // The first conversation of the asker to start within the lead time.
+    let best: Story | undefined = openings.between(req.src, t, t + ARP_LEAD_NS)[0]?.story;
     // A router resolving its next hop mid-way: the ARP falls between the hops of a packet it forwards.
-    if (!best) {
-      for (const s of stories) {
-        if (s.kind === 'neighbour') continue;
-        const during = s.journeys.some((x) => {
-          const hops = hopsOf(x);
-          return hops.length > 1 && hops.some((h) => h.iface === req.iface) && hops[0].t <= t && t <= hops[hops.length - 1].t;
-        });
-        if (during) {
-          best = s;
-          break;
-        }
-      }
-    }
+    if (!best) best = firstCrossing(crossings.get(req.iface), t, longest, stories);
     const exchange = reply ? [j, reply] : [j];
     if (best) {
-      best.arp.push(...exchange);
+      pushAll(best.arp, exchange);
       continue;
     }
     const key = `${req.src}|${req.dst}`;
@@ -190,30 +247,57 @@ function attachArp(stories: Story[], arps: Journey[], hopsOf: (j: Journey) => Ob
       pairs.set(key, s);
       stories.push(s);
     }
-    s.arp.push(...exchange);
-    s.lastNs = Math.max(s.lastNs, ...exchange.map((x) => hopsOf(x).at(-1)?.t ?? t));
+    pushAll(s.arp, exchange);
+    s.lastNs = maxOf(exchange.map((x) => hopsOf(x).at(-1)?.t ?? t), s.lastNs);
   }
+}
+
+/** The earliest story (in story order) with a crossing that spans `t`; `longest` bounds how far back one can start. */
+function firstCrossing(list: Crossing[] | undefined, t: number, longest: number, stories: Story[]): Story | undefined {
+  if (!list) return undefined;
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].start < t - longest) lo = mid + 1;
+    else hi = mid;
+  }
+  let order = Infinity;
+  for (let k = lo; k < list.length && list[k].start <= t; k++) if (list[k].end >= t && list[k].order < order) order = list[k].order;
+  return order === Infinity ? undefined : stories[order];
 }
 
 /** A DNS lookup whose answer named the server of a conversation that followed is its first chapter. */
 function attachDns(stories: Story[], hopsOf: (j: Journey) => Observation[]): void {
+  // The conversations a lookup may lead to, by their client: their first packets do not change below.
+  const openings = new OpeningIndex();
+  stories.forEach((s, order) => {
+    if (s.kind === 'dns' || s.kind === 'neighbour' || s.kind === 'arp' || s.journeys.length === 0) return;
+    const o = hopsOf(s.journeys[0])[0];
+    if (o) openings.add(o.src, { t: o.t, order, story: s });
+  });
+  openings.sort();
   const lookups = stories.filter((s) => s.kind === 'dns');
   for (const d of lookups) {
     if (d.journeys.length === 0) continue;
-    const answers = d.journeys.map((j) => hopsOf(j)[0]).filter((o) => o?.dnsResponse && o.dnsText);
+    const named = new Set<string>();
+    for (const j of d.journeys) {
+      const o = hopsOf(j)[0];
+      if (o?.dnsResponse && o.dnsText) for (const word of o.dnsText.split(/[ ,]+/)) named.add(word);
+    }
     const client = hopsOf(d.journeys[0])[0]?.src;
+    if (client === undefined) continue;
+    // In story order, the one that starts first (a story an earlier lookup joined starts at that lookup).
+    const candidates = openings.between(client, d.firstNs, d.lastNs + DNS_LEAD_NS).sort((a, b) => a.order - b.order);
     let target: Story | undefined;
-    for (const s of stories) {
-      if (s === d || s.kind === 'dns' || s.kind === 'neighbour' || s.kind === 'arp' || s.journeys.length === 0) continue;
+    for (const { t, story: s } of candidates) {
       const o = hopsOf(s.journeys[0])[0];
-      if (!o || o.src !== client || o.t < d.firstNs || o.t - d.lastNs > DNS_LEAD_NS) continue;
-      const named = answers.some((a) => (a.dnsText ?? '').split(/[ ,]+/).includes(o.dst));
-      if (named && (!target || o.t < target.firstNs)) target = s;
+      if (named.has(o.dst) && (!target || t < target.firstNs)) target = s;
     }
     if (target) {
-      target.dns.push(...d.journeys);
-      target.arp.push(...d.arp);
-      target.flows.push(...d.flows);
+      pushAll(target.dns, d.journeys);
+      pushAll(target.arp, d.arp);
+      pushAll(target.flows, d.flows);
       target.firstNs = Math.min(target.firstNs, d.firstNs);
       d.journeys = [];
       d.arp = [];
@@ -248,10 +332,10 @@ function foldAlike(stories: Story[], hopsOf: (j: Journey) => Observation[]): Sto
     const [head, ...rest] = list;
     for (const r of rest) {
       head.alike += 1;
-      head.flows.push(...r.flows);
-      head.journeys.push(...r.journeys);
-      head.arp.push(...r.arp);
-      head.dns.push(...r.dns);
+      pushAll(head.flows, r.flows);
+      pushAll(head.journeys, r.journeys);
+      pushAll(head.arp, r.arp);
+      pushAll(head.dns, r.dns);
       head.lastNs = Math.max(head.lastNs, r.lastNs);
       folded.add(r);
     }
@@ -260,14 +344,34 @@ function foldAlike(stories: Story[], hopsOf: (j: Journey) => Observation[]): Sto
   return stories.filter((s) => !folded.has(s));
 }
 
-function weightOf(s: Story, analysis: Analysis, hopsOf: (j: Journey) => Observation[]): number {
+/**
+ * What the findings add to each story's weight: each finding that names any of a story's journeys,
+ * once. Worked out from the findings' journey ids, one pass, rather than asking every finding of
+ * every story (stories times findings times ids, on a busy capture).
+ */
+function findingWeightsOf(stories: Story[], analysis: Analysis): Map<Story, number> {
+  const storyOf = new Map<number, Story>();
+  for (const s of stories) for (const j of s.journeys) storyOf.set(j.id, s);
+  const weights = new Map<Story, number>();
+  for (const f of analysis.findings) {
+    if (!f.journeys) continue;
+    const counted = new Set<Story>();
+    for (const id of f.journeys) {
+      const s = storyOf.get(id);
+      if (s === undefined || counted.has(s)) continue;
+      counted.add(s);
+      weights.set(s, (weights.get(s) ?? 0) + (f.severity === 'error' ? 50 : 20));
+    }
+  }
+  return weights;
+}
+
+function weightOf(s: Story, findingWeight: number, hopsOf: (j: Journey) => Observation[]): number {
   if (s.kind === 'neighbour') return 0;
-  const ids = new Set(s.journeys.map((j) => j.id));
-  let w = 1;
-  for (const f of analysis.findings) if (f.journeys?.some((id) => ids.has(id))) w += f.severity === 'error' ? 50 : 20;
+  let w = 1 + findingWeight;
   if (s.journeys.some((j) => j.steps.some((st) => st.nat))) w += 15;
   if (s.journeys.some((j) => j.fate === 'dropped')) w += 30;
-  w += Math.min(10, Math.max(0, ...s.journeys.map((j) => j.hops.length)) * 2);
+  w += Math.min(10, maxOf(s.journeys.map((j) => j.hops.length), 0) * 2);
   if (s.journeys.some((j) => requestKind(hopsOf(j)[0]) !== undefined)) w += 5;
   if (s.flows.length > 1) w += 5;
   return w;

@@ -1,0 +1,80 @@
+/**
+ * A capture of one long TCP download (a `docker pull`, a large file), written with the emulator's
+ * encoders so that every frame decodes to what it means: the server's segments and the client's
+ * ACKs on docker0, and the same packets on eth0 after MASQUERADE.
+ */
+import { writePcapng, type WriterFrame } from '../../src/capture/index.js';
+import { ip4, type Ip4 } from '../../src/emulate/addr.js';
+import { encodeEthernetFrame } from '../../src/emulate/encode/frame.js';
+import { IPPROTO_TCP, TCP_ACK, TCP_PSH, TCP_SYN, type EthFrame } from '../../src/emulate/packet.js';
+
+const CONTAINER = ip4('172.17.0.2');
+const OUTSIDE = ip4('203.0.113.108');
+const SERVER = ip4('198.51.100.7');
+const CONTAINER_MAC = Uint8Array.of(0x02, 0x42, 0xac, 0x11, 0x00, 0x02);
+const BRIDGE_MAC = Uint8Array.of(0x02, 0x42, 0x5e, 0x7a, 0x11, 0x01);
+const UPLINK_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x6b, 0x0e, 0xa1);
+const GATEWAY_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x00, 0x00, 0x01);
+const SPORT = 40000;
+const MSS = 100;
+
+interface Segment {
+  fromServer: boolean;
+  seq: number;
+  ack: number;
+  flags: number;
+  data: Uint8Array;
+  id: number;
+}
+
+function frame(s: Segment, onUplink: boolean): EthFrame {
+  const inside = onUplink ? OUTSIDE : CONTAINER;
+  const [src, dst]: [Ip4, Ip4] = s.fromServer ? [SERVER, inside] : [inside, SERVER];
+  const [sport, dport] = s.fromServer ? [80, SPORT] : [SPORT, 80];
+  const ttl = s.fromServer ? (onUplink ? 55 : 54) : onUplink ? 63 : 64;
+  const macs = onUplink ? [UPLINK_MAC, GATEWAY_MAC] : [CONTAINER_MAC, BRIDGE_MAC];
+  const [srcMac, dstMac] = s.fromServer ? [macs[1], macs[0]] : [macs[0], macs[1]];
+  return {
+    src: srcMac,
+    dst: dstMac,
+    payload: {
+      kind: 'ipv4',
+      ip: { src, dst, ttl, id: s.id, df: true, tos: 0, body: { proto: IPPROTO_TCP, sport, dport, seq: s.seq, ack: s.ack, flags: s.flags, window: 502, options: new Uint8Array(0), data: s.data } },
+    },
+  };
+}
+
+/** The handshake, then `segments` full-sized segments from the server, each ACKed by the client. */
+function* download(segments: number): Generator<Segment> {
+  const data = new Uint8Array(MSS).fill(0x61);
+  let c = 1000;
+  let s = 5000;
+  let id = 1;
+  yield { fromServer: false, seq: c, ack: 0, flags: TCP_SYN, data: new Uint8Array(0), id: id++ };
+  yield { fromServer: true, seq: s, ack: c + 1, flags: TCP_SYN | TCP_ACK, data: new Uint8Array(0), id: id++ };
+  c++;
+  s++;
+  yield { fromServer: false, seq: c, ack: s, flags: TCP_ACK, data: new Uint8Array(0), id: id++ };
+  for (let i = 0; i < segments; i++) {
+    yield { fromServer: true, seq: s, ack: c, flags: TCP_ACK | TCP_PSH, data, id: id++ & 0xffff };
+    s = (s + MSS) >>> 0;
+    yield { fromServer: false, seq: c, ack: s, flags: TCP_ACK, data: new Uint8Array(0), id: id++ & 0xffff };
+  }
+}
+
+/** Writes the download to `path`: 2 + 2 x `segments` packets, each seen on docker0 and on eth0. */
+export async function writeLongDownload(path: string, segments: number): Promise<void> {
+  function* frames(): Generator<WriterFrame> {
+    let t = 1_795_362_815_000_000_000n;
+    for (const s of download(segments)) {
+      // The server's packets reach eth0 first and are forwarded to docker0; the client's the other way.
+      const order = s.fromServer ? [1, 0] : [0, 1];
+      for (const iface of order) {
+        yield { iface, tsNs: t, data: encodeEthernetFrame(frame(s, iface === 1)) };
+        t += 10_000n;
+      }
+      t += 40_000n;
+    }
+  }
+  await writePcapng(path, [{ name: 'docker0', linktype: 1 }, { name: 'eth0', linktype: 1 }], frames());
+}
