@@ -163,7 +163,8 @@ export class FindingCollector {
       });
     }
 
-    out.push(...[...this.retransmissions].sort((a, b) => a[0] - b[0]).map(([, f]) => f));
+    // A loop, not push(...): a long capture has more flows with retransmissions than V8 takes arguments.
+    for (const [, f] of [...this.retransmissions].sort((a, b) => a[0] - b[0])) out.push(f);
 
     for (const { exemplar: x, ids } of this.unanswered.values()) {
       const what = x.request === 'arp' ? `ARP request for ${x.first.dst}` : x.request === 'echo' ? 'ICMP echo request' : x.request === 'syn' ? 'TCP SYN' : 'DNS query';
