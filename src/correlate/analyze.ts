@@ -121,6 +121,16 @@ export async function streamFrames(
   );
 }
 
+/**
+ * Frames per file for `editcap -c` when the heap filled at frame `reached`: a fifth fewer, rounded
+ * down to two significant digits, so that each piece fits with room to spare.
+ */
+export function splitSize(reached: number): number {
+  const n = Math.max(1, Math.floor(reached * 0.8));
+  const unit = 10 ** Math.max(0, Math.floor(Math.log10(n)) - 1);
+  return Math.floor(n / unit) * unit;
+}
+
 /** Journeys finished between two writes at the end of the captures. */
 const END_STEP = 1024;
 
@@ -161,7 +171,7 @@ async function correlateFrames(
           at.fileOffset,
           `analysis stopped before frame ${at.number}: ${memoryUse} more memory than this process may use ` +
             `(${Math.round(memoryLimitBytes / 2 ** 20)} MiB of a ${Math.round(heapLimit / 2 ** 20)} MiB heap); the frames before it in time order are analyzed. ` +
-            `Split the capture (editcap -c 1000000 in.pcapng out.pcapng) or give Node more memory (NODE_OPTIONS=--max-old-space-size=16384)`,
+            `${at.number > 1 ? `Split the capture into files this process can hold (editcap -c ${splitSize(at.number)} in.pcapng out.pcapng) or give` : 'Give'} Node more memory (NODE_OPTIONS=--max-old-space-size=16384)`,
         );
         break;
       }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { openCapture } from '../../src/capture/index.js';
 import { CaptureError } from '../../src/capture/errors.js';
-import { analyzeCaptures } from '../../src/correlate/analyze.js';
+import { analyzeCaptures, splitSize } from '../../src/correlate/analyze.js';
 import { REPO } from '../helpers/tools.js';
 
 const CLI = join(REPO, 'dist', 'cli', 'main.js');
@@ -22,6 +22,9 @@ describe('memory limit of the analysis', () => {
       expect(work.damage).toBeInstanceOf(CaptureError);
       const e = work.damage as CaptureError;
       expect(e.message).toMatch(/capture\.pcapng: byte \d+: analysis stopped before frame 1: keeping every journey needs more memory/);
+      // Nothing fitted: splitting would not help.
+      expect(e.message).toMatch(/Give Node more memory/);
+      expect(e.message).not.toMatch(/editcap/);
       expect(work.analysis.journeys).toEqual([]);
     } finally {
       await reader.close();
@@ -42,11 +45,26 @@ describe('memory limit of the analysis', () => {
       );
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/big\.pcapng: byte \d+: analysis stopped before frame \d+: the flow table and the journeys waiting for their answers need more memory than this process may use/);
+      // The advice names pieces smaller than what fitted.
+      const reached = Number(/stopped before frame (\d+)/.exec(r.stderr)?.[1]);
+      const pieces = Number(/editcap -c (\d+) /.exec(r.stderr)?.[1]);
+      expect(pieces).toBeGreaterThan(0);
+      expect(pieces).toBeLessThan(reached);
       const doc = JSON.parse(readFileSync(join(dir, 'a.json'), 'utf8')) as { captures: { packets: number }[]; journeys: unknown[] };
       expect(doc.journeys.length).toBeGreaterThan(1000);
       expect(doc.captures[0].packets).toBeLessThan(100_000);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('splitSize', () => {
+  it('is a fifth fewer frames than fitted, to two significant digits', () => {
+    expect(splitSize(883_865)).toBe(700_000);
+    expect(splitSize(1_000_000)).toBe(800_000);
+    expect(splitSize(123)).toBe(98);
+    expect(splitSize(2)).toBe(1);
+    expect(splitSize(1)).toBe(1);
   });
 });
