@@ -5,7 +5,7 @@ import { buildReport, toMarkdown, type ReportInput } from '../report/document.js
 import { toHtml } from '../report/html.js';
 import { Namer } from '../report/names.js';
 import { emptyTopology } from '../correlate/topology.js';
-import { findBrowser, renderDiagrams, HOW_TO_RENDER, DiagramRenderError, type ImageFormat } from '../report/render.js';
+import { findBrowser, renderDiagrams, HOW_TO_RENDER, BrowserLaunchError, DiagramRenderError, type ImageFormat } from '../report/render.js';
 import { analyzeOptionsFrom, runAnalyze, throwDamage, writeJsonFile, type AnalyzeCliOptions } from './analyze.js';
 import { collect } from './options.js';
 import { CliError, EXIT_BAD_INPUT, EXIT_USAGE } from './exit.js';
@@ -66,7 +66,8 @@ export async function runReport(files: string[], opts: ReportCliOptions, version
         images = await renderDiagrams(doc.diagrams, opts.output, render ?? 'svg', browser);
       } catch (err) {
         if (err instanceof DiagramRenderError) throw new CliError(`report: Mermaid could not draw ${err.message}`, EXIT_BAD_INPUT);
-        throw err;
+        if (!(err instanceof BrowserLaunchError)) throw err;
+        note(`pcap-narrator: ${err.message}`, opts.quiet);
       }
     }
   }

@@ -37,7 +37,7 @@ interface Browser {
   newPage(): Promise<Page>;
 }
 interface PuppeteerLike {
-  launch(options: { executablePath: string; args: string[]; headless: boolean }): Promise<Browser>;
+  launch(options: { executablePath: string; args: string[]; headless: boolean; timeout: number }): Promise<Browser>;
 }
 type RenderMermaid = (browser: Browser, definition: string, format: ImageFormat, options?: { backgroundColor?: string; mermaidConfig?: Readonly<Record<string, unknown>> }) => Promise<{ data: Uint8Array }>;
 
@@ -48,6 +48,20 @@ async function loadRenderer(): Promise<{ puppeteer: PuppeteerLike; renderMermaid
   const puppeteerPath = require.resolve('puppeteer');
   const mod = (await import(pathToFileURL(puppeteerPath).href)) as { default: PuppeteerLike };
   return { puppeteer: mod.default, renderMermaid: cli.renderMermaid };
+}
+
+/**
+ * Chromium on a busy two-core machine (CI running test files side by side) can take longer than
+ * puppeteer's default 30 s to start; a browser that has not started in two minutes will not.
+ */
+const LAUNCH_TIMEOUT_MS = 120_000;
+
+/** The browser was found but would not start: the report goes on without images, as with none. */
+export class BrowserLaunchError extends Error {
+  constructor(executablePath: string, reason: string) {
+    super(`${executablePath} did not start (${reason}), so the diagrams stay Mermaid blocks in report.md`);
+    this.name = 'BrowserLaunchError';
+  }
 }
 
 export class DiagramRenderError extends Error {
@@ -72,7 +86,12 @@ export class MermaidRenderer {
 
   static async open(executablePath: string): Promise<MermaidRenderer> {
     const { puppeteer, renderMermaid } = await loadRenderer();
-    const browser = await puppeteer.launch({ executablePath, args: BROWSER_ARGS, headless: true });
+    let browser: Browser;
+    try {
+      browser = await puppeteer.launch({ executablePath, args: BROWSER_ARGS, headless: true, timeout: LAUNCH_TIMEOUT_MS });
+    } catch (e) {
+      throw new BrowserLaunchError(executablePath, e instanceof Error ? e.message.split('\n')[0] : String(e));
+    }
     return new MermaidRenderer(browser, renderMermaid);
   }
 
