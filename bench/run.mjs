@@ -129,6 +129,16 @@ async function decodeOnly(file, mode) {
   return { seconds, rssMb: Math.max(...rows.map((r) => r.maxRssMb)), frames: rows[0].frames };
 }
 
+/**
+ * The part of analyze --json no correlation work can save: JSON.stringify of its journeys, timed
+ * inside one streamed analysis (bench/serialise-share.mjs), one run.
+ */
+function serialiseShare(file) {
+  const r = spawnSync('node', [join(ROOT, 'bench', 'serialise-share.mjs'), file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`serialise-share failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
 const fmt = {
   s: (x) => x.toFixed(2),
   rate: (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(0)}k`),
@@ -180,6 +190,8 @@ async function main() {
   const liveHeap = JSON.parse(liveRun.stdout.trim().split('\n').pop());
   const decode = await decodeOnly(main3.path, 'decode');
   const framing = await decodeOnly(main3.path, 'framing');
+  log(`${label(main3)}: serialisation of the journeys alone ...`);
+  const serialised = serialiseShare(main3.path);
 
   const find = (inp, tool) => results.find((r) => r.input === inp && r.tool === tool);
   const rows = [];
@@ -261,6 +273,12 @@ async function main() {
   out.push('');
   out.push('Targets (issue #8):');
   out.push(table(['target', 'measured', 'verdict'], targets));
+  out.push('');
+  out.push(
+    `Of analyze --json on ${label(main3)}, JSON.stringify of its ${serialised.journeys} journeys (${fmt.mb(serialised.serialisedMb)} MB of the document) took ` +
+      `${fmt.s(serialised.serialiseSeconds)} s of a ${fmt.s(serialised.seconds)} s streamed analysis (bench/serialise-share.mjs, one run), ` +
+      `against ${conv1.failed ? 'a failed tshark conv run' : `${fmt.s(conv1.seconds / 4)} s for a quarter of tshark conv`}.`,
+  );
   console.log(out.join('\n'));
 }
 

@@ -68,7 +68,7 @@ export class BufferedOutput {
 }
 
 /** Members of a top-level array serialised in one JSON.stringify call. */
-const ARRAY_SLICE = 512;
+export const ARRAY_SLICE = 512;
 
 /**
  * Writes a JSON object exactly as `JSON.stringify(doc, null, 2)` followed by a newline, a member at
