@@ -1,6 +1,6 @@
 import type { Finding, Flow, Hop, InterfaceInfo, JourneyKind } from './model.js';
 import type { Observation } from './observation.js';
-import { PrivateAddresses } from './endpoint.js';
+import { endpoint, PrivateAddresses } from './endpoint.js';
 import { requestKind } from './answers.js';
 import { plural } from './plural.js';
 import type { JourneyWork } from './journey-work.js';
@@ -168,10 +168,13 @@ export class FindingCollector {
 
     for (const { exemplar: x, ids } of this.unanswered.values()) {
       const what = x.request === 'arp' ? `ARP request for ${x.first.dst}` : x.request === 'echo' ? 'ICMP echo request' : x.request === 'syn' ? 'TCP SYN' : 'DNS query';
+      // A SYN or a query names its port: one finding per flow, and a scan's thousands of them would
+      // otherwise read the same.
+      const to = x.request === 'syn' || x.request === 'dns' ? endpoint(x.first.dst, x.first.dport) : x.first.dst;
       out.push({
         code: 'no-reply',
         severity: 'warning',
-        message: `${plural(ids.length, what)} from ${x.first.src} to ${x.first.dst} got no answer in the captures (last seen on ${x.last.interface}).`,
+        message: `${plural(ids.length, what)} from ${x.first.src} to ${to} got no answer in the captures (last seen on ${x.last.interface}).`,
         journeys: ids,
         ...(x.flow !== undefined ? { flows: [x.flow] } : {}),
       });
