@@ -18,8 +18,8 @@ export const SILENT_DROP_WORDS = 'not even the RST a closed port sends';
  */
 interface Exemplar {
   kind: JourneyKind;
-  first: Hop;
-  last: Hop;
+  first: HopNames;
+  last: HopNames;
   path: string;
   /** The first hop's observation fields the messages use. */
   dport?: number;
@@ -27,36 +27,52 @@ interface Exemplar {
   flow?: number;
   silent: boolean;
   /** Its first hop on an uplink, with the roles known when it was collected. */
-  leak?: Hop;
+  leak?: HopNames;
+}
+
+/**
+ * What the messages name of a hop. Kept instead of the hop, which holds its timestamp text and MACs:
+ * a port scan makes a group per connection, hundreds of thousands of them.
+ */
+interface HopNames {
+  interface: string;
+  src: string;
+  dst: string;
+  dport?: number;
+}
+
+function namesOf(h: Hop): HopNames {
+  return { interface: h.interface, src: h.src, dst: h.dst, dport: h.dport };
 }
 
 interface Group {
   exemplar: Exemplar;
   ids: number[];
-  /** The flows of the group's journeys. */
-  flows: Set<number>;
+  /** The flows of the group's journeys, where the finding asks about them (drops). */
+  flows?: Set<number>;
 }
 
 function exemplarOf(w: JourneyWork, silent: boolean, leak?: Hop): Exemplar {
   const j = w.journey;
+  const first = namesOf(j.hops[0]);
   return {
     kind: j.kind,
-    first: j.hops[0],
-    last: j.hops[j.hops.length - 1],
+    first,
+    last: j.hops.length === 1 ? first : namesOf(j.hops[j.hops.length - 1]),
     path: j.hops.map((h) => h.interface).join(' -> '),
     dport: w.hops[0]?.dport,
     request: w.hops[0] === undefined ? undefined : requestKind(w.hops[0]),
     flow: j.flow,
     silent,
-    leak,
+    leak: leak && namesOf(leak),
   };
 }
 
-function addTo(groups: Map<string, Group>, key: string, w: JourneyWork, silent = false, leak?: Hop): void {
+function addTo(groups: Map<string, Group>, key: string, w: JourneyWork, options: { silent?: boolean; leak?: Hop; flows?: boolean } = {}): void {
   let g = groups.get(key);
-  if (!g) groups.set(key, (g = { exemplar: exemplarOf(w, silent, leak), ids: [], flows: new Set() }));
+  if (!g) groups.set(key, (g = { exemplar: exemplarOf(w, options.silent ?? false, options.leak), ids: [], flows: options.flows ? new Set() : undefined }));
   g.ids.push(w.journey.id);
-  if (w.journey.flow !== undefined) g.flows.add(w.journey.flow);
+  if (w.journey.flow !== undefined) g.flows?.add(w.journey.flow);
 }
 
 /**
@@ -82,11 +98,11 @@ export class FindingCollector {
     const first = j.hops[0];
     const last = j.hops[j.hops.length - 1];
     if (j.flow !== undefined && j.fate !== 'dropped' && j.hops.length > 1) this.crossed.add(j.flow);
-    if (j.fate === 'dropped') addTo(this.dropped, `${j.kind}|${first.src}|${first.dst}|${last.interface}`, w, silent);
+    if (j.fate === 'dropped') addTo(this.dropped, `${j.kind}|${first.src}|${first.dst}|${last.interface}`, w, { silent, flows: true });
     if (j.hops.some((h) => roles.role(h.interface) === 'uplink' && this.privateAddrs.has(h.src) && !this.privateAddrs.has(h.dst))) {
       // Grouped by the first uplink hop, which the finding names.
       const leak = j.hops.find((h) => roles.role(h.interface) === 'uplink')!;
-      addTo(this.leaks, `${leak.src}|${leak.interface}`, w, false, leak);
+      addTo(this.leaks, `${leak.src}|${leak.interface}`, w, { leak });
     }
     if (j.retransmission && j.flow !== undefined) {
       const list = this.retransmitted.get(j.flow);
@@ -134,7 +150,7 @@ export class FindingCollector {
       }
       // When other packets of the same conversation crossed the host, forwarding is on: something
       // selective (a filter with a statistic or rate match, a full queue) dropped these ones.
-      const siblingsGotThrough = [...flowIds].some((id) => this.crossed.has(id));
+      const siblingsGotThrough = [...(flowIds ?? [])].some((id) => this.crossed.has(id));
       const why = siblingsGotThrough
         ? 'other packets of the same connection crossed the host, so forwarding is on: a selective filter rule (iptables FORWARD DROP with a statistic, rate or state match) dropped these'
         : 'ip_forward is probably 0 on the host, or a filter (iptables FORWARD policy DROP) dropped it';

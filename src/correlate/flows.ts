@@ -28,8 +28,11 @@ function sideOf(o: Observation): string {
 
 interface FlowWork {
   flow: Flow;
-  /** Source endpoints of the client's side, before and after every translation. */
-  clientSides: Set<string>;
+  /**
+   * Source endpoints of the client's side, before and after every translation: a few at most, so a
+   * list, where a Set per flow cost a port scan's half a million flows a hash table each.
+   */
+  clientSides: string[];
   history: string;
   /** Segments that carried sequence space, in two generations (see SEEN_GENERATION). */
   seen: Set<number>;
@@ -248,7 +251,7 @@ export class FlowBuilder {
     if (first.icmpId !== undefined) flow.icmpId = first.icmpId;
     const fw: FlowWork = {
       flow,
-      clientSides: new Set([client]),
+      clientSides: [client],
       history: '',
       seen: new Set<number>(),
       sides: new Map(),
@@ -286,9 +289,9 @@ export class FlowBuilder {
       const h = w.hops[i];
       const p = i > 0 ? w.hops[i - 1] : undefined;
       sides[i] = p && p.src === h.src && p.sport === h.sport ? sides[i - 1] : sideOf(h);
-      if (!forward && fw.clientSides.has(sides[i])) forward = true;
+      if (!forward && fw.clientSides.includes(sides[i])) forward = true;
     }
-    if (forward) for (const side of sides) fw.clientSides.add(side);
+    if (forward) for (const side of sides) if (!fw.clientSides.includes(side)) fw.clientSides.push(side);
 
     for (const step of w.journey.steps) {
       if (step.nat) addTranslation(flow, step, step.nat);
