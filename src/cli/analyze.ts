@@ -6,6 +6,7 @@ import { mergeCaptures, type CaptureReader } from '../capture/index.js';
 import type { Frame } from '../capture/frame.js';
 import { fateText, durationText, MAX_GROUPS } from '../correlate/groups.js';
 import { conntrackLines, isReversal } from '../correlate/nat-table.js';
+import { findingsForPeople } from '../correlate/findings.js';
 import { pluralOf } from '../correlate/plural.js';
 export { conntrackLines };
 import type { InterfaceRole, NatBinding } from '../correlate/model.js';
@@ -238,15 +239,11 @@ export function formatAnalysis(run: CorrelationRun): string {
     if (a.natBindings > a.firstNatBindings.length) out.push(`  ... and ${a.natBindings - a.firstNatBindings.length} more`);
   }
   out.push('', a.findings.length > 0 ? 'Findings' : 'Findings: none');
-  // Errors first, then warnings, then notes; a busy capture has thousands, the JSON keeps every one.
-  const rank = { error: 0, warning: 1, info: 2 } as const;
-  const ordered = a.findings.length > MAX_ROWS ? [...a.findings].sort((x, y) => rank[x.severity] - rank[y.severity]) : a.findings;
-  for (const f of ordered.slice(0, MAX_ROWS)) out.push(`  [${f.severity}] ${f.code}: ${f.message}`);
-  if (ordered.length > MAX_ROWS) {
-    const rest = new Map<string, number>();
-    for (const f of ordered.slice(MAX_ROWS)) rest.set(f.code, (rest.get(f.code) ?? 0) + 1);
-    const counts = [...rest].sort((x, y) => y[1] - x[1]).map(([code, n]) => `${code} ${n}`);
-    out.push(`  ... and ${ordered.length - MAX_ROWS} more findings (${counts.join(', ')}; --json has them all)`);
+  const { shown: shownFindings, left } = findingsForPeople(a.findings, MAX_ROWS);
+  for (const f of shownFindings) out.push(`  [${f.severity}] ${f.code}: ${f.message}`);
+  if (left.length > 0) {
+    const n = left.reduce((sum, l) => sum + l.count, 0);
+    out.push(`  ... and ${n} more findings (${left.map((l) => `${l.code} ${l.count}`).join(', ')}; --json has them all)`);
   }
   for (const l of a.limitations ?? []) out.push(`  [note] ${l}`);
   return out.join('\n');

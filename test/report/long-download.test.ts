@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/capture/index.js';
 import { analyzeCaptures } from '../../src/correlate/analyze.js';
 import { buildReport, toMarkdown } from '../../src/report/document.js';
-import { writeLongDownload } from './long-flow.js';
+import { writeLongDownload } from './generated-captures.js';
 
 const SEGMENTS = 65_000;
 

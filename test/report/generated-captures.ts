@@ -1,7 +1,7 @@
 /**
- * A capture of one long TCP download (a `docker pull`, a large file), written with the emulator's
- * encoders so that every frame decodes to what it means: the server's segments and the client's
- * ACKs on docker0, and the same packets on eth0 after MASQUERADE.
+ * Captures of shapes the samples do not have, written with the emulator's encoders so that every
+ * frame decodes to what it means: one long TCP download (a `docker pull`, a large file) seen on
+ * docker0 and, after MASQUERADE, on eth0; and a SYN scan from a container, one port after another.
  */
 import { writePcapng, type WriterFrame } from '../../src/capture/index.js';
 import { ip4, type Ip4 } from '../../src/emulate/addr.js';
@@ -77,4 +77,19 @@ export async function writeLongDownload(path: string, segments: number): Promise
     }
   }
   await writePcapng(path, [{ name: 'docker0', linktype: 1 }, { name: 'eth0', linktype: 1 }], frames());
+}
+
+/** Writes `count` SYNs from 172.17.0.2 on docker0, each to its own port of 198.51.100.7, none answered. */
+export async function writeSynScan(path: string, count: number): Promise<void> {
+  function* frames(): Generator<WriterFrame> {
+    let t = 1_795_362_815_000_000_000n;
+    for (let i = 0; i < count; i++) {
+      const s: Segment = { fromServer: false, seq: 1000 + i, ack: 0, flags: TCP_SYN, data: new Uint8Array(0), id: i + 1 };
+      const f = frame(s, false);
+      if (f.payload.kind === 'ipv4' && f.payload.ip.body.proto === IPPROTO_TCP) f.payload.ip.body.dport = 1 + i;
+      yield { iface: 0, tsNs: t, data: encodeEthernetFrame(f) };
+      t += 20_000n;
+    }
+  }
+  await writePcapng(path, [{ name: 'docker0', linktype: 1 }], frames());
 }
