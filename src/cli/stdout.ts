@@ -12,13 +12,7 @@ export class OutputClosed extends Error {
   }
 }
 
-let closed = false;
 let watching = false;
-
-/** True once a write to stdout has failed with EPIPE. */
-export function stdoutClosed(): boolean {
-  return closed;
-}
 
 /**
  * Listens for stdout's errors once for the whole process: without a listener, the 'error' event of
@@ -28,7 +22,6 @@ export function watchStdout(onOtherError: (err: NodeJS.ErrnoException) => void):
   if (watching) return;
   watching = true;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') closed = true;
-    else onOtherError(err);
+    if (err.code !== 'EPIPE') onOtherError(err);
   });
 }
