@@ -22,3 +22,15 @@ export function minOf(values: readonly number[], start = Infinity): number {
   for (let i = 0; i < values.length; i++) m = Math.min(m, values[i]);
   return m;
 }
+
+/** The first index of `sorted` (ascending by `key`) whose key is at least `value`; its length if none is. */
+export function firstAtLeast<T>(sorted: readonly T[], value: number, key: (item: T) => number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (key(sorted[mid]) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -7,7 +7,7 @@
 import type { Analysis, Flow, Journey } from '../correlate/model.js';
 import { isIgmp, type Observation } from '../correlate/observation.js';
 import { requestKind } from '../correlate/answers.js';
-import { maxOf, minOf, pushAll } from './arrays.js';
+import { firstAtLeast, maxOf, minOf, pushAll } from './arrays.js';
 
 export type StoryKind = 'arp' | 'ping' | 'dns' | 'tcp' | 'udp' | 'icmp-error' | 'neighbour' | 'other';
 
@@ -168,15 +168,8 @@ class OpeningIndex {
   between(address: string, from: number, to: number): Opening[] {
     const list = this.byAddress.get(address);
     if (!list) return [];
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (list[mid].t < from) lo = mid + 1;
-      else hi = mid;
-    }
     const out: Opening[] = [];
-    for (let k = lo; k < list.length && list[k].t <= to; k++) out.push(list[k]);
+    for (let k = firstAtLeast(list, from, (o) => o.t); k < list.length && list[k].t <= to; k++) out.push(list[k]);
     return out;
   }
 }
@@ -255,15 +248,8 @@ function attachArp(stories: Story[], arps: Journey[], hopsOf: (j: Journey) => Ob
 /** The earliest story (in story order) with a crossing that spans `t`; `longest` bounds how far back one can start. */
 function firstCrossing(list: Crossing[] | undefined, t: number, longest: number, stories: Story[]): Story | undefined {
   if (!list) return undefined;
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid].start < t - longest) lo = mid + 1;
-    else hi = mid;
-  }
   let order = Infinity;
-  for (let k = lo; k < list.length && list[k].start <= t; k++) if (list[k].end >= t && list[k].order < order) order = list[k].order;
+  for (let k = firstAtLeast(list, t - longest, (c) => c.start); k < list.length && list[k].start <= t; k++) if (list[k].end >= t && list[k].order < order) order = list[k].order;
   return order === Infinity ? undefined : stories[order];
 }
 
