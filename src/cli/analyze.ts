@@ -239,11 +239,10 @@ export function formatAnalysis(run: CorrelationRun): string {
     if (a.natBindings > a.firstNatBindings.length) out.push(`  ... and ${a.natBindings - a.firstNatBindings.length} more`);
   }
   out.push('', a.findings.length > 0 ? 'Findings' : 'Findings: none');
-  const { shown: shownFindings, left } = findingsForPeople(a.findings, MAX_ROWS);
+  const { shown: shownFindings, hidden, left } = findingsForPeople(a.findings, MAX_ROWS);
   for (const f of shownFindings) out.push(`  [${f.severity}] ${f.code}: ${f.message}`);
-  if (left.length > 0) {
-    const n = left.reduce((sum, l) => sum + l.count, 0);
-    out.push(`  ... and ${n} more findings (${left.map((l) => `${l.code} ${l.count}`).join(', ')}; --json has them all)`);
+  if (hidden > 0) {
+    out.push(`  ... and ${hidden} more findings (${left.map((l) => `${l.code} ${l.count}`).join(', ')}; --json has them all)`);
   }
   for (const l of a.limitations ?? []) out.push(`  [note] ${l}`);
   return out.join('\n');

@@ -204,11 +204,11 @@ export class FindingCollector {
  * order within each), and how many of each code are left out. A busy capture has thousands (a port
  * scan one per connection); the analysis document keeps every one.
  */
-export function findingsForPeople(findings: readonly Finding[], max: number): { shown: Finding[]; left: { code: string; count: number }[] } {
-  if (findings.length <= max) return { shown: [...findings], left: [] };
+export function findingsForPeople(findings: readonly Finding[], max: number): { shown: Finding[]; hidden: number; left: { code: string; count: number }[] } {
+  if (findings.length <= max) return { shown: [...findings], hidden: 0, left: [] };
   const rank = { error: 0, warning: 1, info: 2 } as const;
   const ordered = [...findings].sort((x, y) => rank[x.severity] - rank[y.severity]);
   const rest = new Map<string, number>();
   for (const f of ordered.slice(max)) rest.set(f.code, (rest.get(f.code) ?? 0) + 1);
-  return { shown: ordered.slice(0, max), left: [...rest].sort((x, y) => y[1] - x[1]).map(([code, count]) => ({ code, count })) };
+  return { shown: ordered.slice(0, max), hidden: ordered.length - max, left: [...rest].sort((x, y) => y[1] - x[1]).map(([code, count]) => ({ code, count })) };
 }

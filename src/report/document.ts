@@ -196,14 +196,13 @@ export function buildReport(input: ReportInput): ReportDocument {
   if (untold.length > MAX_ROWS) text(`And ${untold.length - MAX_ROWS} more conversations, counted in the flows below.`);
   text('## Findings', '');
   if (a.findings.length === 0) text('None: every request the captures show was answered, nothing was dropped, no private address leaked.');
-  const { shown: shownFindings, left } = findingsForPeople(a.findings, MAX_ROWS);
+  const { shown: shownFindings, hidden, left } = findingsForPeople(a.findings, MAX_ROWS);
   for (const f of shownFindings) {
     const advice = adviceFor(f);
     text(`- **${severityWord(f)}** (${mdCode(f.code)}): ${mdText(f.message, 2000)}${f.journeys ? ` Journeys ${f.journeys.slice(0, 12).join(', ')}${f.journeys.length > 12 ? ', …' : ''}.` : ''}${advice ? `\n  *What to check:* ${advice}` : ''}`);
   }
-  if (left.length > 0) {
-    const n = left.reduce((sum, l) => sum + l.count, 0);
-    text('', `And ${n} more findings (${left.map((l) => `${l.count} ${mdCode(l.code)}`).join(', ')}), every one in the analysis document (\`--json\`).`);
+  if (hidden > 0) {
+    text('', `And ${hidden} more findings (${left.map((l) => `${l.count} ${mdCode(l.code)}`).join(', ')}), every one in the analysis document (\`--json\`).`);
   }
 
   const shownFlows = a.flows.length > MAX_ROWS ? [...a.flows].sort((x, y) => y.packets - x.packets).slice(0, MAX_ROWS).sort((x, y) => x.id - y.id) : a.flows;

@@ -7,7 +7,7 @@ const finding = (code: string, severity: Finding['severity'], n: number): Findin
 describe('findingsForPeople', () => {
   it('shows every finding, in order, when there are few', () => {
     const few = [finding('no-reply', 'warning', 1), finding('dropped-at-host', 'error', 2)];
-    expect(findingsForPeople(few, 50)).toEqual({ shown: few, left: [] });
+    expect(findingsForPeople(few, 50)).toEqual({ shown: few, hidden: 0, left: [] });
   });
 
   it('shows errors first and counts what is left out by code, the most first', () => {
@@ -16,8 +16,9 @@ describe('findingsForPeople', () => {
       finding('dropped-at-host', 'error', 100),
       ...Array.from({ length: 5 }, (_, i) => finding('retransmission', 'warning', 200 + i)),
     ];
-    const { shown, left } = findingsForPeople(many, 50);
+    const { shown, hidden, left } = findingsForPeople(many, 50);
     expect(shown).toHaveLength(50);
+    expect(hidden).toBe(26);
     expect(shown[0].message).toBe('dropped-at-host 100');
     // Within a severity, the order of the analysis.
     expect(shown.slice(1).map((f) => f.message)).toEqual(Array.from({ length: 49 }, (_, i) => `no-reply ${i}`));
