@@ -1,12 +1,10 @@
 import type { Observation } from './observation.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
 import type { Flow, Journey, NatRewrite, Step, Translation } from './model.js';
-import { endpoint } from './endpoint.js';
+import { endpoint, isLoopbackAddress } from './endpoint.js';
 import { communityId } from './community-id.js';
 import { addressBytes } from './address-bytes.js';
 import type { JourneyWork } from './journey-work.js';
-
-
 
 type FlowProtocol = Flow['protocol'];
 
@@ -221,13 +219,9 @@ export class FlowBuilder {
   }
 
   private sideIds(side: FlowSide): { interface: string; tuple: string; communityId: string } | undefined {
-    const hs = addressBytes(side.src);
-    const hd = addressBytes(side.dst);
-    if (!hs || !hd) return undefined;
-    const tuple = `${endpoint(side.src, side.sport)} > ${endpoint(side.dst, side.dport)}`;
-    const [s, d, sp, dp] = side.forward ? [hs, hd, side.sport, side.dport] : [hd, hs, side.dport, side.sport];
-    const id = communityId({ proto: side.proto, saddr: s, daddr: d, ...icmpPorts(side, sp, dp) }, this.options.communityIdSeed);
-    return { interface: side.interface, tuple, communityId: id };
+    const id = clientFirstCommunityId(side, side.forward, this.options.communityIdSeed);
+    if (id === undefined) return undefined;
+    return { interface: side.interface, tuple: `${endpoint(side.src, side.sport)} > ${endpoint(side.dst, side.dport)}`, communityId: id };
   }
 
   private create(w: JourneyWork): FlowWork {
@@ -263,13 +257,7 @@ export class FlowBuilder {
       lastNs: first.t,
       parked: false,
     };
-    const proto = first.proto;
-    const firstSrc = addressBytes(first.src);
-    const firstDst = addressBytes(first.dst);
-    if (firstSrc && firstDst) {
-      const [s, d, sp, dp] = reversed ? [firstDst, firstSrc, first.dport, first.sport] : [firstSrc, firstDst, first.sport, first.dport];
-      flow.communityId = communityId({ proto, saddr: s, daddr: d, ...icmpPorts(first, sp, dp) }, this.options.communityIdSeed);
-    }
+    flow.communityId = clientFirstCommunityId(first, !reversed, this.options.communityIdSeed) ?? '';
     return fw;
   }
 
@@ -318,7 +306,7 @@ export class FlowBuilder {
 
     if (first.kind === 'tcp') this.tcp(fw, w, forward);
     if (forward && w.journey.steps.some((st) => st.kind === 'local')) fw.serverLocal = true;
-    if (first.dst.startsWith('127.') || first.dst === '::1') fw.serverLocal = true;
+    if (isLoopbackAddress(first.dst)) fw.serverLocal = true;
   }
 
   private tcp(fw: FlowWork, w: JourneyWork, forward: boolean): void {
@@ -408,6 +396,18 @@ function addTranslation(flow: Flow, step: Step, nat: NatRewrite): void {
   const t: Translation = { type: nat.type, interface: nat.type === 'dnat' ? step.from : step.to, before: nat.before, after: nat.after };
   const known = flow.translations.some((x) => (x.before === t.before && x.after === t.after) || (x.before === t.after && x.after === t.before));
   if (!known) flow.translations.push(t);
+}
+
+/**
+ * The Community ID of a tuple as its client sent it: `fromClient` when the tuple's source is the
+ * client's side, otherwise its ends are swapped first. Undefined for addresses that are not IP.
+ */
+function clientFirstCommunityId(t: Pick<Observation, 'src' | 'dst' | 'sport' | 'dport' | 'proto' | 'icmpType' | 'icmpCode'>, fromClient: boolean, seed: number): string | undefined {
+  const src = addressBytes(t.src);
+  const dst = addressBytes(t.dst);
+  if (!src || !dst) return undefined;
+  const [s, d, sp, dp] = fromClient ? [src, dst, t.sport, t.dport] : [dst, src, t.dport, t.sport];
+  return communityId({ proto: t.proto, saddr: s, daddr: d, ...icmpPorts(t, sp, dp) }, seed);
 }
 
 function icmpPorts(o: Pick<Observation, 'icmpType' | 'icmpCode'>, sport?: number, dport?: number): { sport?: number; dport?: number } {
