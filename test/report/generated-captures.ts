@@ -27,10 +27,11 @@ interface Segment {
   id: number;
 }
 
-function frame(s: Segment, onUplink: boolean): EthFrame {
+/** `serverPort`: the server's port (80 unless a scan tries another). */
+function frame(s: Segment, onUplink: boolean, serverPort = 80): EthFrame {
   const inside = onUplink ? OUTSIDE : CONTAINER;
   const [src, dst]: [Ip4, Ip4] = s.fromServer ? [SERVER, inside] : [inside, SERVER];
-  const [sport, dport] = s.fromServer ? [80, SPORT] : [SPORT, 80];
+  const [sport, dport] = s.fromServer ? [serverPort, SPORT] : [SPORT, serverPort];
   const ttl = s.fromServer ? (onUplink ? 55 : 54) : onUplink ? 63 : 64;
   const macs = onUplink ? [UPLINK_MAC, GATEWAY_MAC] : [CONTAINER_MAC, BRIDGE_MAC];
   const [srcMac, dstMac] = s.fromServer ? [macs[1], macs[0]] : [macs[0], macs[1]];
@@ -85,9 +86,7 @@ export async function writeSynScan(path: string, count: number): Promise<void> {
     let t = 1_795_362_815_000_000_000n;
     for (let i = 0; i < count; i++) {
       const s: Segment = { fromServer: false, seq: 1000 + i, ack: 0, flags: TCP_SYN, data: new Uint8Array(0), id: i + 1 };
-      const f = frame(s, false);
-      if (f.payload.kind === 'ipv4' && f.payload.ip.body.proto === IPPROTO_TCP) f.payload.ip.body.dport = 1 + i;
-      yield { iface: 0, tsNs: t, data: encodeEthernetFrame(f) };
+      yield { iface: 0, tsNs: t, data: encodeEthernetFrame(frame(s, false, 1 + i)) };
       t += 20_000n;
     }
   }
