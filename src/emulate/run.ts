@@ -162,6 +162,7 @@ export class Emulation {
       case 'sysctl': {
         const ns = this.namespaceOf(step.place, step);
         if (step.key === 'net.ipv4.ip_forward') ns.ipForward = step.value === 1;
+        else if (step.key === 'net.bridge.bridge-nf-call-iptables') ns.bridgeNetfilter = step.value === 1;
         else {
           const m = /^net\.ipv4\.conf\.([^.]+)\.route_localnet$/.exec(step.key);
           if (m === null) return;

@@ -121,10 +121,10 @@ export function parseServe(argv: string[]): StepBody {
   throw new LineError(`'serve ${what}' is not supported (supported: ${SERVE_USAGE})`);
 }
 
-const SYSCTL_KEY = /^net\.ipv4\.(?:ip_forward|conf\.[A-Za-z0-9_.@-]{1,15}\.route_localnet)$/;
+const SYSCTL_KEY = /^(?:net\.ipv4\.(?:ip_forward|conf\.[A-Za-z0-9_.@-]{1,15}\.route_localnet)|net\.bridge\.bridge-nf-call-iptables)$/;
 
 export function parseSysctl(argv: string[]): StepBody {
-  const usage = 'sysctl -w net.ipv4.ip_forward=0|1 | sysctl -w net.ipv4.conf.IFACE.route_localnet=0|1';
+  const usage = 'sysctl -w net.ipv4.ip_forward=0|1 | sysctl -w net.ipv4.conf.IFACE.route_localnet=0|1 | sysctl -w net.bridge.bridge-nf-call-iptables=0|1';
   const w = new Words(argv.slice(1), usage);
   w.expect('-w');
   const setting = w.next('KEY=VALUE');

@@ -118,7 +118,7 @@ export interface RouteAddStep extends StepBase {
 
 export interface SysctlStep extends StepBase {
   kind: 'sysctl';
-  /** `net.ipv4.ip_forward` or `net.ipv4.conf.<iface|all|default>.route_localnet`. */
+  /** `net.ipv4.ip_forward`, `net.ipv4.conf.<iface|all|default>.route_localnet` or `net.bridge.bridge-nf-call-iptables`. */
   key: string;
   value: 0 | 1;
 }

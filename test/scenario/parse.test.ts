@@ -188,7 +188,7 @@ describe('parseScenario: traffic, listeners and outside', () => {
     });
   });
 
-  it('reads capture targets and sysctl route_localnet', () => {
+  it('reads capture targets and the sysctls route_localnet and bridge-nf-call-iptables', () => {
     const s = parseScenario('ip netns add c1\n@capture c1:eth0 lo\n@capture lo\n', 'f');
     expect(s.captures).toEqual([
       { kind: 'iface', netns: 'c1', iface: 'eth0' },
@@ -196,6 +196,8 @@ describe('parseScenario: traffic, listeners and outside', () => {
     ]);
     expect(parseScenario('@capture any\n', 'f').captures).toEqual([{ kind: 'any' }]);
     expect(lastStep('sysctl -w net.ipv4.conf.docker0.route_localnet=1\n')).toMatchObject({ key: 'net.ipv4.conf.docker0.route_localnet', value: 1 });
+    expect(lastStep('sysctl -w net.bridge.bridge-nf-call-iptables=0\n')).toMatchObject({ key: 'net.bridge.bridge-nf-call-iptables', value: 0 });
+    expect(() => parseScenario('sysctl -w net.bridge.bridge-nf-call-arptables=0\n', 'f')).toThrow(/not supported/);
     expect(lastStep('@dns www.example.test 198.51.100.80\n')).toMatchObject({ kind: 'dns', name: 'www.example.test', address: '198.51.100.80' });
   });
 
