@@ -56,7 +56,8 @@ function classicPcap(capture: EmulatedCapture, output: string): { bytes: Uint8Ar
     throw new CliError(`${output}: ${err.message}; write pcapng (a name not ending .pcap) or give a smaller --seed (each adds a second to the start)`, EXIT_USAGE);
   }
   if (pcap.indexes.length === 0) return { bytes: pcap.bytes };
-  return { bytes: pcap.bytes, note: `emulate: ${pcap.indexes.length} interfaces as Linux cooked v2; read back with --iface-map ${ifaceMapText(pcap.indexes)}` };
+  const what = capture.interfaces.length > 1 ? `${capture.interfaces.length} interfaces` : 'any';
+  return { bytes: pcap.bytes, note: `emulate: ${what} as Linux cooked v2; read back with --iface-map ${ifaceMapText(pcap.indexes)}` };
 }
 
 function parseSeed(text: string): number {

@@ -19,6 +19,14 @@ export interface EmulatedInterface {
   description?: string;
   /** A named interface's device as the scenario made it: what a cooked (`-i any`) capture records of it. */
   device?: CapturedDevice;
+  /** For `any`: the host's devices its frames carry the indexes of, in index order. */
+  indexes?: InterfaceIndex[];
+}
+
+/** An interface index and the device it names: one item of `--iface-map`. */
+export interface InterfaceIndex {
+  index: number;
+  name: string;
 }
 
 export interface CapturedDevice {
@@ -75,7 +83,7 @@ export class Recorder {
     for (const t of targets) {
       if (t.kind === 'any') {
         this.any = { iface: this.interfaces.length, promiscuous: false };
-        this.interfaces.push({ name: 'any', linktype: LINKTYPE_LINUX_SLL2, description: 'tcpdump -i any on the host (Linux cooked v2)' });
+        this.interfaces.push({ name: 'any', linktype: LINKTYPE_LINUX_SLL2, description: 'tcpdump -i any on the host (Linux cooked v2)', indexes: [] });
       } else {
         const name = t.netns === undefined ? t.iface : `${t.netns}:${t.iface}`;
         const namespace = t.netns ?? 'host';
@@ -121,6 +129,7 @@ export class Recorder {
       this.push(dev, { iface: p.iface, tsNs: ts, data: encodeEthernetFrame(f), direction, packetType }, f);
     }
     if (this.any !== undefined && dev.ns.isHost) {
+      noteIndex(this.interfaces[this.any.iface].indexes ?? [], dev);
       const data = encodeSll2Frame(f, { interfaceIndex: dev.ifindex, arphrdType: capturedDevice(dev).arphrdType, packetType });
       this.push(dev, { iface: this.any.iface, tsNs: ts, data, direction, packetType }, f);
     }
@@ -131,6 +140,12 @@ export class Recorder {
     const rewrites = f.payload.kind === 'ipv4' ? (f.payload.ip.trail ?? []) : [];
     this.records.push({ frame: this.frames.length, namespace: dev.ns.name, device: dev.name, direction: frame.direction, rewrites });
   }
+}
+
+function noteIndex(indexes: InterfaceIndex[], dev: Device): void {
+  if (indexes.some((i) => i.index === dev.ifindex)) return;
+  indexes.push({ index: dev.ifindex, name: dev.name });
+  indexes.sort((a, b) => a.index - b.index);
 }
 
 function capturedDevice(dev: Device): CapturedDevice {

@@ -9,8 +9,8 @@ import { Emulation } from './run.js';
 import type { EmulatedFrame, EmulatedInterface, FrameRecord } from './capture.js';
 import type { DropEvent } from './namespace.js';
 
-export type { CapturedDevice, EmulatedFrame, EmulatedInterface, FrameRecord } from './capture.js';
-export { encodeEmulatedPcap, ifaceMapText, type EmulatedPcap, type InterfaceIndex } from './pcap.js';
+export type { CapturedDevice, EmulatedFrame, EmulatedInterface, FrameRecord, InterfaceIndex } from './capture.js';
+export { encodeEmulatedPcap, ifaceMapText, type EmulatedPcap } from './pcap.js';
 export type { DropEvent } from './namespace.js';
 export type { Rewrite } from './packet.js';
 export type { RuleOrigin } from './netfilter.js';

@@ -6,20 +6,18 @@
  */
 import { encodePcap } from '../capture/pcap-writer.js';
 import { LINKTYPE_LINUX_SLL2 } from '../decode/sll2.js';
-import { LINKTYPE_ETHERNET, type EmulatedInterface } from './capture.js';
+import { LINKTYPE_ETHERNET, type EmulatedInterface, type InterfaceIndex } from './capture.js';
 import { ARPHRD_ETHER, cookEthernetFrame } from './encode/frame.js';
 import type { EmulatedCapture } from './index.js';
 
 export interface EmulatedPcap {
   bytes: Uint8Array;
   linktype: number;
-  /** The index each interface's frames carry, in @capture order, when several share a cooked file; else empty. */
+  /**
+   * What names the indexes of a cooked file: each interface's, in @capture order, when several
+   * share it; the host's devices for `any`; else empty.
+   */
   indexes: InterfaceIndex[];
-}
-
-export interface InterfaceIndex {
-  index: number;
-  name: string;
 }
 
 /** A pcap record's seconds are an unsigned 32-bit number: 2106-02-07T06:28:15Z is the last. */
@@ -35,7 +33,7 @@ export function encodeEmulatedPcap(c: EmulatedCapture): EmulatedPcap {
   checkSeconds(c);
   if (c.interfaces.length <= 1) {
     const linktype = c.interfaces[0]?.linktype ?? LINKTYPE_ETHERNET;
-    return { bytes: encodePcap(linktype, c.frames, { nano: true }), linktype, indexes: [] };
+    return { bytes: encodePcap(linktype, c.frames, { nano: true }), linktype, indexes: c.interfaces[0]?.indexes ?? [] };
   }
   const indexes = cookedIndexes(c.interfaces);
   const frames = c.frames.map((f) => {
