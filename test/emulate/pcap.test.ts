@@ -1,7 +1,7 @@
 // `emulate -o F.pcap`: classic pcap that tcpdump reads and that `analyze --iface-map` reads back into
 // the analysis the pcapng gives, on the bundled sample scenarios.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runEmulateCommand } from '../../src/cli/emulate.js';
@@ -127,6 +127,16 @@ describe('emulate -o F.pcap', () => {
     // none-network captures c1:lo and the host's lo, both ifindex 1.
     const { ifaceMap } = await emulateTo('none-network', 'none.pcap');
     expect(ifaceMap).toBe('1=c1:lo,2=docker0,3=lo');
+  });
+
+  it('an interface that carried no frame keeps its device index', async () => {
+    const scenario = join(dir, 'idle.txt');
+    writeFileSync(
+      scenario,
+      '@uplink wlan0 203.0.113.108/24 via 203.0.113.1\n@capture br0 wlan0\nip link add name br0 type bridge\nip link set dev br0 up\nping -c 1 198.51.100.8\n',
+    );
+    await runEmulateCommand(scenario, join(dir, 'idle.pcap'), {});
+    expect(stderr).toContain('emulate: 2 interfaces as Linux cooked v2; read back with --iface-map 3=br0,2=wlan0\n');
   });
 
   it('one interface keeps its own link type (Ethernet for lo, as tcpdump -i lo writes) and the frames unchanged', async () => {
