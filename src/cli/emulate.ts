@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseScenario } from '../scenario/parse.js';
 import { ScenarioError } from '../scenario/errors.js';
-import { DEFAULT_SEED, emulateScenario, encodeEmulated } from '../emulate/index.js';
+import { DEFAULT_SEED, emulateScenario, encodeEmulated, encodeEmulatedPcap, ifaceMapText, type EmulatedCapture } from '../emulate/index.js';
 import { CliError, EXIT_BAD_INPUT, EXIT_USAGE } from './exit.js';
 import { checkOutputFile } from './output-paths.js';
 
@@ -11,7 +11,10 @@ export interface EmulateCommandOptions {
   quiet?: boolean;
 }
 
-/** `emulate SCENARIO -o OUT.pcapng`: the frames the scenario should produce, no root or kernel needed. */
+/**
+ * `emulate SCENARIO -o OUT.pcapng`: the frames the scenario should produce, no root or kernel needed.
+ * A name ending in .pcap gets classic pcap, every other name pcapng.
+ */
 export async function runEmulateCommand(file: string, output: string, options: EmulateCommandOptions = {}): Promise<void> {
   let text: string;
   try {
@@ -27,14 +30,34 @@ export async function runEmulateCommand(file: string, output: string, options: E
     if (err instanceof ScenarioError) throw new CliError(err.message, EXIT_BAD_INPUT);
     throw err;
   }
+  const { bytes, note } = isPcapName(output) ? classicPcap(capture, output) : { bytes: encodeEmulated(capture), note: undefined };
   try {
-    await writeFile(output, encodeEmulated(capture));
+    await writeFile(output, bytes);
   } catch (err) {
     throw new CliError(`${output}: ${(err as Error).message}`, EXIT_BAD_INPUT);
   }
   if (!options.quiet) {
     process.stderr.write(`emulate: ${capture.frames.length} frames on ${capture.interfaces.map((i) => i.name).join(', ') || 'no interface (no @capture)'} -> ${output}\n`);
+    if (note !== undefined) process.stderr.write(`${note}\n`);
   }
+}
+
+function isPcapName(output: string): boolean {
+  return output.toLowerCase().endsWith('.pcap');
+}
+
+/** The pcap bytes, and for several interfaces the note that says how to name them when reading it back. */
+function classicPcap(capture: EmulatedCapture, output: string): { bytes: Uint8Array; note?: string } {
+  let pcap;
+  try {
+    pcap = encodeEmulatedPcap(capture);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new CliError(`${output}: ${err.message}; write pcapng (a name not ending .pcap) or give a smaller --seed (each adds a second to the start)`, EXIT_USAGE);
+  }
+  if (pcap.indexes.length === 0) return { bytes: pcap.bytes };
+  const what = capture.interfaces.length > 1 ? `${capture.interfaces.length} interfaces` : 'any';
+  return { bytes: pcap.bytes, note: `emulate: ${what} as Linux cooked v2; read back with --iface-map ${ifaceMapText(pcap.indexes)}` };
 }
 
 function parseSeed(text: string): number {
@@ -47,7 +70,10 @@ export function registerEmulate(program: Command): void {
     .command('emulate')
     .description('write the frames a scenario should produce on each @capture interface, from a model of Linux networking (no root)')
     .argument('<scenario>', 'scenario file (SCENARIOS.md)')
-    .requiredOption('-o, --output <file>', 'pcapng to write')
+    .requiredOption(
+      '-o, --output <file>',
+      'capture to write: pcapng, or classic pcap (nanosecond) when the name ends .pcap; several interfaces then go in as Linux cooked v2 (tcpdump -i any) and a note on stderr gives the --iface-map that names them',
+    )
     .option('--seed <n>', `changes MACs, identifiers, ports, sequence numbers and times (default ${DEFAULT_SEED})`)
     .action(async (file: string, opts: { output: string; seed?: string }) => {
       const quiet = Boolean(program.opts<{ quiet?: boolean }>().quiet);

@@ -17,6 +17,23 @@ export interface EmulatedInterface {
   name: string;
   linktype: number;
   description?: string;
+  /** A named interface's device as the scenario made it: what a cooked (`-i any`) capture records of it. */
+  device?: CapturedDevice;
+  /** For `any`: the host's devices its frames carry the indexes of, in index order. */
+  indexes?: InterfaceIndex[];
+}
+
+/** An interface index and the device it names: one item of `--iface-map`. */
+export interface InterfaceIndex {
+  index: number;
+  name: string;
+}
+
+export interface CapturedDevice {
+  /** Its index in its namespace (where it first carried a frame, or where the scenario left it). */
+  ifindex: number;
+  /** ARPHRD_ETHER, or ARPHRD_LOOPBACK for lo. */
+  arphrdType: number;
 }
 
 export interface EmulatedFrame {
@@ -25,6 +42,8 @@ export interface EmulatedFrame {
   tsNs: bigint;
   data: Uint8Array;
   direction: 'in' | 'out';
+  /** How the receiving device classed it (PACKET_HOST .. PACKET_OTHERHOST), or PACKET_OUTGOING. */
+  packetType: number;
   comment?: string;
 }
 
@@ -44,11 +63,16 @@ interface Point {
   promiscuous: boolean;
 }
 
+interface NamedPoint extends Point {
+  namespace: string;
+  device: string;
+}
+
 export class Recorder {
   readonly interfaces: EmulatedInterface[] = [];
   readonly frames: EmulatedFrame[] = [];
   readonly records: FrameRecord[] = [];
-  private readonly named = new Map<string, Point>();
+  private readonly named = new Map<string, NamedPoint>();
   private any: Point | undefined;
 
   constructor(
@@ -59,10 +83,11 @@ export class Recorder {
     for (const t of targets) {
       if (t.kind === 'any') {
         this.any = { iface: this.interfaces.length, promiscuous: false };
-        this.interfaces.push({ name: 'any', linktype: LINKTYPE_LINUX_SLL2, description: 'tcpdump -i any on the host (Linux cooked v2)' });
+        this.interfaces.push({ name: 'any', linktype: LINKTYPE_LINUX_SLL2, description: 'tcpdump -i any on the host (Linux cooked v2)', indexes: [] });
       } else {
         const name = t.netns === undefined ? t.iface : `${t.netns}:${t.iface}`;
-        this.named.set(`${t.netns ?? 'host'}\u0000${t.iface}`, { iface: this.interfaces.length, promiscuous: true });
+        const namespace = t.netns ?? 'host';
+        this.named.set(`${namespace}\u0000${t.iface}`, { iface: this.interfaces.length, promiscuous: true, namespace, device: t.iface });
         this.interfaces.push({ name, linktype: LINKTYPE_ETHERNET });
       }
     }
@@ -86,15 +111,27 @@ export class Recorder {
     this.record(dev, f, 'in');
   }
 
+  /** Interfaces that carried no frame take their device's index from where the scenario left it. */
+  noteIdleDevices(find: (namespace: string, device: string) => Device | undefined): void {
+    for (const p of this.named.values()) {
+      const iface = this.interfaces[p.iface];
+      const dev = iface.device === undefined ? find(p.namespace, p.device) : undefined;
+      if (dev !== undefined) iface.device = capturedDevice(dev);
+    }
+  }
+
   private record(dev: Device, f: EthFrame, direction: 'in' | 'out'): void {
     const ts = this.baseNs + BigInt(Math.round(this.now()));
+    const packetType = direction === 'out' ? PACKET_OUTGOING : inboundType(dev, f);
     const p = this.point(dev);
-    if (p !== undefined) this.push(dev, { iface: p.iface, tsNs: ts, data: encodeEthernetFrame(f), direction }, f);
+    if (p !== undefined) {
+      this.interfaces[p.iface].device ??= capturedDevice(dev);
+      this.push(dev, { iface: p.iface, tsNs: ts, data: encodeEthernetFrame(f), direction, packetType }, f);
+    }
     if (this.any !== undefined && dev.ns.isHost) {
-      const packetType = direction === 'out' ? PACKET_OUTGOING : inboundType(dev, f);
-      const arphrdType = dev.kind === 'loopback' ? ARPHRD_LOOPBACK : ARPHRD_ETHER;
-      const data = encodeSll2Frame(f, { interfaceIndex: dev.ifindex, arphrdType, packetType });
-      this.push(dev, { iface: this.any.iface, tsNs: ts, data, direction }, f);
+      noteIndex(this.interfaces[this.any.iface].indexes ?? [], dev);
+      const data = encodeSll2Frame(f, { interfaceIndex: dev.ifindex, arphrdType: capturedDevice(dev).arphrdType, packetType });
+      this.push(dev, { iface: this.any.iface, tsNs: ts, data, direction, packetType }, f);
     }
   }
 
@@ -103,6 +140,16 @@ export class Recorder {
     const rewrites = f.payload.kind === 'ipv4' ? (f.payload.ip.trail ?? []) : [];
     this.records.push({ frame: this.frames.length, namespace: dev.ns.name, device: dev.name, direction: frame.direction, rewrites });
   }
+}
+
+function noteIndex(indexes: InterfaceIndex[], dev: Device): void {
+  if (indexes.some((i) => i.index === dev.ifindex)) return;
+  indexes.push({ index: dev.ifindex, name: dev.name });
+  indexes.sort((a, b) => a.index - b.index);
+}
+
+function capturedDevice(dev: Device): CapturedDevice {
+  return { ifindex: dev.ifindex, arphrdType: dev.kind === 'loopback' ? ARPHRD_LOOPBACK : ARPHRD_ETHER };
 }
 
 /** eth_type_trans's classification against the receiving device's own address. */

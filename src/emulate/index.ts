@@ -9,7 +9,8 @@ import { Emulation } from './run.js';
 import type { EmulatedFrame, EmulatedInterface, FrameRecord } from './capture.js';
 import type { DropEvent } from './namespace.js';
 
-export type { EmulatedFrame, EmulatedInterface, FrameRecord } from './capture.js';
+export type { CapturedDevice, EmulatedFrame, EmulatedInterface, FrameRecord, InterfaceIndex } from './capture.js';
+export { encodeEmulatedPcap, ifaceMapText, type EmulatedPcap } from './pcap.js';
 export type { DropEvent } from './namespace.js';
 export type { Rewrite } from './packet.js';
 export type { RuleOrigin } from './netfilter.js';
@@ -41,6 +42,7 @@ export function emulateScenario(scenario: Scenario, options: EmulateOptions = {}
   const em = new Emulation(scenario, { seed, startNs: (BASE_EPOCH_S + BigInt(seed >>> 0)) * 1_000_000_000n });
   em.run();
   const w = em.world;
+  w.recorder.noteIdleDevices((ns, name) => w.namespaces.get(ns)?.device(name));
   const start = em.options.startNs;
   return {
     scenario: scenario.file,
@@ -53,7 +55,7 @@ export function emulateScenario(scenario: Scenario, options: EmulateOptions = {}
   };
 }
 
-/** The emulated capture as a pcapng file (nanosecond timestamps, one IDB per captured interface). */
+/** The emulated capture as a pcapng file (nanosecond timestamps, one IDB per captured interface); encodeEmulatedPcap writes classic pcap. */
 export function encodeEmulated(c: EmulatedCapture): Uint8Array {
   const comment = `pcap-narrator emulate ${c.scenario}${c.title ? `: ${c.title}` : ''} (seed ${c.seed})`;
   return encodePcapng(

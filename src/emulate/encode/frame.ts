@@ -1,8 +1,9 @@
 /**
  * A model frame as the bytes a capture on one interface holds: Ethernet (link type 1) for a named
- * interface, Linux cooked v2 (276) for `@capture any`, with the layouts the decoders read.
+ * interface, Linux cooked v2 (276) for `@capture any` or a classic pcap of several interfaces, with
+ * the layouts the decoders read.
  */
-import { ETHERNET_HEADER_LENGTH, ETHERTYPE_ARP, ETHERTYPE_IPV4, writeEthernet } from '../../decode/ethernet.js';
+import { ETHERNET_HEADER_LENGTH, ETHERTYPE_ARP, ETHERTYPE_IPV4, EthernetHeader, writeEthernet } from '../../decode/ethernet.js';
 import { ARP_ETHERNET_IPV4_LENGTH, writeArp } from '../../decode/arp.js';
 import { SLL2_HEADER_LENGTH, writeSll2 } from '../../decode/sll2.js';
 import { ip4Bytes } from '../addr.js';
@@ -43,10 +44,21 @@ export interface CookedInfo {
   packetType: number;
 }
 
-/** The SLL2 form: the cooked header replaces the MAC header and keeps only the source MAC. */
+/** The SLL2 form of a model frame. */
 export function encodeSll2Frame(f: EthFrame, info: CookedInfo): Uint8Array {
-  const out = new Uint8Array(SLL2_HEADER_LENGTH + payloadLength(f));
-  const o = writeSll2(out, 0, { protocol: etherType(f), interfaceIndex: info.interfaceIndex, arphrdType: info.arphrdType, packetType: info.packetType, address: f.src });
-  writePayload(out, o, f);
+  return cookEthernetFrame(encodeEthernetFrame(f), info);
+}
+
+/**
+ * An Ethernet frame as `tcpdump -i any` holds it: the cooked header replaces the MAC header and
+ * keeps only the source MAC (dev_parse_header), the payload follows unchanged.
+ */
+export function cookEthernetFrame(data: Uint8Array, info: CookedInfo): Uint8Array {
+  const eth = new EthernetHeader(data, 0, data.length);
+  const payload = data.subarray(eth.payloadOffset);
+  const out = new Uint8Array(SLL2_HEADER_LENGTH + payload.length);
+  const address = data.subarray(eth.srcOffset, eth.srcOffset + 6);
+  const o = writeSll2(out, 0, { protocol: eth.typeOrLength, interfaceIndex: info.interfaceIndex, arphrdType: info.arphrdType, packetType: info.packetType, address });
+  out.set(payload, o);
   return out;
 }
