@@ -56,9 +56,9 @@ export function ping(ns: Namespace, dst: Ip4, o: PingOptions, epochNs: () => big
   const send = (): void => {
     if (prog.done) return;
     sent++;
-    const src = o.oif?.addrs[0]?.addr ?? 0;
+    // With -I IFACE too, ping takes the source routing gives a socket bound to the device.
     const pkt: Ipv4Packet = {
-      src,
+      src: 0,
       dst,
       ttl: 64,
       id: w.rng.between(0, 0xffff),
