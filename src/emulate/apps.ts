@@ -56,7 +56,8 @@ export function ping(ns: Namespace, dst: Ip4, o: PingOptions, epochNs: () => big
   const send = (): void => {
     if (prog.done) return;
     sent++;
-    // With -I IFACE too, ping takes the source routing gives a socket bound to the device.
+    // -I IFACE as well: iputils asks routing for the source (a probe socket bound to the device), so
+    // it is the route's preferred source, not the device's first address.
     const pkt: Ipv4Packet = {
       src: 0,
       dst,
