@@ -56,9 +56,10 @@ export function ping(ns: Namespace, dst: Ip4, o: PingOptions, epochNs: () => big
   const send = (): void => {
     if (prog.done) return;
     sent++;
-    const src = o.oif?.addrs[0]?.addr ?? 0;
+    // -I IFACE as well: iputils asks routing for the source (a probe socket bound to the device), so
+    // it is the route's preferred source, not the device's first address.
     const pkt: Ipv4Packet = {
-      src,
+      src: 0,
       dst,
       ttl: 64,
       id: w.rng.between(0, 0xffff),

@@ -4,6 +4,7 @@
  * the kernel has them (PREROUTING, INPUT, FORWARD, OUTPUT, POSTROUTING).
  */
 import { BROADCAST_MAC, ZERO_MAC, inPrefix, ip4String, isLoopback4, macEquals, type Ip4, type Mac } from './addr.js';
+import { SCOPE_LINK, SCOPE_UNIVERSE, connectedRoutes, localRoute, selectAddress, type LocalRoute, type Route } from './fib.js';
 import { Device, transmit, type DeviceKind } from './link.js';
 import { Conntrack, invert, tupleOf, type CtEntry, type Tuple } from './conntrack.js';
 import { Table, type MatchContext, type RuleOrigin } from './netfilter.js';
@@ -13,15 +14,6 @@ import { ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST } from './encode/icmp.js';
 import { IPV4_HEADER_LENGTH } from './encode/ipv4.js';
 import type { World } from './world.js';
 import type { CtState } from '../scenario/types.js';
-
-export interface Route {
-  dst: Ip4;
-  prefixLen: number;
-  via?: Ip4;
-  dev: Device;
-  /** Preferred source (the address of a connected route). */
-  src?: Ip4;
-}
 
 type NeighState = 'incomplete' | 'reachable' | 'stale' | 'delay' | 'probe' | 'failed';
 
@@ -128,45 +120,48 @@ export class Namespace {
     return this.devices.find((d) => d.name === name);
   }
 
+  /** inet_addr_type's RTN_LOCAL: table local holds a route for `a`. */
   isLocal(a: Ip4): boolean {
-    if (isLoopback4(a)) return true;
-    for (const d of this.devices) for (const x of d.addrs) if (x.addr === a) return true;
-    return this.extraLocal?.(a) ?? false;
+    return this.localRoute(a) !== undefined;
   }
 
   // Routing ---------------------------------------------------------------------------------------
 
-  private connectedRoutes(): Route[] {
-    const out: Route[] = [];
-    for (const d of this.devices) {
-      if (!d.up || d.kind === 'loopback') continue;
-      for (const a of d.addrs) out.push({ dst: a.addr, prefixLen: a.prefixLen, dev: d, src: a.addr });
-    }
-    return out;
+  private localRoute(dst: Ip4): LocalRoute | undefined {
+    // The outside answers for addresses beyond it as the lab's outside does: each is a /32 on its lo.
+    if (this.extraLocal?.(dst) === true) return { prefixLen: 32, src: dst };
+    return localRoute(this.devices, dst);
   }
 
-  /** fib_lookup: local addresses first, then the longest matching prefix over usable routes. */
+  /**
+   * fib_lookup. Without ip rules, tables local and main share one trie, so the longest prefix wins
+   * across both and the local route wins a tie: a main route to 10.7.0.9/32 beats lo's local
+   * 10.7.0.0/24 (`ip route get` on 6.18).
+   */
   route(dst: Ip4, oif?: Device): Route | 'local' | undefined {
-    if (this.isLocal(dst) && (oif === undefined || oif.kind === 'loopback')) return 'local';
+    const local = oif === undefined || oif.kind === 'loopback' ? this.localRoute(dst) : undefined;
     let best: Route | undefined;
-    for (const r of [...this.connectedRoutes(), ...this.routes]) {
+    for (const r of [...connectedRoutes(this.devices), ...this.routes]) {
       if (!r.dev.up || (oif !== undefined && r.dev !== oif)) continue;
       if (!inPrefix(dst, r.dst, r.prefixLen)) continue;
       if (best === undefined || r.prefixLen > best.prefixLen) best = r;
     }
+    if (local !== undefined && (best === undefined || local.prefixLen >= best.prefixLen)) return 'local';
     return best;
   }
 
-  /** inet_select_addr: the device address on the next hop's subnet, else its first, else any in the namespace. */
+  /**
+   * The source a locally made packet takes (fib_result_prefsrc): the route's preferred source, else
+   * inet_select_addr on its device for its gateway (a route without one: the device's first address).
+   */
   sourceFor(r: Route | 'local', dst: Ip4): Ip4 {
-    // The local table's routes: 127.0.0.0/8 has src 127.0.0.1, an assigned address is its own source.
-    if (r === 'local') return isLoopback4(dst) ? 0x7f000001 : dst;
+    if (r === 'local') return this.localRoute(dst)?.src ?? dst;
     if (r.src !== undefined) return r.src;
-    const hop = r.via ?? dst;
-    const on = r.dev.addrs.find((a) => inPrefix(hop, a.addr, a.prefixLen)) ?? r.dev.addrs[0];
-    if (on !== undefined) return on.addr;
-    for (const d of this.devices) if (d.kind !== 'loopback' && d.addrs.length > 0) return d.addrs[0].addr;
-    return 0;
+    return this.selectAddress(r.dev, r.via ?? 0, r.via !== undefined ? SCOPE_UNIVERSE : SCOPE_LINK);
+  }
+
+  private selectAddress(dev: Device, dst: Ip4, scope: number): Ip4 {
+    return selectAddress(this.devices, dev, dst, scope, dev.routeLocalnet || this.routeLocalnetAll);
   }
 
   private localnetOk(dev: Device): boolean {
@@ -238,8 +233,10 @@ export class Namespace {
         let addr: Ip4;
         let range: { from: number; to: number } | undefined;
         if (t.kind === 'MASQUERADE') {
+          // nf_nat_masquerade_ipv4: the out device's address for the next hop, whatever the route prefers.
           const r = this.route(pkt.dst);
-          addr = outDev !== undefined && r !== undefined ? this.sourceFor(r === 'local' ? { dst: pkt.dst, prefixLen: 32, dev: outDev } : r, pkt.dst) : pkt.src;
+          const hop = r !== undefined && r !== 'local' ? (r.via ?? pkt.dst) : pkt.dst;
+          addr = outDev !== undefined ? this.selectAddress(outDev, hop, SCOPE_UNIVERSE) : pkt.src;
           range = t.toPorts;
         } else {
           addr = t.toSource.address !== undefined ? ipOf(t.toSource.address) : e.orig.src;
@@ -526,7 +523,7 @@ export class Namespace {
   private solicit(n: Neighbour, hint: Ip4): void {
     const dev = n.dev;
     // arp_solicit (arp_announce 0): the packet's own source when it is ours, else the device's address.
-    const spa = hint !== 0 && this.isLocal(hint) && !isLoopback4(hint) ? hint : this.sourceFor({ dst: n.ip, prefixLen: 32, dev }, n.ip);
+    const spa = hint !== 0 && this.isLocal(hint) && !isLoopback4(hint) ? hint : this.selectAddress(dev, n.ip, SCOPE_LINK);
     const unicast = n.state === 'probe' && n.mac !== undefined;
     const arp: ArpMessage = { op: ARPOP_REQUEST, sha: dev.mac, spa, tha: unicast ? (n.mac as Mac) : ZERO_MAC, tpa: n.ip };
     this.sendFrame(dev, unicast ? (n.mac as Mac) : BROADCAST_MAC, { kind: 'arp', arp });
