@@ -74,6 +74,8 @@ export class Recorder {
   readonly records: FrameRecord[] = [];
   private readonly named = new Map<string, NamedPoint>();
   private any: Point | undefined;
+  /** The lab starts its captures at the scenario's first traffic line; what came before is unseen. */
+  private started = false;
 
   constructor(
     targets: CaptureTarget[],
@@ -97,9 +99,13 @@ export class Recorder {
     return this.named.get(`${dev.ns.name}\u0000${dev.name}`);
   }
 
+  start(): void {
+    this.started = true;
+  }
+
   /** Whether a capture puts this device in promiscuous mode (tcpdump -i NAME does; -i any does not). */
   isPromiscuous(dev: Device): boolean {
-    return this.point(dev)?.promiscuous ?? false;
+    return this.started && (this.point(dev)?.promiscuous ?? false);
   }
 
   /** libpcap drops the outgoing copy on loopback (pcap-linux.c: "we'll see it again as incoming"). */
@@ -121,6 +127,7 @@ export class Recorder {
   }
 
   private record(dev: Device, f: EthFrame, direction: 'in' | 'out'): void {
+    if (!this.started) return;
     const ts = this.baseNs + BigInt(Math.round(this.now()));
     const packetType = direction === 'out' ? PACKET_OUTGOING : inboundType(dev, f);
     const p = this.point(dev);

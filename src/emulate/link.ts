@@ -78,9 +78,18 @@ export function transmit(h: LinkHost, dev: Device, f: EthFrame): void {
       h.after(COST.loopback, () => receive(h, dev, copy));
       return;
     }
-    case 'bridge':
+    case 'bridge': {
+      const mark = f.payload.kind === 'ipv4' ? f.payload.ip.bridgedDnat : undefined;
+      if (mark !== undefined && f.payload.kind === 'ipv4') {
+        // br_nf_pre_routing_finish_bridge_slow: the frame takes back its own source MAC and is
+        // bridged on as if it had just arrived at its port.
+        f.payload.ip.bridgedDnat = undefined;
+        bridgeForwardFrame(h, dev, mark.ingress, { ...f, src: mark.srcMac }, true);
+        return;
+      }
       // br_dev_xmit: the host's own frame goes to the port that learnt the destination, or to all.
       bridgeOut(h, dev, f, undefined);
+    }
   }
 }
 
@@ -104,6 +113,7 @@ function isLocalMac(br: Device, mac: Mac): boolean {
 function bridgeIn(h: LinkHost, br: Device, port: Device, f: EthFrame): void {
   if (!br.up) return;
   if (!isGroupMac(f.src)) br.fdb.set(macKey(f.src), port);
+  const dst = f.payload.kind === 'ipv4' ? f.payload.ip.dst : undefined;
   if (f.payload.kind === 'ipv4' && !br.ns.bridgePrerouting(br, f.payload.ip)) return;
   if (isGroupMac(f.dst)) {
     passUp(h, br, f);
@@ -112,15 +122,40 @@ function bridgeIn(h: LinkHost, br: Device, port: Device, f: EthFrame): void {
     return;
   }
   if (isLocalMac(br, f.dst)) {
+    // PREROUTING sent a frame for the bridge to an address behind the bridge itself: it is bridged.
+    if (f.payload.kind === 'ipv4' && f.payload.ip.dst !== dst && br.ns.bridgedDnat(br, port, f)) return;
     passUp(h, br, f);
     return;
   }
-  if (f.payload.kind === 'ipv4' && !br.ns.bridgeForward(br, f.payload.ip)) return;
-  // A bridge in promiscuous mode (tcpdump -i br0) passes every frame up as well; IP then ignores it.
-  // Its copy keeps the stamp the frame got on arrival at the port (the kernel stamps a frame once on
-  // receive), so a capture on the bridge shows it at the ingress port's time, before the egress port.
-  if (h.promiscuous(br)) h.received(br, cloneFrame(f));
-  bridgeOut(h, br, f, port);
+  bridgeForwardFrame(h, br, port, f, false);
+}
+
+/**
+ * br_handle_frame_finish for a unicast frame: a clone goes through the bridge's FORWARD and
+ * POSTROUTING to the port that learnt its destination, and a bridge in promiscuous mode (tcpdump -i
+ * br0) passes the original up as well, untouched by the NAT that made the clone writable. IP ignores
+ * that copy, unless the frame was for the bridge's own address before a bridged DNAT (`hostBound`):
+ * then it still counts as the host's and is routed, a second copy out of the same bridge.
+ */
+export function bridgeForwardFrame(h: LinkHost, br: Device, port: Device, f: EthFrame, hostBound: boolean): void {
+  const up = h.promiscuous(br) ? cloneFrame(f) : undefined;
+  const forwarded = f.payload.kind !== 'ipv4' || br.ns.bridgeForward(br, f.payload.ip);
+  if (up === undefined) {
+    if (forwarded) bridgeOut(h, br, f, port);
+    return;
+  }
+  const passUpCopy = (): void => {
+    h.received(br, up);
+    if (hostBound) h.after(COST.bridge, () => br.up && br.ns.linkReceive(br, up));
+  };
+  // The copy of a plain bridged frame keeps the stamp the frame got on arrival at the port (the kernel
+  // stamps a frame once on receive): a capture on the bridge shows it before the egress port. When NAT
+  // rewrote the frame on the bridge, Linux 6.18 (the hairpin samples) shows the copy after the egress
+  // port, with a stamp of its own.
+  const natted = hostBound || (f.payload.kind === 'ipv4' && up.payload.kind === 'ipv4' && f.payload.ip.trail !== up.payload.ip.trail);
+  if (!natted) passUpCopy();
+  if (forwarded) bridgeOut(h, br, f, port);
+  if (natted) h.after(COST.bridge, passUpCopy);
 }
 
 function passUp(h: LinkHost, br: Device, f: EthFrame): void {

@@ -5,10 +5,10 @@
  */
 import { BROADCAST_MAC, ZERO_MAC, inPrefix, ip4String, isLoopback4, macEquals, type Ip4, type Mac } from './addr.js';
 import { SCOPE_LINK, SCOPE_UNIVERSE, connectedRoutes, localRoute, selectAddress, type LocalRoute, type Route } from './fib.js';
-import { Device, transmit, type DeviceKind } from './link.js';
+import { Device, bridgeForwardFrame, transmit, type DeviceKind } from './link.js';
 import { Conntrack, invert, tupleOf, type CtEntry, type Tuple } from './conntrack.js';
 import { Table, type MatchContext, type RuleOrigin } from './netfilter.js';
-import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type EthFrame, type Ipv4Packet, type Rewrite, type ArpMessage, type TcpBody, type UdpBody } from './packet.js';
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type EthFrame, type Ipv4Packet, type Rewrite, type ArpMessage, type TcpBody, type UdpBody } from './packet.js';
 import { ARPOP_REPLY, ARPOP_REQUEST } from '../decode/arp.js';
 import { ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST } from './encode/icmp.js';
 import { IPV4_HEADER_LENGTH } from './encode/ipv4.js';
@@ -27,6 +27,8 @@ interface Neighbour {
   probes: number;
   /** Bumped on every state change so stale timers know they are stale. */
   epoch: number;
+  /** The cached header (hh_cache), filled by the first packet sent through a resolved entry. */
+  hh: boolean;
 }
 
 export type UdpHandler = (pkt: Ipv4Packet, body: UdpBody, dev: Device) => void;
@@ -48,6 +50,8 @@ const COST = {
   localIn: 3_000,
   icmpEcho: 4_000,
   arpReply: 6_000,
+  /** Between the packets an ARP reply releases from a neighbour's queue. */
+  queued: 7_000,
 };
 
 // Neighbour timers (net.ipv4.neigh.default.*): delay_first_probe_time 5 s, retrans_time 1 s, 3 probes.
@@ -357,6 +361,29 @@ export class Namespace {
     return true;
   }
 
+  /**
+   * br_nf_pre_routing_finish: a frame for the bridge's own address that PREROUTING sent to an address
+   * the bridge itself reaches is bridged there, not routed (bridged_dnat). With a confirmed neighbour
+   * and its cached header, only the destination MAC changes; otherwise the frame leaves through the
+   * neighbour's output on the bridge device (a capture there sees it with the bridge's address) and
+   * br_dev_xmit bridges it on with its own source MAC. False when the new address is elsewhere.
+   */
+  bridgedDnat(br: Device, ingress: Device, f: EthFrame): boolean {
+    if (f.payload.kind !== 'ipv4') return false;
+    const pkt = f.payload.ip;
+    const r = this.route(pkt.dst);
+    if (r === undefined || r === 'local' || r.dev !== br) return false;
+    const hop = r.via ?? pkt.dst;
+    const n = this.neighbour(br, hop);
+    if (n !== undefined && n.state === 'reachable' && this.world.sched.now < n.reachableUntil && n.hh) {
+      bridgeForwardFrame(this.world.link, br, ingress, { ...f, dst: n.mac as Mac }, true);
+      return true;
+    }
+    pkt.bridgedDnat = { srcMac: f.src, ingress };
+    this.neighOutput(br, hop, pkt);
+    return true;
+  }
+
   /** br_nf_forward and br_nf_post_routing: filter FORWARD and nat POSTROUTING for a bridged frame. */
   bridgeForward(br: Device, pkt: Ipv4Packet): boolean {
     const carried = pkt.ct !== undefined && pkt.ct.namespace === this.name ? pkt.ct : undefined;
@@ -407,6 +434,7 @@ export class Namespace {
     const l = this.tcpListeners.get(b.dport);
     if (l !== undefined) return l(pkt, b, dev);
     this.drop(pkt, `no TCP socket on port ${b.dport}`);
+    if (!(b.flags & TCP_RST)) this.world.sched.after(COST.localIn, () => this.output(tcpReset(pkt, b)));
   }
 
   // Output ----------------------------------------------------------------------------------------
@@ -479,7 +507,7 @@ export class Namespace {
   }
 
   private makeNeighbour(dev: Device, ip: Ip4, state: NeighState, mac?: Mac): Neighbour {
-    const n: Neighbour = { dev, ip, mac, state, reachableUntil: 0, queue: [], probes: 0, epoch: 0 };
+    const n: Neighbour = { dev, ip, mac, state, reachableUntil: 0, queue: [], probes: 0, epoch: 0, hh: false };
     this.neighbours.set(`${dev.ifindex}/${ip}`, n);
     return n;
   }
@@ -516,6 +544,7 @@ export class Namespace {
         this.solicit(entry, 0);
       });
     }
+    n.hh = true;
     this.sendFrame(dev, n.mac as Mac, { kind: 'ipv4', ip: pkt });
   }
 
@@ -593,7 +622,26 @@ export class Namespace {
   private flush(n: Neighbour): void {
     const q = n.queue;
     n.queue = [];
-    for (const p of q) this.sendFrame(n.dev, n.mac as Mac, { kind: 'ipv4', ip: p });
+    if (q.length > 0) n.hh = true;
+    // The first waiting packet leaves at once, the others one after another (the hairpin recording
+    // shows two SYN-ACKs queued on one ARP reply leaving 7 µs apart).
+    q.forEach((p, i) => {
+      const send = (): void => this.sendFrame(n.dev, n.mac as Mac, { kind: 'ipv4', ip: p });
+      if (i === 0) send();
+      else this.world.sched.after(i * COST.queued, send);
+    });
+  }
+
+  /**
+   * Resolves the next hop towards `dst` as the first packet there would, without the packet: what a
+   * lookup that happened before the captures started leaves behind in both neighbour caches.
+   */
+  resolveNextHop(dst: Ip4): void {
+    const r = this.route(dst);
+    if (r === undefined || r === 'local' || r.dev.kind === 'loopback') return;
+    const hop = r.via ?? dst;
+    if (this.neighbour(r.dev, hop) !== undefined) return;
+    this.solicit(this.makeNeighbour(r.dev, hop, 'incomplete'), 0);
   }
 
   // Sockets ---------------------------------------------------------------------------------------
@@ -610,6 +658,28 @@ export class Namespace {
   get label(): string {
     return this.name;
   }
+}
+
+/**
+ * tcp_v4_send_reset: the answer to a segment no socket wants. It takes its sequence number from the
+ * segment's ACK (so the sender accepts it), or acknowledges the segment when it had no ACK; no
+ * options, window 0, IP id 0 with DF.
+ */
+function tcpReset(pkt: Ipv4Packet, b: TcpBody): Ipv4Packet {
+  const hasAck = (b.flags & TCP_ACK) !== 0;
+  const len = b.data.length + (b.flags & TCP_SYN ? 1 : 0) + (b.flags & TCP_FIN ? 1 : 0);
+  const body: TcpBody = {
+    proto: IPPROTO_TCP,
+    sport: b.dport,
+    dport: b.sport,
+    seq: hasAck ? b.ack : 0,
+    ack: hasAck ? 0 : (b.seq + len) >>> 0,
+    flags: hasAck ? TCP_RST : TCP_RST | TCP_ACK,
+    window: 0,
+    options: new Uint8Array(0),
+    data: new Uint8Array(0),
+  };
+  return { src: pkt.dst, dst: pkt.src, ttl: 64, id: 0, df: true, tos: 0, body };
 }
 
 export function tcpKey(localAddr: Ip4, localPort: number, remoteAddr: Ip4, remotePort: number): string {

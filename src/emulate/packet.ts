@@ -6,6 +6,7 @@
 import type { Ip4, Mac } from './addr.js';
 import type { RuleOrigin } from './netfilter.js';
 import type { CtEntry, CtDir } from './conntrack.js';
+import type { Device } from './link.js';
 
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
@@ -61,6 +62,12 @@ export interface Ipv4Packet {
    * loopback_xmit) and from br_netfilter's PREROUTING up to the bridge device, so hooks are not run twice.
    */
   ct?: { namespace: string; entry: CtEntry; dir: CtDir; prerouted: boolean };
+  /**
+   * br_netfilter's bridged_dnat mark: a frame DNATed while bridged that leaves through the bridge
+   * device's neighbour output; br_dev_xmit gives it back the source MAC it arrived with and bridges
+   * it on from the port it came in by.
+   */
+  bridgedDnat?: { srcMac: Mac; ingress: Device };
 }
 
 /** One NAT rewrite of one packet: what `diff` quotes when it explains a translation. */

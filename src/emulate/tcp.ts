@@ -241,12 +241,18 @@ export class TcpConnection {
     }
     if (this.state === 'syn-recv') {
       if (b.flags & TCP_SYN) {
-        // Our SYN-ACK was lost or late: the retransmission timer answers it.
+        // tcp_check_req: the peer's SYN again (sent again, or a copy) is answered with our SYN-ACK again.
+        this.ns.world.sched.after(STACK_COST, () => this.state === 'syn-recv' && this.retransmitHead());
         return;
       }
       if (!(b.flags & TCP_ACK) || this.unacked.length > 0) return;
       this.state = 'established';
       this.events.established?.(this);
+    }
+    if (b.flags & TCP_SYN) {
+      // tcp_validate_incoming: a SYN on a synchronised connection gets a challenge ACK (RFC 5961).
+      this.ackNow();
+      return;
     }
     const len = b.data.length;
     if (len > 0 || b.flags & TCP_FIN) {
@@ -331,6 +337,8 @@ export class TcpConnection {
 
   private end(reason: 'done' | 'reset' | 'timeout' | 'unreachable'): void {
     if (this.state === 'closed') return;
+    // A reset leaves no TIME_WAIT: the tuple is free, and a listener answers the next SYN afresh.
+    if (reason === 'reset') this.ns.tcp.delete(tcpKey(this.localAddr, this.localPort, this.remoteAddr, this.remotePort));
     this.state = 'closed';
     this.timerEpoch++;
     // TIME_WAIT keeps the tuple; the model never reuses it, so dropping the socket is enough.
