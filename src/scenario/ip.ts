@@ -67,10 +67,11 @@ function parseLink(w: Words): StepBody {
     w.expect('peer');
     w.expect('name');
     const peer = parseIfaceName(w.next('the peer name'), 'peer');
-    if (peer === name) throw new LineError(`the veth peer cannot have the name of its other end ('${name}')`);
     let peerNetns: string | undefined;
     if (w.accept('netns')) peerNetns = parseNetnsName(w.next('the peer namespace'), 'namespace');
     w.end();
+    // Two devices of one namespace cannot share a name; a peer created in another namespace can.
+    if (peer === name && peerNetns === undefined) throw new LineError(`the veth peer cannot have the name of its other end ('${name}') in the same namespace`);
     return { kind: 'veth-add', name, peer, peerNetns };
   }
   if (verb === 'set') {

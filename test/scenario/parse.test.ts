@@ -201,6 +201,11 @@ describe('parseScenario: traffic, listeners and outside', () => {
     expect(lastStep('@dns www.example.test 198.51.100.80\n')).toMatchObject({ kind: 'dns', name: 'www.example.test', address: '198.51.100.80' });
   });
 
+  it('lets a veth peer created in another namespace carry its other end\'s name, and no other', () => {
+    expect(lastStep('ip netns add hostb\nip link add eth1 type veth peer name eth1 netns hostb\n')).toMatchObject({ kind: 'veth-add', name: 'eth1', peer: 'eth1', peerNetns: 'hostb' });
+    expect(() => parseScenario('ip link add eth1 type veth peer name eth1\n', 'f')).toThrow(/cannot have the name of its other end/);
+  });
+
   it('reads ip forms', () => {
     expect(lastStep('ip link add veth0 type veth peer name eth0 netns c1\n'.replace(/^/, NS))).toMatchObject({ kind: 'veth-add', peerNetns: 'c1' });
     expect(lastStep('ip route add 10.1.0.0/16 dev br0\n')).toMatchObject({ destination: { address: '10.1.0.0', prefixLen: 16 }, dev: 'br0', via: undefined });
