@@ -7,7 +7,7 @@ import { CliError, EXIT_BAD_INPUT, EXIT_USAGE } from './exit.js';
 import { checkOutputFile } from './output-paths.js';
 
 /** `lab SCENARIO -o OUT.pcapng`: the scenario run for real in private namespaces (root only). */
-export async function runLabCommand(file: string, output: string, quiet: boolean): Promise<void> {
+export async function runLabCommand(file: string, output: string, quiet: boolean, ipv6 = false): Promise<void> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -23,7 +23,7 @@ export async function runLabCommand(file: string, output: string, quiet: boolean
   }
   await checkOutputFile(output, '--output');
   try {
-    await runLab(scenario, { output, log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`) });
+    await runLab(scenario, { output, ipv6, log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`) });
   } catch (err) {
     if (err instanceof LabError) {
       // A scenario the lab refuses is bad input; root missing is how it was invoked.
@@ -40,8 +40,9 @@ export function registerLab(program: Command): void {
     .description('run a scenario for real in private network namespaces (root) and record its @capture interfaces')
     .argument('<scenario>', 'scenario file (SCENARIOS.md)')
     .requiredOption('-o, --output <file>', 'pcapng to write')
-    .action(async (file: string, opts: { output: string }) => {
+    .option('--ipv6', "leave IPv6 on in the namespaces: the kernel's link-local chatter is recorded too")
+    .action(async (file: string, opts: { output: string; ipv6?: boolean }) => {
       const quiet = Boolean(program.opts<{ quiet?: boolean }>().quiet);
-      await runLabCommand(file, opts.output, quiet);
+      await runLabCommand(file, opts.output, quiet, opts.ipv6 === true);
     });
 }

@@ -1,6 +1,6 @@
 import type { Observation } from './observation.js';
-import { TCP_ACK, TCP_SYN } from './observation.js';
-import { isGroupAddress } from './endpoint.js';
+import { isFrameBroadcast, TCP_ACK, TCP_SYN } from './observation.js';
+import { addressScope, isGroupAddress, isGroupScope } from './endpoint.js';
 import type { JourneyWork } from './journey-work.js';
 
 /**
@@ -16,6 +16,20 @@ export function requestKind(o: Observation): RequestKind | undefined {
   if (o.kind === 'tcp' && o.tcpFlags !== undefined && (o.tcpFlags & (TCP_SYN | TCP_ACK)) === TCP_SYN) return 'syn';
   if (o.dnsId !== undefined && o.dnsResponse === false) return 'dns';
   return undefined;
+}
+
+/**
+ * A request whose silence is worth a no-reply finding; every request is still matched with its
+ * answers. Housekeeping waits for nobody: an ARP probe from 0.0.0.0 (RFC 5227: an answer would mean
+ * the address is taken) or a gratuitous ARP announcing the sender's own address; a ping to ff02::1
+ * or to the broadcast, an mDNS or LLMNR query to its group, answered by whoever is there, nobody
+ * being there no fault. (ARP requests go to the broadcast MAC by design: their address is the one
+ * asked for.)
+ */
+export function expectsAnswer(o: Observation): boolean {
+  const kind = requestKind(o);
+  if (kind === 'arp') return o.src !== '0.0.0.0' && o.src !== o.dst;
+  return kind !== undefined && !isGroupScope(addressScope(o.dst)) && !isFrameBroadcast(o);
 }
 
 /** The key an answer to `o` would have, as seen on `o`'s interface. */

@@ -24,7 +24,7 @@
 import { addressOf } from './endpoint.js';
 import type { Analysis, Journey, NatRewrite } from './model.js';
 import type { Observation } from './observation.js';
-import { isIgmp, TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
+import { BROADCAST_MAC, isIgmp, TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
 import { labelOf } from './groups.js';
 import { requestKind } from './answers.js';
 
@@ -66,7 +66,7 @@ export interface RuleExplainer {
 export function isDiffNoise(o: Observation, j: Journey): boolean {
   if (o.kind === 'icmpv6') return o.icmpType !== 128 && o.icmpType !== 129 && o.icmpType !== 1 && o.icmpType !== 3;
   if (o.kind === 'other' && isIgmp(o)) return true;
-  if (o.kind === 'arp' && o.arpOp === 1 && o.dstMac !== undefined && o.dstMac !== 'ff:ff:ff:ff:ff:ff') return true;
+  if (o.kind === 'arp' && o.arpOp === 1 && o.dstMac !== undefined && o.dstMac !== BROADCAST_MAC) return true;
   if (o.kind === 'arp' && o.arpOp === 2 && j.isReply !== true) return false;
   return o.family === 6 && o.kind === 'udp' && (o.dport === 5353 || o.dport === 547 || o.dport === 546);
 }

@@ -16,14 +16,6 @@ export function addressOf(ep: string): string {
   return i > 0 && !ep.slice(0, i).includes(':') ? ep.slice(0, i) : ep;
 }
 
-const PRIVATE_V4: [number, number][] = [
-  [0x0a000000, 8], // 10/8
-  [0xac100000, 12], // 172.16/12
-  [0xc0a80000, 16], // 192.168/16
-  [0x64400000, 10], // 100.64/10 (carrier-grade NAT)
-  [0xa9fe0000, 16], // 169.254/16
-];
-
 /**
  * A dotted-quad IPv4 address as its 32-bit number, undefined for anything else. Read character by
  * character: the fates and findings ask this of every hop, and splitting the text made four strings
@@ -50,50 +42,106 @@ function v4Number(addr: string): number | undefined {
   return dots === 3 && digits > 0 ? n * 256 + part : undefined;
 }
 
-/** RFC 1918, shared (RFC 6598) and link-local IPv4, and IPv6 unique-local/link-local: never routable outside. */
-export function isPrivateAddress(addr: string): boolean {
-  const n = v4Number(addr);
-  if (n !== undefined) {
-    for (let i = 0; i < PRIVATE_V4.length; i++) {
-      const size = 2 ** (32 - PRIVATE_V4[i][1]);
-      if (Math.floor(n / size) === Math.floor(PRIVATE_V4[i][0] / size)) return true;
-    }
-    return false;
+/**
+ * Where an address is meant to reach, which decides what every finding may claim about it:
+ *
+ * - `unspecified` (0.0.0.0/8, `::`): a sender that has no address yet (DHCP discover, ARP probe,
+ *   duplicate address detection, MLD reports before DAD ends). Never routed, never NATed.
+ * - `loopback` (127/8, `::1`): never leaves the host.
+ * - `link-local` (169.254/16, fe80::/10): unicast on one link. Never routed, never NATed
+ *   (DESIGN.md), so it never leaks and is never "dropped at the host".
+ * - `link-multicast` (224.0.0.0/24, IPv6 multicast of interface or link scope: ff01::/16, ff02::/16):
+ *   neighbour discovery, MLD, IGMP, mDNS, LLMNR, routing protocols. Reaches the link and stops.
+ * - `multicast` (the rest of 224/4 and ff00::/8): to a group, routed only by a multicast router.
+ * - `broadcast` (255.255.255.255): the link's broadcast. A directed broadcast (the last address of
+ *   a subnet) cannot be told from its text; callers that can see the frame ask for the broadcast MAC.
+ * - `private` (RFC 1918 10/8, 172.16/12, 192.168/16 and RFC 6598 CGNAT 100.64/10): routed inside a
+ *   site, never on the internet: a source that must be NATed before it leaves one.
+ * - `unique-local` (fc00::/7, and the deprecated site-local fec0::/10): routed inside a site too,
+ *   but sites route ULA between themselves and NPTv6 translates prefixes without conntrack, so a
+ *   ULA source on an uplink is no proof that anything is broken.
+ * - `global`: everything else that is unicast (the documentation ranges the samples use included).
+ */
+export type AddressScope = 'unspecified' | 'loopback' | 'link-local' | 'link-multicast' | 'multicast' | 'broadcast' | 'private' | 'unique-local' | 'global';
+
+const V4_SCOPES: [number, number, AddressScope][] = [
+  [0x00000000, 8, 'unspecified'],
+  [0x7f000000, 8, 'loopback'],
+  [0xa9fe0000, 16, 'link-local'],
+  [0xe0000000, 24, 'link-multicast'],
+  [0xe0000000, 4, 'multicast'],
+  [0x0a000000, 8, 'private'],
+  [0xac100000, 12, 'private'],
+  [0xc0a80000, 16, 'private'],
+  [0x64400000, 10, 'private'],
+];
+
+function v4Scope(n: number): AddressScope {
+  if (n === 0xffffffff) return 'broadcast';
+  for (const [base, len, scope] of V4_SCOPES) {
+    const size = 2 ** (32 - len);
+    if (Math.floor(n / size) === Math.floor(base / size)) return scope;
   }
-  const lower = addr.toLowerCase();
-  return lower.startsWith('fc') || lower.startsWith('fd') || lower.startsWith('fe80:');
+  return 'global';
 }
 
-/** Past this many addresses PrivateAddresses starts again: memory stays bounded on busy captures. */
+/** The scope of an IPv4 or IPv6 address as the decoders print it; text that is neither is `global`. */
+export function addressScope(addr: string): AddressScope {
+  const n = v4Number(addr);
+  if (n !== undefined) return v4Scope(n);
+  if (!addr.includes(':')) return 'global';
+  const lower = addr.toLowerCase();
+  if (lower === '::') return 'unspecified';
+  if (lower === '::1') return 'loopback';
+  if (lower.startsWith('::ffff:')) {
+    const mapped = v4Number(lower.slice(7));
+    if (mapped !== undefined) return v4Scope(mapped);
+  }
+  const colon = lower.indexOf(':');
+  const first = colon === 0 ? 0 : parseInt(lower.slice(0, colon), 16);
+  // The fourth hex digit of a multicast address is its scope (RFC 4291 2.7): 1 interface, 2 link.
+  if (first >= 0xff00) return (first & 0xf) <= 2 ? 'link-multicast' : 'multicast';
+  if ((first & 0xffc0) === 0xfe80) return 'link-local';
+  if ((first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfec0) return 'unique-local';
+  return 'global';
+}
+
+/** Never forwarded by a router: it stays on the link (or the host) it was sent on. */
+export function isLinkScope(scope: AddressScope): boolean {
+  return scope === 'unspecified' || scope === 'loopback' || scope === 'link-local' || scope === 'link-multicast' || scope === 'broadcast';
+}
+
+/** Sent to a group or a whole link rather than to one host. */
+export function isGroupScope(scope: AddressScope): boolean {
+  return scope === 'link-multicast' || scope === 'multicast' || scope === 'broadcast';
+}
+
+/** Past this many addresses AddressScopes starts again: memory stays bounded on busy captures. */
 const MAX_REMEMBERED = 1 << 16;
 
 /**
- * isPrivateAddress remembered per address, for the callers that ask it of every packet or hop (role
+ * addressScope remembered per address, for the callers that ask it of every packet or hop (role
  * inference, the unNATted-source finding): the text is read once per address.
  */
-export class PrivateAddresses {
-  private readonly known = new Map<string, boolean>();
+export class AddressScopes {
+  private readonly known = new Map<string, AddressScope>();
 
-  has(addr: string): boolean {
-    let p = this.known.get(addr);
-    if (p === undefined) {
+  of(addr: string): AddressScope {
+    let scope = this.known.get(addr);
+    if (scope === undefined) {
       if (this.known.size >= MAX_REMEMBERED) this.known.clear();
-      p = isPrivateAddress(addr);
-      this.known.set(addr, p);
+      scope = addressScope(addr);
+      this.known.set(addr, scope);
     }
-    return p;
+    return scope;
   }
 }
 
 export function isLoopbackAddress(addr: string): boolean {
-  return addr.startsWith('127.') || addr === '::1';
+  return addressScope(addr) === 'loopback';
 }
 
-/** IPv4 multicast (224/4) and the limited broadcast, IPv6 multicast (ff00::/8): sent to a link, not to a host. */
+/** Multicast of any scope and the limited broadcast: sent to a link or a group, not to a host. */
 export function isGroupAddress(addr: string): boolean {
-  if (addr.includes(':')) return addr.toLowerCase().startsWith('ff');
-  const n = v4Number(addr);
-  if (n === undefined) return false;
-  const first = Math.floor(n / 2 ** 24);
-  return (first >= 224 && first <= 239) || n === 0xffffffff;
+  return isGroupScope(addressScope(addr));
 }

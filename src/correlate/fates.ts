@@ -1,7 +1,7 @@
 import type { InterfaceRole, NatRewrite } from './model.js';
-import { TCP_RST, type Observation } from './observation.js';
+import { isFrameBroadcast, TCP_RST, type Observation } from './observation.js';
 import { requestKind } from './answers.js';
-import { addressOf, echoOrEndpoint, endpoint, isGroupAddress, isLoopbackAddress } from './endpoint.js';
+import { addressOf, addressScope, echoOrEndpoint, endpoint, isGroupScope, isLinkScope, isLoopbackAddress } from './endpoint.js';
 import type { JourneyWork } from './journey-work.js';
 import type { Topology } from './topology.js';
 
@@ -212,7 +212,8 @@ export class FateJudge {
       return false;
     }
     // Multicast and broadcast go to a link, not through the host: wherever they were seen, they arrived.
-    if (last.family !== 0 && isGroupAddress(last.dst)) {
+    const dstScope = addressScope(last.dst);
+    if (last.family !== 0 && (isGroupScope(dstScope) || isFrameBroadcast(last))) {
       j.fate = 'delivered';
       return false;
     }
@@ -223,6 +224,14 @@ export class FateJudge {
     }
     if (last.family === 0 || lastRole === 'any' || lastRole === 'loopback' || isLoopbackAddress(last.dst)) {
       j.fate = lastRole === 'loopback' || isLoopbackAddress(last.dst) ? 'delivered' : j.fate;
+      return false;
+    }
+    // Link-local addresses (and a sender without one yet) are never routed: such a packet reaches a
+    // neighbour on its own link or nobody, so the host cannot have failed to forward it. It arrived,
+    // unless it asked for an answer that never came (then no-reply speaks, not dropped-at-host).
+    const srcScope = addressScope(last.src);
+    if (isLinkScope(dstScope) || srcScope === 'link-local' || srcScope === 'unspecified') {
+      if (requestKind(w.hops[0]) === undefined) j.fate = 'delivered';
       return false;
     }
     // Addressed to the host's address, but to a port (or echo id) that NAT hands on to a container:

@@ -1,7 +1,7 @@
 import type { Finding, Flow, Hop, InterfaceInfo, JourneyKind } from './model.js';
 import type { Observation } from './observation.js';
-import { endpoint, PrivateAddresses } from './endpoint.js';
-import { requestKind } from './answers.js';
+import { AddressScopes, endpoint } from './endpoint.js';
+import { expectsAnswer, requestKind } from './answers.js';
 import { plural } from './plural.js';
 import type { JourneyWork } from './journey-work.js';
 import type { RoleView } from './fates.js';
@@ -50,6 +50,14 @@ interface Group {
   ids: number[];
   /** The flows of the group's journeys, where the finding asks about them (drops). */
   flows?: Set<number>;
+  /** Leaks: some journey of the group was seen crossing the host before the uplink, untranslated. */
+  forwarded?: boolean;
+}
+
+/** An uplink hop that carried a source needing NAT untranslated, and whether the host forwarded it. */
+interface Leak {
+  hop: Hop;
+  forwarded: boolean;
 }
 
 function exemplarOf(w: JourneyWork, silent: boolean, leak?: Hop): Exemplar {
@@ -90,7 +98,13 @@ export class FindingCollector {
   /** Flows some packet of which crossed the host (more than one hop, not dropped). */
   private readonly crossed = new Set<number>();
   /** Asked of every uplink hop. */
-  private readonly privateAddrs = new PrivateAddresses();
+  private readonly scopes = new AddressScopes();
+  /**
+   * Private and unique-local addresses that packets from global ones reached through an uplink: the
+   * far side routes answers to them (another router's NAT, a routed site), so their packets that
+   * left untranslated did not leak.
+   */
+  private readonly reachedFromOutside = new Set<string>();
 
   /** Call after the journey's fate and flow are known; `silent`: a SYN dropped without even a RST. */
   add(w: JourneyWork, roles: RoleView, silent: boolean): void {
@@ -99,18 +113,54 @@ export class FindingCollector {
     const last = j.hops[j.hops.length - 1];
     if (j.flow !== undefined && j.fate !== 'dropped' && j.hops.length > 1) this.crossed.add(j.flow);
     if (j.fate === 'dropped') addTo(this.dropped, `${j.kind}|${first.src}|${first.dst}|${last.interface}`, w, { silent, flows: true });
-    if (j.hops.some((h) => roles.role(h.interface) === 'uplink' && this.privateAddrs.has(h.src) && !this.privateAddrs.has(h.dst))) {
-      // Grouped by the first uplink hop, which the finding names.
-      const leak = j.hops.find((h) => roles.role(h.interface) === 'uplink')!;
-      addTo(this.leaks, `${leak.src}|${leak.interface}`, w, { leak });
+    this.learnReached(j.hops, roles);
+    const leak = this.leakOf(j.hops, roles);
+    if (leak) {
+      addTo(this.leaks, `${leak.hop.src}|${leak.hop.interface}`, w, { leak: leak.hop });
+      const g = this.leaks.get(`${leak.hop.src}|${leak.hop.interface}`)!;
+      g.forwarded = g.forwarded === true || leak.forwarded;
     }
     if (j.retransmission && j.flow !== undefined) {
       const list = this.retransmitted.get(j.flow);
       if (list) list.push(j.id);
       else this.retransmitted.set(j.flow, [j.id]);
     }
-    if (j.fate !== 'answered' && j.fate !== 'dropped' && w.hops[0] !== undefined && requestKind(w.hops[0]) !== undefined) {
+    if (j.fate !== 'answered' && j.fate !== 'dropped' && w.hops[0] !== undefined && expectsAnswer(w.hops[0])) {
       addTo(this.unanswered, `${j.kind}|${j.flow ?? first.dst}`, w);
+    }
+  }
+
+  /**
+   * The first uplink hop of a journey whose source must be translated before it leaves a site (a
+   * private or unique-local address, going to a global one) and was not. Only those scopes can leak:
+   * link-local and unspecified sources never leave their link (neighbour discovery, DHCP, MLD),
+   * loopback never leaves the host, and a packet to a private, link-scoped or group destination
+   * stays inside the site whatever its source. A source that changed before the uplink was
+   * translated (NAT worked). `forwarded`: the packet was seen on an inside interface first, so the
+   * source is not the host's own address.
+   */
+  private leakOf(hops: readonly Hop[], roles: RoleView): Leak | undefined {
+    for (let i = 0; i < hops.length; i++) {
+      const h = hops[i];
+      if (roles.role(h.interface) !== 'uplink') continue;
+      const src = this.scopes.of(h.src);
+      if ((src !== 'private' && src !== 'unique-local') || this.scopes.of(h.dst) !== 'global') return undefined;
+      let forwarded = false;
+      for (let k = 0; k < i; k++) {
+        if (hops[k].src !== h.src) return undefined;
+        const r = roles.role(hops[k].interface);
+        if (r === 'bridge' || r === 'veth' || r === 'container' || r === 'unknown') forwarded = true;
+      }
+      return { hop: h, forwarded };
+    }
+    return undefined;
+  }
+
+  private learnReached(hops: readonly Hop[], roles: RoleView): void {
+    for (const h of hops) {
+      if (roles.role(h.interface) !== 'uplink' || this.scopes.of(h.src) !== 'global') continue;
+      const dst = this.scopes.of(h.dst);
+      if (dst === 'private' || dst === 'unique-local') this.reachedFromOutside.add(h.dst);
     }
   }
 
@@ -166,17 +216,45 @@ export class FindingCollector {
       });
     }
 
-    for (const { exemplar: x, ids } of this.leaks.values()) {
+    for (const { exemplar: x, ids, forwarded } of this.leaks.values()) {
       // The uplink hop of the group's first journey, as found when it was collected.
       const h = x.leak!;
-      out.push({
-        code: 'unnatted-private-source',
-        severity: 'error',
-        message:
-          `${plural(ids.length, 'packet')} left the uplink ${h.interface} with the private source ${h.src}: no MASQUERADE or SNAT rule ` +
-          `translated ${ids.length === 1 ? 'it' : 'them'}, so the far side cannot route an answer back (check iptables -t nat -L POSTROUTING).`,
-        journeys: ids,
-      });
+      const them = ids.length === 1 ? 'it' : 'them';
+      // Answers came back to it through the uplink: whatever translated or routed them, it worked.
+      if (this.reachedFromOutside.has(h.src)) continue;
+      // Only an RFC 1918 or CGNAT source the host was seen forwarding is proof: a unique-local
+      // source may be routed between sites or translated by NPTv6, and one seen only on the uplink
+      // may be the host's own address behind another router's NAT.
+      if (this.scopes.of(h.src) === 'unique-local') {
+        out.push({
+          code: 'unnatted-private-source',
+          severity: 'warning',
+          message:
+            `${plural(ids.length, 'packet')} left the uplink ${h.interface} with the unique-local source ${h.src} and nothing came back to it there: ` +
+            `sites route ULA between themselves and NPTv6 translates it without conntrack, so this is a fault only if the far side has no route back ` +
+            `(check ip -6 route there, and ip6tables -t nat -L POSTROUTING here).`,
+          journeys: ids,
+        });
+      } else if (forwarded) {
+        out.push({
+          code: 'unnatted-private-source',
+          severity: 'error',
+          message:
+            `${plural(ids.length, 'packet')} left the uplink ${h.interface} with the private source ${h.src}: no MASQUERADE or SNAT rule ` +
+            `translated ${them}, so the far side cannot route an answer back (check iptables -t nat -L POSTROUTING).`,
+          journeys: ids,
+        });
+      } else {
+        out.push({
+          code: 'unnatted-private-source',
+          severity: 'warning',
+          message:
+            `${plural(ids.length, 'packet')} left the uplink ${h.interface} with the private source ${h.src} and nothing came back to it there; ` +
+            `the captures do not show ${them} crossing the host: if ${h.src} is a container's address rather than the host's own, no MASQUERADE or SNAT rule ` +
+            `translated ${them} (check iptables -t nat -L POSTROUTING).`,
+          journeys: ids,
+        });
+      }
     }
 
     // A loop, not push(...): a long capture has more flows with retransmissions than V8 takes arguments.

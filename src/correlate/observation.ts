@@ -63,3 +63,15 @@ export const TCP_ACK = 0x10;
 export function isIgmp(o: Observation): boolean {
   return o.family === 4 && o.proto === 2;
 }
+
+/** The Ethernet broadcast address as observations print MACs. */
+export const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
+
+/**
+ * An IP packet sent to every host of its link by its frame: a directed broadcast (a subnet's last
+ * address, which its text cannot tell from a host's) or the limited one. TCP is never broadcast: a
+ * segment to the broadcast MAC is a made-up capture, and is judged by its addresses.
+ */
+export function isFrameBroadcast(o: Observation): boolean {
+  return o.family !== 0 && o.proto !== 6 && o.dstMac === BROADCAST_MAC;
+}

@@ -1,6 +1,6 @@
 import type { InterfaceRole, Journey, NatRewrite, Step } from './model.js';
 import type { Observation } from './observation.js';
-import { PrivateAddresses } from './endpoint.js';
+import { AddressScopes, isLinkScope, isGroupScope, type AddressScope } from './endpoint.js';
 
 /**
  * Roles from names first (Docker, CNI and common NIC naming), then from behaviour for names that
@@ -20,10 +20,15 @@ export function roleFromName(name: string): InterfaceRole | undefined {
   return undefined;
 }
 
+/** An address a router forwards to one host: private, unique-local or global. */
+function isRoutedUnicast(scope: AddressScope): boolean {
+  return !isLinkScope(scope) && !isGroupScope(scope);
+}
+
 export class RoleInference {
-  /** Per interface: 1 when it carried a packet between private addresses, 2 when one with a public end. */
+  /** Per interface: 1 when it carried a packet between private addresses, 2 when one with a global end. */
   private readonly carried = new Map<string, number>();
-  private readonly privateAddrs = new PrivateAddresses();
+  private readonly scopes = new AddressScopes();
   /** Interfaces each one was seen bridged with (the same frame, same TTL, on both). */
   private readonly bridgedWith = new Map<string, Set<string>>();
   /** Where a journey turns from bridging to routing or back: the bridge, the host's gateway on that link. */
@@ -38,15 +43,15 @@ export class RoleInference {
     if (o.family === 0) return;
     const mask = this.carried.get(o.iface) ?? 0;
     if (mask === 3) return;
-    const kind = this.isPrivate(o.src) && this.isPrivate(o.dst) ? 1 : 2;
+    const src = this.scopes.of(o.src);
+    const dst = this.scopes.of(o.dst);
+    // Every link carries its own chatter (neighbour discovery, MLD, DHCP, mDNS): it says nothing about
+    // where an interface leads, and would make any quiet port look like an uplink.
+    if (!isRoutedUnicast(src) || !isRoutedUnicast(dst)) return;
+    const kind = src === 'global' || dst === 'global' ? 2 : 1;
     if ((mask & kind) !== 0) return;
     this.carried.set(o.iface, mask | kind);
     this.version++;
-  }
-
-  /** Private or loopback: a packet between two such addresses never leaves the host's networks. */
-  private isPrivate(addr: string): boolean {
-    return this.privateAddrs.has(addr) || addr.startsWith('127.');
   }
 
   private addOnce(set: Set<string>, name: string): void {

@@ -23,6 +23,12 @@ export interface LabOptions {
   settleMs?: number;
   /** Namespace prefix; a fresh `pn<pid><hex>-` when absent. */
   prefix?: string;
+  /**
+   * Leave IPv6 on in every namespace, as on a Docker host where nothing disables it: the captures
+   * then carry the kernel's link-local chatter (DAD, router solicitations, MLD reports) that real
+   * uplinks carry. Off by default, so that a scenario's story is not buried in it.
+   */
+  ipv6?: boolean;
 }
 
 export interface LabStepResult {
@@ -186,6 +192,7 @@ class Lab {
     if (r.code !== 0) throw new LabError(`ip netns add ${name} failed: ${r.output.trim()}`, line);
     // Scenarios speak IPv4; without this every new link sends router solicitations, DAD and MLD
     // reports that bury the story in noise. Set before any link exists so `default` covers them all.
+    if (this.options.ipv6) return;
     for (const key of ['net.ipv6.conf.all.disable_ipv6', 'net.ipv6.conf.default.disable_ipv6']) await this.must(name, ['sysctl', '-q', '-w', `${key}=1`], line);
   }
 

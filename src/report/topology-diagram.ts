@@ -6,7 +6,7 @@
  */
 import type { Analysis, Journey } from '../correlate/model.js';
 import type { FlowchartDiagram, FlowEdge, FlowGroup, FlowNode } from './mermaid.js';
-import { addressOf, isPrivateAddress } from '../correlate/endpoint.js';
+import { addressOf, addressScope } from '../correlate/endpoint.js';
 import { isReversal } from '../correlate/nat-table.js';
 import type { HopsOf } from './facts.js';
 import type { Namer } from './names.js';
@@ -58,11 +58,14 @@ export function topologyDiagram(analysis: Analysis, hopsOf: HopsOf, names: Namer
     const o = hopsOf(j)[0];
     if (!o || o.family === 0) return;
     const r = role.get(o.iface);
-    if (r === 'uplink' && !isPrivateAddress(o.src)) remote.add(o.src);
-    else if (!origin.has(o.src)) origin.set(o.src, o.iface);
+    // A sender without an address yet (DHCP, DAD, MLD from ::) is nobody's node.
+    const srcScope = addressScope(o.src);
+    if (r === 'uplink' && srcScope === 'global') remote.add(o.src);
+    else if (srcScope !== 'unspecified' && !origin.has(o.src)) origin.set(o.src, o.iface);
     const last = hopsOf(j).at(-1);
-    // Where a packet ended on the uplink it went out, unless it was addressed to the host itself.
-    if (last && role.get(last.iface) === 'uplink' && !isPrivateAddress(last.dst) && !last.dst.startsWith('127.') && names.nameOf(last.dst) !== 'host') remote.add(last.dst);
+    // Where a packet ended on the uplink it went out to a remote host, unless it was addressed to the
+    // host itself, or to a group or the link (neighbour discovery, MLD): those are no remote hosts.
+    if (last && role.get(last.iface) === 'uplink' && addressScope(last.dst) === 'global' && names.nameOf(last.dst) !== 'host') remote.add(last.dst);
   };
   analysis.journeys.forEach(note);
   const uplinks = analysis.interfaces.filter((i) => i.role === 'uplink').map((i) => i.name);

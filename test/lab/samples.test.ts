@@ -21,6 +21,13 @@ function frames(file: string): Row[] {
     .map((l) => Object.fromEntries(l.split('\t').map((v, i) => [FIELDS[i], v])) as Row);
 }
 
+/** The IPv6 source of every IPv6 frame in `file`. */
+function ipv6Sources(file: string): string[] {
+  const r = spawnSync('tshark', ['-r', file, '-Y', 'ipv6', '-T', 'fields', '-e', 'ipv6.src'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`tshark -r ${file}: ${r.stderr}`);
+  return r.stdout.split('\n').filter((l) => l.length > 0);
+}
+
 const on = (rows: Row[], iface: string): Row[] => rows.filter((r) => r['frame.interface_name'] === iface);
 const icmp = (rows: Row[], type: string): Row[] => rows.filter((r) => r['icmp.type'] === type);
 const inRange = (p: string, from: number, to: number): boolean => p !== '' && Number(p) >= from && Number(p) <= to;
@@ -165,12 +172,32 @@ describe.skipIf(labSkip !== undefined)('lab records every sample again', () => {
       const expected = scenario.captures.map((t) => (t.kind === 'any' ? 'any' : t.netns ? `${t.netns}:${t.iface}` : t.iface));
       expect(result.interfaces).toEqual(expected);
       SHAPES[name](frames(out));
+      // IPv6 is off unless asked for: none of the kernel's chatter.
+      expect(ipv6Sources(out)).toEqual([]);
     } finally {
       rmSync(temp, { recursive: true, force: true });
       expect(existingNamespaces(prefix)).toEqual([]);
       expect(existsSync('/etc/netns') ? readdirSync('/etc/netns').filter((n) => n.startsWith(prefix)) : []).toEqual([]);
       expect(processesWith(prefix)).toEqual([]);
       expect(readdirSync(tmpdir()).filter((n) => n.startsWith(prefix))).toEqual([]);
+    }
+  });
+});
+
+describe.skipIf(labSkip !== undefined)('lab --ipv6', () => {
+  it('leaves IPv6 on: the links chatter from their link-local addresses, and the sample keeps its shape', async () => {
+    const file = join(SAMPLES, 'bridge-ping', 'scenario.txt');
+    const scenario = parseScenario(readFileSync(file, 'utf8'), file);
+    const temp = mkdtempSync(join(tmpdir(), 'pn-labtest-'));
+    const prefix = `pnt${process.pid}v6-`;
+    try {
+      const out = join(temp, 'observed.pcapng');
+      await runLab(scenario, { output: out, prefix, ipv6: true });
+      SHAPES['bridge-ping'](frames(out));
+      expect(ipv6Sources(out).filter((a) => a.startsWith('fe80:')).length).toBeGreaterThan(0);
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
+      expect(existingNamespaces(prefix)).toEqual([]);
     }
   });
 });
