@@ -20,10 +20,10 @@
  * whose text still fits the boxes sized for DejaVu.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { woffToSfnt } from './woff.js';
 
 export const FONT_FAMILY = 'DejaVu Sans';
@@ -36,7 +36,7 @@ const WOFF = '@fontsource/dejavu-sans/files/dejavu-sans-latin-400-normal.woff';
 
 let woff: Buffer | undefined;
 function fontFile(): Buffer {
-  woff ??= readFileSync(fileURLToPath(import.meta.resolve(WOFF)));
+  woff ??= readFileSync(createRequire(import.meta.url).resolve(WOFF));
   return woff;
 }
 

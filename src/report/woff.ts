@@ -66,7 +66,7 @@ export function woffToSfnt(woff: Buffer, name: string): Buffer {
   let dataAt = SFNT_HEADER + numTables * SFNT_ENTRY;
   for (const t of [...tables].sort((a, b) => a.offset - b.offset)) {
     const stored = woff.subarray(t.offset, t.offset + t.compLength);
-    const data = t.compLength < t.origLength ? inflateSync(stored) : stored;
+    const data = t.compLength < t.origLength ? inflated(stored, t, name) : stored;
     if (data.length !== t.origLength) fail(name, t.offset, `table inflates to ${data.length} bytes, not ${t.origLength}`);
     data.copy(sfnt, dataAt);
     const entry = SFNT_HEADER + tables.indexOf(t) * SFNT_ENTRY;
@@ -78,6 +78,14 @@ export function woffToSfnt(woff: Buffer, name: string): Buffer {
   }
   verify(sfnt, tables, name);
   return sfnt;
+}
+
+function inflated(stored: Buffer, t: Table, name: string): Buffer {
+  try {
+    return inflateSync(stored);
+  } catch (e) {
+    return fail(name, t.offset, `table ${tagName(t.tag)} does not inflate (${e instanceof Error ? e.message : String(e)})`);
+  }
 }
 
 /** Every table against its recorded checksum, and the whole font against OpenType's constant. */
