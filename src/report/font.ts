@@ -2,8 +2,9 @@
  * The one font every diagram is measured and drawn in. Mermaid sizes each box from the text widths
  * the browser measures, so a family that resolves to whatever the machine has installed (Mermaid's
  * default "trebuchet ms", verdana, arial) gives every machine its own layout. The font is DejaVu Sans
- * 2.37, regular, from @fontsource/dejavu-sans (Bitstream Vera licence for the Vera glyphs, public
- * domain for DejaVu's changes), shown to the browser twice, both from the package's one WOFF file:
+ * 2.37, regular, from @fontsource/dejavu-sans (Bitstream Vera licence for the Vera glyphs, Arev
+ * licence for Arev's, public domain for DejaVu's changes), shown to the browser twice, both from the
+ * package's one WOFF file:
  *
  * - in every page, as an @font-face from a data: URL, loaded before Mermaid measures (mermaid-cli
  *   loads everything in `document.fonts` first): the family the diagrams name in CSS;
@@ -13,11 +14,12 @@
  *   hinting settings change glyph advances (whole pixels under full hinting).
  *
  * Why DejaVu Sans: its one file covers every character the reports draw (Latin-1, µ, ×, –, →, …,
- * Greek, Cyrillic, arrows, box drawing), and it is wide. The SVGs do not carry the font (370 kB, half
- * as much again in base64, against 30-60 kB for a diagram): they name "DejaVu Sans" then the generic
- * sans-serif, so a viewer with DejaVu (most Linux desktops) draws exactly what was measured, and any
- * other viewer falls back to a narrower sans-serif (Arial, Helvetica, Liberation Sans, Segoe UI)
- * whose text still fits the boxes sized for DejaVu.
+ * Greek, Cyrillic, arrows, box drawing), and it is wide. A character it lacks (CJK in an interface
+ * name) is measured as its missing-glyph box, 0.6 em, on every machine alike. The SVGs do not carry
+ * the font (370 kB, half as much again in base64, against 30-60 kB for a diagram): they name
+ * "DejaVu Sans" then the generic sans-serif, so a viewer with DejaVu (most Linux desktops) draws
+ * exactly what was measured, and the usual fallbacks (Arial, Helvetica, Liberation Sans: 0.44 em a
+ * character on average, against DejaVu's 0.51) are narrower, so labels still fit their boxes.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
