@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { FONT_STACK, fontFaceScript, pinnedFontconfig, type PinnedFontconfig } from './font.js';
 
 export type ImageFormat = 'svg' | 'png';
 
@@ -31,13 +32,14 @@ export const BROWSER_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--d
 
 interface Page {
   close(): Promise<void>;
+  evaluateOnNewDocument(script: string): Promise<unknown>;
 }
 interface Browser {
   close(): Promise<void>;
   newPage(): Promise<Page>;
 }
 interface PuppeteerLike {
-  launch(options: { executablePath: string; args: string[]; headless: boolean; timeout: number }): Promise<Browser>;
+  launch(options: { executablePath: string; args: string[]; headless: boolean; timeout: number; env: Record<string, string | undefined> }): Promise<Browser>;
 }
 type RenderMermaid = (browser: Browser, definition: string, format: ImageFormat, options?: { backgroundColor?: string; mermaidConfig?: Readonly<Record<string, unknown>> }) => Promise<{ data: Uint8Array }>;
 
@@ -75,30 +77,57 @@ export class DiagramRenderError extends Error {
 
 // Mermaid draws some node shapes with rough.js, which jitters every curve from a random seed, and
 // numbers elements from a counter shared by the page: fixed, the same report renders to the same bytes.
-const MERMAID_CONFIG = { handDrawnSeed: 1, deterministicIds: true } as const;
+// Every family Mermaid would measure or name is the pinned font (see font.ts): the theme's, and the
+// sequence diagram's own three, which default to "Open Sans" and "trebuchet ms".
+const MERMAID_CONFIG = {
+  handDrawnSeed: 1,
+  deterministicIds: true,
+  fontFamily: FONT_STACK,
+  themeVariables: { fontFamily: FONT_STACK },
+  sequence: { actorFontFamily: FONT_STACK, noteFontFamily: FONT_STACK, messageFontFamily: FONT_STACK },
+} as const;
 
 /** One browser for many diagrams. Use `withRenderer` so it is always closed. */
 export class MermaidRenderer {
+  /** What renderMermaid opens its pages in: the browser, with the pinned font in every page. */
+  private readonly withFont: Browser;
+
   private constructor(
     private readonly browser: Browser,
     private readonly renderMermaid: RenderMermaid,
-  ) {}
+    private readonly fonts: PinnedFontconfig,
+  ) {
+    const script = fontFaceScript();
+    this.withFont = {
+      close: () => browser.close(),
+      newPage: async () => {
+        const page = await browser.newPage();
+        await page.evaluateOnNewDocument(script);
+        return page;
+      },
+    };
+  }
 
   static async open(executablePath: string): Promise<MermaidRenderer> {
     const { puppeteer, renderMermaid } = await loadRenderer();
+    const fonts = await pinnedFontconfig();
+    // The machine's fontconfig (FONTCONFIG_PATH and FONTCONFIG_SYSROOT would redirect ours) is
+    // never read: the browser sees the pinned font and nothing else.
+    const env = { ...process.env, FONTCONFIG_FILE: fonts.file, FONTCONFIG_PATH: undefined, FONTCONFIG_SYSROOT: undefined };
     let browser: Browser;
     try {
-      browser = await puppeteer.launch({ executablePath, args: BROWSER_ARGS, headless: true, timeout: LAUNCH_TIMEOUT_MS });
+      browser = await puppeteer.launch({ executablePath, args: BROWSER_ARGS, headless: true, timeout: LAUNCH_TIMEOUT_MS, env });
     } catch (e) {
+      await fonts.remove();
       throw new BrowserLaunchError(executablePath, e instanceof Error ? e.message.split('\n')[0] : String(e));
     }
-    return new MermaidRenderer(browser, renderMermaid);
+    return new MermaidRenderer(browser, renderMermaid, fonts);
   }
 
   /** The image bytes; throws DiagramRenderError when Mermaid cannot parse or draw the text. */
   async render(id: string, mermaid: string, format: ImageFormat): Promise<Uint8Array> {
     try {
-      const { data } = await this.renderMermaid(this.browser, mermaid, format, { backgroundColor: 'white', mermaidConfig: MERMAID_CONFIG });
+      const { data } = await this.renderMermaid(this.withFont, mermaid, format, { backgroundColor: 'white', mermaidConfig: MERMAID_CONFIG });
       return data;
     } catch (e) {
       throw new DiagramRenderError(id, e instanceof Error ? e.message.split('\n')[0] : String(e));
@@ -106,7 +135,11 @@ export class MermaidRenderer {
   }
 
   async close(): Promise<void> {
-    await this.browser.close();
+    try {
+      await this.browser.close();
+    } finally {
+      await this.fonts.remove();
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // The committed reports/ are what `npm start` writes from the samples today: regenerated here
 // (diagrams rendered to SVG by mermaid-cli in the system's Chromium, so every Mermaid block of every
-// report must parse and draw) and compared with the committed report.md and analysis.json.
+// report must parse and draw) and compared with the committed report.md, analysis.json and SVGs: a
+// fresh clone stays clean after the README's `npm install && npm start`.
 import { describe, it, expect } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -20,7 +21,7 @@ const why = !existsSync(CLI) ? 'skipped: dist/ is not built (npm install builds 
 describe.skipIf(why !== undefined)('committed reports', () => {
   if (why) console.log(why);
   for (const s of samples) {
-    it(`${s}: regenerates to the committed report.md and analysis.json, every diagram rendered`, async () => {
+    it(`${s}: regenerates to the committed report.md, analysis.json and SVGs`, async () => {
       const out = mkdtempSync(join(tmpdir(), `pn-report-${s}-`));
       const captures = readdirSync(join(REPO, 'samples', s)).filter((f) => /\.pcap(ng)?$/.test(f)).sort().map((f) => join('samples', s, f));
       const result = await run(
@@ -50,6 +51,9 @@ describe.skipIf(why !== undefined)('committed reports', () => {
       for (const m of md.matchAll(/!\[[^\]]*\]\(([^)]+\.svg)\)/g)) expect(existsSync(join(out, m[1])), m[1]).toBe(true);
       expect(md, 'reports/ is stale: run npm start').toBe(readFileSync(join(REPO, 'reports', s, 'report.md'), 'utf8'));
       expect(readFileSync(join(out, 'analysis.json'), 'utf8')).toBe(readFileSync(join(REPO, 'reports', s, 'analysis.json'), 'utf8'));
+      const svgs = readdirSync(join(REPO, 'reports', s)).filter((f) => f.endsWith('.svg')).sort();
+      expect(readdirSync(out).filter((f) => f.endsWith('.svg')).sort()).toEqual(svgs);
+      for (const f of svgs) expect(readFileSync(join(out, f), 'utf8'), `reports/${s}/${f} is stale: run npm start`).toBe(readFileSync(join(REPO, 'reports', s, f), 'utf8'));
     }, 320_000);
   }
 });
