@@ -77,6 +77,7 @@ export class AnswerMatcher {
         const req = this.waiting.get(key);
         if (!req || req === w) continue;
         if (req.journey.answeredBy === undefined) {
+          req.answers = 1;
           req.journey.answeredBy = w.journey.id;
           req.journey.fate = 'answered';
           req.answerFirstHop = w.hops[0];
@@ -84,6 +85,15 @@ export class AnswerMatcher {
           w.journey.answerOf = req.journey.id;
           w.requestIface = req.hops[0].iface;
           answered = req;
+          break hops;
+        }
+        // The answerer got the request twice (a hairpin with br_netfilter delivers it once bridged
+        // and once routed) and answered each copy: the same answer again, not a retransmission.
+        if ((req.answers ?? 0) < deliveries(req, w.hops[0].iface)) {
+          req.answers = (req.answers ?? 0) + 1;
+          w.journey.isReply = true;
+          w.journey.answerOf = req.journey.id;
+          w.journey.answersCopy = true;
           break hops;
         }
         // Every member of a group answers a ping to the group: the later answers are answers too.
@@ -107,4 +117,11 @@ export class AnswerMatcher {
     for (const key of w.waitKeys ?? []) if (this.waiting.get(key) === w) this.waiting.delete(key);
     w.waitKeys = undefined;
   }
+}
+
+/** How many copies of `req` the interface `iface` carried. */
+function deliveries(req: JourneyWork, iface: string): number {
+  let n = 0;
+  for (const h of req.hops) if (h.iface === iface) n++;
+  return n;
 }

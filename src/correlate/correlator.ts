@@ -170,6 +170,7 @@ export class Correlator {
       answeredBy: undefined,
       flow: undefined,
       retransmission: undefined,
+      answersCopy: undefined,
     };
     const w: JourneyWork = { journey, hops };
     this.roleInference.learnJourney(journey);
