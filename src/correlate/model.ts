@@ -86,6 +86,8 @@ export interface Journey {
    * br_netfilter): the answer to the request's copy, not a retransmission for loss.
    */
   answersCopy?: boolean;
+  /** A reset the client sent to an answer it did not expect (one that bypassed NAT): that answer's id. */
+  resetOf?: number;
 }
 
 export interface Translation {
