@@ -114,7 +114,10 @@ export function stepsOf(hops: Observation[]): Step[] {
     const flooded = bridge !== undefined && bridge !== prev && roleFromName(b.iface) !== 'bridge' && kindBetween(prev, b) === 'bridged' && bridge.ttl === b.ttl;
     const a = flooded ? bridge! : prev;
     const nats = natBetween(a, b);
-    const step: Step = { from: a.iface, to: b.iface, kind: kindBetween(a, b), latencyNs: b.t - a.t };
+    // A bridge's own copy may be stamped after the egress port's (see bridgeCopyBeforeRewrite):
+    // the step through the bridge then took no time the captures can measure, not less than none.
+    const latencyNs = b.t < a.t && roleFromName(a.iface) === 'bridge' ? 0 : b.t - a.t;
+    const step: Step = { from: a.iface, to: b.iface, kind: kindBetween(a, b), latencyNs };
     if (nats.length > 0) step.nat = nats[0];
     if (nats.length > 1) step.natAlso = nats[1];
     steps.push(step);
