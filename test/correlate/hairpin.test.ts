@@ -4,22 +4,13 @@
 import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
 import { readdirSync } from 'node:fs';
-import { openCapture } from '../../src/capture/index.js';
-import { analyzeCaptures, type AnalysisWork } from '../../src/correlate/analyze.js';
+import type { AnalysisWork } from '../../src/correlate/analyze.js';
+import { analyzeSample } from '../helpers/samples.js';
 import type { Journey } from '../../src/correlate/model.js';
 import { TCP_RST, TCP_SYN, TCP_ACK } from '../../src/correlate/observation.js';
 import { REPO } from '../helpers/tools.js';
 
-async function analyze(sample: string, ifaceMap?: Map<number, string>): Promise<AnalysisWork> {
-  const reader = await openCapture(join(REPO, 'samples', sample, 'capture.pcapng'));
-  try {
-    const work = await analyzeCaptures([reader], { ifaceMap });
-    expect(work.damage).toBeUndefined();
-    return work;
-  } finally {
-    await reader.close();
-  }
-}
+const analyze = analyzeSample;
 
 const path = (j: Journey): string[] => j.hops.map((h) => h.interface);
 const flagsOf = (w: AnalysisWork, j: Journey): number => w.hopsOf(j)[0].tcpFlags ?? 0;
