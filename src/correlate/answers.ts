@@ -119,8 +119,9 @@ export class AnswerMatcher {
   }
 }
 
-/** How many copies of `req` the interface `iface` carried. */
+/** How many copies of `req` the interface `iface` carried (`any` names every interface: one). */
 function deliveries(req: JourneyWork, iface: string): number {
+  if (iface === 'any') return 1;
   let n = 0;
   for (const h of req.hops) if (h.iface === iface) n++;
   return n;
