@@ -91,6 +91,7 @@ export class AnswerMatcher {
         const req = this.waiting.get(key);
         if (!req || req === w) continue;
         if (req.journey.answeredBy === undefined) {
+          req.answers = 1;
           req.journey.answeredBy = w.journey.id;
           req.journey.fate = 'answered';
           req.answerFirstHop = w.hops[0];
@@ -98,6 +99,15 @@ export class AnswerMatcher {
           w.journey.answerOf = req.journey.id;
           w.requestIface = req.hops[0].iface;
           answered = req;
+          break hops;
+        }
+        // The answerer got the request twice (a hairpin with br_netfilter delivers it once bridged
+        // and once routed) and answered each copy: the same answer again, not a retransmission.
+        if ((req.answers ?? 0) < deliveries(req, w.hops[0].iface)) {
+          req.answers = (req.answers ?? 0) + 1;
+          w.journey.isReply = true;
+          w.journey.answerOf = req.journey.id;
+          w.journey.answersCopy = true;
           break hops;
         }
         // Every member of a group answers a ping to the group: the later answers are answers too.
@@ -121,4 +131,12 @@ export class AnswerMatcher {
     for (const key of w.waitKeys ?? []) if (this.waiting.get(key) === w) this.waiting.delete(key);
     w.waitKeys = undefined;
   }
+}
+
+/** How many copies of `req` the interface `iface` carried (`any` names every interface: one). */
+function deliveries(req: JourneyWork, iface: string): number {
+  if (iface === 'any') return 1;
+  let n = 0;
+  for (const h of req.hops) if (h.iface === iface) n++;
+  return n;
 }

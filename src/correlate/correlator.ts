@@ -12,6 +12,7 @@ import { AnswerMatcher } from './answers.js';
 import { FateJudge, type RoleView } from './fates.js';
 import { FindingCollector } from './findings.js';
 import { NatBindingCollector } from './nat-table.js';
+import { NatBypassCollector } from './nat-bypass.js';
 import { GroupCollector, type JourneyGroup, type UngroupedJourneys, durationText } from './groups.js';
 import { summaryOf } from './summary.js';
 
@@ -91,6 +92,7 @@ export class Correlator {
   private readonly flows: FlowBuilder;
   private readonly findings = new FindingCollector();
   private readonly natBindings = new NatBindingCollector();
+  private readonly bypasses = new NatBypassCollector();
   private readonly groups = new GroupCollector();
   private finished = 0;
   private flowCount = 0;
@@ -170,6 +172,8 @@ export class Correlator {
       answeredBy: undefined,
       flow: undefined,
       retransmission: undefined,
+      answersCopy: undefined,
+      resetOf: undefined,
     };
     const w: JourneyWork = { journey, hops };
     this.roleInference.learnJourney(journey);
@@ -219,6 +223,7 @@ export class Correlator {
     this.matcher.forget(w);
     this.flows.add(w);
     this.findings.add(w, this.view, silent);
+    this.bypasses.add(w);
     this.natBindings.add(w.journey);
     this.groups.add(w);
     this.finished++;
@@ -228,6 +233,7 @@ export class Correlator {
   private flowFinished(f: Flow): void {
     this.flowCount++;
     this.findings.flowFinished(f);
+    this.bypasses.flowFinished(f);
     const binding = this.natBindings.flowFinished(f);
     if (binding) {
       this.natCount++;
@@ -286,7 +292,8 @@ export class Correlator {
     return {
       interfaces,
       hostAddresses: this.judge.hostAddresses(this.view),
-      findings: this.findings.finish(roles),
+      // A bypassed NAT explains the silence and the resets the other findings would see alone: first.
+      findings: [...this.bypasses.finish(), ...this.findings.finish(roles)],
       limitations,
       flows: this.flowCount,
       natBindings: this.natCount,

@@ -90,7 +90,10 @@ export class FateJudge {
       const s = steps[i];
       if (!routed && s.kind === 'routed') {
         routed = true;
-        const mac = w.hops[i].dstMac;
+        // Routed back out of the link it came from, the frame the host took in may be a copy the
+        // bridge passed up without being its own (br_netfilter's hairpin): the host's MAC there is
+        // the one it sent from.
+        const mac = w.hops[i].iface === w.hops[i + 1]?.iface ? w.hops[i + 1].srcMac : w.hops[i].dstMac;
         if (mac !== undefined && !this.routerMacs.has(mac)) {
           this.routerMacs.add(mac);
           this.factsVersion++;

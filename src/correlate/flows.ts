@@ -330,8 +330,11 @@ export class FlowBuilder {
       // below 2^53, where a string key per segment cost a busy capture hundreds of megabytes.
       const key = ((o.seq ?? 0) * 65536 + (o.payloadLen & 0xffff)) * 8 + (f & TCP_SYN ? 4 : 0) + (f & TCP_FIN ? 2 : 0) + (forward ? 1 : 0);
       if (fw.seen.has(key) || fw.seenBefore?.has(key)) {
-        w.journey.retransmission = true;
-        fw.flow.retransmissions = (fw.flow.retransmissions ?? 0) + 1;
+        // The answer to a request the host delivered twice is sent again, but nothing was lost.
+        if (!w.journey.answersCopy) {
+          w.journey.retransmission = true;
+          fw.flow.retransmissions = (fw.flow.retransmissions ?? 0) + 1;
+        }
       } else {
         fw.seen.add(key);
         if (fw.seen.size >= SEEN_GENERATION) {

@@ -1,4 +1,6 @@
 import type { Observation } from './observation.js';
+import { sameHeader } from './steps.js';
+import { roleFromName } from './roles.js';
 
 /** A journey still open to more hops: every copy of one packet, one per interface. */
 export interface OpenJourney {
@@ -11,9 +13,10 @@ export interface OpenJourney {
 
 /**
  * Groups observations with one fingerprint seen on different interfaces within `windowNs` of each
- * other. A second copy on an interface the journey already crossed starts a new journey: that is
- * a retransmission or a loop, never another hop of the same packet. Journeys are closed, and handed
- * to `onClose`, once the window has passed, so memory holds only the packets of the last window.
+ * other. A second copy on an interface the journey already crossed is a new journey (the packet
+ * sent again: a retransmission), unless it is the host's own copy of the packet (hostCopy). Journeys
+ * are closed, and handed to `onClose`, once the window has passed, so memory holds only the packets
+ * of the last window.
  */
 export class JourneyAssembler {
   private readonly open = new Map<number, OpenJourney>();
@@ -30,7 +33,7 @@ export class JourneyAssembler {
     this.expire(o.t);
     const j = this.open.get(o.fp);
     // Interfaces named `any` (cooked v1 without an index) cannot be told apart: every copy is a hop.
-    if (j && o.t - j.last <= this.windowNs && (o.iface === 'any' || !crossed(j.hops, o.iface))) {
+    if (j && o.t - j.last <= this.windowNs && (o.iface === 'any' || !crossed(j.hops, o.iface) || hostCopy(j.hops, o))) {
       j.hops.push(o);
       if (o.t > j.last) j.last = o.t;
       return;
@@ -66,4 +69,33 @@ export class JourneyAssembler {
 function crossed(hops: Observation[], iface: string): boolean {
   for (let i = 0; i < hops.length; i++) if (hops[i].iface === iface) return true;
   return false;
+}
+
+/**
+ * A copy of a bridged packet that the host made, on an interface the packet already crossed. A
+ * captured bridge is promiscuous, so it passes up a copy of every frame it forwards; with
+ * br_netfilter (or without it, for a hairpin DNAT to a neighbour) the host routes that copy back
+ * onto the same bridge. So a hairpin packet is seen once more on the bridge and on the server's port
+ * with the TTL one less (and its NAT done), and br_netfilter's DNAT on the bridge sends one copy with
+ * the bridge's MAC and one with the sender's, at the same TTL. Anything else seen again on an
+ * interface (the same header, other addresses at the same TTL, no bridge) is another packet.
+ */
+function hostCopy(hops: Observation[], o: Observation): boolean {
+  if (o.ttl === undefined || !(isBridge(o) || hops.some(isBridge))) return false;
+  let routedAgain = false;
+  for (let i = 0; i < hops.length; i++) {
+    const h = hops[i];
+    if (h.iface === o.iface && sameHeader(h, o)) return false;
+    if (h.ttl === o.ttl + 1) routedAgain = true;
+    else if (h.iface === o.iface && h.ttl === o.ttl && sameAddresses(h, o)) routedAgain = true;
+  }
+  return routedAgain;
+}
+
+function isBridge(o: Observation): boolean {
+  return roleFromName(o.iface) === 'bridge';
+}
+
+function sameAddresses(a: Observation, b: Observation): boolean {
+  return a.src === b.src && a.dst === b.dst && a.sport === b.sport && a.dport === b.dport && a.icmpId === b.icmpId;
 }

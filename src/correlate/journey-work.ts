@@ -12,6 +12,8 @@ export interface JourneyWork {
   answerFirstHop?: Observation;
   /** The interface this answer's request was first seen on (first answers only). */
   requestIface?: string;
+  /** How many answers this request has had. */
+  answers?: number;
   /** The keys this request waits under, to forget them once its fate is decided. */
   waitKeys?: string[];
 }

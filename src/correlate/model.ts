@@ -81,6 +81,13 @@ export interface Journey {
   answerOf?: number;
   /** A TCP segment already seen on its first interface (a true retransmission). */
   retransmission?: boolean;
+  /**
+   * An answer sent again because the host delivered its request twice (hairpin NAT with
+   * br_netfilter): the answer to the request's copy, not a retransmission for loss.
+   */
+  answersCopy?: boolean;
+  /** A reset the client sent to an answer it did not expect (one that bypassed NAT): that answer's id. */
+  resetOf?: number;
 }
 
 export interface Translation {

@@ -16,7 +16,29 @@ export function orderHops(hops: Observation[]): Observation[] {
   // One or two hops, most journeys, without the sort's copies; what sort() would give.
   if (hops.length === 1) return [hops[0]];
   if (hops.length === 2) return travelOrder(hops[1], hops[0]) < 0 ? [hops[1], hops[0]] : [hops[0], hops[1]];
-  return [...hops].sort(travelOrder);
+  return bridgeCopyBeforeRewrite([...hops].sort(travelOrder));
+}
+
+/**
+ * The bridge device's own copy of a frame it forwards (a captured bridge is promiscuous) is taken
+ * as the frame enters the bridge, before the egress port sends it and before br_netfilter's
+ * POSTROUTING rewrites the egress port's copy (conntrack reversing a hairpin DNAT), though it may be
+ * stamped after both. A bridge hop that repeats an earlier port's hop exactly goes right after it:
+ * the packet entered by that port, crossed the bridge, and left by the others.
+ */
+function bridgeCopyBeforeRewrite(hops: Observation[]): Observation[] {
+  for (let i = 2; i < hops.length; i++) {
+    const h = hops[i];
+    if (roleFromName(h.iface) !== 'bridge') continue;
+    const j = hops.findIndex((x, k) => k < i - 1 && roleFromName(x.iface) !== 'bridge' && sameHeader(x, h));
+    if (j >= 0 && !hops.slice(j + 1, i).some((x) => roleFromName(x.iface) === 'bridge' && sameHeader(x, h))) hops.splice(j + 1, 0, ...hops.splice(i, 1));
+  }
+  return hops;
+}
+
+/** The fields a host rewrites on a packet's way through it: nothing of them changed between `a` and `b`. */
+export function sameHeader(a: Observation, b: Observation): boolean {
+  return a.ttl === b.ttl && a.srcMac === b.srcMac && a.dstMac === b.dstMac && a.src === b.src && a.dst === b.dst && a.sport === b.sport && a.dport === b.dport && a.icmpId === b.icmpId;
 }
 
 function travelOrder(a: Observation, b: Observation): number {
@@ -71,7 +93,10 @@ function natText(o: Observation, side: 'src' | 'dst'): string {
 function kindBetween(a: Observation, b: Observation): StepKind {
   if (a.vni === undefined && b.vni !== undefined) return 'encapsulated';
   if (a.vni !== undefined && b.vni === undefined) return 'decapsulated';
-  if (a.ttl !== undefined && b.ttl !== undefined && b.ttl < a.ttl) return 'routed';
+  if (a.ttl !== undefined && b.ttl !== undefined) return b.ttl < a.ttl ? 'routed' : 'bridged';
+  // Without a TTL (a frame that is not IP) new MACs are the only sign of a router. With one, new MACs
+  // at the same TTL are a bridge rewriting the frame (br_netfilter after a DNAT on the bridge):
+  // forwarding always takes one off the TTL.
   if (a.srcMac !== undefined && b.srcMac !== undefined && a.srcMac !== b.srcMac) return 'routed';
   return 'bridged';
 }
@@ -89,7 +114,10 @@ export function stepsOf(hops: Observation[]): Step[] {
     const flooded = bridge !== undefined && bridge !== prev && roleFromName(b.iface) !== 'bridge' && kindBetween(prev, b) === 'bridged' && bridge.ttl === b.ttl;
     const a = flooded ? bridge! : prev;
     const nats = natBetween(a, b);
-    const step: Step = { from: a.iface, to: b.iface, kind: kindBetween(a, b), latencyNs: b.t - a.t };
+    // A bridge's own copy may be stamped after the egress port's (see bridgeCopyBeforeRewrite):
+    // the step through the bridge then took no time the captures can measure, not less than none.
+    const latencyNs = b.t < a.t && roleFromName(a.iface) === 'bridge' ? 0 : b.t - a.t;
+    const step: Step = { from: a.iface, to: b.iface, kind: kindBetween(a, b), latencyNs };
     if (nats.length > 0) step.nat = nats[0];
     if (nats.length > 1) step.natAlso = nats[1];
     steps.push(step);

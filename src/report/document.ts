@@ -57,6 +57,8 @@ const ADVICE: Record<string, string> = {
     'The packet left with a private source address, which the far side cannot answer. Check the nat POSTROUTING chain (`iptables -t nat -L POSTROUTING -v -n`) for a MASQUERADE or SNAT rule matching the container subnet and the uplink (`-s 172.17.0.0/16 ! -o docker0`).',
   retransmission:
     'Segments were lost between the capture point and the receiver, or acknowledgements were. Look for drop counters (`ip -s link`, `nstat`, `iptables -L -v -n`), a policer or statistic match, or an MTU problem on the path.',
+  'nat-bypassed':
+    'The answer must come back through the host for conntrack to reverse the DNAT. Either pass bridged traffic through iptables (`modprobe br_netfilter; sysctl -w net.bridge.bridge-nf-call-iptables=1`, what Docker sets), or MASQUERADE the hairpin traffic (`iptables -t nat -A POSTROUTING -s SUBNET -d SERVER -p tcp --dport PORT -j MASQUERADE`) so that the server answers the host. `conntrack -L` shows the DNAT entry with no reply seen.',
   'no-reply':
     'Nothing answered. Check that the destination exists and listens, that a filter did not eat the answer, and whether the answer was simply not captured (the captures cover only some interfaces).',
 };

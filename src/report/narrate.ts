@@ -25,6 +25,7 @@ import {
 import type { Namer } from './names.js';
 import type { Story } from './stories.js';
 import { plural } from '../correlate/plural.js';
+import { answerToCopySentence, bypassFindingOf, bypassedSentences, hairpinSentences } from './hairpin.js';
 
 const c = (s: string | number): string => mdCode(String(s));
 
@@ -64,12 +65,19 @@ function howItTravelled(j: Journey): string {
   return `along ${pathText(j)}${kinds.length > 0 ? `, ${list(kinds.map((k) => STEP_WORDS[k]))}` : ''}`;
 }
 
-function natSentence(j: Journey, ctx: NarrativeContext, ev: EvidenceList): string[] {
+/** `bypassed`: the answers came back past conntrack (nat-bypassed), so nothing translated them back. */
+function natSentence(j: Journey, ctx: NarrativeContext, ev: EvidenceList, bypassed = false): string[] {
   const out: string[] = [];
   const hops = ctx.hopsOf(j);
   for (const { step, nat } of natsOf(j)) {
-    const after = hops.find((h) => h.iface === step.to);
-    const where = ctx.role(step.to) === 'uplink' ? `leaving through the uplink ${c(step.to)}` : `between ${c(step.from)} and ${c(step.to)}`;
+    // The hop the step leads to: by position, since a hairpin packet crosses an interface twice.
+    const after = hops[j.steps.indexOf(step) + 1] ?? hops.find((h) => h.iface === step.to);
+    const where =
+      ctx.role(step.to) === 'uplink'
+        ? `leaving through the uplink ${c(step.to)}`
+        : step.from === step.to
+          ? `as the host routes it back onto ${c(step.to)}`
+          : `between ${c(step.from)} and ${c(step.to)}`;
     if (j.isReply) {
       // An answer is not translated by a rule: conntrack reverses the translation its request got.
       const side = nat.type === 'snat' ? 'source' : 'destination';
@@ -88,7 +96,9 @@ function natSentence(j: Journey, ctx: NarrativeContext, ev: EvidenceList): strin
       out.push(
         `Destination NAT ${where}: the destination ${c(nat.before)} became ${c(nat.after)} ${ev.cite(after)}. ` +
           `A DNAT rule (nat PREROUTING for packets arriving, OUTPUT for the host's own) chose the new destination before routing, ` +
-          `and conntrack rewrites the answers' source back to ${c(nat.before)}.`,
+          (bypassed
+            ? `and conntrack would rewrite the answers' source back to ${c(nat.before)}, had they come back through the host.`
+            : `and conntrack rewrites the answers' source back to ${c(nat.before)}.`),
       );
     }
   }
@@ -250,9 +260,13 @@ function tcpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): stri
     const ph = tcpPhases(journeys, clientAddresses([flow]), ctx.hopsOf);
     const syn = ph.syn ? ctx.hopsOf(ph.syn)[0] : undefined;
     const intro = flow === main ? '' : 'The second connection: ';
+    // An answer that bypassed the NAT is told with the SYN: it is why the connection fails.
+    const bypassed = ph.synAck !== undefined && bypassFindingOf(ctx.analysis, [ph.synAck]) !== undefined;
     if (syn && ph.syn) {
       let s = `${intro}${c(ctx.names.labelAt(addressOf(flow.client), syn.iface))} opens a TCP connection to ${c(flow.server)} with a SYN ${ev.cite(syn)}, ${howItTravelled(ph.syn)}.`;
-      if (ph.synAck) {
+      if (bypassed) {
+        // Told after the DNAT, below.
+      } else if (ph.synAck) {
         const sa = ctx.hopsOf(ph.synAck);
         const back = sa.find((h) => h.iface === syn.iface) ?? sa.at(-1)!;
         s += ` The SYN-ACK ${ev.cite(back)} arrives ${durationText(back.t - syn.t)} later${ph.handshakeAck ? ', the client ACKs it, and the connection is established' : ''}.`;
@@ -260,7 +274,11 @@ function tcpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): stri
         s += ph.rsts.length > 0 ? ` The answer is a reset ${ev.cite(ctx.hopsOf(ph.rsts[0])[0])}: nothing listens on that port.` : ' No SYN-ACK was captured: the connection never opened.';
       }
       out.push(s);
-      out.push(...natSentence(ph.syn, ctx, ev));
+      out.push(...natSentence(ph.syn, ctx, ev, bypassed));
+      out.push(...hairpinSentences(ph.syn, ctx.hopsOf, ev));
+      if (bypassed) out.push(...bypassedSentences(syn, ph.synAck!, ph.synRetries, ph.rsts, ctx.hopsOf, ev));
+      const copy = answerToCopySentence(journeys, ctx.hopsOf, ev);
+      if (copy) out.push(copy);
     } else if (journeys.length > 0) {
       out.push(`${intro}The capture starts in the middle of a TCP connection between ${c(flow.client)} and ${c(flow.server)}: its handshake was not captured.`);
     }
@@ -323,14 +341,14 @@ function tcpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): stri
           `${gaps.length > 1 ? `waiting from ${durationText(minOf(gaps))} to ${durationText(maxOf(gaps))} between tries` : `after ${durationText(gaps[0])}`}, ` +
           `and nothing came back in ${durationText(times[times.length - 1] - times[0])}.`,
       );
-    } else if (ph.retransmissions.length > 0) {
+    } else if (ph.retransmissions.length > 0 && !(bypassed && ph.synRetries.length === ph.retransmissions.length)) {
       const r = ctx.hopsOf(ph.retransmissions[0])[0];
       out.push(
         `${plural(ph.retransmissions.length, 'segment')} ${ph.retransmissions.length === 1 ? 'was' : 'were'} sent twice on the same interface ${ev.cite(r)}: true retransmissions, ` +
           `because the first copy was lost on the way (the copies of one segment on a veth and its bridge are hops, not retransmissions, and are not counted).`,
       );
     }
-    if (ph.rsts.length > 0 && ph.synAck) {
+    if (ph.rsts.length > 0 && ph.synAck && !bypassed) {
       out.push(`The connection is reset ${ev.cite(ctx.hopsOf(ph.rsts[0])[0])}.`);
     } else if (ph.fins.length > 0) {
       const f0 = ctx.hopsOf(ph.fins[0])[0];
@@ -389,6 +407,7 @@ function outcome(story: Story, ctx: NarrativeContext): string {
   const translated = asked.some((j) => j.steps.some((s) => s.nat));
   const leaked = ctx.analysis.findings.some((f) => f.code === 'unnatted-private-source' && f.journeys?.some((id) => asked.some((j) => j.id === id)));
   if (dropped > 0 && dropped === requests.length) return ': dropped in the host';
+  if (bypassFindingOf(ctx.analysis, story.journeys)) return ': answered past NAT, untranslated, and reset';
   if (leaked) return ': leaves untranslated, no reply';
   if (dropped > 0) return `: ${dropped} dropped in the host`;
   if (answered > 0 && translated) return ': answered through NAT';
@@ -473,7 +492,16 @@ export function narrate(story: Story, ctx: NarrativeContext): Narrative {
   const ids = new Set([...story.journeys, ...story.arp, ...story.dns].map((j) => j.id));
   for (const f of ctx.analysis.findings) {
     if (f.code === 'dropped-at-host' || !f.journeys?.some((id) => ids.has(id))) continue;
-    const what = f.code === 'unnatted-private-source' ? 'No translation' : f.code === 'no-reply' ? 'No reply' : f.code === 'retransmission' ? 'Retransmissions' : f.code;
+    const what =
+      f.code === 'unnatted-private-source'
+        ? 'No translation'
+        : f.code === 'no-reply'
+          ? 'No reply'
+          : f.code === 'retransmission'
+            ? 'Retransmissions'
+            : f.code === 'nat-bypassed'
+              ? 'NAT bypassed'
+              : f.code;
     paragraphs.push(`**${mdText(what)}.** ${mdText(f.message, 2000)}`);
   }
   return { title: storyTitle(story, ctx), paragraphs, evidence: ev };

@@ -9,18 +9,9 @@ import { analyzeCaptures, type AnalysisWork } from '../../src/correlate/analyze.
 import type { Journey } from '../../src/correlate/model.js';
 import { emptyTopology } from '../../src/correlate/topology.js';
 import { REPO } from '../helpers/tools.js';
+import { analyzeSample } from '../helpers/samples.js';
 
-async function analyze(sample: string, ifaceMap?: Map<number, string>): Promise<AnalysisWork> {
-  const file = join(REPO, 'samples', sample, 'capture.pcapng');
-  const reader = await openCapture(file);
-  try {
-    const work = await analyzeCaptures([reader], { ifaceMap });
-    expect(work.damage).toBeUndefined();
-    return work;
-  } finally {
-    await reader.close();
-  }
-}
+const analyze = analyzeSample;
 
 const path = (j: Journey): string => j.hops.map((h) => h.interface).join(' -> ');
 const first = (w: AnalysisWork, j: Journey) => w.hopsOf(j)[0];
