@@ -261,14 +261,15 @@ export class FindingCollector {
     for (const [, f] of [...this.retransmissions].sort((a, b) => a[0] - b[0])) out.push(f);
 
     for (const { exemplar: x, ids } of this.unanswered.values()) {
-      const what = x.request === 'arp' ? `ARP request for ${x.first.dst}` : x.request === 'echo' ? 'ICMP echo request' : x.request === 'syn' ? 'TCP SYN' : 'DNS query';
+      const what = x.request === 'arp' ? 'ARP request' : x.request === 'echo' ? 'ICMP echo request' : x.request === 'syn' ? 'TCP SYN' : 'DNS query';
       // A SYN or a query names its port: one finding per flow, and a scan's thousands of them would
-      // otherwise read the same.
+      // otherwise read the same. An ARP request asks the link for an address rather than going to it.
       const to = x.request === 'syn' || x.request === 'dns' ? endpoint(x.first.dst, x.first.dport) : x.first.dst;
+      const route = x.request === 'arp' ? `from ${x.first.src} for ${to}` : `from ${x.first.src} to ${to}`;
       out.push({
         code: 'no-reply',
         severity: 'warning',
-        message: `${plural(ids.length, what)} from ${x.first.src} to ${to} got no answer in the captures (last seen on ${x.last.interface}).`,
+        message: `${plural(ids.length, what)} ${route} got no answer in the captures (last seen on ${x.last.interface}).`,
         journeys: ids,
         ...(x.flow !== undefined ? { flows: [x.flow] } : {}),
       });
