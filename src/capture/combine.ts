@@ -21,8 +21,9 @@ export interface CombinedCapture {
  * input then file order, renamed, described with the options its IDB had; then every frame with its
  * direction and comments, in nanoseconds, in timestamp order. The order is a stable sort of all frames
  * (equal times keep input order, then file order), not mergeCaptures: that keeps each interface in
- * file order, and `tcpdump -i any` writes frames from several CPUs slightly out of time order into its
- * one interface. Whole inputs are held in memory: this is for recordings, not captures of any size.
+ * file order, and dumpcap and tcpdump write what several CPUs timestamped, now and then out of time
+ * order on one interface. So whole inputs are held in memory (unlike the readers, whose memory stays
+ * flat): this is for recordings, not for captures of any size.
  * A damaged input throws its CaptureError (file, byte offset, reason) and writes nothing.
  */
 export async function combineCaptures(inputs: readonly CombineInput[], output: string, options: PcapngWriteOptions = {}): Promise<CombinedCapture> {
