@@ -21,6 +21,18 @@ export interface CaptureInterface {
   readonly linktype: number;
   /** 0 means "no limit" as in pcapng. */
   readonly snaplen: number;
+  /**
+   * pcapng only: the IDB's options other than if_name, if_tsresol and if_tsoffset (which the frames'
+   * timestamps already account for), in file order, if_description and comments included, so that a
+   * writer can describe the interface again as the file did. Numeric options are little-endian.
+   */
+  readonly options?: readonly PcapngOption[];
+}
+
+/** One pcapng option as bytes: its code and its value without padding. */
+export interface PcapngOption {
+  readonly code: number;
+  readonly value: Uint8Array;
 }
 
 export interface Frame {

@@ -1,6 +1,7 @@
-/** The capture stage: streaming pcap/pcapng readers, their time-ordered merge, and the writers. */
+/** The capture stage: streaming pcap/pcapng readers, their time-ordered merge, the writers, and a rewrite of several captures as one. */
 export { openCapture, type CaptureReader, type OpenOptions } from './reader.js';
 export { mergeCaptures, type MergeOptions } from './merge.js';
+export { combineCaptures, type CombineInput, type CombinedCapture } from './combine.js';
 export type { CaptureFileInfo, InterfaceStatistics, NameResolutionEntry } from './info.js';
 export { CaptureError } from './errors.js';
 export {
@@ -8,6 +9,7 @@ export {
   type CaptureInterface,
   type Direction,
   type Frame,
+  type PcapngOption,
   compareFrameTime,
   formatEpochNs,
   frameTimeNs,

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
-import type { Direction } from './frame.js';
-import { BLOCK_EPB, BLOCK_IDB, BLOCK_SHB, BYTE_ORDER_MAGIC } from './pcapng.js';
+import type { Direction, PcapngOption } from './frame.js';
+import { BLOCK_EPB, BLOCK_IDB, BLOCK_SHB, BYTE_ORDER_MAGIC, IDB_NUMBERS } from './pcapng.js';
 import { TimestampConverter } from './timestamps.js';
 
 export interface WriterInterface {
@@ -14,6 +14,11 @@ export interface WriterInterface {
   tsresol?: number;
   /** if_tsoffset, whole seconds added to every timestamp of the interface. */
   tsoffset?: number;
+  /**
+   * More options, written as given after those above (numeric ones little-endian, as a reader's
+   * CaptureInterface.options holds them): how a read interface is described again.
+   */
+  options?: readonly PcapngOption[];
 }
 
 export interface WriterFrame {
@@ -26,6 +31,8 @@ export interface WriterFrame {
   origLen?: number;
   direction?: Direction;
   comment?: string;
+  /** More opt_comment options, after `comment` (a read frame may carry several). */
+  comments?: readonly string[];
 }
 
 export interface PcapngWriteOptions {
@@ -33,15 +40,14 @@ export interface PcapngWriteOptions {
   comment?: string;
   /** Write the section big-endian (readers must handle both; this is how tests make one). */
   bigEndian?: boolean;
+  /** The section's shb_userappl (default "pcap-narrator"). */
+  application?: string;
 }
 
 const utf8 = new TextEncoder();
 const SHB_USERAPPL = 4;
 
-interface Option {
-  code: number;
-  value: Uint8Array;
-}
+type Option = PcapngOption;
 
 function textOption(code: number, text: string): Option {
   return { code, value: utf8.encode(text) };
@@ -100,7 +106,7 @@ export function* pcapngBlocks(
   const little = options.bigEndian !== true;
   const shbOptions: Option[] = [];
   if (options.comment !== undefined) shbOptions.push(textOption(1, options.comment));
-  shbOptions.push(textOption(SHB_USERAPPL, 'pcap-narrator'));
+  shbOptions.push(textOption(SHB_USERAPPL, options.application ?? 'pcap-narrator'));
   yield block(BLOCK_SHB, 16, little, (v) => {
     v.setUint32(8, BYTE_ORDER_MAGIC, little);
     v.setUint16(12, 1, little);
@@ -120,6 +126,9 @@ export function* pcapngBlocks(
       new DataView(off.buffer).setBigInt64(0, BigInt(i.tsoffset), little);
       opts.push({ code: 14, value: off });
     }
+    for (const o of i.options ?? []) {
+      opts.push(!little && IDB_NUMBERS[o.code] === o.value.length ? { code: o.code, value: o.value.slice().reverse() } : o);
+    }
     yield block(BLOCK_IDB, 8, little, (v) => {
       v.setUint16(8, i.linktype, little);
       v.setUint32(12, i.snaplen ?? 0, little);
@@ -134,6 +143,7 @@ export function* pcapngBlocks(
     const units = clocks[f.iface].unitsOf(f.tsNs);
     const opts: Option[] = [];
     if (f.comment !== undefined) opts.push(textOption(1, f.comment));
+    for (const c of f.comments ?? []) opts.push(textOption(1, c));
     if (f.direction !== undefined) {
       const flags = new Uint8Array(4);
       new DataView(flags.buffer).setUint32(0, f.direction === 'in' ? 1 : 2, little);

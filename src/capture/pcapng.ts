@@ -1,6 +1,6 @@
 import type { ChunkSource } from './chunks.js';
 import { CaptureError } from './errors.js';
-import type { CaptureInterface, Direction, Frame } from './frame.js';
+import type { CaptureInterface, Direction, Frame, PcapngOption } from './frame.js';
 import { type CaptureFileInfo, type InterfaceStatistics, addNameResolution, noteAnomaly } from './info.js';
 import type { RecordParser } from './record-parser.js';
 import { TimestampConverter } from './timestamps.js';
@@ -26,6 +26,11 @@ const IF_DESCRIPTION = 3;
 const IF_TSRESOL = 9;
 const IF_TSOFFSET = 14;
 const EPB_FLAGS = 2;
+/**
+ * Byte widths of the IDB options that hold one number (if_speed, if_tzone, if_txspeed, if_rxspeed):
+ * CaptureInterface.options keeps them little-endian whatever the section's byte order.
+ */
+export const IDB_NUMBERS: Record<number, number> = { 8: 8, 10: 4, 16: 8, 17: 8 };
 const NRB_IPV4 = 1;
 const NRB_IPV6 = 2;
 const ISB_OPTIONS: Record<number, string> = {
@@ -200,12 +205,21 @@ export class PcapngParser implements RecordParser {
     let description: string | undefined;
     let tsresol = 6;
     let tsoffset = 0;
+    const kept: PcapngOption[] = [];
     this.options(src, at, at + 16, at + length - 4, (code, value, len) => {
       if (code === IF_NAME) name = this.text(src, value, len);
-      else if (code === IF_DESCRIPTION) description = this.text(src, value, len);
-      else if (code === IF_TSRESOL && len >= 1) tsresol = src.buf[value];
-      else if (code === IF_TSOFFSET && len >= 8) tsoffset = Number(v.getBigInt64(value, this.little));
-      else if (code === OPT_COMMENT) this.info.comments.push(this.text(src, value, len));
+      else if (code === IF_TSRESOL) {
+        if (len >= 1) tsresol = src.buf[value];
+      } else if (code === IF_TSOFFSET) {
+        if (len >= 8) tsoffset = Number(v.getBigInt64(value, this.little));
+      } else {
+        if (code === IF_DESCRIPTION) description = this.text(src, value, len);
+        else if (code === OPT_COMMENT) this.info.comments.push(this.text(src, value, len));
+        // A copy: the interface outlives the chunk it was read from.
+        const bytes = src.buf.slice(value, value + len);
+        if (!this.little && IDB_NUMBERS[code] === len) bytes.reverse();
+        kept.push({ code, value: bytes });
+      }
     });
     const index = this.info.interfaces.length;
     const iface: CaptureInterface = {
@@ -215,6 +229,7 @@ export class PcapngParser implements RecordParser {
       description,
       linktype,
       snaplen,
+      options: kept,
     };
     this.info.interfaces.push(iface);
     this.info.packetsPerInterface.push(0);

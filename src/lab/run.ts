@@ -1,14 +1,14 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
+import { combineCaptures } from '../capture/index.js';
 import type { CaptureTarget, ListenerStep, Place, Scenario, Step, TrafficStep } from '../scenario/types.js';
 import { ProcessSet } from './processes.js';
 import { planAddresses, type AddressPlan } from './safety.js';
-import { mergeRecordings, parseRecording, writeRecording, type Recording } from './pcapng.js';
 
 /** Bytes of every file `serve http` and the outside serve, except `/` (index.html). */
 export const SERVED_FILE_BYTES = 262144;
@@ -344,14 +344,16 @@ class Lab {
 
   private async finishCaptures(): Promise<LabResult> {
     for (const c of this.captures) await this.procs.stop(c.child, 'SIGINT', 5000);
-    const recs: { rec: Recording; rename: (name: string) => string }[] = [];
-    for (const c of this.captures) recs.push({ rec: parseRecording(await readFile(c.file), c.file), rename: c.rename });
     this.checkInterrupt();
-    const merged = mergeRecordings(recs);
     const title = this.scenario.title ? `: ${this.scenario.title}` : '';
-    await writeFile(this.options.output, writeRecording(merged, `pcap-narrator lab ${this.scenario.file}${title}`));
-    this.log(`lab: ${merged.packets.length} packets on ${merged.interfaces.map((i) => i.name).join(', ')} -> ${this.options.output}`);
-    return { output: this.options.output, prefix: this.prefix, interfaces: merged.interfaces.map((i) => i.name), packets: merged.packets.length, traffic: this.traffic };
+    // dumpcap names each interface by its kernel name; the scenario names it NS:IFACE.
+    const written = await combineCaptures(
+      this.captures.map((c) => ({ path: c.file, rename: c.rename })),
+      this.options.output,
+      { comment: `pcap-narrator lab ${this.scenario.file}${title}`, application: 'pcap-narrator lab' },
+    );
+    this.log(`lab: ${written.packets} packets on ${written.interfaces.join(', ')} -> ${this.options.output}`);
+    return { output: this.options.output, prefix: this.prefix, interfaces: written.interfaces, packets: written.packets, traffic: this.traffic };
   }
 
   /** Ends every process, deletes every namespace, /etc/netns dir and temp file the run made. */
