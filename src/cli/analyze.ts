@@ -19,6 +19,7 @@ import { parseIfaceMap, collect } from './options.js';
 import { CliError, EXIT_USAGE } from './exit.js';
 import { checkOutputFile } from './output-paths.js';
 import { loadTopology } from './topology-files.js';
+import { connStateWords } from '../report/conn-state.js';
 
 const ROLES: InterfaceRole[] = ['container', 'veth', 'bridge', 'uplink', 'loopback', 'any', 'unknown'];
 
@@ -227,7 +228,7 @@ export function formatAnalysis(run: CorrelationRun): string {
         f.translations.map((t) => `${t.type} ${t.before} -> ${t.after} (${t.interface})`).join('\n'),
         String(f.packets),
         String(f.bytes),
-        [f.state, f.proxyOf ? `userland proxy: spliced with flow ${f.proxyOf}` : ''].filter(Boolean).join('; '),
+        [f.state && `${connStateWords(f.state)} (${f.state})`, f.proxyOf ? `userland proxy: spliced with flow ${f.proxyOf}` : ''].filter(Boolean).join('; '),
         f.communityId,
       ]);
     }

@@ -1,6 +1,6 @@
 import type { Observation } from './observation.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
-import type { Flow, Journey, NatRewrite, Step, Translation } from './model.js';
+import type { ConnState, Flow, Journey, NatRewrite, Step, Translation } from './model.js';
 import { endpoint, isLoopbackAddress } from './endpoint.js';
 import { communityId } from './community-id.js';
 import { addressBytes } from './address-bytes.js';
@@ -209,7 +209,7 @@ export class FlowBuilder {
       // comes with the proxy match at the end.
       f.proxyOf = undefined;
       f.history = fw.history;
-      f.state = tcpState(fw.history);
+      f.state = connState(fw.history);
     }
     if (fw.sides.size > 1) f.communityIds = [...fw.sides.values()].flatMap((side) => this.sideIds(side) ?? []);
     for (const k of fw.keys) if (this.byKey.get(k) === fw) this.byKey.delete(k);
@@ -429,16 +429,28 @@ function closedBothWays(history: string): boolean {
   return history.includes('F') && history.includes('f');
 }
 
-/** A person's words for a Zeek-style history (upper case: client, lower case: server). */
-export function tcpState(history: string): string {
+/**
+ * Zeek's conn_state of a TCP connection from its history, as Zeek's base/protocols/conn/main.zeek
+ * decides it from the two endpoints' states: an endpoint that never sent its SYN (the client) or
+ * SYN-ACK (the server) counts as inactive, as Zeek counts TCP_PARTIAL.
+ */
+export function connState(history: string): ConnState {
   const has = (c: string): boolean => history.includes(c);
-  if (wasReset(history)) {
-    if (has('S') && !has('h')) return 'refused (reset by the server)';
-    return `reset by the ${has('R') ? 'client' : 'server'}`;
+  const clientInactive = !has('S');
+  const serverInactive = !has('h');
+  if (has('r')) {
+    if ((has('S') && serverInactive) || (has('R') && !has('D') && !has('d'))) return 'REJ';
+    return clientInactive ? 'RSTRH' : 'RSTR';
   }
-  if (has('S') && !has('h')) return 'no answer to the SYN';
-  if (!has('S') && !has('h')) return 'seen mid-stream (no handshake captured)';
-  if (closedBothWays(history)) return 'established, closed by FIN both ways';
-  if (has('F') || has('f')) return 'established, half-closed';
-  return 'established';
+  if (has('R')) {
+    // A SYN then the client's own reset, nothing of the client's in between: the attempt it abandoned.
+    if (serverInactive) return /^\^?S[^HAFGIQ]*R/.test(history) ? 'RSTOS0' : 'OTH';
+    return 'RSTO';
+  }
+  if (closedBothWays(history)) return 'SF';
+  if (has('F')) return serverInactive ? 'SH' : 'S2';
+  if (has('f')) return clientInactive ? 'SHR' : 'S3';
+  if (has('S') && !/[a-z]/.test(history)) return 'S0';
+  if (has('S') && has('h')) return 'S1';
+  return 'OTH';
 }

@@ -97,6 +97,14 @@ export interface Translation {
   after: string;
 }
 
+/**
+ * Zeek's conn.log `conn_state` codes: S0 attempt unanswered, S1 established and not closed, SF closed
+ * normally, REJ rejected, S2/S3 closed by the client/server only, RSTO/RSTR reset by the client/server,
+ * RSTOS0 the client's SYN then its reset, RSTRH the server's SYN-ACK then its reset, SH/SHR a SYN/SYN-ACK
+ * then a FIN with no answer, OTH no handshake seen.
+ */
+export type ConnState = 'S0' | 'S1' | 'SF' | 'REJ' | 'S2' | 'S3' | 'RSTO' | 'RSTR' | 'RSTOS0' | 'RSTRH' | 'SH' | 'SHR' | 'OTH';
+
 export interface Flow {
   id: number;
   protocol: 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'other';
@@ -107,8 +115,9 @@ export interface Flow {
   packets: number;
   bytes: number;
   interfaces: string[];
-  /** TCP: e.g. "established, closed by FIN" (Zeek-like history in `history`). */
-  state?: string;
+  /** TCP: Zeek's conn_state code (SF, S0, REJ...); the report words it (report/conn-state.ts). */
+  state?: ConnState;
+  /** TCP: Zeek's history letters in the order they first happened (upper case: client, lower: server). */
   history?: string;
   communityId: string;
   /** Community IDs of each side of a translated flow, keyed by the interface that saw that side. */

@@ -20,6 +20,7 @@ import { topologyDiagram } from './topology-diagram.js';
 import { GLOSSARY } from './glossary.js';
 import type { HopsOf } from './facts.js';
 import { Namer } from './names.js';
+import { connStateWords } from './conn-state.js';
 
 const MAX_STORIES = 15;
 /** Rows of a table a person reads; the rest is counted and left to analysis.json. */
@@ -218,7 +219,7 @@ export function buildReport(input: ReportInput): ReportDocument {
       '|---:|---|---|---|---|---:|---:|---|---|',
       ...shownFlows.map(
         (f) =>
-          `| ${f.id} | ${f.protocol} | ${mdCode(f.client, true)} | ${mdCode(f.server, true)} | ${f.translations.map((t) => `${t.type.toUpperCase()} ${mdCode(`${t.before} -> ${t.after}`, true)} on ${mdCode(t.interface, true)}`).join('<br>')} | ${f.packets} | ${f.bytes} | ${mdCell(f.state ?? '')} | ${mdCode(f.communityId, true)} |`,
+          `| ${f.id} | ${f.protocol} | ${mdCode(f.client, true)} | ${mdCode(f.server, true)} | ${f.translations.map((t) => `${t.type.toUpperCase()} ${mdCode(`${t.before} -> ${t.after}`, true)} on ${mdCode(t.interface, true)}`).join('<br>')} | ${f.packets} | ${f.bytes} | ${f.state ? `${mdCell(connStateWords(f.state))} (${f.state})` : ''} | ${mdCode(f.communityId, true)} |`,
       ),
     );
   }

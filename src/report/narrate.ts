@@ -25,6 +25,7 @@ import {
 import type { Namer } from './names.js';
 import type { Story } from './stories.js';
 import { plural } from '../correlate/plural.js';
+import { connStateWords } from './conn-state.js';
 import { answerToCopySentence, bypassFindingOf, bypassedSentences, hairpinSentences } from './hairpin.js';
 
 const c = (s: string | number): string => mdCode(String(s));
@@ -355,7 +356,7 @@ function tcpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): stri
       const who = clients.sent(f0) ? 'client' : 'server';
       out.push(
         `The ${who} closes first with a FIN ${ev.cite(f0)}${ph.fins.length > 1 ? `, the other side answers with its own FIN ${ev.cite(ctx.hopsOf(ph.fins[1])[0])}` : ''}` +
-          `${flow.state ? ` (state: ${mdText(flow.state)})` : ''}.`,
+          `${flow.state ? ` (state ${flow.state}: ${connStateWords(flow.state)})` : ''}.`,
       );
     }
     const drop = dropSentence(journeys, ctx, ev);
