@@ -7,6 +7,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { REPO, skipReason } from '../helpers/tools.js';
+import { analyzeOptionsFrom, runAnalyzeStream, type RunAnalyzeOptions } from '../../src/cli/analyze.js';
+import { NdjsonStream } from '../../src/cli/ndjson.js';
 
 const run = promisify(execFile);
 const CLI = join(REPO, 'dist', 'cli', 'main.js');
@@ -174,4 +176,50 @@ describe.skipIf(noCli !== false || samples.length === 0)('analyze --ndjson', () 
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('NdjsonStream', () => {
+  it('writes journeys while the capture is read, and every record once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pn-ndjson-'));
+    let out: NdjsonStream | undefined;
+    try {
+      const { generate } = (await import(join(REPO, 'bench', 'generate.mjs'))) as {
+        generate: (o: { frames: number; interfaces: number; path: string }) => { frames: number };
+      };
+      const file = join(dir, 'g.pcapng');
+      generate({ frames: 30_000, interfaces: 3, path: file });
+      const lines: string[] = [];
+      let finishing = false;
+      let beforeFinish = 0;
+      const options: RunAnalyzeOptions & { maxWaiting: number } = { ...(await analyzeOptionsFrom({ quiet: true })), maxWaiting: 200 };
+      const run = await runAnalyzeStream([file], options, async () => {
+        out = await NdjsonStream.create(
+          async (chunk) => {
+            const text = chunk.toString();
+            lines.push(...text.split('\n').filter((l) => l !== ''));
+            if (!finishing) beforeFinish = lines.length;
+          },
+          [file],
+          1 << 12,
+        );
+        const stream = out;
+        return { sink: stream.sink, drain: () => stream.drain(), finish: (r) => ((finishing = true), stream.finish(r)), close: () => stream.close() };
+      });
+      const recs = lines.map((l) => JSON.parse(l) as Rec);
+      const journeys = recs.filter((r) => r.type === 'journey').map((r) => Number(r.id));
+      expect(journeys.length).toBeGreaterThan(1000);
+      // Most journeys went out before the end of the capture, not held for it.
+      expect(recs.slice(0, beforeFinish).filter((r) => r.type === 'journey').length).toBeGreaterThan(journeys.length / 2);
+      expect(journeys).toEqual(journeys.map((_, i) => i + 1));
+      const flows = recs.filter((r) => r.type === 'flow').map((r) => Number(r.id));
+      expect(new Set(flows).size).toBe(flows.length);
+      expect(flows.length).toBe(run.summary.flows);
+      const summary = recs[recs.length - 1];
+      expect(summary.type).toBe('summary');
+      expect(summary.counts).toEqual({ journeys: journeys.length, flows: run.summary.flows, nat: run.summary.natBindings, findings: run.summary.findings.length });
+    } finally {
+      await out?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
