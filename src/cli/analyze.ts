@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { open, type FileHandle } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { analyzeFrames, documentTail, streamFrames, type AnalyzeOptions, type AnalysisWork, type CorrelationRun } from '../correlate/analyze.js';
 import { mergeCaptures, type CaptureReader } from '../capture/index.js';
 import type { Frame } from '../capture/frame.js';
@@ -143,8 +144,9 @@ export class StreamedDocument implements AnalysisOutput {
 
 /**
  * The analysis in flat memory, for `analyze`: journeys, flows and NAT bindings go to the output
- * `begin` starts (if any: the document, the NDJSON records, or both) as they are finished; the terminal view needs only what the summary keeps.
- * The document is begun once every capture has opened, so that a bad input writes nothing.
+ * `begin` starts (if any: the document, the NDJSON records, or both) as they are finished; the
+ * terminal view needs only what the summary keeps. The output is begun once every capture has
+ * opened, so that a bad input writes nothing.
  */
 export async function runAnalyzeStream(
   files: string[],
@@ -152,10 +154,10 @@ export async function runAnalyzeStream(
   begin: () => Promise<AnalysisOutput | undefined> = async () => undefined,
 ): Promise<CorrelationRun> {
   return withCaptures(files, options.quiet, async (batches, readers) => {
-    const doc = await begin();
-    const sink: CorrelatorSink = doc?.sink ?? { journey: () => {}, flow: () => {}, natBinding: () => {} };
-    const run = await streamFrames(batches, readers, options, sink, doc ? () => doc.drain() : undefined);
-    await doc?.finish(run);
+    const out = await begin();
+    const sink: CorrelatorSink = out?.sink ?? { journey: () => {}, flow: () => {}, natBinding: () => {} };
+    const run = await streamFrames(batches, readers, options, sink, out ? () => out.drain() : undefined);
+    await out?.finish(run);
     return run;
   });
 }
@@ -263,7 +265,9 @@ export function registerAnalyze(program: Command): void {
     .option('--topology <file>', 'ip -j addr / ip -j route / iptables-save / docker network inspect output (repeatable)', collect)
     .action(async (files: string[], opts: AnalyzeCliOptions) => {
       const quiet = Boolean(program.opts<{ quiet?: boolean }>().quiet);
-      if (opts.json === '-' && opts.ndjson === '-') throw new CliError('--json - and --ndjson -: only one of them can go to stdout', EXIT_USAGE);
+      if (opts.json && opts.ndjson && (opts.json === '-' ? opts.ndjson === '-' : resolve(opts.json) === resolve(opts.ndjson))) {
+        throw new CliError(`--json ${opts.json} and --ndjson ${opts.ndjson}: they cannot both be written to the same place`, EXIT_USAGE);
+      }
       if (opts.json) await checkOutputFile(opts.json, '--json');
       if (opts.ndjson) await checkOutputFile(opts.ndjson, '--ndjson');
       const options = await analyzeOptionsFrom({ ...opts, quiet });

@@ -103,7 +103,10 @@ describe.skipIf(noCli !== false || samples.length === 0)('analyze --ndjson', () 
       expect(ofType(records(r.stdout), 'flow').some((f) => f.proxyOf !== undefined)).toBe(true);
       const both = await cli(['analyze', capture, '--ndjson', '-', '--json', '-']);
       expect(both.code).toBe(1);
-      expect(both.stderr).toContain('only one of them can go to stdout');
+      expect(both.stderr).toContain('--json - and --ndjson -: they cannot both be written to the same place');
+      const same = await cli(['analyze', capture, '--ndjson', join(dir, 'a.out'), '--json', join(dir, '.', 'a.out')]);
+      expect(same.code).toBe(1);
+      expect(existsSync(join(dir, 'a.out'))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
