@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { open, type FileHandle } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { analyzeFrames, documentTail, streamFrames, type AnalyzeOptions, type AnalysisWork, type CorrelationRun } from '../correlate/analyze.js';
 import { mergeCaptures, type CaptureReader } from '../capture/index.js';
 import type { Frame } from '../capture/frame.js';
@@ -20,11 +21,14 @@ import { CliError, EXIT_USAGE } from './exit.js';
 import { checkOutputFile } from './output-paths.js';
 import { loadTopology } from './topology-files.js';
 import { connStateWords } from '../report/conn-state.js';
+import { proxyPartners, teeOutputs, type AnalysisOutput } from './analysis-output.js';
+import { NdjsonStream } from './ndjson.js';
 
 const ROLES: InterfaceRole[] = ['container', 'veth', 'bridge', 'uplink', 'loopback', 'any', 'unknown'];
 
 export interface AnalyzeCliOptions {
   json?: string;
+  ndjson?: string;
   ifaceMap?: string;
   window?: string;
   communityIdSeed?: string;
@@ -90,7 +94,7 @@ async function withCaptures<T>(files: string[], quiet: boolean | undefined, use:
  * document itself; its flows and NAT bindings, which finish in any order, through scratch files that
  * put them in order of id at the end.
  */
-export class StreamedDocument {
+export class StreamedDocument implements AnalysisOutput {
   private constructor(
     private readonly out: JsonDocumentWriter,
     private readonly flows: JsonSpill,
@@ -123,9 +127,7 @@ export class StreamedDocument {
    * `history`: proxies are TCP).
    */
   async finish(run: CorrelationRun): Promise<void> {
-    const { summary: a } = run;
-    const proxyOf = new Map<number, number>();
-    for (const [x, y] of a.proxies) proxyOf.set(x, y).set(y, x);
+    const proxyOf = proxyPartners(run);
     const patch = (id: number, text: string): string => {
       const other = proxyOf.get(id);
       return other === undefined ? text : text.replace('\n      "history": ', `\n      "proxyOf": ${other},\n      "history": `);
@@ -142,20 +144,21 @@ export class StreamedDocument {
 }
 
 /**
- * The analysis in flat memory, for `analyze`: journeys, flows and NAT bindings go to the document
- * `begin` starts (if any) as they are finished; the terminal view needs only what the summary keeps.
- * The document is begun once every capture has opened, so that a bad input writes nothing.
+ * The analysis in flat memory, for `analyze`: journeys, flows and NAT bindings go to the output
+ * `begin` starts (if any: the document, the NDJSON records, or both) as they are finished; the
+ * terminal view needs only what the summary keeps. The output is begun once every capture has
+ * opened, so that a bad input writes nothing.
  */
 export async function runAnalyzeStream(
   files: string[],
   options: RunAnalyzeOptions,
-  begin: () => Promise<StreamedDocument | undefined> = async () => undefined,
+  begin: () => Promise<AnalysisOutput | undefined> = async () => undefined,
 ): Promise<CorrelationRun> {
   return withCaptures(files, options.quiet, async (batches, readers) => {
-    const doc = await begin();
-    const sink: CorrelatorSink = doc?.sink ?? { journey: () => {}, flow: () => {}, natBinding: () => {} };
-    const run = await streamFrames(batches, readers, options, sink, doc ? () => doc.drain() : undefined);
-    await doc?.finish(run);
+    const out = await begin();
+    const sink: CorrelatorSink = out?.sink ?? { journey: () => {}, flow: () => {}, natBinding: () => {} };
+    const run = await streamFrames(batches, readers, options, sink, out ? () => out.drain() : undefined);
+    await out?.finish(run);
     return run;
   });
 }
@@ -255,6 +258,7 @@ export function registerAnalyze(program: Command): void {
     .description('journeys across hops and NAT, flows, NAT bindings and findings')
     .argument('<files...>', 'pcap or pcapng files captured on the same host')
     .option('--json <file>', 'write the analysis document (DESIGN.md) to FILE, or - for stdout')
+    .option('--ndjson <file>', "write the document's records one JSON object a line to FILE, or - for stdout")
     .option('--iface-map <map>', 'names for cooked-v2 interface indexes, e.g. 4=docker0,5=vethc1')
     .option('--window <ms>', 'correlation window in milliseconds (default 300)')
     .option('--community-id-seed <n>', 'Community ID seed (default 0)')
@@ -262,26 +266,34 @@ export function registerAnalyze(program: Command): void {
     .option('--topology <file>', 'ip -j addr / ip -j route / iptables-save / docker network inspect output (repeatable)', collect)
     .action(async (files: string[], opts: AnalyzeCliOptions) => {
       const quiet = Boolean(program.opts<{ quiet?: boolean }>().quiet);
+      if (opts.json && opts.ndjson && (opts.json === '-' ? opts.ndjson === '-' : resolve(opts.json) === resolve(opts.ndjson))) {
+        throw new CliError(`--json ${opts.json} and --ndjson ${opts.ndjson}: they cannot both be written to the same place`, EXIT_USAGE);
+      }
       if (opts.json) await checkOutputFile(opts.json, '--json');
+      if (opts.ndjson) await checkOutputFile(opts.ndjson, '--ndjson');
       const options = await analyzeOptionsFrom({ ...opts, quiet });
-      // The document is written as the analysis runs, to stdout or to the file, opened once the
-      // captures have.
-      let file: FileHandle | undefined;
-      let doc: StreamedDocument | undefined;
-      const begin = async (): Promise<StreamedDocument | undefined> => {
-        if (!opts.json) return undefined;
-        if (opts.json !== '-') file = await open(opts.json, 'w');
-        const handle = file;
-        doc = await StreamedDocument.create(handle ? fileWriter(handle) : streamWriter(process.stdout));
-        return doc;
+      // The document and the records are written as the analysis runs, to stdout or to their files,
+      // opened once the captures have.
+      const opened: FileHandle[] = [];
+      const outputs: AnalysisOutput[] = [];
+      const writerTo = async (path: string): Promise<(chunk: string | Buffer) => Promise<void>> => {
+        if (path === '-') return streamWriter(process.stdout);
+        const handle = await open(path, 'w');
+        opened.push(handle);
+        return fileWriter(handle);
+      };
+      const begin = async (): Promise<AnalysisOutput | undefined> => {
+        if (opts.json) outputs.push(await StreamedDocument.create(await writerTo(opts.json)));
+        if (opts.ndjson) outputs.push(await NdjsonStream.create(await writerTo(opts.ndjson), files));
+        return outputs.length > 0 ? teeOutputs(outputs) : undefined;
       };
       try {
         const run = await runAnalyzeStream(files, options, begin);
-        if (opts.json !== '-') process.stdout.write(`${formatAnalysis(run)}\n`);
+        if (opts.json !== '-' && opts.ndjson !== '-') process.stdout.write(`${formatAnalysis(run)}\n`);
         throwDamage(run);
       } finally {
-        await doc?.close();
-        await file?.close();
+        await Promise.all(outputs.map((o) => o.close()));
+        await Promise.all(opened.map((f) => f.close()));
       }
     });
 }

@@ -42,7 +42,11 @@ export class JsonSpill {
 
   /** Adds a member that comes out in the order of `id` (a positive integer, each once). */
   addWithId(id: number, value: unknown): void {
-    const text = arrayMembersText([value]);
+    this.addTextWithId(id, arrayMembersText([value]));
+  }
+
+  /** Adds a member already serialised (a line of NDJSON, say), to come out in the order of `id`. */
+  addTextWithId(id: number, text: string): void {
     if (id >= this.offsets.length) {
       let n = this.offsets.length;
       while (n <= id) n *= 2;
@@ -77,14 +81,15 @@ export class JsonSpill {
   }
 
   /**
-   * The serialised members in id order, comma-separated; `patch` may rewrite a member's text.
+   * The serialised members in id order, `separator` between them (a comma for an array's members);
+   * `patch` may rewrite a member's text.
    * Members finish in any order (a flow ends when it goes quiet), so ids are taken a block at a time
    * and read in file order, nearby members in one read: one read per member, or a window that a
    * member far ahead throws away, cost seconds on a million-frame capture.
    */
-  async *text(patch?: (id: number, text: string) => string): AsyncGenerator<Buffer> {
+  async *text(patch?: (id: number, text: string) => string, separator = ',\n'): AsyncGenerator<Buffer> {
     await this.drain(true);
-    const comma = Buffer.from(',\n');
+    const comma = Buffer.from(separator);
     let first = true;
     for (let start = 1; start <= this.maxId; start += ID_BLOCK) {
       const end = Math.min(this.maxId, start + ID_BLOCK - 1);

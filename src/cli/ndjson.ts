@@ -1,0 +1,111 @@
+/**
+ * `analyze --ndjson`: the analysis document's records one JSON object a line, each with its `type`,
+ * written as each becomes final (DESIGN.md), in the shape of Suricata's EVE and Zeek's JSON logs.
+ */
+import { documentTail, type CorrelationRun } from '../correlate/analyze.js';
+import type { CorrelatorSink } from '../correlate/correlator.js';
+import type { Flow } from '../correlate/model.js';
+import { proxyPartners, type AnalysisOutput } from './analysis-output.js';
+import { JsonSpill } from './json-spill.js';
+import { utf8Chunk } from './utf8-chunk.js';
+
+/**
+ * The name of the one host every file belongs to while files are not yet told apart by host. With
+ * several hosts (DESIGN.md "Several hosts") each takes the name --host gave it or its file's stem.
+ */
+export const SINGLE_HOST = 'host';
+
+/** The document's arrays that are written a record each, and the `type` of their records. */
+const RECORD_TYPES: Record<string, string> = {
+  captures: 'capture',
+  interfaces: 'interface',
+  flows: 'flow',
+  findings: 'finding',
+  nat: 'nat',
+};
+
+/** One line of NDJSON: `value`'s JSON with `type` first, without copying the value to add it. */
+export function ndjsonLine(type: string, value: object): string {
+  const text = JSON.stringify(value);
+  return text === '{}' ? `{"type":${JSON.stringify(type)}}\n` : `{"type":${JSON.stringify(type)},${text.slice(1)}\n`;
+}
+
+export class NdjsonStream implements AnalysisOutput {
+  private parts: string[] = [];
+  private size = 0;
+  private journeys = 0;
+
+  private constructor(
+    private readonly write: (chunk: string | Buffer) => Promise<void>,
+    /** TCP flows, final only at the end: a userland proxy pairs two of them once every flow is known. */
+    private readonly tcpFlows: JsonSpill,
+    private readonly flushAt: number,
+  ) {}
+
+  /** Starts the stream with the host record of `files`. */
+  static async create(write: (chunk: string | Buffer) => Promise<void>, files: readonly string[], flushAt = 1 << 20): Promise<NdjsonStream> {
+    const out = new NdjsonStream(write, await JsonSpill.create(), flushAt);
+    out.record('host', { name: SINGLE_HOST, files, clockOffsetNs: '0', offsetSamples: 0 });
+    return out;
+  }
+
+  private record(type: string, value: object): void {
+    const line = ndjsonLine(type, value);
+    this.parts.push(line);
+    this.size += line.length;
+  }
+
+  readonly sink: CorrelatorSink = {
+    journey: (w) => {
+      this.journeys++;
+      this.record('journey', w.journey);
+    },
+    flow: (f: Flow) => {
+      if (f.protocol === 'tcp') this.tcpFlows.addTextWithId(f.id, ndjsonLine('flow', f));
+      else this.record('flow', f);
+    },
+    natBinding: (b) => this.record('nat', b),
+  };
+
+  async drain(all = false): Promise<void> {
+    if (this.size === 0 || (!all && this.size < this.flushAt)) return;
+    const parts = this.parts;
+    this.parts = [];
+    this.size = 0;
+    await this.write(utf8Chunk(parts));
+    await this.tcpFlows.drain();
+  }
+
+  /**
+   * What is final only now: captures and interfaces (their counts and roles), the TCP flows in
+   * order of id with their `proxyOf`, the findings, and last a summary record with the document's
+   * other fields, whose arrival says the stream is complete.
+   */
+  async finish(run: CorrelationRun): Promise<void> {
+    const partner = proxyPartners(run);
+    const patch = (id: number, text: string): string => {
+      const other = partner.get(id);
+      return other === undefined ? text : text.replace(',"history":', `,"proxyOf":${other},"history":`);
+    };
+    const summary: Record<string, unknown> = { version: 1 };
+    for (const [key, value] of Object.entries(documentTail(run, undefined, undefined))) {
+      const type = RECORD_TYPES[key];
+      if (type === undefined) summary[key] = value;
+      else if (Array.isArray(value)) for (const v of value as object[]) this.record(type, v);
+      if (key === 'flows') {
+        await this.drain(true);
+        // Each spilled line ends in its newline: nothing goes between them.
+        for await (const text of this.tcpFlows.text(patch, '')) await this.write(text);
+      }
+    }
+    const a = run.summary;
+    // How many records of each kind came before: a reader can tell a complete stream from a cut one.
+    summary.counts = { journeys: this.journeys, flows: a.flows, nat: a.natBindings, findings: a.findings.length };
+    this.record('summary', summary);
+    await this.drain(true);
+  }
+
+  async close(): Promise<void> {
+    await this.tcpFlows.close();
+  }
+}
