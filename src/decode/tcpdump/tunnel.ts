@@ -2,7 +2,7 @@
 // and the frame a tunnel carries, printed as tcpdump prints a frame of its own.
 import type { Packet } from '../packet.js';
 import { u16, u32 } from '../bytes.js';
-import { GRE_FLAG_ACK, GRE_FLAG_CHECKSUM, GRE_FLAG_KEY, GRE_FLAG_ROUTING, GRE_FLAG_SEQUENCE, GRE_VERSION_MASK } from '../gre.js';
+import { GRE_FLAG_ACK, GRE_FLAG_CHECKSUM, GRE_FLAG_KEY, GRE_FLAG_ROUTING, GRE_FLAG_SEQUENCE, GRE_VERSION_MASK, ETHERTYPE_PPP } from '../gre.js';
 import { GENEVE_FLAG_CRITICAL, GENEVE_FLAG_OAM, GENEVE_HEADER_LENGTH } from '../geneve.js';
 import { formatPacketBody, type LineOptions } from './line.js';
 import { formatLinkHeader } from './link.js';
@@ -139,8 +139,9 @@ export function formatGre(pkt: Packet, b: Uint8Array, o: number, length: number,
     if (!(flags & GRE_FLAG_SEQUENCE)) return `${s}, no-payload${protoText(prot, opts)}, length ${length}`;
   }
   s += `${protoText(prot, opts)}, length ${length}: `;
-  // Version 1 carries PPP, which this project does not print (tcpdump's ppp_print does).
   if (version === 0 && pkt.inner) return s + formatInnerFrame(pkt.inner, c.len, opts);
+  // Version 1 carries PPP, which this project does not print beyond ppp_print's first check.
+  if (version === 1 && prot === ETHERTYPE_PPP && !c.has(1)) return `${s} [|ppp]`;
   return `${s}gre-proto-0x${hex(prot)}`;
 }
 
