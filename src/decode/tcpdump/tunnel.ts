@@ -59,7 +59,8 @@ export function formatGeneve(pkt: Packet, b: Uint8Array, p: number, length: numb
   if (p + GENEVE_HEADER_LENGTH + optsLength > b.length) return `${s} [|geneve]`;
   if (optsLength > 0) s += `, options [${optsLength} bytes]`;
   s += ': ';
-  // ethertype_print first; only a type it does not know is tried as Ethernet (0x6558).
+  // ethertype_print first; only a type it does not know is tried as Ethernet (0x6558). Of the
+  // types ethertype_print knows, IPv4, IPv6 and ARP are decoded here; others are named by number.
   if (pkt.inner) return s + formatInnerFrame(pkt.inner, len - optsLength, opts);
   return `${s}geneve-proto-0x${hex(prot)}`;
 }
@@ -139,6 +140,8 @@ export function formatGre(pkt: Packet, b: Uint8Array, o: number, length: number,
     if (!(flags & GRE_FLAG_SEQUENCE)) return `${s}, no-payload${protoText(prot, opts)}, length ${length}`;
   }
   s += `${protoText(prot, opts)}, length ${length}: `;
+  // IP, IPv6 and Ethernet payloads are printed; MPLS, IPX, AppleTalk and OSI ones, which tcpdump
+  // prints too, are named by number like any other type.
   if (version === 0 && pkt.inner) return s + formatInnerFrame(pkt.inner, c.len, opts);
   // Version 1 carries PPP, which this project does not print beyond ppp_print's first check.
   if (version === 1 && prot === ETHERTYPE_PPP && !c.has(1)) return `${s} [|ppp]`;
