@@ -75,6 +75,8 @@ const LAYER_KEYS = [
   'dns',
   'http',
   'vxlan',
+  'geneve',
+  'gre',
 ] as const;
 
 export function packetLayersToJson(pkt: Packet): { [key: string]: JsonValue } {

@@ -28,7 +28,9 @@ export type LayerName =
   | 'udp'
   | 'dns'
   | 'http'
-  | 'vxlan';
+  | 'vxlan'
+  | 'geneve'
+  | 'gre';
 
 export interface DecodeProblem {
   readonly kind: 'problem';

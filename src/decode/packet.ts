@@ -4,8 +4,8 @@
  *
  * Ownership while the project is being built: link and network layers (ethernet, sll, sll2, null,
  * raw, vlan, arp, ipv4, ipv6, icmp, icmpv6) and `decodePacket` live here and in their own files;
- * transport and application layers (tcp, udp, dns, http, vxlan) are decoded by `decodeTransport`
- * in transport.ts, which `decodePacket` calls for IP protocols 6 and 17.
+ * transport and application layers (tcp, udp, dns, http, vxlan, geneve) are decoded by `decodeTransport`
+ * in transport.ts, which `decodePacket` calls for IP protocols 6 and 17. GRE (IP protocol 47) is here.
  */
 import { isProblem, problem, type DecodeProblem } from './layer.js';
 import { decodeEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_REVARP, MAX_ETHERNET_LENGTH, type EthernetHeader } from './ethernet.js';
@@ -14,7 +14,7 @@ import { decodeSll2, LINKTYPE_LINUX_SLL2, type Sll2Header } from './sll2.js';
 import { decodeNull, LINKTYPE_LOOP, LINKTYPE_NULL, type NullHeader } from './null.js';
 import { decodeVlan, isVlanTpid, MAX_VLAN_TAGS, type VlanTag } from './vlan.js';
 import { decodeArp, type ArpPacket } from './arp.js';
-import { decodeIpv4, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Header } from './ipv4.js';
+import { decodeIpv4, IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Header } from './ipv4.js';
 import { decodeIpv6, IPV6_NO_NEXT_HEADER, type Ipv6Header } from './ipv6.js';
 import { decodeIcmp, type IcmpMessage } from './icmp.js';
 import { decodeIcmpv6, type Icmpv6Message } from './icmpv6.js';
@@ -25,6 +25,8 @@ import type { UdpHeader } from './udp.js';
 import type { DnsMessage } from './dns.js';
 import type { HttpMessage } from './http.js';
 import type { VxlanHeader } from './vxlan.js';
+import type { GeneveHeader } from './geneve.js';
+import { decodeGre, ETHERTYPE_TEB, type GreHeader } from './gre.js';
 
 export type LinkHeader = EthernetHeader | SllHeader | Sll2Header | NullHeader;
 
@@ -45,7 +47,12 @@ export interface Packet {
   dns?: DnsMessage;
   http?: HttpMessage;
   vxlan?: VxlanHeader;
-  /** The frame carried inside a tunnel (VXLAN: an Ethernet frame). */
+  geneve?: GeneveHeader;
+  gre?: GreHeader;
+  /**
+   * The packet carried inside a tunnel: an Ethernet frame (VXLAN; Geneve and GRE with protocol type
+   * 0x6558), or what the protocol type names (IP, ARP); its offsets count from its own first byte.
+   */
   inner?: Packet;
   /** The first layer that could not be decoded; layers after it are absent. */
   problem?: DecodeProblem;
@@ -75,6 +82,8 @@ function emptyPacket(data: Uint8Array, linktype: number): Packet {
     dns: undefined,
     http: undefined,
     vxlan: undefined,
+    geneve: undefined,
+    gre: undefined,
     inner: undefined,
     problem: undefined,
   };
@@ -88,6 +97,11 @@ const NO_VLANS: VlanTag[] = Object.freeze([]) as unknown as VlanTag[];
  * them without end, so nesting stops here.
  */
 const MAX_NESTING = 3;
+/**
+ * Tunnels in tunnels are decoded as deep as this: far more than real overlays stack, and few enough
+ * that a crafted frame of nested GRE headers cannot exhaust the stack.
+ */
+const MAX_TUNNEL_NESTING = 8;
 
 const IPPROTO_AH = 51;
 /** Next header, length, reserved, SPI and sequence number (RFC 4302 section 2). */
@@ -95,6 +109,24 @@ export const AH_MIN_LENGTH = 12;
 
 /** Decodes every layer of a frame of the given link type. Never throws. */
 export function decodePacket(data: Uint8Array, linktype: number): Packet {
+  return decodeFrame(data, linktype, 0);
+}
+
+/**
+ * What a tunnel header at nesting `depth` carries, by the ethertype it names: an Ethernet frame
+ * (Transparent Ethernet Bridging) or a network packet; undefined for other types, or too deep.
+ */
+export function decodeTunnelled(data: Uint8Array, etherType: number, depth: number): Packet | undefined {
+  if (depth >= MAX_TUNNEL_NESTING) return undefined;
+  if (etherType === ETHERTYPE_TEB) return decodeFrame(data, LINKTYPE_ETHERNET, depth + 1);
+  if (etherType !== ETHERTYPE_IPV4 && etherType !== ETHERTYPE_IPV6 && etherType !== ETHERTYPE_ARP && etherType !== ETHERTYPE_REVARP) return undefined;
+  const pkt = emptyPacket(data, LINKTYPE_RAW);
+  pkt.etherType = etherType;
+  decodeNetwork(pkt, etherType, 0, data.length, depth + 1);
+  return pkt;
+}
+
+function decodeFrame(data: Uint8Array, linktype: number, depth: number): Packet {
   const pkt = emptyPacket(data, linktype);
   const end = data.length;
   let type: number | undefined;
@@ -143,7 +175,7 @@ export function decodePacket(data: Uint8Array, linktype: number): Packet {
   // An 802.3 length field (also after a tag) bounds an LLC payload, which is not decoded.
   if (type <= MAX_ETHERNET_LENGTH) return pkt;
   pkt.etherType = type;
-  decodeNetwork(pkt, type, offset, end, 0);
+  decodeNetwork(pkt, type, offset, end, depth);
   return pkt;
 }
 
@@ -202,7 +234,7 @@ function decodeUpper(pkt: Packet, protocol: number, offset: number, end: number,
   switch (protocol) {
     case IPPROTO_TCP:
     case IPPROTO_UDP:
-      decodeTransport(pkt, protocol, offset, end);
+      decodeTransport(pkt, protocol, offset, end, depth);
       return;
     case IPPROTO_ICMP: {
       const icmp = decodeIcmp(b, offset, end, length);
@@ -236,6 +268,16 @@ function decodeUpper(pkt: Packet, protocol: number, offset: number, end: number,
     case IPPROTO_IPV6:
       if (depth < MAX_NESTING) pkt.inner = decodeIpPacket(b, offset, end, depth + 1);
       return;
+    case IPPROTO_GRE: {
+      const gre = decodeGre(b, offset, end);
+      if (isProblem(gre)) {
+        pkt.problem = gre;
+        return;
+      }
+      pkt.gre = gre;
+      pkt.inner = decodeTunnelled(b.subarray(gre.payloadOffset, gre.payloadEnd), gre.protocolType, depth);
+      return;
+    }
     default:
       return;
   }

@@ -1,20 +1,21 @@
 /**
  * Transport and application layers of an IP packet: TCP, UDP and what tcpdump would decode on top
- * of them by port (DNS on 53 and mDNS on 5353, HTTP on 80 and 8080, VXLAN on 4789 and 8472).
+ * of them by port (DNS on 53 and mDNS on 5353, HTTP on 80 and 8080, VXLAN on 4789 and 8472,
+ * Geneve on 6081).
  */
 import type { Packet } from './packet.js';
-import { decodePacket } from './packet.js';
+import { decodeTunnelled } from './packet.js';
 import { isProblem } from './layer.js';
 import { decodeTcp } from './tcp.js';
 import { decodeUdp } from './udp.js';
 import { decodeDns, DNS_PORT, MDNS_PORT } from './dns.js';
 import { decodeHttp, looksLikeHttp, HTTP_PORT, HTTP_ALT_PORT } from './http.js';
 import { decodeVxlan, VXLAN_PORT, OTV_PORT } from './vxlan.js';
+import { decodeGeneve, GENEVE_PORT } from './geneve.js';
+import { ETHERTYPE_TEB } from './gre.js';
 
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
-/** Link type of the frame a VXLAN header carries. */
-const LINKTYPE_ETHERNET = 1;
 
 /**
  * UDP ports tcpdump 4.99's udp_print tests before VXLAN's (print-udp.c, in its order): a datagram
@@ -29,8 +30,11 @@ function either(a: number, b: number, port: number): boolean {
   return a === port || b === port;
 }
 
-/** Decodes what follows the IP header. `end` is the IP payload's end, clipped to the capture. */
-export function decodeTransport(pkt: Packet, protocol: number, offset: number, end: number): void {
+/**
+ * Decodes what follows the IP header. `end` is the IP payload's end, clipped to the capture;
+ * `depth` is how many tunnels the packet is already inside.
+ */
+export function decodeTransport(pkt: Packet, protocol: number, offset: number, end: number, depth = 0): void {
   const b = pkt.data;
   if (protocol === IPPROTO_TCP) {
     const tcp = decodeTcp(b, offset, end);
@@ -74,13 +78,24 @@ export function decodeTransport(pkt: Packet, protocol: number, offset: number, e
     return;
   }
   if (UDP_PORTS_BEFORE_VXLAN.has(sp) || UDP_PORTS_BEFORE_VXLAN.has(dp)) return;
-  const port = either(sp, dp, VXLAN_PORT) ? VXLAN_PORT : either(sp, dp, OTV_PORT) ? OTV_PORT : 0;
-  if (port === 0) return;
-  const vxlan = decodeVxlan(b, p, e, port);
-  if (isProblem(vxlan)) {
-    pkt.problem = vxlan;
+  // print-udp.c tries OTV's port before VXLAN's, and both before Geneve's.
+  const port = either(sp, dp, OTV_PORT) ? OTV_PORT : either(sp, dp, VXLAN_PORT) ? VXLAN_PORT : 0;
+  if (port !== 0) {
+    const vxlan = decodeVxlan(b, p, e, port);
+    if (isProblem(vxlan)) {
+      pkt.problem = vxlan;
+      return;
+    }
+    pkt.vxlan = vxlan;
+    pkt.inner = decodeTunnelled(b.subarray(vxlan.payloadOffset, vxlan.payloadEnd), ETHERTYPE_TEB, depth);
     return;
   }
-  pkt.vxlan = vxlan;
-  pkt.inner = decodePacket(b.subarray(vxlan.payloadOffset, vxlan.payloadEnd), LINKTYPE_ETHERNET);
+  if (!either(sp, dp, GENEVE_PORT)) return;
+  const geneve = decodeGeneve(b, p, e);
+  if (isProblem(geneve)) {
+    pkt.problem = geneve;
+    return;
+  }
+  pkt.geneve = geneve;
+  pkt.inner = decodeTunnelled(b.subarray(geneve.payloadOffset, geneve.payloadEnd), geneve.protocolType, depth);
 }

@@ -161,6 +161,16 @@ export function vxlan(vni: number, inner: Uint8Array): Uint8Array {
   return concat(Uint8Array.of(0x08, 0, 0, 0), Uint8Array.of((vni >>> 16) & 0xff, (vni >>> 8) & 0xff, vni & 0xff, 0), inner);
 }
 
+/** Geneve with the C flag and one 8-byte option, carrying `inner` of the given protocol type. */
+export function geneve(vni: number, protocolType: number, inner: Uint8Array): Uint8Array {
+  return concat(Uint8Array.of(0x02, 0x40), u16(protocolType), Uint8Array.of((vni >>> 16) & 0xff, (vni >>> 8) & 0xff, vni & 0xff, 0), Uint8Array.of(0, 0, 0x80, 1, 0, 0, 0, 12), inner);
+}
+
+/** GRE version 0 with checksum, routing (one IP source route), key and sequence number. */
+export function gre(protocolType: number, inner: Uint8Array): Uint8Array {
+  return concat(u16(0xf000), u16(protocolType), u16(0), u16(4), u32(0x2a), u32(7), u16(0x0800), Uint8Array.of(4, 8, 10, 0, 0, 1, 10, 0, 0, 2), u32(0), inner);
+}
+
 export function arp(op: number): Uint8Array {
   return concat(u16(1), u16(0x0800), Uint8Array.of(6, 4), u16(op), MAC_A, Uint8Array.of(172, 17, 0, 2), new Uint8Array(6), Uint8Array.of(172, 17, 0, 1));
 }

@@ -78,6 +78,8 @@ export function trapFrames(): Uint8Array[] {
     E(0x0800, ipip),
     F.vlan(40, 0x0800, F.ipv4(1, F.icmpEcho(8, 9, 9))),
     E(0x0800, F.ipv4(17, F.udp(4789, 4789, F.vxlan(42, F.ethernet(0x0800, F.ipv4(17, F.udp(4789, 4789, F.vxlan(43, F.ethernet(0x0806, F.arp(1)))))))))),
+    E(0x0800, F.ipv4(17, F.udp(40000, 6081, F.geneve(10, 0x6558, F.ethernet(0x0800, F.ipv4(47, F.gre(0x0800, F.ipv4(1, F.icmpEcho(8, 3, 3))))))))),
+    E(0x0800, F.ipv4(47, F.gre(0x6558, F.ethernet(0x0800, F.ipv4(17, F.udp(40000, 6081, F.geneve(11, 0x0800, F.ipv4(1, F.icmpEcho(8, 4, 4))))))))),
     E(0x0800, F.ipv4(6, F.tcp(40000, 80, 0x18, F.text('GET /<b>x</b>`y` HTTP/1.1\r\nHost: h\r\n\r\n')))),
     E(0x0800, F.ipv4(6, F.tcp(80, 40000, 0x18, F.text(`HTTP/1.1 200 ${'x'.repeat(9000)}`)))),
     E(0x0800, F.ipv4(1, F.icmpEcho(8, 5, 5), [172, 17, 0, 2], [8, 8, 8, 8], Uint8Array.of(0x07, 0x27, 0x04, ...new Array(36).fill(0)))),

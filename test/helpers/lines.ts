@@ -42,7 +42,7 @@ export function judge(bucket: Bucket, ours: string, theirs: string, cookedV2 = f
   if (bucket === 'udp') {
     // What tcpdump says right after the outer destination: plain UDP, or an application's name.
     const after = / > \S+: (.*)$/.exec(theirs.split('\n')[0])?.[1] ?? '';
-    if (!/^(UDP, length \d+|BOOTP\/DHCP|VXLAN, |OTV, )/.test(after)) return { bucket: 'udp-app', ok: false };
+    if (!/^(UDP, length \d+|BOOTP\/DHCP|VXLAN, |OTV, |Geneve, )/.test(after)) return { bucket: 'udp-app', ok: false };
   }
   if (bucket === 'tcp') {
     const cut = (t: string): string | undefined => /^.*?, length \d+/.exec(t.split('\n')[0])?.[0];

@@ -3,13 +3,14 @@
 // demultiplexing to the next protocol.
 import type { Packet } from '../packet.js';
 import { ipv6String, u16, u32 } from '../bytes.js';
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IGMP, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, type Ipv4Header } from '../ipv4.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IGMP, IPPROTO_GRE, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, type Ipv4Header } from '../ipv4.js';
 import { IPV6_EXT_DEST_OPTIONS, IPV6_EXT_FRAGMENT, IPV6_EXT_HOP_BY_HOP, IPV6_EXT_ROUTING, IPV6_HEADER_LENGTH, IPV6_NO_NEXT_HEADER, type Ipv6Header } from '../ipv6.js';
 import { formatIcmp } from './icmp.js';
 import { formatIcmpv6 } from './icmpv6.js';
 import { formatIgmp } from './igmp.js';
 import { formatVrrp, IPPROTO_VRRP } from './vrrp.js';
 import { formatTransport } from './transport.js';
+import { formatGre } from './tunnel.js';
 import type { LineOptions } from './line.js';
 
 const IPPROTO_DCCP = 33;
@@ -59,6 +60,8 @@ function formatDemux(pkt: Packet, protocol: number, offset: number, src: string,
     case IPPROTO_IPV6:
       if (pkt.inner) return nested(pkt.inner, length);
       return ` ip-proto-${protocol} ${length}`;
+    case IPPROTO_GRE:
+      return formatGre(pkt, b, offset, length, opts);
     case IPV6_NO_NEXT_HEADER:
       return 'no next header';
     case IPPROTO_AH: {

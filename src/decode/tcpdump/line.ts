@@ -96,7 +96,12 @@ function networkText(pkt: Packet, opts: LineOptions, wireLength: number, origLen
   const p = pkt.problem;
   if (p) {
     if (p.layer === 'ipv6' && p.truncated && p.offset === networkOffset(pkt)) return ' [|ip6]';
-    if (p.layer === 'ipv4' || p.layer === 'ipv6') return `${e ? '' : p.layer === 'ipv4' ? 'IP ' : 'IP6 '}${ipProblemText(pkt, wireLength)}`;
+    if (p.layer === 'ipv4' || p.layer === 'ipv6') {
+      const text = ipProblemText(pkt, wireLength);
+      // print-ip.c names a packet of another version before it would print `IP `.
+      if (p.layer === 'ipv4' && /^IP\d/.test(text)) return text;
+      return `${e ? '' : p.layer === 'ipv4' ? 'IP ' : 'IP6 '}${text}`;
+    }
     // print-arp.c checks the whole packet is there before it prints anything.
     if (p.layer === 'arp') return ' [|arp]';
     // ipN_print for raw IP of another version.

@@ -24,7 +24,7 @@ const ETHERTYPE_NAMES: ReadonlyMap<number, string> = new Map([
   [0x8137, 'IPX'],
   [0x809b, 'Appletalk'],
   [0x80f3, 'Appletalk ARP'],
-  [0x6558, 'Transparent Ethernet Bridging'],
+  [0x6558, 'TEB'],
   [0x880b, 'PPP'],
   [0x8906, 'FCoE'],
   [0x8914, 'FIP'],
@@ -38,8 +38,9 @@ const ETHERTYPE_NAMES: ReadonlyMap<number, string> = new Map([
   [0x0842, 'WOL'],
 ]);
 
-export function ethertypeName(type: number): string {
-  return ETHERTYPE_NAMES.get(type) ?? 'Unknown';
+/** `unknown` is what the caller's tok2str prints for a type without a name. */
+export function ethertypeName(type: number, unknown = 'Unknown'): string {
+  return ETHERTYPE_NAMES.get(type) ?? unknown;
 }
 
 /** `ethertype IPv4 (0x0800)`: tcpdump's ether_type_print. */

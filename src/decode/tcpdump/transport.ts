@@ -5,8 +5,8 @@
  */
 import type { Packet } from '../packet.js';
 import { u16, u32, macString } from '../bytes.js';
-import { formatPacketBody, type LineOptions } from './line.js';
-import { formatLinkHeader } from './link.js';
+import type { LineOptions } from './line.js';
+import { formatGeneve, formatVxlan } from './tunnel.js';
 import { formatDns, tcpdumpChar } from './dns.js';
 import { formatOpenflow, OPENFLOW_PORTS } from './tcp-openflow.js';
 import { formatTextProtocol, HTTP_TEXT, RTSP_TEXT, FTP_TEXT, SMTP_TEXT, WHOIS_TEXT } from './http.js';
@@ -435,20 +435,8 @@ function udpPayload(pkt: Packet, b: Uint8Array, p: number, length: number, ulen:
   if (either(sport, dport, 53)) return formatDns(b, p, length, snapend, false, false);
   if (either(sport, dport, 5353)) return formatDns(b, p, length, snapend, false, true);
   if (either(sport, dport, 67, 68)) return bootp(b, p, length, snapend);
-  if (pkt.vxlan) {
-    const v = pkt.vxlan;
-    const flags = v.flags;
-    const head =
-      v.port === 8472
-        ? `OTV, flags [${flags & 0x08 ? 'I' : '.'}] (0x${flags.toString(16).padStart(2, '0')}), overlay ${(u16(b, p + 3) << 8) | b[p + 5]}, instance ${b[p + 6]}`
-        : `VXLAN, flags [${flags & 0x08 ? 'I' : '.'}] (0x${flags.toString(16).padStart(2, '0')}), vni ${v.vni}`;
-    if (!pkt.inner) return head;
-    // print-vxlan.c hands the rest to ether_print, which shows the MAC header under -e as usual.
-    const innerLength = Math.max(0, length - 8);
-    const link = opts.linkHeader ? formatLinkHeader(pkt.inner, innerLength) : '';
-    return `${head}\n${link}${formatPacketBody(pkt.inner, { ...opts, ifacePrefix: undefined }, innerLength)}`;
-  }
-  if (pkt.problem?.layer === 'vxlan') return either(sport, dport, 8472) ? 'OTV,  [|OTV]' : 'VXLAN (invalid)';
+  if (pkt.vxlan || pkt.problem?.layer === 'vxlan') return formatVxlan(pkt, b, p, length, opts);
+  if (pkt.geneve || pkt.problem?.layer === 'geneve') return formatGeneve(pkt, b, p, length, opts);
   return `UDP, length ${ulen}`;
 }
 
