@@ -104,21 +104,16 @@ export class Emulation {
       case 'veth-add':
         this.vethAdd(step);
         break;
-      case 'bridge-add': {
-        const ns = this.namespaceOf(step.place, step);
-        ns.addDevice(step.name, 'bridge', w.rng.mac());
+      case 'bridge-add':
+        this.namespaceOf(step.place, step).addDevice(step.name, 'bridge', w.rng.mac());
         break;
-      }
       case 'link-set':
         this.linkSet(step);
         break;
-      case 'addr-add': {
+      case 'addr-add':
         if (step.address.family !== 4) return; // IPv6 addresses change nothing the model emulates.
-        const ns = this.namespaceOf(step.place, step);
-        const d = this.device(ns, step.dev, step);
-        d.addrs.push({ addr: ip4(step.address.address), prefixLen: step.address.prefixLen });
+        this.device(this.namespaceOf(step.place, step), step.dev, step).addrs.push({ addr: ip4(step.address.address), prefixLen: step.address.prefixLen });
         break;
-      }
       case 'route-add': {
         const ns = this.namespaceOf(step.place, step);
         if (step.destination !== 'default' && step.destination.family !== 4) return;
@@ -130,8 +125,7 @@ export class Emulation {
         break;
       case 'iptables': {
         const ns = this.namespaceOf(step.place, step);
-        const table = step.table === 'nat' ? ns.nat : ns.filter;
-        table.apply(step.command, { line: step.line });
+        (step.table === 'nat' ? ns.nat : ns.filter).apply(step.command, { line: step.line });
         break;
       }
       case 'ping':
