@@ -108,20 +108,9 @@ export class PcapngParser implements RecordParser {
       }
       const v = src.view;
       const type = v.getUint32(at, this.little);
-      if (type === BLOCK_SHB) {
-        // The byte order of a section is known only from its own byte-order magic.
-        const magic = v.getUint32(at + 8, true);
-        if (magic === BYTE_ORDER_MAGIC) this.little = true;
-        else if (magic === 0x4d3c2b1a) this.little = false;
-        else throw new CaptureError(info.file, offset + 8, `Section Header Block byte-order magic 0x${magic.toString(16)} is neither 0x1a2b3c4d nor its swap`);
-      } else if (this.headersOnly && (type === BLOCK_EPB || type === BLOCK_SPB || type === BLOCK_PB)) {
-        return -1;
-      }
-      const length = v.getUint32(at + 4, this.little);
-      if (length > MAX_BLOCK) throw new CaptureError(info.file, offset, `${blockName(type)} length ${length} is beyond the limit of ${MAX_BLOCK} bytes`);
-      if (length % 4 !== 0) throw new CaptureError(info.file, offset, `${blockName(type)} length ${length} is not a multiple of 4`);
-      const min = MIN_LENGTH[type] ?? 12;
-      if (length < min) throw new CaptureError(info.file, offset, `${blockName(type)} length ${length} is shorter than its header (${min} bytes)`);
+      if (type === BLOCK_SHB) this.readByteOrder(v, at, offset);
+      else if (this.headersOnly && (type === BLOCK_EPB || type === BLOCK_SPB || type === BLOCK_PB)) return -1;
+      const length = this.blockLength(v, at, type, offset);
       if (avail < length) {
         this.expecting = `${/^[AEIOU]/.test(blockName(type)) ? 'an' : 'a'} ${blockName(type)} of ${length} bytes`;
         this.atBoundary = false;
@@ -131,33 +120,57 @@ export class PcapngParser implements RecordParser {
       if (trailer !== length) {
         throw new CaptureError(info.file, offset, `${blockName(type)} length ${length} in its header but ${trailer} in its trailer`);
       }
-      switch (type) {
-        case BLOCK_SHB:
-          this.sectionHeader(src, at, length);
-          break;
-        case BLOCK_IDB:
-          this.interfaceDescription(src, at, length);
-          break;
-        case BLOCK_EPB:
-          out.push(this.enhancedPacket(src, at, length));
-          break;
-        case BLOCK_SPB:
-          out.push(this.simplePacket(src, at, length));
-          break;
-        case BLOCK_PB:
-          out.push(this.obsoletePacket(src, at, length));
-          break;
-        case BLOCK_NRB:
-          this.nameResolution(src, at, length);
-          break;
-        case BLOCK_ISB:
-          this.statistics(src, at, length);
-          break;
-        default:
-          // Custom blocks (0x00000BAD, 0x40000BAD), decryption secrets, journal entries, ...: not ours.
-          break;
-      }
+      this.block(src, at, type, length, out);
       src.pos = at + length;
+    }
+  }
+
+  /** The byte order of a section is known only from its own byte-order magic. */
+  private readByteOrder(v: DataView, at: number, offset: number): void {
+    const magic = v.getUint32(at + 8, true);
+    if (magic === BYTE_ORDER_MAGIC) this.little = true;
+    else if (magic === 0x4d3c2b1a) this.little = false;
+    else throw new CaptureError(this.info.file, offset + 8, `Section Header Block byte-order magic 0x${magic.toString(16)} is neither 0x1a2b3c4d nor its swap`);
+  }
+
+  /** The block's length from its header, refused when no block of its type can have it. */
+  private blockLength(v: DataView, at: number, type: number, offset: number): number {
+    const file = this.info.file;
+    const length = v.getUint32(at + 4, this.little);
+    if (length > MAX_BLOCK) throw new CaptureError(file, offset, `${blockName(type)} length ${length} is beyond the limit of ${MAX_BLOCK} bytes`);
+    if (length % 4 !== 0) throw new CaptureError(file, offset, `${blockName(type)} length ${length} is not a multiple of 4`);
+    const min = MIN_LENGTH[type] ?? 12;
+    if (length < min) throw new CaptureError(file, offset, `${blockName(type)} length ${length} is shorter than its header (${min} bytes)`);
+    return length;
+  }
+
+  /** One whole block, read by its type; packets go to `out`. */
+  private block(src: ChunkSource, at: number, type: number, length: number, out: Frame[]): void {
+    switch (type) {
+      case BLOCK_SHB:
+        this.sectionHeader(src, at, length);
+        break;
+      case BLOCK_IDB:
+        this.interfaceDescription(src, at, length);
+        break;
+      case BLOCK_EPB:
+        out.push(this.enhancedPacket(src, at, length));
+        break;
+      case BLOCK_SPB:
+        out.push(this.simplePacket(src, at, length));
+        break;
+      case BLOCK_PB:
+        out.push(this.obsoletePacket(src, at, length));
+        break;
+      case BLOCK_NRB:
+        this.nameResolution(src, at, length);
+        break;
+      case BLOCK_ISB:
+        this.statistics(src, at, length);
+        break;
+      default:
+        // Custom blocks (0x00000BAD, 0x40000BAD), decryption secrets, journal entries, ...: not ours.
+        break;
     }
   }
 

@@ -164,15 +164,7 @@ async function correlateFrames(
       // A capture too large for this process stops, at a frame boundary, and what was read is
       // analyzed, rather than dying out of memory.
       if (batch.length > 0 && getHeapStatistics().used_heap_size > memoryLimitBytes) {
-        const at = batch[0];
-        const heapLimit = getHeapStatistics().heap_size_limit;
-        damage = new CaptureError(
-          at.file,
-          at.fileOffset,
-          `analysis stopped before frame ${at.number}: ${memoryUse} more memory than this process may use ` +
-            `(${Math.round(memoryLimitBytes / 2 ** 20)} MiB of a ${Math.round(heapLimit / 2 ** 20)} MiB heap); the frames before it in time order are analyzed. ` +
-            `${at.number > 1 ? `Split the capture into files this process can hold (editcap -c ${splitSize(at.number)} in.pcapng out.pcapng) or give` : 'Give'} Node more memory (NODE_OPTIONS=--max-old-space-size=16384)`,
-        );
+        damage = outOfMemory(batch[0], memoryUse, memoryLimitBytes);
         break;
       }
       for (const frame of batch) {
@@ -191,7 +183,24 @@ async function correlateFrames(
   const summary = correlator.finish();
   if (drain) await drain();
 
-  const captures: CaptureSummary[] = readers.map((r) => {
+  const captures = captureSummaries(readers, firstLast);
+  return damage === undefined ? { captures, summary } : { captures, summary, damage };
+}
+
+function outOfMemory(at: Frame, memoryUse: string, memoryLimitBytes: number): CaptureError {
+  const heapLimit = getHeapStatistics().heap_size_limit;
+  return new CaptureError(
+    at.file,
+    at.fileOffset,
+    `analysis stopped before frame ${at.number}: ${memoryUse} more memory than this process may use ` +
+      `(${Math.round(memoryLimitBytes / 2 ** 20)} MiB of a ${Math.round(heapLimit / 2 ** 20)} MiB heap); the frames before it in time order are analyzed. ` +
+      `${at.number > 1 ? `Split the capture into files this process can hold (editcap -c ${splitSize(at.number)} in.pcapng out.pcapng) or give` : 'Give'} Node more memory (NODE_OPTIONS=--max-old-space-size=16384)`,
+  );
+}
+
+/** Each capture as read: its format, counts, and the time of its first and last frame. */
+function captureSummaries(readers: CaptureReader[], firstLast: Map<string, [Frame, Frame]>): CaptureSummary[] {
+  return readers.map((r) => {
     const span = firstLast.get(r.file);
     return {
       file: r.file,
@@ -201,5 +210,4 @@ async function correlateFrames(
       ...(span ? { start: formatEpochNs(span[0]), end: formatEpochNs(span[1]) } : {}),
     };
   });
-  return damage === undefined ? { captures, summary } : { captures, summary, damage };
 }

@@ -202,36 +202,16 @@ function describe(k: Keyed): string {
 export function diffAnalyses(expected: AnalysisSide, observed: AnalysisSide, rules?: RuleExplainer): DiffResult {
   const e = comparable(expected);
   const o = comparable(observed);
-  const queues = new Map<string, Keyed[]>();
-  for (const k of o.keyed) {
-    const q = queues.get(k.key);
-    if (q) q.push(k);
-    else queues.set(k.key, [k]);
-  }
   const result: DiffResult = { agree: true, compared: 0, missing: [], unexpected: [], differing: [], sentences: [], notes: [] };
-  const missingByKey = new Map<string, Keyed[]>();
-  for (const k of e.keyed) {
-    const q = queues.get(k.key);
-    const match = q?.shift();
-    if (!match) {
-      const list = missingByKey.get(k.key);
-      if (list) list.push(k);
-      else missingByKey.set(k.key, [k]);
-      continue;
-    }
-    result.compared++;
-    const diffs = compareJourneys(k, match, observed, rules);
-    if (diffs.length > 0) result.differing.push({ expected: ref(k), observed: ref(match), differences: diffs });
-  }
+  const { missingByKey, unmatched } = pairJourneys(e.keyed, o.keyed, observed, rules, result);
   for (const [, list] of missingByKey) {
     const k = list[0];
     const last = k.journey.hops.at(-1)?.interface;
     const sentence = `expected ${list.length === 1 ? '' : `${list.length} × `}${describe(k)} (${k.journey.hops.map((h) => h.interface).join(' -> ')}), never observed`;
     for (const x of list) result.missing.push({ ...ref(x), lastSeen: last, sentence });
   }
-  const unexpectedByKey = new Map<string, Keyed[]>();
-  for (const [key, q] of queues) if (q.length > 0) unexpectedByKey.set(key, q);
-  for (const [, list] of unexpectedByKey) {
+  for (const [, list] of unmatched) {
+    if (list.length === 0) continue;
     const k = list[0];
     const sentence = `observed ${list.length === 1 ? '' : `${list.length} × `}${describe(k)} on ${k.journey.hops.map((h) => h.interface).join(' -> ')} that the scenario does not produce`;
     for (const x of list) result.unexpected.push({ ...ref(x), sentence });
@@ -243,7 +223,49 @@ export function diffAnalyses(expected: AnalysisSide, observed: AnalysisSide, rul
       result.sentences.push(`expected ${eb} bytes of TCP data ${dir.replace('>', ' -> ')}, observed ${ob}`);
     }
   }
+  sayDifferences(result);
+  return result;
+}
 
+/**
+ * Each expected journey matched with the first observed one of the same key, and compared; returns
+ * the expected ones without a match and the observed ones left over, by key.
+ */
+function pairJourneys(
+  expected: Keyed[],
+  observed: Keyed[],
+  observedSide: AnalysisSide,
+  rules: RuleExplainer | undefined,
+  result: DiffResult,
+): { missingByKey: Map<string, Keyed[]>; unmatched: Map<string, Keyed[]> } {
+  const queues = new Map<string, Keyed[]>();
+  for (const k of observed) {
+    const q = queues.get(k.key);
+    if (q) q.push(k);
+    else queues.set(k.key, [k]);
+  }
+  const missingByKey = new Map<string, Keyed[]>();
+  for (const k of expected) {
+    const q = queues.get(k.key);
+    const match = q?.shift();
+    if (!match) {
+      const list = missingByKey.get(k.key);
+      if (list) list.push(k);
+      else missingByKey.set(k.key, [k]);
+      continue;
+    }
+    result.compared++;
+    const diffs = compareJourneys(k, match, observedSide, rules);
+    if (diffs.length > 0) result.differing.push({ expected: ref(k), observed: ref(match), differences: diffs });
+  }
+  return { missingByKey, unmatched: queues };
+}
+
+/**
+ * The sentences, each said once, with differing journeys grouped by what differs; ARP journeys
+ * that went missing or appeared are notes (the neighbour cache), and do not make the sides disagree.
+ */
+function sayDifferences(result: DiffResult): void {
   const seen = new Set<string>();
   for (const m of result.missing) if (!seen.has(m.sentence)) seen.add(m.sentence) && result.sentences.push(m.sentence);
   for (const u of result.unexpected) if (!seen.has(u.sentence)) seen.add(u.sentence) && result.sentences.push(u.sentence);
@@ -263,5 +285,4 @@ export function diffAnalyses(expected: AnalysisSide, observed: AnalysisSide, rul
   result.sentences = result.sentences.filter((x) => !notes.includes(x));
   result.agree =
     result.missing.every(isArp) && result.unexpected.every(isArp) && result.differing.length === 0 && result.sentences.length === 0;
-  return result;
 }

@@ -204,39 +204,10 @@ export class FateJudge {
     const last = w.hops[w.hops.length - 1];
     const lastRole = roles.role(last.iface);
     if (j.answeredBy !== undefined) {
-      const a0 = w.answerFirstHop;
-      // The host itself answered: the request was addressed to the host (one of its addresses, or
-      // its MAC on a bridge) and the answer starts where the request ended.
-      const toHost = this.isHost(last.dst, roles) || (lastRole === 'bridge' && last.dstMac !== undefined && this.routerMacs.has(last.dstMac));
-      if (a0 && a0.iface === last.iface && toHost && (lastRole === 'bridge' || lastRole === 'uplink') && !this.containerAddr(last.dst, roles)) {
-        this.hostKnown.add(last.dst);
-        j.steps.push({ from: last.iface, to: 'host', kind: 'local', latencyNs: a0.t - last.t });
-      }
+      this.hostAnswered(w, last, lastRole, roles);
       return false;
     }
-    // Multicast and broadcast go to a link, not through the host: wherever they were seen, they arrived.
-    const dstScope = addressScope(last.dst);
-    if (last.family !== 0 && (isGroupScope(dstScope) || isFrameBroadcast(last))) {
-      j.fate = 'delivered';
-      return false;
-    }
-    // An ARP reply arrived when it reached the interface its request came from.
-    if (last.family === 0 && j.isReply) {
-      if (w.requestIface === last.iface) j.fate = 'delivered';
-      return false;
-    }
-    if (last.family === 0 || lastRole === 'any' || lastRole === 'loopback' || isLoopbackAddress(last.dst)) {
-      j.fate = lastRole === 'loopback' || isLoopbackAddress(last.dst) ? 'delivered' : j.fate;
-      return false;
-    }
-    // Link-local addresses (and a sender without one yet) are never routed: such a packet reaches a
-    // neighbour on its own link or nobody, so the host cannot have failed to forward it. It arrived,
-    // unless it asked for an answer that never came (then no-reply speaks, not dropped-at-host).
-    const srcScope = addressScope(last.src);
-    if (isLinkScope(dstScope) || srcScope === 'link-local' || srcScope === 'unspecified') {
-      if (requestKind(w.hops[0]) === undefined) j.fate = 'delivered';
-      return false;
-    }
+    if (this.settledByScope(w, last, lastRole)) return false;
     // Addressed to the host's address, but to a port (or echo id) that NAT hands on to a container:
     // a packet that stops at the uplink there was dropped on the way in.
     const natKey = echoOrEndpoint(last.dst, last.dport, last.icmpId);
@@ -274,6 +245,51 @@ export class FateJudge {
       j.fate = requestKind(w.hops[0]) !== undefined ? 'unknown' : 'delivered';
     } else if (lastRole === 'veth' || lastRole === 'bridge' || lastRole === 'container') {
       j.fate = 'dropped';
+    }
+    return false;
+  }
+
+  /** An answered journey: where the host answered it itself, the local step and the host's address. */
+  private hostAnswered(w: JourneyWork, last: Observation, lastRole: InterfaceRole, roles: RoleView): void {
+    const j = w.journey;
+    const a0 = w.answerFirstHop;
+    // The host itself answered: the request was addressed to the host (one of its addresses, or
+    // its MAC on a bridge) and the answer starts where the request ended.
+    const toHost = this.isHost(last.dst, roles) || (lastRole === 'bridge' && last.dstMac !== undefined && this.routerMacs.has(last.dstMac));
+    if (a0 && a0.iface === last.iface && toHost && (lastRole === 'bridge' || lastRole === 'uplink') && !this.containerAddr(last.dst, roles)) {
+      this.hostKnown.add(last.dst);
+      j.steps.push({ from: last.iface, to: 'host', kind: 'local', latencyNs: a0.t - last.t });
+    }
+  }
+
+  /**
+   * The fates the addresses alone decide, wherever the packet was last seen: groups, ARP, loopback,
+   * link scope. Returns whether they did.
+   */
+  private settledByScope(w: JourneyWork, last: Observation, lastRole: InterfaceRole): boolean {
+    const j = w.journey;
+    // Multicast and broadcast go to a link, not through the host: wherever they were seen, they arrived.
+    const dstScope = addressScope(last.dst);
+    if (last.family !== 0 && (isGroupScope(dstScope) || isFrameBroadcast(last))) {
+      j.fate = 'delivered';
+      return true;
+    }
+    // An ARP reply arrived when it reached the interface its request came from.
+    if (last.family === 0 && j.isReply) {
+      if (w.requestIface === last.iface) j.fate = 'delivered';
+      return true;
+    }
+    if (last.family === 0 || lastRole === 'any' || lastRole === 'loopback' || isLoopbackAddress(last.dst)) {
+      j.fate = lastRole === 'loopback' || isLoopbackAddress(last.dst) ? 'delivered' : j.fate;
+      return true;
+    }
+    // Link-local addresses (and a sender without one yet) are never routed: such a packet reaches a
+    // neighbour on its own link or nobody, so the host cannot have failed to forward it. It arrived,
+    // unless it asked for an answer that never came (then no-reply speaks, not dropped-at-host).
+    const srcScope = addressScope(last.src);
+    if (isLinkScope(dstScope) || srcScope === 'link-local' || srcScope === 'unspecified') {
+      if (requestKind(w.hops[0]) === undefined) j.fate = 'delivered';
+      return true;
     }
     return false;
   }

@@ -182,6 +182,16 @@ export class FindingCollector {
 
   finish(roles: Map<string, InterfaceInfo>): Finding[] {
     const out: Finding[] = [];
+    this.dropFindings(roles, out);
+    this.leakFindings(out);
+    // A loop, not push(...): a long capture has more flows with retransmissions than V8 takes arguments.
+    for (const [, f] of [...this.retransmissions].sort((a, b) => a[0] - b[0])) out.push(f);
+    this.noReplyFindings(out);
+    return out;
+  }
+
+  /** Packets that entered the host and never left it. */
+  private dropFindings(roles: Map<string, InterfaceInfo>, out: Finding[]): void {
     const role = (iface: string): string => roles.get(iface)?.role ?? 'unknown';
     const uplinks = [...roles.values()].filter((r) => r.role === 'uplink').map((r) => r.name);
     for (const { exemplar: x, ids, flows: flowIds } of this.dropped.values()) {
@@ -215,7 +225,10 @@ export class FindingCollector {
         journeys: ids,
       });
     }
+  }
 
+  /** Private sources that left the uplink untranslated, as sure as the captures make them. */
+  private leakFindings(out: Finding[]): void {
     for (const { exemplar: x, ids, forwarded } of this.leaks.values()) {
       // The uplink hop of the group's first journey, as found when it was collected.
       const h = x.leak!;
@@ -256,10 +269,9 @@ export class FindingCollector {
         });
       }
     }
+  }
 
-    // A loop, not push(...): a long capture has more flows with retransmissions than V8 takes arguments.
-    for (const [, f] of [...this.retransmissions].sort((a, b) => a[0] - b[0])) out.push(f);
-
+  private noReplyFindings(out: Finding[]): void {
     for (const { exemplar: x, ids } of this.unanswered.values()) {
       const what = x.request === 'arp' ? 'ARP request' : x.request === 'echo' ? 'ICMP echo request' : x.request === 'syn' ? 'TCP SYN' : 'DNS query';
       // A SYN or a query names its port: one finding per flow, and a scan's thousands of them would
@@ -274,7 +286,6 @@ export class FindingCollector {
         ...(x.flow !== undefined ? { flows: [x.flow] } : {}),
       });
     }
-    return out;
   }
 }
 

@@ -43,6 +43,9 @@ export class Observer {
   private problems = 0;
   private firstProblem: string | undefined;
   private readonly problemLayers = new Map<string, number>();
+  /** The bytes of the packet hashed into its fingerprint, as `fill` narrows them: kept here, not allocated per frame. */
+  private payloadStart = 0;
+  private payloadEnd = 0;
 
   constructor(private readonly options: ObserverOptions) {}
 
@@ -53,58 +56,8 @@ export class Observer {
     }
     const pkt = decodePacket(frame.data, frame.iface.linktype);
     if (pkt.problem) this.noteProblem(frame, pkt);
-    let iface = frame.iface.name;
-    let direction = frame.direction;
-    if (pkt.link instanceof Sll2Header) {
-      const idx = pkt.link.interfaceIndex;
-      const named = this.options.ifaceMap.get(idx);
-      if (named === undefined) this.unnamedIndexes.add(idx);
-      iface = named ?? `if${idx}`;
-      direction = pkt.link.packetType === PACKET_OUTGOING ? 'out' : 'in';
-    } else if (pkt.link instanceof SllHeader) {
-      this.cookedV1 = true;
-      direction = pkt.link.packetType === PACKET_OUTGOING ? 'out' : 'in';
-    }
-    const o: Observation = {
-      iface,
-      file: frame.file,
-      frame: frame.number,
-      tsSec: frame.tsSec,
-      tsNsec: frame.tsNsec,
-      t: (frame.tsSec - this.baseSec) * 1e9 + (frame.tsNsec - this.baseNsec),
-      kind: 'other',
-      fp: 0,
-      family: 0,
-      src: '',
-      dst: '',
-      proto: 0,
-      payloadLen: 0,
-      length: frame.origLen,
-      // Every field is set here, even when absent, so that every observation has one shape: V8
-      // then reads their fields with one inline cache in the correlator's hot paths, instead of
-      // looking them up in a dozen shapes that depend on which layers a frame had.
-      direction,
-      srcMac: undefined,
-      dstMac: undefined,
-      sport: undefined,
-      dport: undefined,
-      ttl: undefined,
-      icmpType: undefined,
-      icmpCode: undefined,
-      icmpId: undefined,
-      icmpSeq: undefined,
-      tcpFlags: undefined,
-      seq: undefined,
-      ack: undefined,
-      dnsId: undefined,
-      dnsResponse: undefined,
-      dnsText: undefined,
-      httpText: undefined,
-      arpOp: undefined,
-      arpSha: undefined,
-      vni: undefined,
-      line: undefined,
-    };
+    const o = blankObservation(frame, (frame.tsSec - this.baseSec) * 1e9 + (frame.tsNsec - this.baseNsec));
+    this.readCookedHeader(o, pkt);
     if (pkt.link instanceof EthernetHeader) {
       o.srcMac = this.names.mac(pkt.link.b, pkt.link.srcOffset);
       o.dstMac = this.names.mac(pkt.link.b, pkt.link.dstOffset);
@@ -115,6 +68,20 @@ export class Observer {
     this.fill(o, inner ?? pkt, frame);
     if (this.options.evidenceLines) o.line = formatFrameLine(frame, pkt, { tcpState: this.tcpState });
     return o;
+  }
+
+  /** A cooked capture (`-i any`) says the interface and the direction in its own header. */
+  private readCookedHeader(o: Observation, pkt: Packet): void {
+    if (pkt.link instanceof Sll2Header) {
+      const idx = pkt.link.interfaceIndex;
+      const named = this.options.ifaceMap.get(idx);
+      if (named === undefined) this.unnamedIndexes.add(idx);
+      o.iface = named ?? `if${idx}`;
+      o.direction = pkt.link.packetType === PACKET_OUTGOING ? 'out' : 'in';
+    } else if (pkt.link instanceof SllHeader) {
+      this.cookedV1 = true;
+      o.direction = pkt.link.packetType === PACKET_OUTGOING ? 'out' : 'in';
+    }
   }
 
   private fill(o: Observation, pkt: Packet, frame: Frame): void {
@@ -131,8 +98,38 @@ export class Observer {
       o.fp = h.value();
       return;
     }
-    let payloadStart = 0;
-    let payloadEnd = 0;
+    if (!pkt.ipv4 && !pkt.ipv6) {
+      // Layer-2 frames other than ARP (LLDP, STP, unknown ethertypes): the whole frame is the identity.
+      o.kind = 'other';
+      o.src = o.srcMac ?? '';
+      o.dst = o.dstMac ?? '';
+      h.byte(0).u16(pkt.etherType ?? 0).bytes(b, 0, Math.min(frame.caplen, PAYLOAD_HASH_BYTES));
+      o.fp = h.value();
+      return;
+    }
+    if (this.fillIp(o, pkt, h)) {
+      // A later fragment has no transport header: its payload is its identity.
+      h.bytes(b, this.payloadStart, Math.min(this.payloadEnd, this.payloadStart + PAYLOAD_HASH_BYTES));
+      o.fp = h.value();
+      return;
+    }
+    o.kind = this.fillTransport(o, pkt, h);
+    const dns = pkt.dns ?? (pkt.udp ? dnsOnOtherPort(b, pkt.udp.payloadOffset, pkt.udp.payloadEnd) : undefined);
+    if (dns) {
+      o.dnsId = dns.id;
+      o.dnsResponse = dns.isResponse;
+      o.dnsText = dnsText(dns);
+    }
+    if (pkt.http) o.httpText = pkt.http.firstLine;
+    h.u32(o.payloadLen).bytes(b, this.payloadStart, Math.min(this.payloadEnd, this.payloadStart + PAYLOAD_HASH_BYTES));
+    o.fp = h.value();
+  }
+
+  /**
+   * The IP header's fields, into `o` and the fingerprint; the IP payload becomes the hashed range.
+   * Returns whether the packet is a later fragment.
+   */
+  private fillIp(o: Observation, pkt: Packet, h: FingerprintHasher): boolean {
     if (pkt.ipv4) {
       const ip = pkt.ipv4;
       o.family = 4;
@@ -142,40 +139,26 @@ export class Observer {
       o.ttl = ip.ttl;
       o.length = ip.length;
       h.byte(4).u16(ip.id).byte(ip.protocol).u32(ip.length).u16(ip.flagsFragment & 0x3fff);
-      payloadStart = ip.payloadOffset;
-      payloadEnd = ip.payloadEnd;
-      if (ip.isLaterFragment) {
-        h.bytes(b, payloadStart, Math.min(payloadEnd, payloadStart + PAYLOAD_HASH_BYTES));
-        o.fp = h.value();
-        return;
-      }
-    } else if (pkt.ipv6) {
-      const ip = pkt.ipv6;
-      o.family = 6;
-      o.src = ip.src;
-      o.dst = ip.dst;
-      o.proto = ip.protocol;
-      o.ttl = ip.hopLimit;
-      // The header's payload length leaves out the fixed header; flows count whole packets.
-      o.length = ip.length + 40;
-      h.byte(6).u32(ip.flowLabel).byte(ip.protocol).u32(ip.length);
-      payloadStart = ip.payloadOffset;
-      payloadEnd = ip.payloadEnd;
-      if (ip.isLaterFragment) {
-        h.bytes(b, payloadStart, Math.min(payloadEnd, payloadStart + PAYLOAD_HASH_BYTES));
-        o.fp = h.value();
-        return;
-      }
-    } else {
-      // Layer-2 frames other than ARP (LLDP, STP, unknown ethertypes): the whole frame is the identity.
-      o.kind = 'other';
-      o.src = o.srcMac ?? '';
-      o.dst = o.dstMac ?? '';
-      h.byte(0).u16(pkt.etherType ?? 0).bytes(b, 0, Math.min(frame.caplen, PAYLOAD_HASH_BYTES));
-      o.fp = h.value();
-      return;
+      this.payloadStart = ip.payloadOffset;
+      this.payloadEnd = ip.payloadEnd;
+      return ip.isLaterFragment;
     }
+    const ip = pkt.ipv6!;
+    o.family = 6;
+    o.src = ip.src;
+    o.dst = ip.dst;
+    o.proto = ip.protocol;
+    o.ttl = ip.hopLimit;
+    // The header's payload length leaves out the fixed header; flows count whole packets.
+    o.length = ip.length + 40;
+    h.byte(6).u32(ip.flowLabel).byte(ip.protocol).u32(ip.length);
+    this.payloadStart = ip.payloadOffset;
+    this.payloadEnd = ip.payloadEnd;
+    return ip.isLaterFragment;
+  }
 
+  /** The transport header's fields, into `o` and the fingerprint; narrows the hashed range to its payload. */
+  private fillTransport(o: Observation, pkt: Packet, h: FingerprintHasher): JourneyKind {
     let kind: JourneyKind = 'other';
     if (pkt.tcp) {
       const t = pkt.tcp;
@@ -187,16 +170,16 @@ export class Observer {
       o.ack = t.ack;
       o.payloadLen = this.transportPayload(o, t.payloadOffset, pkt);
       h.u32(t.seq).u32(t.ack).byte(t.flags).u16(t.window);
-      payloadStart = t.payloadOffset;
-      payloadEnd = t.payloadEnd;
+      this.payloadStart = t.payloadOffset;
+      this.payloadEnd = t.payloadEnd;
     } else if (pkt.udp) {
       const u = pkt.udp;
       kind = 'udp';
       o.sport = u.srcPort;
       o.dport = u.dstPort;
       o.payloadLen = Math.max(0, u.length - 8);
-      payloadStart = u.payloadOffset;
-      payloadEnd = u.payloadEnd;
+      this.payloadStart = u.payloadOffset;
+      this.payloadEnd = u.payloadEnd;
     } else if (pkt.icmp) {
       const m = pkt.icmp;
       kind = 'icmp';
@@ -208,11 +191,11 @@ export class Observer {
         o.icmpSeq = m.seq;
         h.u16(m.seq ?? 0);
       }
-      payloadStart = m.payloadOffset;
-      payloadEnd = m.payloadEnd;
-      o.payloadLen = Math.max(0, o.length - (payloadStart - (pkt.ipv4?.offset ?? payloadStart)));
+      this.payloadStart = m.payloadOffset;
+      this.payloadEnd = m.payloadEnd;
+      o.payloadLen = Math.max(0, o.length - (this.payloadStart - (pkt.ipv4?.offset ?? this.payloadStart)));
       // NAT rewrites the packet quoted inside an ICMP error too: only its outer identity counts.
-      if (ICMP_ERRORS.has(m.type)) payloadEnd = payloadStart;
+      if (ICMP_ERRORS.has(m.type)) this.payloadEnd = this.payloadStart;
     } else if (pkt.icmpv6) {
       const m = pkt.icmpv6;
       kind = 'icmpv6';
@@ -224,19 +207,10 @@ export class Observer {
         o.icmpSeq = m.seq;
         h.u16(m.seq ?? 0);
       }
-      payloadStart = m.payloadOffset;
-      payloadEnd = ICMP6_ERRORS.has(m.type) ? m.payloadOffset : m.payloadEnd;
+      this.payloadStart = m.payloadOffset;
+      this.payloadEnd = ICMP6_ERRORS.has(m.type) ? m.payloadOffset : m.payloadEnd;
     }
-    o.kind = kind;
-    const dns = pkt.dns ?? (pkt.udp ? dnsOnOtherPort(b, pkt.udp.payloadOffset, pkt.udp.payloadEnd) : undefined);
-    if (dns) {
-      o.dnsId = dns.id;
-      o.dnsResponse = dns.isResponse;
-      o.dnsText = dnsText(dns);
-    }
-    if (pkt.http) o.httpText = pkt.http.firstLine;
-    h.u32(o.payloadLen).bytes(b, payloadStart, Math.min(payloadEnd, payloadStart + PAYLOAD_HASH_BYTES));
-    o.fp = h.value();
+    return kind;
   }
 
   /** TCP payload length from the IP lengths, so GSO super-frames and snaplen cuts count right. */
@@ -300,3 +274,47 @@ function dnsText(d: DnsMessage): string {
 }
 
 const DNS_TYPES: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 65: 'HTTPS' };
+
+/** An observation of `frame` with every field present, most still empty. */
+function blankObservation(frame: Frame, t: number): Observation {
+  return {
+    iface: frame.iface.name,
+    file: frame.file,
+    frame: frame.number,
+    tsSec: frame.tsSec,
+    tsNsec: frame.tsNsec,
+    t,
+    kind: 'other',
+    fp: 0,
+    family: 0,
+    src: '',
+    dst: '',
+    proto: 0,
+    payloadLen: 0,
+    length: frame.origLen,
+    // Every field is set here, even when absent, so that every observation has one shape: V8
+    // then reads their fields with one inline cache in the correlator's hot paths, instead of
+    // looking them up in a dozen shapes that depend on which layers a frame had.
+    direction: frame.direction,
+    srcMac: undefined,
+    dstMac: undefined,
+    sport: undefined,
+    dport: undefined,
+    ttl: undefined,
+    icmpType: undefined,
+    icmpCode: undefined,
+    icmpId: undefined,
+    icmpSeq: undefined,
+    tcpFlags: undefined,
+    seq: undefined,
+    ack: undefined,
+    dnsId: undefined,
+    dnsResponse: undefined,
+    dnsText: undefined,
+    httpText: undefined,
+    arpOp: undefined,
+    arpSha: undefined,
+    vni: undefined,
+    line: undefined,
+  };
+}

@@ -101,82 +101,31 @@ export class Emulation {
       case 'netns-add':
         w.addNamespace(step.name);
         break;
-      case 'veth-add': {
-        const ns = this.namespaceOf(step.place, step);
-        const peerNs = step.peerNetns !== undefined ? (w.namespaces.get(step.peerNetns) ?? this.fail(step, `namespace '${step.peerNetns}' does not exist`)) : ns;
-        if (ns.device(step.name)) this.fail(step, `device '${step.name}' exists already`);
-        this.addVeth(ns, step.name, peerNs, step.peer);
+      case 'veth-add':
+        this.vethAdd(step);
         break;
-      }
-      case 'bridge-add': {
-        const ns = this.namespaceOf(step.place, step);
-        ns.addDevice(step.name, 'bridge', w.rng.mac());
+      case 'bridge-add':
+        this.namespaceOf(step.place, step).addDevice(step.name, 'bridge', w.rng.mac());
         break;
-      }
-      case 'link-set': {
-        const ns = this.namespaceOf(step.place, step);
-        const d = this.device(ns, step.dev, step);
-        if (step.netns !== undefined) {
-          const to = w.namespaces.get(step.netns) ?? this.fail(step, `namespace '${step.netns}' does not exist`);
-          ns.release(d);
-          // Moving a device takes it down and drops its addresses (dev_change_net_namespace).
-          d.up = false;
-          d.addrs.length = 0;
-          to.adopt(d);
-        }
-        if (step.master !== undefined) {
-          const br = this.device(ns, step.master, step);
-          if (br.kind !== 'bridge') this.fail(step, `'${step.master}' is not a bridge`);
-          d.master = br;
-          br.ports.push(d);
-          recalcBridgeMac(br);
-        }
-        if (step.mac !== undefined) {
-          d.mac = Uint8Array.from(step.mac.split(':').map((x) => parseInt(x, 16)));
-          d.macFixed = true;
-          if (d.master !== undefined) recalcBridgeMac(d.master);
-        }
-        if (step.state !== undefined) d.up = step.state === 'up';
+      case 'link-set':
+        this.linkSet(step);
         break;
-      }
-      case 'addr-add': {
+      case 'addr-add':
         if (step.address.family !== 4) return; // IPv6 addresses change nothing the model emulates.
-        const ns = this.namespaceOf(step.place, step);
-        const d = this.device(ns, step.dev, step);
-        d.addrs.push({ addr: ip4(step.address.address), prefixLen: step.address.prefixLen });
+        this.device(this.namespaceOf(step.place, step), step.dev, step).addrs.push({ addr: ip4(step.address.address), prefixLen: step.address.prefixLen });
         break;
-      }
       case 'route-add': {
         const ns = this.namespaceOf(step.place, step);
         if (step.destination !== 'default' && step.destination.family !== 4) return;
-        const via = step.via !== undefined ? ip4(step.via) : undefined;
-        let dev = step.dev !== undefined ? this.device(ns, step.dev, step) : undefined;
-        if (dev === undefined && via !== undefined) {
-          const r = ns.route(via);
-          if (r === undefined || r === 'local') this.fail(step, `gateway ${step.via} is not on a connected network (Nexthop has invalid gateway)`);
-          dev = r.dev;
-        }
-        if (dev === undefined) this.fail(step, 'a route needs via GW or dev NAME');
-        const dst = step.destination === 'default' ? { addr: 0, len: 0 } : { addr: ip4(step.destination.address), len: step.destination.prefixLen };
-        ns.routes.push({ dst: dst.addr, prefixLen: dst.len, via, dev });
+        this.addRoute(ns, step);
         break;
       }
-      case 'sysctl': {
-        const ns = this.namespaceOf(step.place, step);
-        if (step.key === 'net.ipv4.ip_forward') ns.ipForward = step.value === 1;
-        else if (step.key === 'net.bridge.bridge-nf-call-iptables') ns.bridgeNetfilter = step.value === 1;
-        else {
-          const m = /^net\.ipv4\.conf\.([^.]+)\.route_localnet$/.exec(step.key);
-          if (m === null) return;
-          if (m[1] === 'all') ns.routeLocalnetAll = step.value === 1;
-          else if (m[1] !== 'default') this.device(ns, m[1], step).routeLocalnet = step.value === 1;
-        }
+      case 'sysctl':
+        if (!this.sysctl(step)) return;
         break;
-      }
       case 'iptables': {
         const ns = this.namespaceOf(step.place, step);
-        const table = step.table === 'nat' ? ns.nat : ns.filter;
-        table.apply(step.command, { line: step.line });
+        (step.table === 'nat' ? ns.nat : ns.filter).apply(step.command, { line: step.line });
         break;
       }
       case 'ping':
@@ -198,6 +147,68 @@ export class Emulation {
         return;
     }
     w.sched.runUntil(() => false, w.sched.now + SETUP_COST);
+  }
+
+  private vethAdd(step: Extract<Step, { kind: 'veth-add' }>): void {
+    const ns = this.namespaceOf(step.place, step);
+    const peerNs = step.peerNetns !== undefined ? (this.world.namespaces.get(step.peerNetns) ?? this.fail(step, `namespace '${step.peerNetns}' does not exist`)) : ns;
+    if (ns.device(step.name)) this.fail(step, `device '${step.name}' exists already`);
+    this.addVeth(ns, step.name, peerNs, step.peer);
+  }
+
+  /** `ip link set DEV [netns NS] [master BR] [address MAC] [up|down]`. */
+  private linkSet(step: Extract<Step, { kind: 'link-set' }>): void {
+    const ns = this.namespaceOf(step.place, step);
+    const d = this.device(ns, step.dev, step);
+    if (step.netns !== undefined) {
+      const to = this.world.namespaces.get(step.netns) ?? this.fail(step, `namespace '${step.netns}' does not exist`);
+      ns.release(d);
+      // Moving a device takes it down and drops its addresses (dev_change_net_namespace).
+      d.up = false;
+      d.addrs.length = 0;
+      to.adopt(d);
+    }
+    if (step.master !== undefined) {
+      const br = this.device(ns, step.master, step);
+      if (br.kind !== 'bridge') this.fail(step, `'${step.master}' is not a bridge`);
+      d.master = br;
+      br.ports.push(d);
+      recalcBridgeMac(br);
+    }
+    if (step.mac !== undefined) {
+      d.mac = Uint8Array.from(step.mac.split(':').map((x) => parseInt(x, 16)));
+      d.macFixed = true;
+      if (d.master !== undefined) recalcBridgeMac(d.master);
+    }
+    if (step.state !== undefined) d.up = step.state === 'up';
+  }
+
+  /** `ip route add`: a route through a gateway leaves by the device the gateway is reached on. */
+  private addRoute(ns: Namespace, step: Extract<Step, { kind: 'route-add' }>): void {
+    const via = step.via !== undefined ? ip4(step.via) : undefined;
+    let dev = step.dev !== undefined ? this.device(ns, step.dev, step) : undefined;
+    if (dev === undefined && via !== undefined) {
+      const r = ns.route(via);
+      if (r === undefined || r === 'local') this.fail(step, `gateway ${step.via} is not on a connected network (Nexthop has invalid gateway)`);
+      dev = r.dev;
+    }
+    if (dev === undefined) this.fail(step, 'a route needs via GW or dev NAME');
+    const dst = step.destination === 'default' ? { addr: 0, len: 0 } : { addr: ip4(step.destination.address), len: step.destination.prefixLen };
+    ns.routes.push({ dst: dst.addr, prefixLen: dst.len, via, dev });
+  }
+
+  /** Returns false for a key the model does not emulate. */
+  private sysctl(step: Extract<Step, { kind: 'sysctl' }>): boolean {
+    const ns = this.namespaceOf(step.place, step);
+    if (step.key === 'net.ipv4.ip_forward') ns.ipForward = step.value === 1;
+    else if (step.key === 'net.bridge.bridge-nf-call-iptables') ns.bridgeNetfilter = step.value === 1;
+    else {
+      const m = /^net\.ipv4\.conf\.([^.]+)\.route_localnet$/.exec(step.key);
+      if (m === null) return false;
+      if (m[1] === 'all') ns.routeLocalnetAll = step.value === 1;
+      else if (m[1] !== 'default') this.device(ns, m[1], step).routeLocalnet = step.value === 1;
+    }
+    return true;
   }
 
   /**

@@ -229,65 +229,75 @@ export class TcpConnection {
     this.readPeerOptions(b);
     if (b.flags & TCP_RST) return this.end('reset');
     if (b.flags & TCP_ACK) this.acked(b.ack, b.data.length === 0 && (b.flags & (TCP_SYN | TCP_FIN)) === 0);
+    if (this.handshake(b)) return;
+    if (b.flags & TCP_SYN) {
+      // tcp_validate_incoming: a SYN on a synchronised connection gets a challenge ACK (RFC 5961).
+      this.ackNow();
+      return;
+    }
+    this.receive(b);
+    void pkt;
+  }
+
+  /** The segment in the handshake states; returns whether it was consumed there. */
+  private handshake(b: TcpBody): boolean {
     if (this.state === 'syn-sent') {
-      if ((b.flags & (TCP_SYN | TCP_ACK)) !== (TCP_SYN | TCP_ACK)) return;
+      if ((b.flags & (TCP_SYN | TCP_ACK)) !== (TCP_SYN | TCP_ACK)) return true;
       this.rcvNxt = (b.seq + 1) >>> 0;
       this.state = 'established';
       this.ns.world.sched.after(STACK_COST, () => {
         this.emit(TCP_ACK, this.sndNxt, new Uint8Array(0));
         this.events.established?.(this);
       });
-      return;
+      return true;
     }
     if (this.state === 'syn-recv') {
       if (b.flags & TCP_SYN) {
         // tcp_check_req: the peer's SYN again (sent again, or a copy) is answered with our SYN-ACK again.
         this.ns.world.sched.after(STACK_COST, () => this.state === 'syn-recv' && this.retransmitHead());
-        return;
+        return true;
       }
-      if (!(b.flags & TCP_ACK) || this.unacked.length > 0) return;
+      if (!(b.flags & TCP_ACK) || this.unacked.length > 0) return true;
       this.state = 'established';
       this.events.established?.(this);
     }
-    if (b.flags & TCP_SYN) {
-      // tcp_validate_incoming: a SYN on a synchronised connection gets a challenge ACK (RFC 5961).
+    return false;
+  }
+
+  /** Data and FIN in sequence, with what waited out of order behind them, then the ACK. */
+  private receive(b: TcpBody): void {
+    const len = b.data.length;
+    if (len === 0 && !(b.flags & TCP_FIN)) return;
+    if (b.seq !== this.rcvNxt) {
+      // Ahead of a hole: kept for later; old: already had. Either way a duplicate ACK says what we expect.
+      if (seqAfter(b.seq, this.rcvNxt)) this.outOfOrder.set(b.seq, { data: b.data, fin: (b.flags & TCP_FIN) !== 0 });
       this.ackNow();
       return;
     }
-    const len = b.data.length;
-    if (len > 0 || b.flags & TCP_FIN) {
-      if (b.seq !== this.rcvNxt) {
-        // Ahead of a hole: kept for later; old: already had. Either way a duplicate ACK says what we expect.
-        if (seqAfter(b.seq, this.rcvNxt)) this.outOfOrder.set(b.seq, { data: b.data, fin: (b.flags & TCP_FIN) !== 0 });
-        this.ackNow();
-        return;
-      }
-      let fin = (b.flags & TCP_FIN) !== 0;
-      if (len > 0) {
-        this.rcvNxt = (this.rcvNxt + len) >>> 0;
-        this.events.data?.(this, b.data);
-      }
-      for (let next = this.outOfOrder.get(this.rcvNxt); next !== undefined && !fin; next = this.outOfOrder.get(this.rcvNxt)) {
-        this.outOfOrder.delete(this.rcvNxt);
-        this.rcvNxt = (this.rcvNxt + next.data.length) >>> 0;
-        if (next.data.length > 0) this.events.data?.(this, next.data);
-        fin = next.fin;
-      }
-      let delay = STACK_COST;
-      if (fin) {
-        this.rcvNxt = (this.rcvNxt + 1) >>> 0;
-        this.finReceived = true;
-        if (this.state === 'established') {
-          // tcp_fin puts the socket in pingpong mode: the ACK waits, hoping to ride on our own FIN.
-          this.state = 'close-wait';
-          delay = DELAYED_ACK;
-        }
-        this.events.fin?.(this);
-      }
-      // When the application answered at once (data or FIN queued just now), that carries the ACK.
-      this.ackUnlessPiggybacked(delay);
+    let fin = (b.flags & TCP_FIN) !== 0;
+    if (len > 0) {
+      this.rcvNxt = (this.rcvNxt + len) >>> 0;
+      this.events.data?.(this, b.data);
     }
-    void pkt;
+    for (let next = this.outOfOrder.get(this.rcvNxt); next !== undefined && !fin; next = this.outOfOrder.get(this.rcvNxt)) {
+      this.outOfOrder.delete(this.rcvNxt);
+      this.rcvNxt = (this.rcvNxt + next.data.length) >>> 0;
+      if (next.data.length > 0) this.events.data?.(this, next.data);
+      fin = next.fin;
+    }
+    let delay = STACK_COST;
+    if (fin) {
+      this.rcvNxt = (this.rcvNxt + 1) >>> 0;
+      this.finReceived = true;
+      if (this.state === 'established') {
+        // tcp_fin puts the socket in pingpong mode: the ACK waits, hoping to ride on our own FIN.
+        this.state = 'close-wait';
+        delay = DELAYED_ACK;
+      }
+      this.events.fin?.(this);
+    }
+    // When the application answered at once (data or FIN queued just now), that carries the ACK.
+    this.ackUnlessPiggybacked(delay);
   }
 
   private ackUnlessPiggybacked(delay: number): void {

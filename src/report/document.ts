@@ -128,59 +128,86 @@ export function buildReport(input: ReportInput): ReportDocument {
   const stories = buildStories({ analysis: a, hopsOf });
   const blocks: Block[] = [];
   const diagrams: Diagram[] = [];
-  const text = (...lines: string[]): void => {
-    blocks.push({ type: 'text', text: lines.join('\n') });
-  };
-  const diagram = (d: Diagram): void => {
-    diagrams.push(d);
-    blocks.push({ type: 'diagram', diagram: d });
+  const page: Page = {
+    text: (...lines) => {
+      blocks.push({ type: 'text', text: lines.join('\n') });
+    },
+    diagram: (d) => {
+      diagrams.push(d);
+      blocks.push({ type: 'diagram', diagram: d });
+    },
   };
 
   const title = input.title ?? defaultTitle(a);
-  text(`# ${mdText(title)}`, '', summaryParagraph(a, stories, ctx));
-  if (input.expectations) {
-    const e = input.expectations;
-    text(
-      '## Against the scenario',
+  page.text(`# ${mdText(title)}`, '', summaryParagraph(a, stories, ctx));
+  if (input.expectations) againstScenario(page, input.expectations);
+  page.text(...inventory(a));
+  topologySection(page, a, hopsOf, names);
+  if (a.flows.length > MAX_STORIES) page.text(...atAGlance(a));
+  const untold = storySections(page, stories, ctx);
+  otherTraffic(page, untold, ctx);
+  findingsSection(page, a.findings);
+  flowsSection(page, a);
+  natSection(page, a);
+
+  const body = blocks.map((b) => (b.type === 'text' ? b.text : b.diagram.mermaid)).join('\n');
+  const terms = GLOSSARY.filter((g) => g.when.test(body));
+  if (terms.length > 0) page.text('## Glossary', '', ...terms.map((g) => `- **${g.term}**: ${g.text}`));
+  page.text('', `---`, `*Written by ${mdText(input.generator ?? 'pcap-narrator')} from ${a.captures.map((c) => mdCode(basename(c.file))).join(', ')}.*`);
+  return { title, blocks, diagrams };
+}
+
+/** Where the sections of the report go, in order. */
+interface Page {
+  text(...lines: string[]): void;
+  diagram(d: Diagram): void;
+}
+
+function againstScenario(page: Page, e: NonNullable<ReportInput['expectations']>): void {
+  page.text(
+    '## Against the scenario',
+    '',
+    e.agree
+      ? `The captures tell the same story as the scenario ${mdCode(basename(e.scenario))} predicts: every journey it expects was seen, on the same interfaces, with the same rewrites and fates.`
+      : `The captures part from what the scenario ${mdCode(basename(e.scenario))} predicts:`,
+    '',
+    ...e.sentences.map((s) => `- ${mdText(s)}`),
+  );
+  if (e.drops && e.drops.length > 0) {
+    page.text(
+      'Where the scenario\'s model says packets die, and why (the reasons a capture alone cannot show):',
       '',
-      e.agree
-        ? `The captures tell the same story as the scenario ${mdCode(basename(e.scenario))} predicts: every journey it expects was seen, on the same interfaces, with the same rewrites and fates.`
-        : `The captures part from what the scenario ${mdCode(basename(e.scenario))} predicts:`,
-      '',
-      ...e.sentences.map((s) => `- ${mdText(s)}`),
+      ...e.drops.map((d) => `- ${mdText(d, 600)}`),
     );
-    if (e.drops && e.drops.length > 0) {
-      text(
-        'Where the scenario\'s model says packets die, and why (the reasons a capture alone cannot show):',
-        '',
-        ...e.drops.map((d) => `- ${mdText(d, 600)}`),
-      );
-    }
   }
-  text(...inventory(a));
+}
 
+function topologySection(page: Page, a: Analysis, hopsOf: HopsOf, names: Namer): void {
   const topo = topologyDiagram(a, hopsOf, names);
-  if (topo) {
-    text('## Topology', '', 'Interfaces grouped by where they live, the links packets were seen to cross (with NAT where it happened), the addresses that spoke behind each interface, and the outside beyond the uplink.');
-    diagram({ id: 'topology', caption: 'Topology seen in the captures', mermaid: renderFlowchart(topo) });
-  }
+  if (!topo) return;
+  page.text('## Topology', '', 'Interfaces grouped by where they live, the links packets were seen to cross (with NAT where it happened), the addresses that spoke behind each interface, and the outside beyond the uplink.');
+  page.diagram({ id: 'topology', caption: 'Topology seen in the captures', mermaid: renderFlowchart(topo) });
+}
 
-  if (a.flows.length > MAX_STORIES) text(...atAGlance(a));
+/** One section per chosen story, in the order they began; returns the stories not told. */
+function storySections(page: Page, stories: Story[], ctx: NarrativeContext): Story[] {
   const candidates = stories.filter((s) => s.kind !== 'neighbour');
   const chosen = new Set([...candidates].sort((x, y) => y.weight - x.weight || x.firstNs - y.firstNs).slice(0, MAX_STORIES));
   const told = candidates.filter((s) => chosen.has(s));
-  const untold = stories.filter((s) => !chosen.has(s));
-  text('## What happened', '', told.length > 0 ? 'One section per story, in the order they began. Each claim cites its frame as `file#frame`; the lines are what `pcap-narrator read` prints for them.' : 'The captures hold no conversation to tell.');
+  page.text('## What happened', '', told.length > 0 ? 'One section per story, in the order they began. Each claim cites its frame as `file#frame`; the lines are what `pcap-narrator read` prints for them.' : 'The captures hold no conversation to tell.');
   told.forEach((s, i) => {
     const n = narrate(s, ctx);
-    text(`### ${i + 1}. ${mdText(n.title)}`, '', ...n.paragraphs.flatMap((p) => [p, '']));
-    const seq = storySequence(s, { hopsOf, names });
-    if (seq) diagram({ id: `story-${i + 1}`, caption: n.title, mermaid: renderSequence(seq) });
-    if (n.evidence.size > 0) text('<details><summary>Evidence</summary>', '', ...n.evidence.markdown(), '', '</details>');
+    page.text(`### ${i + 1}. ${mdText(n.title)}`, '', ...n.paragraphs.flatMap((p) => [p, '']));
+    const seq = storySequence(s, { hopsOf: ctx.hopsOf, names: ctx.names });
+    if (seq) page.diagram({ id: `story-${i + 1}`, caption: n.title, mermaid: renderSequence(seq) });
+    if (n.evidence.size > 0) page.text('<details><summary>Evidence</summary>', '', ...n.evidence.markdown(), '', '</details>');
   });
+  return stories.filter((s) => !chosen.has(s));
+}
 
+function otherTraffic(page: Page, untold: Story[], ctx: NarrativeContext): void {
   if (untold.length > 0) {
-    text(
+    page.text(
       '## Other traffic',
       '',
       'Traffic not told as a story above (kernel housekeeping, or less telling than the stories shown), counted:',
@@ -195,22 +222,26 @@ export function buildReport(input: ReportInput): ReportDocument {
       }),
     );
   }
+  if (untold.length > MAX_ROWS) page.text(`And ${untold.length - MAX_ROWS} more conversations, counted in the flows below.`);
+}
 
-  if (untold.length > MAX_ROWS) text(`And ${untold.length - MAX_ROWS} more conversations, counted in the flows below.`);
-  text('## Findings', '');
-  if (a.findings.length === 0) text('None: every request the captures show was answered, nothing was dropped, no private address leaked.');
-  const { shown: shownFindings, hidden, left } = findingsForPeople(a.findings, MAX_ROWS);
-  for (const f of shownFindings) {
+function findingsSection(page: Page, findings: Finding[]): void {
+  page.text('## Findings', '');
+  if (findings.length === 0) page.text('None: every request the captures show was answered, nothing was dropped, no private address leaked.');
+  const { shown, hidden, left } = findingsForPeople(findings, MAX_ROWS);
+  for (const f of shown) {
     const advice = adviceFor(f);
-    text(`- **${severityWord(f)}** (${mdCode(f.code)}): ${mdText(f.message, 2000)}${f.journeys ? ` Journeys ${f.journeys.slice(0, 12).join(', ')}${f.journeys.length > 12 ? ', …' : ''}.` : ''}${advice ? `\n  *What to check:* ${advice}` : ''}`);
+    page.text(`- **${severityWord(f)}** (${mdCode(f.code)}): ${mdText(f.message, 2000)}${f.journeys ? ` Journeys ${f.journeys.slice(0, 12).join(', ')}${f.journeys.length > 12 ? ', …' : ''}.` : ''}${advice ? `\n  *What to check:* ${advice}` : ''}`);
   }
   if (hidden > 0) {
-    text('', `And ${hidden} more findings (${left.map((l) => `${l.count} ${mdCode(l.code)}`).join(', ')}), every one in the analysis document (\`--json\`).`);
+    page.text('', `And ${hidden} more findings (${left.map((l) => `${l.count} ${mdCode(l.code)}`).join(', ')}), every one in the analysis document (\`--json\`).`);
   }
+}
 
+function flowsSection(page: Page, a: Analysis): void {
   const shownFlows = a.flows.length > MAX_ROWS ? [...a.flows].sort((x, y) => y.packets - x.packets).slice(0, MAX_ROWS).sort((x, y) => x.id - y.id) : a.flows;
   if (a.flows.length > 0) {
-    text(
+    page.text(
       '## Flows',
       '',
       'Both directions of each conversation, and both sides of its NAT, as one record.',
@@ -223,25 +254,21 @@ export function buildReport(input: ReportInput): ReportDocument {
       ),
     );
   }
-  if (a.flows.length > shownFlows.length) text(`The ${shownFlows.length} largest of ${a.flows.length} flows; \`analysis.json\` (\`--json\`) has them all.`);
-  if (a.nat && a.nat.length > 0) {
-    text(
-      '## NAT bindings',
-      '',
-      'The translations the captures prove, as `conntrack -L` would list them (original tuple, then reply tuple).',
-      '',
-      '```text',
-      ...conntrackLines(a.nat.slice(0, MAX_ROWS)).map((l) => l.replace(/```/g, '` ` `')),
-      '```',
-      ...(a.nat.length > MAX_ROWS ? ['', `${a.nat.length - MAX_ROWS} more in \`analysis.json\`.`] : []),
-    );
-  }
+  if (a.flows.length > shownFlows.length) page.text(`The ${shownFlows.length} largest of ${a.flows.length} flows; \`analysis.json\` (\`--json\`) has them all.`);
+}
 
-  const body = blocks.map((b) => (b.type === 'text' ? b.text : b.diagram.mermaid)).join('\n');
-  const terms = GLOSSARY.filter((g) => g.when.test(body));
-  if (terms.length > 0) text('## Glossary', '', ...terms.map((g) => `- **${g.term}**: ${g.text}`));
-  text('', `---`, `*Written by ${mdText(input.generator ?? 'pcap-narrator')} from ${a.captures.map((c) => mdCode(basename(c.file))).join(', ')}.*`);
-  return { title, blocks, diagrams };
+function natSection(page: Page, a: Analysis): void {
+  if (!a.nat || a.nat.length === 0) return;
+  page.text(
+    '## NAT bindings',
+    '',
+    'The translations the captures prove, as `conntrack -L` would list them (original tuple, then reply tuple).',
+    '',
+    '```text',
+    ...conntrackLines(a.nat.slice(0, MAX_ROWS)).map((l) => l.replace(/```/g, '` ` `')),
+    '```',
+    ...(a.nat.length > MAX_ROWS ? ['', `${a.nat.length - MAX_ROWS} more in \`analysis.json\`.`] : []),
+  );
 }
 
 /**

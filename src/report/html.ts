@@ -99,12 +99,7 @@ export function markdownToHtml(md: string): string {
   while (i < lines.length) {
     const line = lines[i];
     if (line.startsWith('```')) {
-      const lang = line.slice(3).trim();
-      const body: string[] = [];
-      i++;
-      while (i < lines.length && !lines[i].startsWith('```')) body.push(lines[i++]);
-      i++;
-      out.push(`<pre${lang ? ` class="${html(lang)}"` : ''}><code>${html(body.join('\n'))}</code></pre>`);
+      i = codeBlock(lines, i, out);
       continue;
     }
     const h = /^(#{1,6}) (.*)$/.exec(line);
@@ -114,24 +109,11 @@ export function markdownToHtml(md: string): string {
       continue;
     }
     if (line.startsWith('|')) {
-      const rows: string[][] = [];
-      while (i < lines.length && lines[i].startsWith('|')) rows.push(splitRow(lines[i++]));
-      const [head, , ...body] = rows;
-      out.push(
-        `<table><thead><tr>${head.map((c) => `<th>${inline(c)}</th>`).join('')}</tr></thead><tbody>${body
-          .map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join('')}</tr>`)
-          .join('')}</tbody></table>`,
-      );
+      i = table(lines, i, out);
       continue;
     }
     if (line.startsWith('- ')) {
-      const items: string[] = [];
-      while (i < lines.length && (lines[i].startsWith('- ') || lines[i].startsWith('  '))) {
-        if (lines[i].startsWith('- ')) items.push(lines[i].slice(2));
-        else items[items.length - 1] += `<br>${lines[i].trim()}`;
-        i++;
-      }
-      out.push(`<ul>${items.map((x) => `<li>${inline(x).replace(/&lt;br&gt;/g, '<br>')}</li>`).join('')}</ul>`);
+      i = list(lines, i, out);
       continue;
     }
     if (line === '<details><summary>Evidence</summary>' || line === '<details><summary>Mermaid source</summary>' || line === '</details>') {
@@ -155,6 +137,42 @@ export function markdownToHtml(md: string): string {
     out.push(`<p>${inline(para.join(' '))}</p>`);
   }
   return out.join('\n');
+}
+
+/** The fenced block starting at line `i`, as `<pre>`; returns the line after it. */
+function codeBlock(lines: string[], i: number, out: string[]): number {
+  const lang = lines[i].slice(3).trim();
+  const body: string[] = [];
+  i++;
+  while (i < lines.length && !lines[i].startsWith('```')) body.push(lines[i++]);
+  i++;
+  out.push(`<pre${lang ? ` class="${html(lang)}"` : ''}><code>${html(body.join('\n'))}</code></pre>`);
+  return i;
+}
+
+/** The table starting at line `i` (header, separator, rows); returns the line after it. */
+function table(lines: string[], i: number, out: string[]): number {
+  const rows: string[][] = [];
+  while (i < lines.length && lines[i].startsWith('|')) rows.push(splitRow(lines[i++]));
+  const [head, , ...body] = rows;
+  out.push(
+    `<table><thead><tr>${head.map((c) => `<th>${inline(c)}</th>`).join('')}</tr></thead><tbody>${body
+      .map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join('')}</tr>`)
+      .join('')}</tbody></table>`,
+  );
+  return i;
+}
+
+/** The list starting at line `i`, an indented line continuing its item; returns the line after it. */
+function list(lines: string[], i: number, out: string[]): number {
+  const items: string[] = [];
+  while (i < lines.length && (lines[i].startsWith('- ') || lines[i].startsWith('  '))) {
+    if (lines[i].startsWith('- ')) items.push(lines[i].slice(2));
+    else items[items.length - 1] += `<br>${lines[i].trim()}`;
+    i++;
+  }
+  out.push(`<ul>${items.map((x) => `<li>${inline(x).replace(/&lt;br&gt;/g, '<br>')}</li>`).join('')}</ul>`);
+  return i;
 }
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}

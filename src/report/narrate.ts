@@ -4,7 +4,7 @@
  * names, DNS and HTTP text) is set in code spans by `c()`, which escapes it for Markdown.
  */
 import { addressOf } from '../correlate/endpoint.js';
-import type { Analysis, Journey, Step } from '../correlate/model.js';
+import type { Analysis, Flow, Journey, Step } from '../correlate/model.js';
 import { isIgmp, type Observation } from '../correlate/observation.js';
 import { durationText, labelOf } from '../correlate/groups.js';
 import { mdCode, mdText } from './escape.js';
@@ -20,7 +20,9 @@ import {
   roundTrips,
   storyJourneysById,
   tcpPhases,
+  type ClientSide,
   type HopsOf,
+  type TcpPhases,
 } from './facts.js';
 import type { Namer } from './names.js';
 import type { Story } from './stories.js';
@@ -260,105 +262,19 @@ function tcpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): stri
     const journeys = story.journeys.filter((j) => j.flow === flow.id);
     const ph = tcpPhases(journeys, clientAddresses([flow]), ctx.hopsOf);
     const syn = ph.syn ? ctx.hopsOf(ph.syn)[0] : undefined;
-    const intro = flow === main ? '' : 'The second connection: ';
     // An answer that bypassed the NAT is told with the SYN: it is why the connection fails.
     const bypassed = ph.synAck !== undefined && bypassFindingOf(ctx.analysis, [ph.synAck]) !== undefined;
-    if (syn && ph.syn) {
-      let s = `${intro}${c(ctx.names.labelAt(addressOf(flow.client), syn.iface))} opens a TCP connection to ${c(flow.server)} with a SYN ${ev.cite(syn)}, ${howItTravelled(ph.syn)}.`;
-      if (bypassed) {
-        // Told after the DNAT, below.
-      } else if (ph.synAck) {
-        const sa = ctx.hopsOf(ph.synAck);
-        const back = sa.find((h) => h.iface === syn.iface) ?? sa.at(-1)!;
-        s += ` The SYN-ACK ${ev.cite(back)} arrives ${durationText(back.t - syn.t)} later${ph.handshakeAck ? ', the client ACKs it, and the connection is established' : ''}.`;
-      } else {
-        s += ph.rsts.length > 0 ? ` The answer is a reset ${ev.cite(ctx.hopsOf(ph.rsts[0])[0])}: nothing listens on that port.` : ' No SYN-ACK was captured: the connection never opened.';
-      }
-      out.push(s);
-      out.push(...natSentence(ph.syn, ctx, ev, bypassed));
-      out.push(...hairpinSentences(ph.syn, ctx.hopsOf, ev));
-      if (bypassed) out.push(...bypassedSentences(syn, ph.synAck!, ph.synRetries, ph.rsts, ctx.hopsOf, ev));
-      const copy = answerToCopySentence(journeys, ctx.hopsOf, ev);
-      if (copy) out.push(copy);
-    } else if (journeys.length > 0) {
-      out.push(`${intro}The capture starts in the middle of a TCP connection between ${c(flow.client)} and ${c(flow.server)}: its handshake was not captured.`);
-    }
-    if (ph.request) {
-      const o = ctx.hopsOf(ph.request)[0];
-      let s = `The client sends the request ${c(o.httpText ?? `${o.payloadLen} bytes`)} ${ev.cite(o)}`;
-      if (ph.response) {
-        const r = ctx.hopsOf(ph.response);
-        const back = r.find((h) => h.iface === o.iface) ?? r.at(-1)!;
-        s += ` and the server answers ${c(r[0].httpText ?? '')} ${ev.cite(back)} ${durationText(Math.max(0, back.t - o.t))} later`;
-      }
-      out.push(`${s}.`);
-    }
-    const dataSegs = ph.dataFromServer.length + ph.dataFromClient.length;
-    if (!ph.request && dataSegs > 0 && dataSegs <= 2) {
-      const d = ctx.hopsOf([...ph.dataFromClient, ...ph.dataFromServer][0])[0];
-      out.push(`It carries ${bytesText(ph.bytesFromClient)} from the client and ${bytesText(ph.bytesFromServer)} from the server ${ev.cite(d)}.`);
-    }
-    // The answers tell of a translation the request was given before any capture point saw it.
-    const translatedAnswer = journeys.find((j) => {
-      const h = ctx.hopsOf(j)[0];
-      return h !== undefined && !clients.sent(h) && natsOf(j).length > 0;
-    });
-    if (translatedAnswer && !(ph.syn && natsOf(ph.syn).length > 0)) {
-      const { step, nat } = natsOf(translatedAnswer)[0];
-      const at = ctx.hopsOf(translatedAnswer).find((h) => h.iface === step.to);
-      let t =
-        `The answers show a translation the request got before any capture point saw it: between ${c(step.from)} and ${c(step.to)} conntrack turns the answer's ` +
-        `${nat.type === 'dnat' ? 'destination' : 'source'} ${c(nat.before)} back into ${c(nat.after)} ${ev.cite(at)}.`;
-      if (nat.type === 'dnat' && (addressOf(nat.after).startsWith('127.') || addressOf(nat.after) === '::1')) {
-        t +=
-          ` So the connection began on the host as ${c(addressOf(nat.after))} talking to a local port: a nat OUTPUT DNAT rule (Docker's DOCKER chain for a published port) ` +
-          `sent it to the container, which only works towards a bridge with ${c('route_localnet')} set, and MASQUERADE gave it the bridge's address ${c(addressOf(nat.before))} as its source, ` +
-          `because a loopback source may not leave the host's loopback.`;
-      }
-      out.push(t);
-    }
-    if (dataSegs > 2 && ph.dataStartNs !== undefined && ph.dataEndNs !== undefined) {
-      const span = ph.dataEndNs - ph.dataStartNs;
-      const bulk = ph.bytesFromServer >= ph.bytesFromClient ? 'server' : 'client';
-      const bytes = Math.max(ph.bytesFromServer, ph.bytesFromClient);
-      const sizes = [...ph.dataFromServer, ...ph.dataFromClient].map((j) => ctx.hopsOf(j)[0]?.payloadLen ?? 0);
-      const superFrames = sizes.filter((n) => n > 1460).length;
-      const largest = maxOf(sizes, 0);
-      out.push(
-        `The data phase: ${plural(dataSegs, 'segment')} with data, ${bytesText(ph.bytesFromServer)} from the server and ${bytesText(ph.bytesFromClient)} from the client, ` +
-          `over ${durationText(span)} (${rateText(bytes, span)} from the ${bulk}), with ${plural(ph.pureAcks, 'pure ACK')} in between.` +
-          (superFrames > 0
-            ? ` ${plural(superFrames, 'segment')} ${superFrames === 1 ? 'is' : 'are'} larger than a 1500-byte MTU allows (up to ${bytesText(largest)}): GSO/TSO super-frames, which the kernel passes along veth and bridges whole and splits only where it must, so captures there show them that size.`
-            : ''),
-      );
-    }
-    const synAgain = ph.synRetries.map((j) => ctx.hopsOf(j)[0]);
-    if (syn && !ph.synAck && synAgain.length > 0 && synAgain.length === ph.retransmissions.length) {
-      // An unanswered SYN is sent again on a backing-off timer until the client gives up.
-      const times = [syn, ...synAgain].map((h) => h.t).sort((a, b) => a - b);
-      const gaps = times.slice(1).map((t, i) => t - times[i]);
-      out.push(
-        `The client sent the SYN ${synAgain.length === 1 ? 'once more' : `${synAgain.length} more times`} ${ev.cite(synAgain[0])}, ` +
-          `${gaps.length > 1 ? `waiting from ${durationText(minOf(gaps))} to ${durationText(maxOf(gaps))} between tries` : `after ${durationText(gaps[0])}`}, ` +
-          `and nothing came back in ${durationText(times[times.length - 1] - times[0])}.`,
-      );
-    } else if (ph.retransmissions.length > 0 && !(bypassed && ph.synRetries.length === ph.retransmissions.length)) {
-      const r = ctx.hopsOf(ph.retransmissions[0])[0];
-      out.push(
-        `${plural(ph.retransmissions.length, 'segment')} ${ph.retransmissions.length === 1 ? 'was' : 'were'} sent twice on the same interface ${ev.cite(r)}: true retransmissions, ` +
-          `because the first copy was lost on the way (the copies of one segment on a veth and its bridge are hops, not retransmissions, and are not counted).`,
-      );
-    }
-    if (ph.rsts.length > 0 && ph.synAck && !bypassed) {
-      out.push(`The connection is reset ${ev.cite(ctx.hopsOf(ph.rsts[0])[0])}.`);
-    } else if (ph.fins.length > 0) {
-      const f0 = ctx.hopsOf(ph.fins[0])[0];
-      const who = clients.sent(f0) ? 'client' : 'server';
-      out.push(
-        `The ${who} closes first with a FIN ${ev.cite(f0)}${ph.fins.length > 1 ? `, the other side answers with its own FIN ${ev.cite(ctx.hopsOf(ph.fins[1])[0])}` : ''}` +
-          `${flow.state ? ` (state ${flow.state}: ${connStateWords(flow.state)})` : ''}.`,
-      );
-    }
+    const conn: Connection = { flow, journeys, ph, syn, bypassed, clients, intro: flow === main ? '' : 'The second connection: ' };
+    out.push(...openingSentences(conn, ctx, ev));
+    out.push(...exchangeSentences(conn, ctx, ev));
+    const translated = translatedAnswerSentence(conn, ctx, ev);
+    if (translated) out.push(translated);
+    const data = dataPhaseSentence(conn, ctx);
+    if (data) out.push(data);
+    const again = sentAgainSentence(conn, ctx, ev);
+    if (again) out.push(again);
+    const end = endingSentence(conn, ctx, ev);
+    if (end) out.push(end);
     const drop = dropSentence(journeys, ctx, ev);
     if (drop) out.push(drop);
   }
@@ -373,6 +289,148 @@ function tcpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): stri
     out.push(`${plural(story.alike + 1, 'connection')} like this one went the same way; the numbers above are for the first.`);
   }
   return out;
+}
+
+/** One TCP connection of a story, as its chapter's sentences see it. */
+interface Connection {
+  flow: Flow;
+  journeys: Journey[];
+  ph: TcpPhases;
+  syn: Observation | undefined;
+  bypassed: boolean;
+  /** The client addresses of the whole story. */
+  clients: ClientSide;
+  intro: string;
+}
+
+/** The SYN and what answered it, or that the handshake was not captured. */
+function openingSentences({ flow, journeys, ph, syn, bypassed, intro }: Connection, ctx: NarrativeContext, ev: EvidenceList): string[] {
+  const out: string[] = [];
+  if (syn && ph.syn) {
+    let s = `${intro}${c(ctx.names.labelAt(addressOf(flow.client), syn.iface))} opens a TCP connection to ${c(flow.server)} with a SYN ${ev.cite(syn)}, ${howItTravelled(ph.syn)}.`;
+    if (bypassed) {
+      // Told after the DNAT, below.
+    } else if (ph.synAck) {
+      const sa = ctx.hopsOf(ph.synAck);
+      const back = sa.find((h) => h.iface === syn.iface) ?? sa.at(-1)!;
+      s += ` The SYN-ACK ${ev.cite(back)} arrives ${durationText(back.t - syn.t)} later${ph.handshakeAck ? ', the client ACKs it, and the connection is established' : ''}.`;
+    } else {
+      s += ph.rsts.length > 0 ? ` The answer is a reset ${ev.cite(ctx.hopsOf(ph.rsts[0])[0])}: nothing listens on that port.` : ' No SYN-ACK was captured: the connection never opened.';
+    }
+    out.push(s);
+    out.push(...natSentence(ph.syn, ctx, ev, bypassed));
+    out.push(...hairpinSentences(ph.syn, ctx.hopsOf, ev));
+    if (bypassed) out.push(...bypassedSentences(syn, ph.synAck!, ph.synRetries, ph.rsts, ctx.hopsOf, ev));
+    const copy = answerToCopySentence(journeys, ctx.hopsOf, ev);
+    if (copy) out.push(copy);
+  } else if (journeys.length > 0) {
+    out.push(`${intro}The capture starts in the middle of a TCP connection between ${c(flow.client)} and ${c(flow.server)}: its handshake was not captured.`);
+  }
+  return out;
+}
+
+/** The request and its answer, or the few bytes a short connection carried. */
+function exchangeSentences({ ph }: Connection, ctx: NarrativeContext, ev: EvidenceList): string[] {
+  const out: string[] = [];
+  if (ph.request) {
+    const o = ctx.hopsOf(ph.request)[0];
+    let s = `The client sends the request ${c(o.httpText ?? `${o.payloadLen} bytes`)} ${ev.cite(o)}`;
+    if (ph.response) {
+      const r = ctx.hopsOf(ph.response);
+      const back = r.find((h) => h.iface === o.iface) ?? r.at(-1)!;
+      s += ` and the server answers ${c(r[0].httpText ?? '')} ${ev.cite(back)} ${durationText(Math.max(0, back.t - o.t))} later`;
+    }
+    out.push(`${s}.`);
+  }
+  const dataSegs = dataSegments(ph);
+  if (!ph.request && dataSegs > 0 && dataSegs <= 2) {
+    const d = ctx.hopsOf([...ph.dataFromClient, ...ph.dataFromServer][0])[0];
+    out.push(`It carries ${bytesText(ph.bytesFromClient)} from the client and ${bytesText(ph.bytesFromServer)} from the server ${ev.cite(d)}.`);
+  }
+  return out;
+}
+
+function dataSegments(ph: TcpPhases): number {
+  return ph.dataFromServer.length + ph.dataFromClient.length;
+}
+
+/** The answers tell of a translation the request was given before any capture point saw it. */
+function translatedAnswerSentence({ journeys, ph, clients }: Connection, ctx: NarrativeContext, ev: EvidenceList): string | undefined {
+  const translatedAnswer = journeys.find((j) => {
+    const h = ctx.hopsOf(j)[0];
+    return h !== undefined && !clients.sent(h) && natsOf(j).length > 0;
+  });
+  if (translatedAnswer && !(ph.syn && natsOf(ph.syn).length > 0)) {
+    const { step, nat } = natsOf(translatedAnswer)[0];
+    const at = ctx.hopsOf(translatedAnswer).find((h) => h.iface === step.to);
+    let t =
+      `The answers show a translation the request got before any capture point saw it: between ${c(step.from)} and ${c(step.to)} conntrack turns the answer's ` +
+      `${nat.type === 'dnat' ? 'destination' : 'source'} ${c(nat.before)} back into ${c(nat.after)} ${ev.cite(at)}.`;
+    if (nat.type === 'dnat' && (addressOf(nat.after).startsWith('127.') || addressOf(nat.after) === '::1')) {
+      t +=
+        ` So the connection began on the host as ${c(addressOf(nat.after))} talking to a local port: a nat OUTPUT DNAT rule (Docker's DOCKER chain for a published port) ` +
+        `sent it to the container, which only works towards a bridge with ${c('route_localnet')} set, and MASQUERADE gave it the bridge's address ${c(addressOf(nat.before))} as its source, ` +
+        `because a loopback source may not leave the host's loopback.`;
+    }
+    return t;
+  }
+  return undefined;
+}
+
+function dataPhaseSentence({ ph }: Connection, ctx: NarrativeContext): string | undefined {
+  const dataSegs = dataSegments(ph);
+  if (dataSegs > 2 && ph.dataStartNs !== undefined && ph.dataEndNs !== undefined) {
+    const span = ph.dataEndNs - ph.dataStartNs;
+    const bulk = ph.bytesFromServer >= ph.bytesFromClient ? 'server' : 'client';
+    const bytes = Math.max(ph.bytesFromServer, ph.bytesFromClient);
+    const sizes = [...ph.dataFromServer, ...ph.dataFromClient].map((j) => ctx.hopsOf(j)[0]?.payloadLen ?? 0);
+    const superFrames = sizes.filter((n) => n > 1460).length;
+    const largest = maxOf(sizes, 0);
+    return (
+      `The data phase: ${plural(dataSegs, 'segment')} with data, ${bytesText(ph.bytesFromServer)} from the server and ${bytesText(ph.bytesFromClient)} from the client, ` +
+        `over ${durationText(span)} (${rateText(bytes, span)} from the ${bulk}), with ${plural(ph.pureAcks, 'pure ACK')} in between.` +
+        (superFrames > 0
+          ? ` ${plural(superFrames, 'segment')} ${superFrames === 1 ? 'is' : 'are'} larger than a 1500-byte MTU allows (up to ${bytesText(largest)}): GSO/TSO super-frames, which the kernel passes along veth and bridges whole and splits only where it must, so captures there show them that size.`
+          : '')
+    );
+  }
+  return undefined;
+}
+
+/** An unanswered SYN sent again, or segments truly retransmitted. */
+function sentAgainSentence({ ph, syn, bypassed }: Connection, ctx: NarrativeContext, ev: EvidenceList): string | undefined {
+  const synAgain = ph.synRetries.map((j) => ctx.hopsOf(j)[0]);
+  if (syn && !ph.synAck && synAgain.length > 0 && synAgain.length === ph.retransmissions.length) {
+    // An unanswered SYN is sent again on a backing-off timer until the client gives up.
+    const times = [syn, ...synAgain].map((h) => h.t).sort((a, b) => a - b);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    return (
+      `The client sent the SYN ${synAgain.length === 1 ? 'once more' : `${synAgain.length} more times`} ${ev.cite(synAgain[0])}, ` +
+        `${gaps.length > 1 ? `waiting from ${durationText(minOf(gaps))} to ${durationText(maxOf(gaps))} between tries` : `after ${durationText(gaps[0])}`}, ` +
+        `and nothing came back in ${durationText(times[times.length - 1] - times[0])}.`
+    );
+  } else if (ph.retransmissions.length > 0 && !(bypassed && ph.synRetries.length === ph.retransmissions.length)) {
+    const r = ctx.hopsOf(ph.retransmissions[0])[0];
+    return (
+      `${plural(ph.retransmissions.length, 'segment')} ${ph.retransmissions.length === 1 ? 'was' : 'were'} sent twice on the same interface ${ev.cite(r)}: true retransmissions, ` +
+        `because the first copy was lost on the way (the copies of one segment on a veth and its bridge are hops, not retransmissions, and are not counted).`
+    );
+  }
+  return undefined;
+}
+
+function endingSentence({ flow, ph, bypassed, clients }: Connection, ctx: NarrativeContext, ev: EvidenceList): string | undefined {
+  if (ph.rsts.length > 0 && ph.synAck && !bypassed) {
+    return `The connection is reset ${ev.cite(ctx.hopsOf(ph.rsts[0])[0])}.`;
+  } else if (ph.fins.length > 0) {
+    const f0 = ctx.hopsOf(ph.fins[0])[0];
+    const who = clients.sent(f0) ? 'client' : 'server';
+    return (
+      `The ${who} closes first with a FIN ${ev.cite(f0)}${ph.fins.length > 1 ? `, the other side answers with its own FIN ${ev.cite(ctx.hopsOf(ph.fins[1])[0])}` : ''}` +
+        `${flow.state ? ` (state ${flow.state}: ${connStateWords(flow.state)})` : ''}.`
+    );
+  }
+  return undefined;
 }
 
 function udpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): string[] {

@@ -51,6 +51,32 @@ export interface StoryInput {
 }
 
 export function buildStories({ analysis, hopsOf }: StoryInput): Story[] {
+  const { byFlow, loose } = journeysByFlow(analysis);
+  const stories = flowStories(analysis, byFlow, hopsOf);
+  const arpJourneys = looseStories(loose, stories, hopsOf);
+  joinAnswersToQuestions(stories);
+  for (const s of stories) {
+    if (s.journeys.length === 0) continue;
+    s.journeys.sort((a, b) => tsNs(hopsOf(a)[0]) - tsNs(hopsOf(b)[0]));
+    s.firstNs = tsNs(hopsOf(s.journeys[0])[0]);
+    s.lastNs = maxOf(s.journeys.map((j) => tsNs(hopsOf(j).at(-1))));
+  }
+
+  attachArp(stories, arpJourneys, hopsOf);
+  attachDns(stories, hopsOf);
+  const merged = foldAlike(stories.filter((s) => s.journeys.length > 0 || s.arp.length > 0), hopsOf);
+
+  const findingWeights = findingWeightsOf(merged, analysis);
+  for (const s of merged) {
+    s.firstNs = minOf(s.dns.map((j) => tsNs(hopsOf(j)[0])), minOf(s.arp.map((j) => tsNs(hopsOf(j)[0])), s.firstNs));
+    s.weight = weightOf(s, findingWeights.get(s) ?? 0, hopsOf);
+  }
+  merged.sort((a, b) => a.firstNs - b.firstNs);
+  merged.forEach((s, i) => (s.id = i + 1));
+  return merged;
+}
+
+function journeysByFlow(analysis: Analysis): { byFlow: Map<number, Journey[]>; loose: Journey[] } {
   const flowById = new Map(analysis.flows.map((f) => [f.id, f]));
   const byFlow = new Map<number, Journey[]>();
   const loose: Journey[] = [];
@@ -63,11 +89,13 @@ export function buildStories({ analysis, hopsOf }: StoryInput): Story[] {
       loose.push(j);
     }
   }
+  return { byFlow, loose };
+}
 
-  // One story per flow, with a proxy's two connections joined.
+/** One story per flow, with a proxy's two connections joined. */
+function flowStories(analysis: Analysis, byFlow: Map<number, Journey[]>, hopsOf: (j: Journey) => Observation[]): Story[] {
   const storyOfFlow = new Map<number, Story>();
   const stories: Story[] = [];
-  const first = (j: Journey): Observation | undefined => hopsOf(j)[0];
   for (const f of analysis.flows) {
     const partner = f.proxyOf !== undefined ? storyOfFlow.get(f.proxyOf) : undefined;
     const journeys = byFlow.get(f.id) ?? [];
@@ -77,19 +105,25 @@ export function buildStories({ analysis, hopsOf }: StoryInput): Story[] {
       storyOfFlow.set(f.id, partner);
       continue;
     }
-    const o = journeys.length > 0 ? first(journeys[0]) : undefined;
+    const o = journeys.length > 0 ? hopsOf(journeys[0])[0] : undefined;
     const kind: StoryKind = o && isBackgroundNoise(o) ? 'neighbour' :
       f.protocol === 'tcp' ? 'tcp' : f.protocol === 'udp' ? (o?.dnsId !== undefined ? 'dns' : 'udp') : f.protocol === 'icmp' || f.protocol === 'icmpv6' ? 'ping' : 'other';
     const s: Story = { id: 0, kind, flows: [f], journeys: [...journeys], arp: [], dns: [], alike: 0, firstNs: 0, lastNs: 0, weight: 0 };
     storyOfFlow.set(f.id, s);
     stories.push(s);
   }
+  return stories;
+}
 
-  // Loose journeys: ARP (attached below), ICMP errors, neighbour discovery, anything without a flow.
+/**
+ * Loose journeys (ICMP errors, neighbour discovery, anything without a flow) become stories of their
+ * own, added to `stories`; the ARP journeys are returned, to be attached to the stories they served.
+ */
+function looseStories(loose: Journey[], stories: Story[], hopsOf: (j: Journey) => Observation[]): Journey[] {
   const arpJourneys: Journey[] = [];
   const looseByKey = new Map<string, Story>();
   for (const j of loose) {
-    const o = first(j);
+    const o = hopsOf(j)[0];
     if (!o) continue;
     if (o.kind === 'arp') {
       arpJourneys.push(j);
@@ -105,9 +139,15 @@ export function buildStories({ analysis, hopsOf }: StoryInput): Story[] {
     }
     s.journeys.push(j);
   }
-  // Answers that travelled as a flow of their own belong with the question: a redirected resolver's
-  // (its ports were rewritten), and every member's answer to a ping to a group (each from its own
-  // address). Every answer names its request, so a story of answers alone joins the asker's story.
+  return arpJourneys;
+}
+
+/**
+ * Answers that travelled as a flow of their own belong with the question: a redirected resolver's
+ * (its ports were rewritten), and every member's answer to a ping to a group (each from its own
+ * address). Every answer names its request, so a story of answers alone joins the asker's story.
+ */
+function joinAnswersToQuestions(stories: Story[]): void {
   const storyOf = new Map<number, Story>();
   for (const s of stories) for (const j of s.journeys) storyOf.set(j.id, s);
   for (const s of stories) {
@@ -121,25 +161,6 @@ export function buildStories({ analysis, hopsOf }: StoryInput): Story[] {
     s.journeys = [];
     s.flows = [];
   }
-  for (const s of stories) {
-    if (s.journeys.length === 0) continue;
-    s.journeys.sort((a, b) => tsNs(first(a)) - tsNs(first(b)));
-    s.firstNs = tsNs(first(s.journeys[0]));
-    s.lastNs = maxOf(s.journeys.map((j) => tsNs(hopsOf(j).at(-1))));
-  }
-
-  attachArp(stories, arpJourneys, hopsOf);
-  attachDns(stories, hopsOf);
-  const merged = foldAlike(stories.filter((s) => s.journeys.length > 0 || s.arp.length > 0), hopsOf);
-
-  const findingWeights = findingWeightsOf(merged, analysis);
-  for (const s of merged) {
-    s.firstNs = minOf(s.dns.map((j) => tsNs(first(j))), minOf(s.arp.map((j) => tsNs(first(j))), s.firstNs));
-    s.weight = weightOf(s, findingWeights.get(s) ?? 0, hopsOf);
-  }
-  merged.sort((a, b) => a.firstNs - b.firstNs);
-  merged.forEach((s, i) => (s.id = i + 1));
-  return merged;
 }
 
 /** A story's first packet, for looking stories up by address and time. */

@@ -57,27 +57,10 @@ interface Pending {
 
 /** `iptables ...`; `placeKey` names the namespace so user chains are tracked per namespace. */
 export function parseIptables(argv: string[], chains: UserChains, placeKey: string): StepBody {
-  const p: Pending = { matches: {}, modules: new Set() };
+  const line = new IptablesLine(argv);
   let negate = false;
-  let i = 1;
-  const value = (opt: string): string => {
-    const v = argv[i++];
-    if (v === undefined || (v.startsWith('-') && v.length > 1)) throw new LineError(`${opt} needs a value (usage: ${IPTABLES_USAGE})`);
-    return v;
-  };
-  const once = <K extends keyof IptablesMatches>(key: K, opt: string, v: IptablesMatches[K]): void => {
-    if (p.matches[key] !== undefined) throw new LineError(`${opt} is given twice`);
-    p.matches[key] = v;
-  };
-  const setOp = (op: Pending['op'], opt: string): void => {
-    if (p.op !== undefined) throw new LineError(`${opt}: only one of -A, -I, -P, -N per line`);
-    p.op = op;
-  };
-  const needModule = (mod: string, opt: string): void => {
-    if (!p.modules.has(mod)) throw new LineError(`${opt} needs -m ${mod} before it`);
-  };
-  while (i < argv.length) {
-    const opt = argv[i++];
+  while (line.i < argv.length) {
+    const opt = argv[line.i++];
     if (opt === '!') {
       if (negate) throw new LineError("'!' is given twice in a row");
       negate = true;
@@ -85,131 +68,192 @@ export function parseIptables(argv: string[], chains: UserChains, placeKey: stri
     }
     const neg = negate;
     negate = false;
-    const negatable = ['-s', '--source', '-d', '--destination', '-p', '--protocol', '-i', '--in-interface', '-o', '--out-interface', '--sport', '--source-port', '--dport', '--destination-port', '--ctstate', '--src-type', '--dst-type'];
-    if (neg && !negatable.includes(opt)) throw new LineError(`'!' cannot negate ${opt}`);
-    switch (opt) {
-      case '-t':
-      case '--table': {
-        if (p.table !== undefined) throw new LineError('-t is given twice');
-        const t = value(opt);
-        if (t !== 'nat' && t !== 'filter') throw new LineError(`table '${t}' is not supported (supported: nat, filter)`);
-        p.table = t;
-        break;
-      }
-      case '-A':
-      case '--append':
-        setOp('append', opt);
-        p.chain = value(opt);
-        break;
-      case '-I':
-      case '--insert':
-        setOp('insert', opt);
-        p.chain = value(opt);
-        if (argv[i] !== undefined && /^\d+$/.test(argv[i])) p.position = parseInteger(argv[i++], 'rule position', 1, 100000);
-        break;
-      case '-P':
-      case '--policy':
-        setOp('policy', opt);
-        p.chain = value(opt);
-        p.policy = value(opt);
-        break;
-      case '-N':
-      case '--new-chain':
-        setOp('new-chain', opt);
-        p.chain = value(opt);
-        break;
-      case '-s':
-      case '--source':
-        once('source', opt, { value: parseCidr(value(opt), 'source', true), negated: neg });
-        break;
-      case '-d':
-      case '--destination':
-        once('destination', opt, { value: parseCidr(value(opt), 'destination', true), negated: neg });
-        break;
-      case '-p':
-      case '--protocol': {
-        const proto = value(opt);
-        if (proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') throw new LineError(`protocol '${proto}' is not supported (supported: tcp, udp, icmp)`);
-        once('protocol', opt, { value: proto, negated: neg });
-        break;
-      }
-      case '-i':
-      case '--in-interface':
-      case '-o':
-      case '--out-interface': {
-        const name = value(opt);
-        if (!IFACE_MATCH.test(name)) throw new LineError(`${opt} '${name}' is not an interface name (a trailing '+' matches a prefix)`);
-        once(opt === '-i' || opt === '--in-interface' ? 'inIface' : 'outIface', opt, { value: name, negated: neg });
-        break;
-      }
-      case '--sport':
-      case '--source-port':
-      case '--dport':
-      case '--destination-port': {
-        const proto = p.matches.protocol;
-        if (proto === undefined || proto.negated || proto.value === 'icmp') throw new LineError(`${opt} needs -p tcp or -p udp before it`);
-        const range = parsePortRange(value(opt), opt);
-        once(opt === '--sport' || opt === '--source-port' ? 'sourcePort' : 'destinationPort', opt, { value: range, negated: neg });
-        break;
-      }
-      case '-m':
-      case '--match': {
-        const mod = value(opt);
-        if (!MATCH_MODULES.includes(mod)) throw new LineError(`match module '${mod}' is not supported (supported: ${MATCH_MODULES.join(', ')})`);
-        if ((mod === 'tcp' || mod === 'udp' || mod === 'icmp') && p.matches.protocol?.value !== mod) throw new LineError(`-m ${mod} needs -p ${mod} before it`);
-        p.modules.add(mod);
-        break;
-      }
-      case '--mode':
-        needModule('statistic', opt);
-        p.mode = value(opt);
-        if (p.mode !== 'nth') throw new LineError(`statistic mode '${p.mode}' is not supported: only --mode nth (deterministic loss)`);
-        break;
-      case '--every':
-        needModule('statistic', opt);
-        p.every = parseInteger(value(opt), '--every', 1, 1_000_000);
-        break;
-      case '--packet':
-        needModule('statistic', opt);
-        p.packet = parseInteger(value(opt), '--packet', 0, 1_000_000);
-        break;
-      case '--ctstate': {
-        needModule('conntrack', opt);
-        const states = value(opt).split(',');
-        for (const s of states) {
-          if (!CT_STATES.includes(s as CtState)) throw new LineError(`conntrack state '${s}' is not one of ${CT_STATES.join(', ')}`);
-        }
-        once('ctstate', opt, { value: states as CtState[], negated: neg });
-        break;
-      }
-      case '--src-type':
-      case '--dst-type': {
-        needModule('addrtype', opt);
-        const t = value(opt);
-        if (!ADDR_TYPES.includes(t as AddrType)) throw new LineError(`address type '${t}' is not one of ${ADDR_TYPES.join(', ')}`);
-        once(opt === '--src-type' ? 'srcType' : 'dstType', opt, { value: t as AddrType, negated: neg });
-        break;
-      }
-      case '-j':
-      case '--jump':
-        if (p.target !== undefined) throw new LineError('-j is given twice');
-        p.target = value(opt);
-        break;
-      case '--to-ports':
-        p.toPorts = parsePortRange(value(opt), opt);
-        break;
-      case '--to-source':
-        p.toSource = parseNatTo(value(opt), opt);
-        break;
-      case '--to-destination':
-        p.toDestination = parseNatTo(value(opt), opt);
-        break;
-      default:
-        throw new LineError(`iptables option '${opt}' is not supported (usage: ${IPTABLES_USAGE})`);
+    if (neg && !NEGATABLE.includes(opt)) throw new LineError(`'!' cannot negate ${opt}`);
+    if (!(chainOption(opt, line) || packetMatch(opt, neg, line) || moduleMatch(opt, neg, line) || targetOption(opt, line))) {
+      throw new LineError(`iptables option '${opt}' is not supported (usage: ${IPTABLES_USAGE})`);
     }
   }
   if (negate) throw new LineError("'!' at the end of the line negates nothing");
-  return finish(p, chains, placeKey);
+  return finish(line.p, chains, placeKey);
+}
+
+const NEGATABLE = ['-s', '--source', '-d', '--destination', '-p', '--protocol', '-i', '--in-interface', '-o', '--out-interface', '--sport', '--source-port', '--dport', '--destination-port', '--ctstate', '--src-type', '--dst-type'];
+
+/** The words of one iptables line, read left to right into what the rule says so far. */
+class IptablesLine {
+  readonly p: Pending = { matches: {}, modules: new Set() };
+  /** The next word; the first, `iptables`, is skipped. */
+  i = 1;
+
+  constructor(readonly argv: string[]) {}
+
+  value(opt: string): string {
+    const v = this.argv[this.i++];
+    if (v === undefined || (v.startsWith('-') && v.length > 1)) throw new LineError(`${opt} needs a value (usage: ${IPTABLES_USAGE})`);
+    return v;
+  }
+
+  once<K extends keyof IptablesMatches>(key: K, opt: string, v: IptablesMatches[K]): void {
+    if (this.p.matches[key] !== undefined) throw new LineError(`${opt} is given twice`);
+    this.p.matches[key] = v;
+  }
+
+  setOp(op: Pending['op'], opt: string): void {
+    if (this.p.op !== undefined) throw new LineError(`${opt}: only one of -A, -I, -P, -N per line`);
+    this.p.op = op;
+  }
+
+  needModule(mod: string, opt: string): void {
+    if (!this.p.modules.has(mod)) throw new LineError(`${opt} needs -m ${mod} before it`);
+  }
+}
+
+/** The table, and what the line does to which chain: -A, -I, -P, -N. */
+function chainOption(opt: string, line: IptablesLine): boolean {
+  switch (opt) {
+    case '-t':
+    case '--table': {
+      if (line.p.table !== undefined) throw new LineError('-t is given twice');
+      const t = line.value(opt);
+      if (t !== 'nat' && t !== 'filter') throw new LineError(`table '${t}' is not supported (supported: nat, filter)`);
+      line.p.table = t;
+      return true;
+    }
+    case '-A':
+    case '--append':
+      line.setOp('append', opt);
+      line.p.chain = line.value(opt);
+      return true;
+    case '-I':
+    case '--insert':
+      line.setOp('insert', opt);
+      line.p.chain = line.value(opt);
+      if (line.argv[line.i] !== undefined && /^\d+$/.test(line.argv[line.i])) line.p.position = parseInteger(line.argv[line.i++], 'rule position', 1, 100000);
+      return true;
+    case '-P':
+    case '--policy':
+      line.setOp('policy', opt);
+      line.p.chain = line.value(opt);
+      line.p.policy = line.value(opt);
+      return true;
+    case '-N':
+    case '--new-chain':
+      line.setOp('new-chain', opt);
+      line.p.chain = line.value(opt);
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Matches on the packet's addresses, protocol, interfaces and ports. */
+function packetMatch(opt: string, neg: boolean, line: IptablesLine): boolean {
+  switch (opt) {
+    case '-s':
+    case '--source':
+      line.once('source', opt, { value: parseCidr(line.value(opt), 'source', true), negated: neg });
+      return true;
+    case '-d':
+    case '--destination':
+      line.once('destination', opt, { value: parseCidr(line.value(opt), 'destination', true), negated: neg });
+      return true;
+    case '-p':
+    case '--protocol': {
+      const proto = line.value(opt);
+      if (proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') throw new LineError(`protocol '${proto}' is not supported (supported: tcp, udp, icmp)`);
+      line.once('protocol', opt, { value: proto, negated: neg });
+      return true;
+    }
+    case '-i':
+    case '--in-interface':
+    case '-o':
+    case '--out-interface': {
+      const name = line.value(opt);
+      if (!IFACE_MATCH.test(name)) throw new LineError(`${opt} '${name}' is not an interface name (a trailing '+' matches a prefix)`);
+      line.once(opt === '-i' || opt === '--in-interface' ? 'inIface' : 'outIface', opt, { value: name, negated: neg });
+      return true;
+    }
+    case '--sport':
+    case '--source-port':
+    case '--dport':
+    case '--destination-port': {
+      const proto = line.p.matches.protocol;
+      if (proto === undefined || proto.negated || proto.value === 'icmp') throw new LineError(`${opt} needs -p tcp or -p udp before it`);
+      const range = parsePortRange(line.value(opt), opt);
+      line.once(opt === '--sport' || opt === '--source-port' ? 'sourcePort' : 'destinationPort', opt, { value: range, negated: neg });
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** -m and the options of the match modules it loads. */
+function moduleMatch(opt: string, neg: boolean, line: IptablesLine): boolean {
+  switch (opt) {
+    case '-m':
+    case '--match': {
+      const mod = line.value(opt);
+      if (!MATCH_MODULES.includes(mod)) throw new LineError(`match module '${mod}' is not supported (supported: ${MATCH_MODULES.join(', ')})`);
+      if ((mod === 'tcp' || mod === 'udp' || mod === 'icmp') && line.p.matches.protocol?.value !== mod) throw new LineError(`-m ${mod} needs -p ${mod} before it`);
+      line.p.modules.add(mod);
+      return true;
+    }
+    case '--mode':
+      line.needModule('statistic', opt);
+      line.p.mode = line.value(opt);
+      if (line.p.mode !== 'nth') throw new LineError(`statistic mode '${line.p.mode}' is not supported: only --mode nth (deterministic loss)`);
+      return true;
+    case '--every':
+      line.needModule('statistic', opt);
+      line.p.every = parseInteger(line.value(opt), '--every', 1, 1_000_000);
+      return true;
+    case '--packet':
+      line.needModule('statistic', opt);
+      line.p.packet = parseInteger(line.value(opt), '--packet', 0, 1_000_000);
+      return true;
+    case '--ctstate': {
+      line.needModule('conntrack', opt);
+      const states = line.value(opt).split(',');
+      for (const s of states) {
+        if (!CT_STATES.includes(s as CtState)) throw new LineError(`conntrack state '${s}' is not one of ${CT_STATES.join(', ')}`);
+      }
+      line.once('ctstate', opt, { value: states as CtState[], negated: neg });
+      return true;
+    }
+    case '--src-type':
+    case '--dst-type': {
+      line.needModule('addrtype', opt);
+      const t = line.value(opt);
+      if (!ADDR_TYPES.includes(t as AddrType)) throw new LineError(`address type '${t}' is not one of ${ADDR_TYPES.join(', ')}`);
+      line.once(opt === '--src-type' ? 'srcType' : 'dstType', opt, { value: t as AddrType, negated: neg });
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** The target and its NAT arguments. */
+function targetOption(opt: string, line: IptablesLine): boolean {
+  switch (opt) {
+    case '-j':
+    case '--jump':
+      if (line.p.target !== undefined) throw new LineError('-j is given twice');
+      line.p.target = line.value(opt);
+      return true;
+    case '--to-ports':
+      line.p.toPorts = parsePortRange(line.value(opt), opt);
+      return true;
+    case '--to-source':
+      line.p.toSource = parseNatTo(line.value(opt), opt);
+      return true;
+    case '--to-destination':
+      line.p.toDestination = parseNatTo(line.value(opt), opt);
+      return true;
+    default:
+      return false;
+  }
 }
 
 function finish(p: Pending, chains: UserChains, placeKey: string): StepBody {
