@@ -4,6 +4,7 @@
  * for a second after the last line (the lab's settle time).
  */
 import { ScenarioError } from '../scenario/errors.js';
+import { isTrafficStep } from '../scenario/commands.js';
 import type { ListenerStep, Place, Scenario, Step, TrafficStep } from '../scenario/types.js';
 import { ip4, ip4String, parseIp4, type Ip4 } from './addr.js';
 import { MS, SEC } from './clock.js';
@@ -295,9 +296,4 @@ export class Emulation {
   describe(a: Ip4): string {
     return ip4String(a);
   }
-}
-
-/** The lines the lab starts its captures before (src/lab/run.ts's isTraffic). */
-function isTrafficStep(step: Step): boolean {
-  return step.kind === 'ping' || step.kind === 'curl' || step.kind === 'dig' || step.kind === 'nslookup';
 }

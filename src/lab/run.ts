@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { combineCaptures } from '../capture/index.js';
 import type { CaptureTarget, ListenerStep, Place, Scenario, Step, TrafficStep } from '../scenario/types.js';
+import { isTrafficStep } from '../scenario/commands.js';
 import { ProcessSet } from './processes.js';
 import { planAddresses, type AddressPlan } from './safety.js';
 
@@ -209,8 +210,8 @@ class Lab {
     await this.must(host, ['ip', 'link', 'set', 'dev', 'lo', 'up']);
     if (uplink) await this.makeOutside(www);
 
-    const firstTraffic = scenario.steps.findIndex((s) => isTraffic(s));
-    const lastTraffic = scenario.steps.length - 1 - [...scenario.steps].reverse().findIndex((s) => isTraffic(s));
+    const firstTraffic = scenario.steps.findIndex((s) => isTrafficStep(s));
+    const lastTraffic = scenario.steps.length - 1 - [...scenario.steps].reverse().findIndex((s) => isTrafficStep(s));
     for (let i = 0; i < scenario.steps.length; i++) {
       const step = scenario.steps[i];
       if (i === firstTraffic) await this.startCaptures();
@@ -262,7 +263,7 @@ class Lab {
     if (step.kind === 'title' || step.kind === 'uplink' || step.kind === 'dns' || step.kind === 'capture') return;
     if (step.kind === 'netns-add') return this.addNamespace(this.ns({ kind: 'netns', name: step.name }), resolver, step.line);
     const ns = this.ns(step.place);
-    if (isTraffic(step)) {
+    if (isTrafficStep(step)) {
       const argv = trafficArgv(step);
       const r = await this.exec(ns, argv, TRAFFIC_TIMEOUT_MS);
       this.traffic.push({ line: step.line, text: step.text, exitCode: r.code, output: r.output });
@@ -381,10 +382,6 @@ class Lab {
     }
     if (this.temp) rmSync(this.temp, { recursive: true, force: true });
   }
-}
-
-function isTraffic(step: Step): step is TrafficStep {
-  return step.kind === 'ping' || step.kind === 'curl' || step.kind === 'dig' || step.kind === 'nslookup';
 }
 
 function isListener(step: Step): step is ListenerStep {

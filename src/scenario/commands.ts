@@ -3,6 +3,7 @@ import { LineError } from './errors.js';
 import { Words } from './words.js';
 import { parseAddress, parseDnsName, parseHostPort, parseIfaceName, parseInteger, parseListen, parsePort } from './address.js';
 import type { StepBody } from './body.js';
+import type { Step, TrafficStep } from './types.js';
 
 export const TRAFFIC_USAGE = 'ping -c N [-I IF] [-W S] DEST | curl [-s] http://HOST[:PORT]/PATH | dig [@SERVER] NAME [A|AAAA] [+short] | nslookup NAME [SERVER]';
 export const SERVE_USAGE = 'serve http [ADDR:]PORT | serve dns [ADDR:]PORT NAME=ADDR... | serve proxy [ADDR:]PORT TARGET:PORT';
@@ -14,6 +15,11 @@ function parseHost(text: string, what: string): string {
 
 export function isTrafficCommand(word: string | undefined): boolean {
   return word === 'ping' || word === 'curl' || word === 'dig' || word === 'nslookup';
+}
+
+/** A step that sends traffic: its kind is the command's word. */
+export function isTrafficStep(step: Step): step is TrafficStep {
+  return isTrafficCommand(step.kind);
 }
 
 export function parseTraffic(argv: string[]): StepBody {
