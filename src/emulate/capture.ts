@@ -5,7 +5,7 @@
 import type { CaptureTarget } from '../scenario/types.js';
 import { macEquals, isGroupMac, BROADCAST_MAC } from './addr.js';
 import type { EthFrame, Rewrite } from './packet.js';
-import { encodeEthernetFrame, encodeSll2Frame, ARPHRD_ETHER, ARPHRD_LOOPBACK } from './encode/frame.js';
+import { cookEthernetFrame, encodeEthernetFrame, ARPHRD_ETHER, ARPHRD_LOOPBACK } from './encode/frame.js';
 import { PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING } from '../decode/sll.js';
 import { LINKTYPE_LINUX_SLL2 } from '../decode/sll2.js';
 import type { Device } from './link.js';
@@ -128,17 +128,21 @@ export class Recorder {
 
   private record(dev: Device, f: EthFrame, direction: 'in' | 'out'): void {
     if (!this.started) return;
+    const p = this.point(dev);
+    const any = dev.ns.isHost ? this.any : undefined;
+    if (p === undefined && any === undefined) return;
     const ts = this.baseNs + BigInt(Math.round(this.now()));
     const packetType = direction === 'out' ? PACKET_OUTGOING : inboundType(dev, f);
-    const p = this.point(dev);
+    // One encoding serves both captures of a host device: the cooked form is cut from it.
+    const data = encodeEthernetFrame(f);
     if (p !== undefined) {
       this.interfaces[p.iface].device ??= capturedDevice(dev);
-      this.push(dev, { iface: p.iface, tsNs: ts, data: encodeEthernetFrame(f), direction, packetType }, f);
+      this.push(dev, { iface: p.iface, tsNs: ts, data, direction, packetType }, f);
     }
-    if (this.any !== undefined && dev.ns.isHost) {
-      noteIndex(this.interfaces[this.any.iface].indexes ?? [], dev);
-      const data = encodeSll2Frame(f, { interfaceIndex: dev.ifindex, arphrdType: capturedDevice(dev).arphrdType, packetType });
-      this.push(dev, { iface: this.any.iface, tsNs: ts, data, direction, packetType }, f);
+    if (any !== undefined) {
+      noteIndex(this.interfaces[any.iface].indexes ?? [], dev);
+      const cooked = cookEthernetFrame(data, { interfaceIndex: dev.ifindex, arphrdType: capturedDevice(dev).arphrdType, packetType });
+      this.push(dev, { iface: any.iface, tsNs: ts, data: cooked, direction, packetType }, f);
     }
   }
 

@@ -32,7 +32,7 @@ const SCOPE_HOST = 254;
  * length and subnet is there becomes its secondary (__inet_insert_ifa), and its routes name that
  * other as their source.
  */
-export function primaryOf(dev: Device, a: DeviceAddress): Ip4 {
+function primaryOf(dev: Device, a: DeviceAddress): Ip4 {
   const first = dev.addrs.find((x) => x.prefixLen === a.prefixLen && inPrefix(a.addr, x.addr, x.prefixLen));
   return (first ?? a).addr;
 }

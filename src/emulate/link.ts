@@ -79,8 +79,8 @@ export function transmit(h: LinkHost, dev: Device, f: EthFrame): void {
       return;
     }
     case 'bridge': {
-      const mark = f.payload.kind === 'ipv4' ? f.payload.ip.bridgedDnat : undefined;
-      if (mark !== undefined && f.payload.kind === 'ipv4') {
+      if (f.payload.kind === 'ipv4' && f.payload.ip.bridgedDnat !== undefined) {
+        const mark = f.payload.ip.bridgedDnat;
         // br_nf_pre_routing_finish_bridge_slow: the frame takes back its own source MAC and is
         // bridged on as if it had just arrived at its port.
         f.payload.ip.bridgedDnat = undefined;
