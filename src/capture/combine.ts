@@ -1,5 +1,5 @@
 import type { CaptureInterface, Frame } from './frame.js';
-import { frameTimeNs } from './frame.js';
+import { compareFrameTime, frameTimeNs } from './frame.js';
 import { writePcapng, type PcapngWriteOptions, type WriterFrame, type WriterInterface } from './pcapng-writer.js';
 import { openCapture } from './reader.js';
 
@@ -33,16 +33,14 @@ export async function combineCaptures(inputs: readonly CombineInput[], output: s
     const reader = await openCapture(input.path);
     try {
       const base = interfaces.length;
-      const read: Frame[] = [];
-      for await (const batch of reader.batches()) read.push(...batch);
+      for await (const batch of reader.batches()) for (const frame of batch) frames.push({ frame, iface: base + frame.iface.index, tsNs: frameTimeNs(frame) });
       // Interfaces of later sections are known only once the file has been read.
       for (const i of reader.info.interfaces) interfaces.push(describe(i, input.rename));
-      for (const frame of read) frames.push({ frame, iface: base + frame.iface.index, tsNs: frameTimeNs(frame) });
     } finally {
       await reader.close();
     }
   }
-  frames.sort((a, b) => (a.tsNs < b.tsNs ? -1 : a.tsNs > b.tsNs ? 1 : 0));
+  frames.sort((a, b) => compareFrameTime(a.frame, b.frame));
   const written = frames.map(({ frame, iface, tsNs }): WriterFrame => ({
     iface,
     tsNs,

@@ -47,15 +47,14 @@ export interface PcapngWriteOptions {
 const utf8 = new TextEncoder();
 const SHB_USERAPPL = 4;
 
-type Option = PcapngOption;
 
-function textOption(code: number, text: string): Option {
+function textOption(code: number, text: string): PcapngOption {
   return { code, value: utf8.encode(text) };
 }
 
 const pad4 = (n: number): number => (n + 3) & ~3;
 
-function optionsLength(options: Option[]): number {
+function optionsLength(options: PcapngOption[]): number {
   if (options.length === 0) return 0;
   return options.reduce((n, o) => n + 4 + pad4(o.value.length), 4);
 }
@@ -69,7 +68,7 @@ function block(
   fixed: number,
   little: boolean,
   fill: (v: DataView) => void,
-  options: Option[],
+  options: PcapngOption[],
   data?: Uint8Array,
 ): Uint8Array {
   const dataLen = data === undefined ? 0 : pad4(data.length);
@@ -104,7 +103,7 @@ export function* pcapngBlocks(
   options: PcapngWriteOptions = {},
 ): Generator<Uint8Array> {
   const little = options.bigEndian !== true;
-  const shbOptions: Option[] = [];
+  const shbOptions: PcapngOption[] = [];
   if (options.comment !== undefined) shbOptions.push(textOption(1, options.comment));
   shbOptions.push(textOption(SHB_USERAPPL, options.application ?? 'pcap-narrator'));
   yield block(BLOCK_SHB, 16, little, (v) => {
@@ -118,7 +117,7 @@ export function* pcapngBlocks(
   for (const i of interfaces) {
     const tsresol = i.tsresol ?? 9;
     clocks.push(new TimestampConverter(tsresol, i.tsoffset ?? 0));
-    const opts: Option[] = i.name === '' ? [] : [textOption(2, i.name)];
+    const opts: PcapngOption[] = i.name === '' ? [] : [textOption(2, i.name)];
     if (i.description !== undefined) opts.push(textOption(3, i.description));
     opts.push({ code: 9, value: Uint8Array.of(tsresol) });
     if (i.tsoffset !== undefined && i.tsoffset !== 0) {
@@ -141,7 +140,7 @@ export function* pcapngBlocks(
     const snaplen = iface.snaplen ?? 0;
     const data = snaplen > 0 && f.data.length > snaplen ? f.data.subarray(0, snaplen) : f.data;
     const units = clocks[f.iface].unitsOf(f.tsNs);
-    const opts: Option[] = [];
+    const opts: PcapngOption[] = [];
     if (f.comment !== undefined) opts.push(textOption(1, f.comment));
     for (const c of f.comments ?? []) opts.push(textOption(1, c));
     if (f.direction !== undefined) {
