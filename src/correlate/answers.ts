@@ -1,6 +1,6 @@
 import type { Observation } from './observation.js';
 import { isFrameBroadcast, TCP_ACK, TCP_SYN } from './observation.js';
-import { addressScope, isGroupAddress, isGroupScope } from './endpoint.js';
+import { isGroupAddress } from './endpoint.js';
 import type { JourneyWork } from './journey-work.js';
 
 /**
@@ -29,7 +29,7 @@ export function requestKind(o: Observation): RequestKind | undefined {
 export function expectsAnswer(o: Observation): boolean {
   const kind = requestKind(o);
   if (kind === 'arp') return o.src !== '0.0.0.0' && o.src !== o.dst;
-  return kind !== undefined && !isGroupScope(addressScope(o.dst)) && !isFrameBroadcast(o);
+  return kind !== undefined && !isGroupAddress(o.dst) && !isFrameBroadcast(o);
 }
 
 /** The key an answer to `o` would have, as seen on `o`'s interface. */

@@ -1,7 +1,7 @@
 import type { InterfaceRole, NatRewrite } from './model.js';
 import { isFrameBroadcast, TCP_RST, type Observation } from './observation.js';
 import { requestKind } from './answers.js';
-import { addressOf, addressScope, echoOrEndpoint, endpoint, isGroupScope, isLinkScope, isLoopbackAddress } from './endpoint.js';
+import { addressOf, addressScope, echoOrEndpoint, endpoint, isGroupScope, isLinkScope } from './endpoint.js';
 import type { JourneyWork } from './journey-work.js';
 import type { Topology } from './topology.js';
 
@@ -279,8 +279,8 @@ export class FateJudge {
       if (w.requestIface === last.iface) j.fate = 'delivered';
       return true;
     }
-    if (last.family === 0 || lastRole === 'any' || lastRole === 'loopback' || isLoopbackAddress(last.dst)) {
-      j.fate = lastRole === 'loopback' || isLoopbackAddress(last.dst) ? 'delivered' : j.fate;
+    if (last.family === 0 || lastRole === 'any' || lastRole === 'loopback' || dstScope === 'loopback') {
+      j.fate = lastRole === 'loopback' || dstScope === 'loopback' ? 'delivered' : j.fate;
       return true;
     }
     // Link-local addresses (and a sender without one yet) are never routed: such a packet reaches a

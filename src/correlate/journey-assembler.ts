@@ -1,5 +1,5 @@
 import type { Observation } from './observation.js';
-import { sameHeader } from './steps.js';
+import { sameAddresses, sameHeader } from './steps.js';
 import { roleFromName } from './roles.js';
 
 /** A journey still open to more hops: every copy of one packet, one per interface. */
@@ -96,6 +96,3 @@ function isBridge(o: Observation): boolean {
   return roleFromName(o.iface) === 'bridge';
 }
 
-function sameAddresses(a: Observation, b: Observation): boolean {
-  return a.src === b.src && a.dst === b.dst && a.sport === b.sport && a.dport === b.dport && a.icmpId === b.icmpId;
-}

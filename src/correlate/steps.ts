@@ -38,7 +38,12 @@ function bridgeCopyBeforeRewrite(hops: Observation[]): Observation[] {
 
 /** The fields a host rewrites on a packet's way through it: nothing of them changed between `a` and `b`. */
 export function sameHeader(a: Observation, b: Observation): boolean {
-  return a.ttl === b.ttl && a.srcMac === b.srcMac && a.dstMac === b.dstMac && a.src === b.src && a.dst === b.dst && a.sport === b.sport && a.dport === b.dport && a.icmpId === b.icmpId;
+  return a.ttl === b.ttl && a.srcMac === b.srcMac && a.dstMac === b.dstMac && sameAddresses(a, b);
+}
+
+/** The addresses, ports and echo identifier NAT rewrites: the same on `a` and `b`. */
+export function sameAddresses(a: Observation, b: Observation): boolean {
+  return a.src === b.src && a.dst === b.dst && a.sport === b.sport && a.dport === b.dport && a.icmpId === b.icmpId;
 }
 
 function travelOrder(a: Observation, b: Observation): number {
