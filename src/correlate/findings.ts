@@ -76,11 +76,12 @@ function exemplarOf(w: JourneyWork, silent: boolean, leak?: Hop): Exemplar {
   };
 }
 
-function addTo(groups: Map<string, Group>, key: string, w: JourneyWork, options: { silent?: boolean; leak?: Hop; flows?: boolean } = {}): void {
+function addTo(groups: Map<string, Group>, key: string, w: JourneyWork, options: { silent?: boolean; leak?: Hop; flows?: boolean } = {}): Group {
   let g = groups.get(key);
   if (!g) groups.set(key, (g = { exemplar: exemplarOf(w, options.silent ?? false, options.leak), ids: [], flows: options.flows ? new Set() : undefined }));
   g.ids.push(w.journey.id);
   if (w.journey.flow !== undefined) g.flows?.add(w.journey.flow);
+  return g;
 }
 
 /**
@@ -116,8 +117,7 @@ export class FindingCollector {
     this.learnReached(j.hops, roles);
     const leak = this.leakOf(j.hops, roles);
     if (leak) {
-      addTo(this.leaks, `${leak.hop.src}|${leak.hop.interface}`, w, { leak: leak.hop });
-      const g = this.leaks.get(`${leak.hop.src}|${leak.hop.interface}`)!;
+      const g = addTo(this.leaks, `${leak.hop.src}|${leak.hop.interface}`, w, { leak: leak.hop });
       g.forwarded = g.forwarded === true || leak.forwarded;
     }
     if (j.retransmission && j.flow !== undefined) {
@@ -238,36 +238,26 @@ export class FindingCollector {
       // Only an RFC 1918 or CGNAT source the host was seen forwarding is proof: a unique-local
       // source may be routed between sites or translated by NPTv6, and one seen only on the uplink
       // may be the host's own address behind another router's NAT.
+      const left = `${plural(ids.length, 'packet')} left the uplink ${h.interface} with the`;
+      let severity: Finding['severity'] = 'warning';
+      let message: string;
       if (this.scopes.of(h.src) === 'unique-local') {
-        out.push({
-          code: 'unnatted-private-source',
-          severity: 'warning',
-          message:
-            `${plural(ids.length, 'packet')} left the uplink ${h.interface} with the unique-local source ${h.src} and nothing came back to it there: ` +
-            `sites route ULA between themselves and NPTv6 translates it without conntrack, so this is a fault only if the far side has no route back ` +
-            `(check ip -6 route there, and ip6tables -t nat -L POSTROUTING here).`,
-          journeys: ids,
-        });
+        message =
+          `${left} unique-local source ${h.src} and nothing came back to it there: ` +
+          `sites route ULA between themselves and NPTv6 translates it without conntrack, so this is a fault only if the far side has no route back ` +
+          `(check ip -6 route there, and ip6tables -t nat -L POSTROUTING here).`;
       } else if (forwarded) {
-        out.push({
-          code: 'unnatted-private-source',
-          severity: 'error',
-          message:
-            `${plural(ids.length, 'packet')} left the uplink ${h.interface} with the private source ${h.src}: no MASQUERADE or SNAT rule ` +
-            `translated ${them}, so the far side cannot route an answer back (check iptables -t nat -L POSTROUTING).`,
-          journeys: ids,
-        });
+        severity = 'error';
+        message =
+          `${left} private source ${h.src}: no MASQUERADE or SNAT rule ` +
+          `translated ${them}, so the far side cannot route an answer back (check iptables -t nat -L POSTROUTING).`;
       } else {
-        out.push({
-          code: 'unnatted-private-source',
-          severity: 'warning',
-          message:
-            `${plural(ids.length, 'packet')} left the uplink ${h.interface} with the private source ${h.src} and nothing came back to it there; ` +
-            `the captures do not show ${them} crossing the host: if ${h.src} is a container's address rather than the host's own, no MASQUERADE or SNAT rule ` +
-            `translated ${them} (check iptables -t nat -L POSTROUTING).`,
-          journeys: ids,
-        });
+        message =
+          `${left} private source ${h.src} and nothing came back to it there; ` +
+          `the captures do not show ${them} crossing the host: if ${h.src} is a container's address rather than the host's own, no MASQUERADE or SNAT rule ` +
+          `translated ${them} (check iptables -t nat -L POSTROUTING).`;
       }
+      out.push({ code: 'unnatted-private-source', severity, message, journeys: ids });
     }
   }
 
