@@ -1,13 +1,22 @@
 import type { Finding, Flow, NatRewrite } from './model.js';
-import { TCP_ACK, TCP_RST, type Observation } from './observation.js';
+import { TCP_ACK, TCP_RST, TCP_SYN, type Observation } from './observation.js';
 import { addressOf, endpoint } from './endpoint.js';
 import { labelOf } from './groups.js';
 import { plural } from './plural.js';
 import { roleFromName } from './roles.js';
 import type { JourneyWork } from './journey-work.js';
 
-/** The fixes a `nat-bypassed` finding names; reports pick their advice by these words. */
-export const BRIDGE_NF_FIX = 'sysctl -w net.bridge.bridge-nf-call-iptables=1';
+const BRIDGE_NF_FIX = 'sysctl -w net.bridge.bridge-nf-call-iptables=1';
+
+/** One end of a tuple as the hops carry it: compared field by field, no text built per journey. */
+interface End {
+  addr: string;
+  port?: number;
+}
+
+function isFrom(h: Observation, from: End, to: End): boolean {
+  return h.src === from.addr && h.sport === from.port && h.dst === to.addr && h.dport === to.port;
+}
 
 /** A flow whose client's packets were destination-NATed: what its answers must come back as. */
 interface Translated {
@@ -15,9 +24,13 @@ interface Translated {
   /** Where the client's first packet was first seen, still addressed to `dnat.before`. */
   clientIface: string;
   client: string;
+  clientEnd: End;
+  /** `dnat.after`: where the client's packets really went. */
+  serverEnd: End;
   /** Answers that reached `clientIface` untranslated, and the resets the client sent them. */
   bypassed: number[];
-  first?: { src: string; dst: string; iface: string; bridge?: string };
+  /** The bridge the first bypassed answer crossed. */
+  bridge?: string;
   /** What the bypassed answers were ("TCP SYN-ACK"). */
   labels: Set<string>;
   /** The acknowledgement number of each bypassed TCP answer: the client's reset carries it as its sequence number. */
@@ -49,17 +62,30 @@ export class NatBypassCollector {
       const i = j.steps.findIndex((s) => s.nat?.type === 'dnat');
       if (i < 0) return;
       const first = w.hops[0];
-      t = { dnat: j.steps[i].nat!, clientIface: first.iface, client: endpoint(first.src, first.sport), bypassed: [], labels: new Set(), awaitingReset: new Map(), resets: [], syns: 0 };
+      const dnat = j.steps[i].nat!;
+      t = {
+        dnat,
+        clientIface: first.iface,
+        client: endpoint(first.src, first.sport),
+        clientEnd: { addr: first.src, port: first.sport },
+        serverEnd: endOf(dnat.after),
+        bypassed: [],
+        labels: new Set(),
+        awaitingReset: new Map(),
+        resets: [],
+        syns: 0,
+      };
       this.flows.set(j.flow, t);
     }
     if (!t) return;
     const first = w.hops[0];
-    if (first.kind === 'tcp' && !j.isReply && endpoint(first.src, first.sport) === t.client && (first.tcpFlags ?? 0) === 0x02) t.syns++;
-    const untranslated = w.hops.find((h) => h.iface === t.clientIface && endpoint(h.src, h.sport) === t.dnat.after && endpoint(h.dst, h.dport) === t.client);
+    if (first.kind === 'tcp' && !j.isReply && first.src === t.clientEnd.addr && first.sport === t.clientEnd.port && (first.tcpFlags ?? 0) === TCP_SYN) t.syns++;
+    const tr = t;
+    const untranslated = w.hops.find((h) => h.iface === tr.clientIface && isFrom(h, tr.serverEnd, tr.clientEnd));
     if (untranslated) {
+      if (t.bypassed.length === 0) t.bridge = w.hops.find((h) => roleFromName(h.iface) === 'bridge')?.iface;
       t.bypassed.push(j.id);
       t.labels.add(labelOf(first));
-      t.first ??= { src: t.dnat.after, dst: t.client, iface: t.clientIface, bridge: w.hops.find((h) => roleFromName(h.iface) === 'bridge')?.iface };
       if (untranslated.kind === 'tcp' && untranslated.ack !== undefined && ((untranslated.tcpFlags ?? 0) & TCP_ACK) !== 0) t.awaitingReset.set(untranslated.ack, j.id);
       return;
     }
@@ -74,7 +100,7 @@ export class NatBypassCollector {
   flowFinished(f: Flow): void {
     const t = this.flows.get(f.id);
     this.flows.delete(f.id);
-    if (!t?.first) return;
+    if (!t || t.bypassed.length === 0) return;
     this.findings.push([f.id, findingOf(f, t)]);
   }
 
@@ -87,31 +113,36 @@ export class NatBypassCollector {
 function resetOf(hops: Observation[], t: Translated): number | undefined {
   for (const h of hops) {
     if (h.iface !== t.clientIface || ((h.tcpFlags ?? 0) & TCP_RST) === 0 || h.seq === undefined) continue;
-    if (endpoint(h.src, h.sport) !== t.client || endpoint(h.dst, h.dport) !== t.dnat.after) continue;
+    if (!isFrom(h, t.clientEnd, t.serverEnd)) continue;
     const answer = t.awaitingReset.get(h.seq);
     if (answer !== undefined) return answer;
   }
   return undefined;
 }
 
+/** The address and port of an endpoint text (`ip`, `ip:port`, `[v6]:port`). */
+function endOf(ep: string): End {
+  const addr = addressOf(ep);
+  return addr === ep ? { addr } : { addr, port: Number(ep.slice(ep.lastIndexOf(':') + 1)) };
+}
+
 function findingOf(f: Flow, t: Translated): Finding {
-  const x = t.first!;
   const n = t.bypassed.length;
-  const server = addressOf(t.dnat.after);
-  const port = t.dnat.after.slice(server.length + 1);
+  const server = t.serverEnd.addr;
+  const port = t.serverEnd.port;
   const reset =
     t.resets.length > 0
       ? ` ${addressOf(t.client)} never called ${server}, so it reset ${n === 1 ? 'it' : 'them'} (${plural(t.resets.length, 'TCP RST')} to ${t.dnat.after}) and the connection failed` +
         (t.syns > 1 ? `: its SYN was sent ${plural(t.syns - 1, 'more time')}${n >= t.syns ? ', and each was answered the same way' : ''}.` : '.')
       : ` ${addressOf(t.client)} never called ${server}: it cannot take ${n === 1 ? 'it' : 'them'} as the answer it waits for.`;
-  const masquerade = `iptables -t nat -A POSTROUTING -s ${addressOf(t.client)} -d ${server}${f.protocol === 'tcp' || f.protocol === 'udp' ? ` -p ${f.protocol}${port ? ` --dport ${port}` : ''}` : ''} -j MASQUERADE`;
+  const masquerade = `iptables -t nat -A POSTROUTING -s ${addressOf(t.client)} -d ${server}${f.protocol === 'tcp' || f.protocol === 'udp' ? ` -p ${f.protocol}${port !== undefined ? ` --dport ${port}` : ''}` : ''} -j MASQUERADE`;
   return {
     code: 'nat-bypassed',
     severity: 'error',
     message:
-      `${plural(n, t.labels.size === 1 ? [...t.labels][0] : 'answer')} of the connection ${f.client} -> ${f.server} came back untranslated: from ${x.src} to ${x.dst} on ${x.iface}, ` +
+      `${plural(n, t.labels.size === 1 ? [...t.labels][0] : 'answer')} of the connection ${f.client} -> ${f.server} came back untranslated: from ${t.dnat.after} to ${t.client} on ${t.clientIface}, ` +
       `instead of from ${t.dnat.before}. The host DNATed the connection from ${t.dnat.before} to ${t.dnat.after}, but ` +
-      `${x.bridge ?? 'the link'} took ${n === 1 ? 'this answer' : 'these answers'} straight back to ${addressOf(t.client)}, past conntrack, which never reversed the translation ` +
+      `${t.bridge ?? 'the link'} took ${n === 1 ? 'this answer' : 'these answers'} straight back to ${addressOf(t.client)}, past conntrack, which never reversed the translation ` +
       `(hairpin NAT between neighbours on one bridge, with bridged traffic kept out of iptables).` +
       reset +
       ` Fix either: let bridged traffic pass iptables (modprobe br_netfilter; ${BRIDGE_NF_FIX}), ` +
