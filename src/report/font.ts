@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { woffToSfnt } from './woff.js';
 
-export const FONT_FAMILY = 'DejaVu Sans';
+const FONT_FAMILY = 'DejaVu Sans';
 
 /** For CSS and Mermaid's configuration: the pinned family, then only a generic, for viewers. */
 export const FONT_STACK = `"${FONT_FAMILY}", sans-serif`;

@@ -521,6 +521,14 @@ function baseTitle(story: Story, ctx: NarrativeContext): string {
 }
 
 /** The narrative of one story. */
+/** What a story's paragraph on a finding is headed ("**No reply.** ..."); other codes go by their code. */
+const FINDING_TITLES: ReadonlyMap<string, string> = new Map([
+  ['unnatted-private-source', 'No translation'],
+  ['no-reply', 'No reply'],
+  ['retransmission', 'Retransmissions'],
+  ['nat-bypassed', 'NAT bypassed'],
+]);
+
 export function narrate(story: Story, ctx: NarrativeContext): Narrative {
   const ev = new EvidenceList();
   const paragraphs: string[] = [];
@@ -551,16 +559,7 @@ export function narrate(story: Story, ctx: NarrativeContext): Narrative {
   const ids = new Set([...story.journeys, ...story.arp, ...story.dns].map((j) => j.id));
   for (const f of ctx.analysis.findings) {
     if (f.code === 'dropped-at-host' || !f.journeys?.some((id) => ids.has(id))) continue;
-    const what =
-      f.code === 'unnatted-private-source'
-        ? 'No translation'
-        : f.code === 'no-reply'
-          ? 'No reply'
-          : f.code === 'retransmission'
-            ? 'Retransmissions'
-            : f.code === 'nat-bypassed'
-              ? 'NAT bypassed'
-              : f.code;
+    const what = FINDING_TITLES.get(f.code) ?? f.code;
     paragraphs.push(`**${mdText(what)}.** ${mdText(f.message, 2000)}`);
   }
   return { title: storyTitle(story, ctx), paragraphs, evidence: ev };

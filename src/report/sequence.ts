@@ -185,8 +185,7 @@ function arrival(j: Journey, hops: Observation[], cast: Cast, items: SequenceIte
   } else if (o.kind === 'arp' && o.arpOp === 1) {
     // A broadcast reaches everyone on the link; the one it asked for is the one that matters.
     if (j.answeredBy !== undefined) {
-      const target = j.hops.find((h) => h.interface === lastHop.interface) ? lastHop.interface : j.hops[j.hops.length - 1].interface;
-      items.push({ type: 'message', from: `if:${target}`, to: cast.end(lastObs.dst, false), text: 'delivered: it is asked' });
+      items.push({ type: 'message', from: `if:${lastHop.interface}`, to: cast.end(lastObs.dst, false), text: 'delivered: it is asked' });
     }
   } else {
     items.push({ type: 'message', from: `if:${lastHop.interface}`, to: cast.end(lastObs.dst, false), text: j.fate === 'unknown' ? 'beyond the captures' : 'delivered' });
