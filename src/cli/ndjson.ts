@@ -13,7 +13,7 @@ import { utf8Chunk } from './utf8-chunk.js';
  * The name of the one host every file belongs to while files are not yet told apart by host. With
  * several hosts (DESIGN.md "Several hosts") each takes the name --host gave it or its file's stem.
  */
-export const SINGLE_HOST = 'host';
+const SINGLE_HOST = 'host';
 
 /** The document's arrays that are written a record each, and the `type` of their records. */
 const RECORD_TYPES: Record<string, string> = {
@@ -25,7 +25,7 @@ const RECORD_TYPES: Record<string, string> = {
 };
 
 /** One line of NDJSON: `value`'s JSON with `type` first, without copying the value to add it. */
-export function ndjsonLine(type: string, value: object): string {
+function ndjsonLine(type: string, value: object): string {
   const text = JSON.stringify(value);
   return text === '{}' ? `{"type":${JSON.stringify(type)}}\n` : `{"type":${JSON.stringify(type)},${text.slice(1)}\n`;
 }

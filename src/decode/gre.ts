@@ -2,7 +2,7 @@ import { u16, u32 } from './bytes.js';
 import { problem, type DecodeProblem } from './layer.js';
 
 /** Flags and version, then the payload's ethertype (RFC 2784); optional fields follow. */
-export const GRE_BASE_LENGTH = 4;
+const GRE_BASE_LENGTH = 4;
 export const GRE_FLAG_CHECKSUM = 0x8000;
 export const GRE_FLAG_ROUTING = 0x4000;
 export const GRE_FLAG_KEY = 0x2000;

@@ -1,9 +1,10 @@
 // Tunnels as tcpdump 4.99 prints them without -v: print-gre.c (versions 0 and 1), print-geneve.c,
 // and the frame a tunnel carries, printed as tcpdump prints a frame of its own.
 import type { Packet } from '../packet.js';
-import { u16, u32 } from '../bytes.js';
+import { hex2, u16, u32 } from '../bytes.js';
 import { GRE_FLAG_ACK, GRE_FLAG_CHECKSUM, GRE_FLAG_KEY, GRE_FLAG_ROUTING, GRE_FLAG_SEQUENCE, GRE_VERSION_MASK, ETHERTYPE_PPP } from '../gre.js';
-import { GENEVE_FLAG_CRITICAL, GENEVE_FLAG_OAM, GENEVE_HEADER_LENGTH } from '../geneve.js';
+import { GENEVE_FLAG_CRITICAL, GENEVE_FLAG_OAM, GENEVE_HEADER_LENGTH, GeneveHeader } from '../geneve.js';
+import { OTV_PORT } from '../vxlan.js';
 import { formatPacketBody, type LineOptions } from './line.js';
 import { formatLinkHeader } from './link.js';
 import { ethertypeName } from './names.js';
@@ -20,7 +21,7 @@ function protoText(prot: number, opts: LineOptions): string {
  * A tunnelled packet of `length` bytes (what the outer headers declare is left): an Ethernet frame
  * goes through ether_print (its MAC header shown under -e), an IP or ARP packet through its printer.
  */
-export function formatInnerFrame(inner: Packet, length: number, opts: LineOptions): string {
+function formatInnerFrame(inner: Packet, length: number, opts: LineOptions): string {
   const link = opts.linkHeader && inner.link ? formatLinkHeader(inner, length) : '';
   return link + formatPacketBody(inner, { ...opts, ifacePrefix: undefined }, length);
 }
@@ -28,10 +29,9 @@ export function formatInnerFrame(inner: Packet, length: number, opts: LineOption
 /** print-vxlan.c and print-otv.c: the header, a newline, then the Ethernet frame. */
 export function formatVxlan(pkt: Packet, b: Uint8Array, p: number, length: number, opts: LineOptions): string {
   const v = pkt.vxlan;
-  if (!v) return pkt.udp?.dstPort === 8472 || pkt.udp?.srcPort === 8472 ? 'OTV,  [|OTV]' : 'VXLAN (invalid)';
-  const flags = v.flags;
-  const flagText = `flags [${flags & 0x08 ? 'I' : '.'}] (0x${flags.toString(16).padStart(2, '0')})`;
-  const head = v.port === 8472 ? `OTV, ${flagText}, overlay ${(u16(b, p + 3) << 8) | b[p + 5]}, instance ${b[p + 6]}` : `VXLAN, ${flagText}, vni ${v.vni}`;
+  if (!v) return pkt.udp?.dstPort === OTV_PORT || pkt.udp?.srcPort === OTV_PORT ? 'OTV,  [|OTV]' : 'VXLAN (invalid)';
+  const flagText = `flags [${v.vniValid ? 'I' : '.'}] (0x${hex2(v.flags)})`;
+  const head = v.port === OTV_PORT ? `OTV, ${flagText}, overlay ${(u16(b, p + 3) << 8) | b[p + 5]}, instance ${b[p + 6]}` : `VXLAN, ${flagText}, vni ${v.vni}`;
   if (!pkt.inner) return head;
   return `${head}\n${formatInnerFrame(pkt.inner, Math.max(0, length - 8), opts)}`;
 }
@@ -44,16 +44,16 @@ export function formatGeneve(pkt: Packet, b: Uint8Array, p: number, length: numb
   let s = 'Geneve';
   if (length < GENEVE_HEADER_LENGTH) return `${s} [length ${length} < 8] (invalid)`;
   if (p + GENEVE_HEADER_LENGTH > b.length) return `${s} [|geneve]`;
-  const version = b[p] >>> 6;
-  if (version !== 0) return `${s} ERROR: unknown-version ${version}`;
-  const flags = b[p + 1];
-  const prot = u16(b, p + 2);
+  // The bounds are checked above, so the decoder's getters read what tcpdump reads.
+  const h = new GeneveHeader(b, p, p + length);
+  if (h.version !== 0) return `${s} ERROR: unknown-version ${h.version}`;
   let flagText = '';
-  for (const [bit, name] of GENEVE_FLAG_NAMES) if (flags & bit) flagText += name;
-  s += `, Flags [${flagText || 'none'}], vni 0x${hex((u16(b, p + 4) << 8) | b[p + 6])}`;
-  if (b[p + 7] !== 0) s += `, rsvd 0x${hex(b[p + 7])}`;
+  for (const [bit, name] of GENEVE_FLAG_NAMES) if (h.flags & bit) flagText += name;
+  s += `, Flags [${flagText || 'none'}], vni 0x${hex(h.vni)}`;
+  if (h.reserved !== 0) s += `, rsvd 0x${hex(h.reserved)}`;
+  const prot = h.protocolType;
   s += protoText(prot, opts);
-  const optsLength = (b[p] & 0x3f) * 4;
+  const optsLength = h.optionsLength;
   const len = length - GENEVE_HEADER_LENGTH;
   if (len < optsLength) return `${s} truncated-geneve - ${optsLength - len} bytes missing`;
   if (p + GENEVE_HEADER_LENGTH + optsLength > b.length) return `${s} [|geneve]`;
