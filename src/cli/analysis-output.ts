@@ -21,7 +21,7 @@ export function teeOutputs(outputs: readonly AnalysisOutput[]): AnalysisOutput {
   if (outputs.length === 1) return outputs[0];
   return {
     sink: {
-      journey: (w) => outputs.forEach((o) => o.sink.journey(w)),
+      journey: (w) => outputs.forEach((o) => o.sink.journey?.(w)),
       flow: (f) => outputs.forEach((o) => o.sink.flow(f)),
       natBinding: (b) => outputs.forEach((o) => o.sink.natBinding(b)),
     },

@@ -156,7 +156,8 @@ export async function runAnalyzeStream(
 ): Promise<CorrelationRun> {
   return withCaptures(files, options.quiet, async (batches, readers) => {
     const out = await begin();
-    const sink: CorrelatorSink = out?.sink ?? { journey: () => {}, flow: () => {}, natBinding: () => {} };
+    // The terminal view needs no journey records: without a `journey` the correlator never makes them.
+    const sink: CorrelatorSink = out?.sink ?? { flow: () => {}, natBinding: () => {} };
     const run = await streamFrames(batches, readers, options, sink, out ? () => out.drain() : undefined);
     await out?.finish(run);
     return run;

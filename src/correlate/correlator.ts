@@ -35,9 +35,12 @@ export interface CorrelatorOptions {
   maxWaiting: number;
 }
 
-/** Where finished work goes: journeys in id order, flows and NAT bindings in the order they finish. */
+/**
+ * Where finished work goes: journeys in id order, flows and NAT bindings in the order they finish.
+ * Without `journey` (the terminal view) the journeys' document records (hops, summary) are never made.
+ */
 export interface CorrelatorSink {
-  journey(w: JourneyWork): void;
+  journey?(w: JourneyWork): void;
   flow(f: Flow): void;
   natBinding(b: NatBinding): void;
 }
@@ -216,18 +219,20 @@ export class Correlator {
   private finishNext(): void {
     const w = this.waiting[this.head];
     this.waiting[this.head++] = undefined as unknown as JourneyWork;
-    w.journey.summary = summaryOf(w.hops[0]);
-    w.journey.hops = w.hops.map(toHop);
     this.view.refresh();
     const silent = this.judge.decide(w, this.view);
     this.matcher.forget(w);
     this.flows.add(w);
     this.findings.add(w, this.view, silent);
     this.bypasses.add(w);
-    this.natBindings.add(w.journey);
+    this.natBindings.add(w);
     this.groups.add(w);
     this.finished++;
-    this.sink.journey(w);
+    if (this.sink.journey) {
+      w.journey.summary = summaryOf(w.hops[0]);
+      w.journey.hops = w.hops.map(toHop);
+      this.sink.journey(w);
+    }
   }
 
   private flowFinished(f: Flow): void {

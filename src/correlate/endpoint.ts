@@ -64,7 +64,8 @@ function v4Number(addr: string): number | undefined {
  */
 export type AddressScope = 'unspecified' | 'loopback' | 'link-local' | 'link-multicast' | 'multicast' | 'broadcast' | 'private' | 'unique-local' | 'global';
 
-const V4_SCOPES: [number, number, AddressScope][] = [
+/** Prefix, prefix length and scope, most specific first (224.0.0.0/24 before 224.0.0.0/4). */
+const V4_SCOPES: readonly (readonly [number, number, AddressScope])[] = [
   [0x00000000, 8, 'unspecified'],
   [0x7f000000, 8, 'loopback'],
   [0xa9fe0000, 16, 'link-local'],
@@ -78,15 +79,34 @@ const V4_SCOPES: [number, number, AddressScope][] = [
 
 function v4Scope(n: number): AddressScope {
   if (n === 0xffffffff) return 'broadcast';
-  for (const [base, len, scope] of V4_SCOPES) {
-    const size = 2 ** (32 - len);
-    if (Math.floor(n / size) === Math.floor(base / size)) return scope;
+  for (let i = 0; i < V4_SCOPES.length; i++) {
+    const [base, len, scope] = V4_SCOPES[i];
+    const shift = 32 - len;
+    if (n >>> shift === base >>> shift) return scope;
   }
   return 'global';
 }
 
-/** The scope of an IPv4 or IPv6 address as the decoders print it; text that is neither is `global`. */
+/** Past this many addresses the remembered scopes start again: memory stays bounded on busy captures. */
+const MAX_REMEMBERED = 1 << 16;
+const knownScopes = new Map<string, AddressScope>();
+
+/**
+ * The scope of an IPv4 or IPv6 address as the decoders print it; text that is neither is `global`.
+ * Remembered per address: the fates, findings, answers and roles ask it of every hop, and the
+ * decoders intern address text, so the lookup is by a string whose hash is already known.
+ */
 export function addressScope(addr: string): AddressScope {
+  let scope = knownScopes.get(addr);
+  if (scope === undefined) {
+    if (knownScopes.size >= MAX_REMEMBERED) knownScopes.clear();
+    scope = scopeOfText(addr);
+    knownScopes.set(addr, scope);
+  }
+  return scope;
+}
+
+function scopeOfText(addr: string): AddressScope {
   const n = v4Number(addr);
   if (n !== undefined) return v4Scope(n);
   if (!addr.includes(':')) return 'global';
@@ -114,27 +134,6 @@ export function isLinkScope(scope: AddressScope): boolean {
 /** Sent to a group or a whole link rather than to one host. */
 export function isGroupScope(scope: AddressScope): boolean {
   return scope === 'link-multicast' || scope === 'multicast' || scope === 'broadcast';
-}
-
-/** Past this many addresses AddressScopes starts again: memory stays bounded on busy captures. */
-const MAX_REMEMBERED = 1 << 16;
-
-/**
- * addressScope remembered per address, for the callers that ask it of every packet or hop (role
- * inference, the unNATted-source finding): the text is read once per address.
- */
-export class AddressScopes {
-  private readonly known = new Map<string, AddressScope>();
-
-  of(addr: string): AddressScope {
-    let scope = this.known.get(addr);
-    if (scope === undefined) {
-      if (this.known.size >= MAX_REMEMBERED) this.known.clear();
-      scope = addressScope(addr);
-      this.known.set(addr, scope);
-    }
-    return scope;
-  }
 }
 
 export function isLoopbackAddress(addr: string): boolean {

@@ -1,6 +1,6 @@
 import type { Finding, Flow, Hop, InterfaceInfo, JourneyKind } from './model.js';
 import type { Observation } from './observation.js';
-import { AddressScopes, endpoint } from './endpoint.js';
+import { addressScope, endpoint } from './endpoint.js';
 import { expectsAnswer, requestKind } from './answers.js';
 import { plural } from './plural.js';
 import type { JourneyWork } from './journey-work.js';
@@ -41,8 +41,8 @@ interface HopNames {
   dport?: number;
 }
 
-function namesOf(h: Hop): HopNames {
-  return { interface: h.interface, src: h.src, dst: h.dst, dport: h.dport };
+function namesOf(h: Observation): HopNames {
+  return { interface: h.iface, src: h.src, dst: h.dst, dport: h.dport };
 }
 
 interface Group {
@@ -56,18 +56,18 @@ interface Group {
 
 /** An uplink hop that carried a source needing NAT untranslated, and whether the host forwarded it. */
 interface Leak {
-  hop: Hop;
+  hop: Observation;
   forwarded: boolean;
 }
 
-function exemplarOf(w: JourneyWork, silent: boolean, leak?: Hop): Exemplar {
+function exemplarOf(w: JourneyWork, silent: boolean, leak?: Observation): Exemplar {
   const j = w.journey;
-  const first = namesOf(j.hops[0]);
+  const first = namesOf(w.hops[0]);
   return {
     kind: j.kind,
     first,
-    last: j.hops.length === 1 ? first : namesOf(j.hops[j.hops.length - 1]),
-    path: j.hops.map((h) => h.interface).join(' -> '),
+    last: w.hops.length === 1 ? first : namesOf(w.hops[w.hops.length - 1]),
+    path: w.hops.map((h) => h.iface).join(' -> '),
     dport: w.hops[0]?.dport,
     request: w.hops[0] === undefined ? undefined : requestKind(w.hops[0]),
     flow: j.flow,
@@ -76,7 +76,7 @@ function exemplarOf(w: JourneyWork, silent: boolean, leak?: Hop): Exemplar {
   };
 }
 
-function addTo(groups: Map<string, Group>, key: string, w: JourneyWork, options: { silent?: boolean; leak?: Hop; flows?: boolean } = {}): Group {
+function addTo(groups: Map<string, Group>, key: string, w: JourneyWork, options: { silent?: boolean; leak?: Observation; flows?: boolean } = {}): Group {
   let g = groups.get(key);
   if (!g) groups.set(key, (g = { exemplar: exemplarOf(w, options.silent ?? false, options.leak), ids: [], flows: options.flows ? new Set() : undefined }));
   g.ids.push(w.journey.id);
@@ -98,8 +98,6 @@ export class FindingCollector {
   private readonly retransmissions = new Map<number, Finding>();
   /** Flows some packet of which crossed the host (more than one hop, not dropped). */
   private readonly crossed = new Set<number>();
-  /** Asked of every uplink hop. */
-  private readonly scopes = new AddressScopes();
   /**
    * Private and unique-local addresses that packets from global ones reached through an uplink: the
    * far side routes answers to them (another router's NAT, a routed site), so their packets that
@@ -110,14 +108,14 @@ export class FindingCollector {
   /** Call after the journey's fate and flow are known; `silent`: a SYN dropped without even a RST. */
   add(w: JourneyWork, roles: RoleView, silent: boolean): void {
     const j = w.journey;
-    const first = j.hops[0];
-    const last = j.hops[j.hops.length - 1];
-    if (j.flow !== undefined && j.fate !== 'dropped' && j.hops.length > 1) this.crossed.add(j.flow);
-    if (j.fate === 'dropped') addTo(this.dropped, `${j.kind}|${first.src}|${first.dst}|${last.interface}`, w, { silent, flows: true });
-    this.learnReached(j.hops, roles);
-    const leak = this.leakOf(j.hops, roles);
+    const first = w.hops[0];
+    const last = w.hops[w.hops.length - 1];
+    if (j.flow !== undefined && j.fate !== 'dropped' && w.hops.length > 1) this.crossed.add(j.flow);
+    if (j.fate === 'dropped') addTo(this.dropped, `${j.kind}|${first.src}|${first.dst}|${last.iface}`, w, { silent, flows: true });
+    this.learnReached(w.hops, roles);
+    const leak = this.leakOf(w.hops, roles);
     if (leak) {
-      const g = addTo(this.leaks, `${leak.hop.src}|${leak.hop.interface}`, w, { leak: leak.hop });
+      const g = addTo(this.leaks, `${leak.hop.src}|${leak.hop.iface}`, w, { leak: leak.hop });
       g.forwarded = g.forwarded === true || leak.forwarded;
     }
     if (j.retransmission && j.flow !== undefined) {
@@ -139,16 +137,16 @@ export class FindingCollector {
    * translated (NAT worked). `forwarded`: the packet was seen on an inside interface first, so the
    * source is not the host's own address.
    */
-  private leakOf(hops: readonly Hop[], roles: RoleView): Leak | undefined {
+  private leakOf(hops: readonly Observation[], roles: RoleView): Leak | undefined {
     for (let i = 0; i < hops.length; i++) {
       const h = hops[i];
-      if (roles.role(h.interface) !== 'uplink') continue;
-      const src = this.scopes.of(h.src);
-      if ((src !== 'private' && src !== 'unique-local') || this.scopes.of(h.dst) !== 'global') return undefined;
+      if (roles.role(h.iface) !== 'uplink') continue;
+      const src = addressScope(h.src);
+      if ((src !== 'private' && src !== 'unique-local') || addressScope(h.dst) !== 'global') return undefined;
       let forwarded = false;
       for (let k = 0; k < i; k++) {
         if (hops[k].src !== h.src) return undefined;
-        const r = roles.role(hops[k].interface);
+        const r = roles.role(hops[k].iface);
         if (r === 'bridge' || r === 'veth' || r === 'container' || r === 'unknown') forwarded = true;
       }
       return { hop: h, forwarded };
@@ -156,10 +154,10 @@ export class FindingCollector {
     return undefined;
   }
 
-  private learnReached(hops: readonly Hop[], roles: RoleView): void {
+  private learnReached(hops: readonly Observation[], roles: RoleView): void {
     for (const h of hops) {
-      if (roles.role(h.interface) !== 'uplink' || this.scopes.of(h.src) !== 'global') continue;
-      const dst = this.scopes.of(h.dst);
+      if (roles.role(h.iface) !== 'uplink' || addressScope(h.src) !== 'global') continue;
+      const dst = addressScope(h.dst);
       if (dst === 'private' || dst === 'unique-local') this.reachedFromOutside.add(h.dst);
     }
   }
@@ -241,7 +239,7 @@ export class FindingCollector {
       const left = `${plural(ids.length, 'packet')} left the uplink ${h.interface} with the`;
       let severity: Finding['severity'] = 'warning';
       let message: string;
-      if (this.scopes.of(h.src) === 'unique-local') {
+      if (addressScope(h.src) === 'unique-local') {
         message =
           `${left} unique-local source ${h.src} and nothing came back to it there: ` +
           `sites route ULA between themselves and NPTv6 translates it without conntrack, so this is a fault only if the far side has no route back ` +

@@ -5,6 +5,7 @@ import { endpoint, isLoopbackAddress } from './endpoint.js';
 import { communityId } from './community-id.js';
 import { addressBytes } from './address-bytes.js';
 import type { JourneyWork } from './journey-work.js';
+import { formatEpochNs } from '../capture/frame.js';
 
 type FlowProtocol = Flow['protocol'];
 
@@ -49,6 +50,8 @@ interface FlowWork {
   lastNs: number;
   /** In `parked` rather than `active`. */
   parked: boolean;
+  /** The last hop of its last journey: `lastTs`, written when the flow finishes. */
+  lastHop?: Observation;
 }
 
 /**
@@ -204,6 +207,7 @@ export class FlowBuilder {
   private finishFlow(fw: FlowWork): void {
     if (fw === this.newest) this.newest = undefined;
     const f = fw.flow;
+    if (fw.lastHop) f.lastTs = formatEpochNs(fw.lastHop);
     if (f.protocol === 'tcp') {
       // Set here, where a finished batch set it, so that documents keep their key order; the value
       // comes with the proxy match at the end.
@@ -240,9 +244,11 @@ export class FlowBuilder {
       bytes: 0,
       interfaces: [],
       communityId: '',
-      firstTs: w.journey.hops[0].ts,
+      firstTs: formatEpochNs(first),
     };
     if (first.icmpId !== undefined) flow.icmpId = first.icmpId;
+    // Set now, where the JSON has it; its value is the last journey's, written at the end.
+    flow.lastTs = flow.firstTs;
     const fw: FlowWork = {
       flow,
       clientSides: [client],
@@ -267,7 +273,7 @@ export class FlowBuilder {
     w.journey.flow = flow.id;
     flow.packets++;
     flow.bytes += first.length;
-    flow.lastTs = w.journey.hops[w.journey.hops.length - 1].ts;
+    fw.lastHop = w.hops[w.hops.length - 1];
     for (const h of w.hops) if (!flow.interfaces.includes(h.iface)) flow.interfaces.push(h.iface);
 
     // The source side of each hop, made once for the bridged copies of one tuple (as its key is).

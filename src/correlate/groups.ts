@@ -100,8 +100,8 @@ export class GroupCollector {
     if (!first) return;
     const label = labelOf(first);
     // Called for every journey of a capture: the key is built in one pass, without arrays.
-    let pathKey = j.hops[0].interface;
-    for (let i = 1; i < j.hops.length; i++) pathKey += `>${j.hops[i].interface}`;
+    let pathKey = first.iface;
+    for (let i = 1; i < w.hops.length; i++) pathKey += `>${w.hops[i].iface}`;
     // ARP and echo share a story per pair of hosts; TCP segments per connection direction.
     const byRewrite = j.kind === 'tcp' || j.kind === 'udp';
     let natKey = '';
@@ -110,7 +110,7 @@ export class GroupCollector {
       if (natKey !== '') natKey += ',';
       natKey += byRewrite ? `${st.nat.type}:${st.nat.before}>${st.nat.after}` : st.nat.type;
     }
-    const key = `${label}|${j.hops[0].src}|${j.hops[0].dst}|${pathKey}|${natKey}`;
+    const key = `${label}|${first.src}|${first.dst}|${pathKey}|${natKey}`;
     let g = this.groups.get(key);
     if (!g && this.groups.size >= this.maxGroups) {
       this.ungroupedJourneys++;
@@ -118,9 +118,9 @@ export class GroupCollector {
       return;
     }
     if (!g) {
-      const path = j.hops.map((h) => h.interface);
+      const path = w.hops.map((h) => h.iface);
       const nats = j.steps.flatMap((st) => (st.nat ? [st.nat] : []));
-      g = { group: { label, src: j.hops[0].src, dst: j.hops[0].dst, path, nats, count: 0, fates: {} }, transits: [] };
+      g = { group: { label, src: first.src, dst: first.dst, path, nats, count: 0, fates: {} }, transits: [] };
       if (j.flow !== undefined) {
         g.group.flow = j.flow;
         this.flows.add(j.flow);
@@ -129,7 +129,7 @@ export class GroupCollector {
     }
     const n = ++g.group.count;
     g.group.fates[j.fate] = (g.group.fates[j.fate] ?? 0) + 1;
-    if (j.hops.length > 1) {
+    if (w.hops.length > 1) {
       let transit = 0;
       for (const st of j.steps) if (st.kind !== 'local') transit += st.latencyNs;
       if (g.transits.length < TRANSIT_SAMPLE) g.transits.push(transit);

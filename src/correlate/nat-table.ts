@@ -1,4 +1,6 @@
-import type { Flow, Hop, Journey, NatBinding, NatRewrite } from './model.js';
+import type { Flow, NatBinding, NatRewrite } from './model.js';
+import type { Observation } from './observation.js';
+import type { JourneyWork } from './journey-work.js';
 
 /**
  * True when a rewrite is conntrack undoing its flow's translation for the other direction (an
@@ -15,11 +17,11 @@ export function isReversal(nat: NatRewrite, flow: Pick<Flow, 'translations'> | u
  * until the flow finishes.
  */
 export class NatBindingCollector {
-  private readonly firstOf = new Map<number, { a: Hop; z: Hop }>();
+  private readonly firstOf = new Map<number, { a: Observation; z: Observation }>();
 
-  add(j: Journey): void {
+  add({ journey: j, hops }: JourneyWork): void {
     if (j.flow === undefined || j.isReply || this.firstOf.has(j.flow)) return;
-    if (j.steps.some((s) => s.nat)) this.firstOf.set(j.flow, { a: j.hops[0], z: j.hops[j.hops.length - 1] });
+    if (j.steps.some((s) => s.nat)) this.firstOf.set(j.flow, { a: hops[0], z: hops[hops.length - 1] });
   }
 
   /** The binding of a finished flow, if it was translated. */

@@ -1,6 +1,6 @@
 import type { InterfaceRole, Journey, NatRewrite, Step } from './model.js';
 import type { Observation } from './observation.js';
-import { AddressScopes, isLinkScope, isGroupScope, type AddressScope } from './endpoint.js';
+import { addressScope, isLinkScope, isGroupScope, type AddressScope } from './endpoint.js';
 
 /**
  * Roles from names first (Docker, CNI and common NIC naming), then from behaviour for names that
@@ -28,7 +28,6 @@ function isRoutedUnicast(scope: AddressScope): boolean {
 export class RoleInference {
   /** Per interface: 1 when it carried a packet between private addresses, 2 when one with a global end. */
   private readonly carried = new Map<string, number>();
-  private readonly scopes = new AddressScopes();
   /** Interfaces each one was seen bridged with (the same frame, same TTL, on both). */
   private readonly bridgedWith = new Map<string, Set<string>>();
   /** Where a journey turns from bridging to routing or back: the bridge, the host's gateway on that link. */
@@ -43,8 +42,8 @@ export class RoleInference {
     if (o.family === 0) return;
     const mask = this.carried.get(o.iface) ?? 0;
     if (mask === 3) return;
-    const src = this.scopes.of(o.src);
-    const dst = this.scopes.of(o.dst);
+    const src = addressScope(o.src);
+    const dst = addressScope(o.dst);
     // Every link carries its own chatter (neighbour discovery, MLD, DHCP, mDNS): it says nothing about
     // where an interface leads, and would make any quiet port look like an uplink.
     if (!isRoutedUnicast(src) || !isRoutedUnicast(dst)) return;
