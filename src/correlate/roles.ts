@@ -8,7 +8,20 @@ import { addressScope, isLinkScope, isGroupScope, type AddressScope } from './en
  * uplink, the interface where packets turn from bridged to routed is a bridge, what it bridges with
  * are its ports, and one that carries public addresses and bridges with nothing is an uplink.
  */
+const rolesByName = new Map<string, InterfaceRole | undefined>();
+
+/**
+ * The role an interface's name says it has, if any. Remembered per name: the hop ordering, the
+ * steps and the assembler ask it of every hop, and a capture has few interface names.
+ */
 export function roleFromName(name: string): InterfaceRole | undefined {
+  if (rolesByName.has(name)) return rolesByName.get(name);
+  const role = roleOfText(name);
+  if (rolesByName.size < 4096) rolesByName.set(name, role);
+  return role;
+}
+
+function roleOfText(name: string): InterfaceRole | undefined {
   const local = name.includes(':') ? name.slice(name.lastIndexOf(':') + 1) : name;
   if (name === 'any') return 'any';
   if (local === 'lo') return 'loopback';

@@ -70,16 +70,16 @@ function destinationOf(o: Observation): string {
   return o.icmpId !== undefined && o.dport === undefined ? o.dst : endpoint(o.dst, o.dport);
 }
 
-function natBetween(a: Observation, b: Observation): NatRewrite[] {
-  const out: NatRewrite[] = [];
-  if (a.family === 0) return out;
-  if (a.src !== b.src || a.sport !== b.sport || (a.icmpId !== b.icmpId && isEchoRequest(a))) {
-    out.push({ type: 'snat', before: natText(a, 'src'), after: natText(b, 'src') });
-  }
-  if (a.dst !== b.dst || a.dport !== b.dport || (a.icmpId !== b.icmpId && isEchoReply(a))) {
-    out.push({ type: 'dnat', before: natText(a, 'dst'), after: natText(b, 'dst') });
-  }
-  return out;
+/** The source rewrite between two hops of one packet, if any. */
+function snatBetween(a: Observation, b: Observation): NatRewrite | undefined {
+  if (a.family === 0 || (a.src === b.src && a.sport === b.sport && (a.icmpId === b.icmpId || !isEchoRequest(a)))) return undefined;
+  return { type: 'snat', before: natText(a, 'src'), after: natText(b, 'src') };
+}
+
+/** The destination rewrite between two hops of one packet, if any. */
+function dnatBetween(a: Observation, b: Observation): NatRewrite | undefined {
+  if (a.family === 0 || (a.dst === b.dst && a.dport === b.dport && (a.icmpId === b.icmpId || !isEchoReply(a)))) return undefined;
+  return { type: 'dnat', before: natText(a, 'dst'), after: natText(b, 'dst') };
 }
 
 function isEchoRequest(o: Observation): boolean {
@@ -118,13 +118,16 @@ export function stepsOf(hops: Observation[]): Step[] {
     else if (bridge && bridge.ttl !== prev.ttl) bridge = undefined;
     const flooded = bridge !== undefined && bridge !== prev && roleFromName(b.iface) !== 'bridge' && kindBetween(prev, b) === 'bridged' && bridge.ttl === b.ttl;
     const a = flooded ? bridge! : prev;
-    const nats = natBetween(a, b);
     // A bridge's own copy may be stamped after the egress port's (see bridgeCopyBeforeRewrite):
     // the step through the bridge then took no time the captures can measure, not less than none.
     const latencyNs = b.t < a.t && roleFromName(a.iface) === 'bridge' ? 0 : b.t - a.t;
     const step: Step = { from: a.iface, to: b.iface, kind: kindBetween(a, b), latencyNs };
-    if (nats.length > 0) step.nat = nats[0];
-    if (nats.length > 1) step.natAlso = nats[1];
+    // Source NAT first, as the document has always listed two rewrites of one step.
+    const snat = snatBetween(a, b);
+    const dnat = dnatBetween(a, b);
+    const first = snat ?? dnat;
+    if (first) step.nat = first;
+    if (snat && dnat) step.natAlso = dnat;
     steps.push(step);
   }
   return steps;
