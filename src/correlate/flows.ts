@@ -50,8 +50,9 @@ interface FlowWork {
   lastNs: number;
   /** In `parked` rather than `active`. */
   parked: boolean;
-  /** The last hop of its last journey: `lastTs`, written when the flow finishes. */
-  lastHop?: Observation;
+  /** The time of the last hop of its last journey: `lastTs`, written when the flow finishes. */
+  lastSec: number;
+  lastNsec: number;
 }
 
 /**
@@ -207,7 +208,7 @@ export class FlowBuilder {
   private finishFlow(fw: FlowWork): void {
     if (fw === this.newest) this.newest = undefined;
     const f = fw.flow;
-    if (fw.lastHop) f.lastTs = formatEpochNs(fw.lastHop);
+    f.lastTs = formatEpochNs({ tsSec: fw.lastSec, tsNsec: fw.lastNsec });
     if (f.protocol === 'tcp') {
       // Set here, where a finished batch set it, so that documents keep their key order; the value
       // comes with the proxy match at the end.
@@ -262,6 +263,8 @@ export class FlowBuilder {
       keys: [],
       lastNs: first.t,
       parked: false,
+      lastSec: first.tsSec,
+      lastNsec: first.tsNsec,
     };
     flow.communityId = clientFirstCommunityId(first, !reversed, this.options.communityIdSeed) ?? '';
     return fw;
@@ -273,7 +276,9 @@ export class FlowBuilder {
     w.journey.flow = flow.id;
     flow.packets++;
     flow.bytes += first.length;
-    fw.lastHop = w.hops[w.hops.length - 1];
+    const last = w.hops[w.hops.length - 1];
+    fw.lastSec = last.tsSec;
+    fw.lastNsec = last.tsNsec;
     for (const h of w.hops) if (!flow.interfaces.includes(h.iface)) flow.interfaces.push(h.iface);
 
     // The source side of each hop, made once for the bridged copies of one tuple (as its key is).

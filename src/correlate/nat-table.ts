@@ -1,5 +1,4 @@
 import type { Flow, NatBinding, NatRewrite } from './model.js';
-import type { Observation } from './observation.js';
 import type { JourneyWork } from './journey-work.js';
 
 /**
@@ -17,11 +16,18 @@ export function isReversal(nat: NatRewrite, flow: Pick<Flow, 'translations'> | u
  * until the flow finishes.
  */
 export class NatBindingCollector {
-  private readonly firstOf = new Map<number, { a: Observation; z: Observation }>();
+  /** The two tuples of each translated flow, kept as tuples: a flow may wait long for its end. */
+  private readonly firstOf = new Map<number, Pick<NatBinding, 'original' | 'reply'>>();
 
   add({ journey: j, hops }: JourneyWork): void {
     if (j.flow === undefined || j.isReply || this.firstOf.has(j.flow)) return;
-    if (j.steps.some((s) => s.nat)) this.firstOf.set(j.flow, { a: hops[0], z: hops[hops.length - 1] });
+    if (!j.steps.some((s) => s.nat)) return;
+    const a = hops[0];
+    const z = hops[hops.length - 1];
+    this.firstOf.set(j.flow, {
+      original: { src: a.src, dst: a.dst, sport: a.sport, dport: a.dport, icmpId: a.icmpId },
+      reply: { src: z.dst, dst: z.src, sport: z.dport, dport: z.sport, icmpId: z.icmpId },
+    });
   }
 
   /** The binding of a finished flow, if it was translated. */
@@ -30,11 +36,10 @@ export class NatBindingCollector {
     if (!ends) return undefined;
     this.firstOf.delete(f.id);
     if (f.translations.length === 0) return undefined;
-    const { a, z } = ends;
     return {
       protocol: f.protocol,
-      original: { src: a.src, dst: a.dst, sport: a.sport, dport: a.dport, icmpId: a.icmpId },
-      reply: { src: z.dst, dst: z.src, sport: z.dport, dport: z.sport, icmpId: z.icmpId },
+      original: ends.original,
+      reply: ends.reply,
       types: [...new Set(f.translations.map((t) => t.type))],
       interface: f.translations[0].interface,
       flow: f.id,
