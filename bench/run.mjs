@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: pcap-narrator side by side with tcpdump and tshark on the same generated files,
-// one command after another, medians of BENCH_RUNS runs (default 3), with the targets of issue #8.
+// one command after another, medians of BENCH_RUNS runs (default 3), with the targets of issue #15.
 // BENCH_QUICK=1 uses small files and one run: a smoke test of the harness, not a measurement.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +13,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const QUICK = process.env.BENCH_QUICK === '1';
 const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 1 : 3));
-const M = QUICK ? 20_000 : 1_000_000;
-const SIZES = QUICK ? [5_000, 20_000, 100_000] : [250_000, 1_000_000, 5_000_000];
+const SIZES = QUICK ? [20_000, 60_000] : [1_000_000, 3_000_000];
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 /** A command still running after this many seconds is stopped and reported as such. */
 const TIMEOUT_S = Number(process.env.BENCH_TIMEOUT ?? 900);
@@ -104,12 +103,17 @@ async function medianOf(argv) {
   return { seconds: median(runs.map((r) => r.seconds)), rssMb: Math.max(...runs.map((r) => r.rssMb)) };
 }
 
+/** Where --json, --ndjson and report write during a run: a scratch folder, emptied after each run. */
+const OUT_DIR = mkdtempSync(join(tmpdir(), 'pcap-narrator-bench-out-'));
+
 const TOOLS = {
   'pcap-narrator read': (f) => ['node', CLI, 'read', f],
   'tcpdump -nn -r': (f) => ['tcpdump', '-nn', '-r', f],
-  'tshark -r': (f) => ['tshark', '-r', f],
-  'pcap-narrator analyze --json': (f) => ['node', CLI, '--quiet', 'analyze', '--json', '-', f],
-  'tshark -q -z conv,tcp -z conv,udp': (f) => ['tshark', '-q', '-z', 'conv,tcp', '-z', 'conv,udp', '-r', f],
+  'pcap-narrator analyze': (f) => ['node', CLI, '--quiet', 'analyze', f],
+  'pcap-narrator analyze --ndjson': (f) => ['node', CLI, '--quiet', 'analyze', f, '--ndjson', join(OUT_DIR, 'a.ndjson')],
+  'pcap-narrator analyze --json': (f) => ['node', CLI, '--quiet', 'analyze', f, '--json', join(OUT_DIR, 'a.json')],
+  'tshark -q -z conv,tcp': (f) => ['tshark', '-q', '-z', 'conv,tcp', '-r', f],
+  'pcap-narrator report': (f) => ['node', CLI, '--quiet', 'report', f, '-o', join(OUT_DIR, 'report')],
 };
 
 /**
@@ -127,16 +131,6 @@ async function decodeOnly(file, mode) {
   }
   const seconds = median(rows.map((r) => r.seconds));
   return { seconds, rssMb: Math.max(...rows.map((r) => r.maxRssMb)), frames: rows[0].frames };
-}
-
-/**
- * The part of analyze --json no correlation work can save: JSON.stringify of its journeys, timed
- * inside one streamed analysis (bench/serialise-share.mjs), one run.
- */
-function serialiseShare(file) {
-  const r = spawnSync('node', [join(ROOT, 'bench', 'serialise-share.mjs'), file], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`serialise-share failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
 const fmt = {
@@ -165,124 +159,84 @@ async function main() {
   log(`runs per measurement: ${RUNS}${QUICK ? ' (BENCH_QUICK: small files, not a measurement)' : ''}`);
 
   // Every input first, so generation never overlaps a measurement.
-  const inputs = [
-    ...SIZES.map((n) => ({ frames: n, interfaces: 3 })),
-    { frames: M, interfaces: 1 },
-    { frames: M, interfaces: 6 },
-    { frames: M, interfaces: 'any' },
-  ].map((spec) => ({ spec, ...ensureInput(spec, log) }));
-
-  const label = (inp) => `${(inp.frames / 1e6).toString()}M ${inp.interfaces === 'any' ? '-i any (cooked v2)' : `${inp.interfaces} if`}`;
+  const inputs = SIZES.map((n) => ({ frames: n, interfaces: 3 })).map((spec) => ({ spec, ...ensureInput(spec, log) }));
+  const label = (inp) => `${(inp.frames / 1e6).toString()}M frames, ${inp.interfaces} interfaces`;
   const results = [];
   for (const inp of inputs) {
     for (const [tool, argv] of Object.entries(TOOLS)) {
       log(`${label(inp)}: ${tool} ...`);
       const r = await medianOf(argv(inp.path));
+      rmSync(OUT_DIR, { recursive: true, force: true });
+      mkdirSync(OUT_DIR);
       results.push({ input: inp, tool, ...r });
-      log(`  ${fmt.s(r.seconds)} s, ${fmt.mb(r.rssMb)} MB`);
+      log(`  ${r.failed ? `failed: ${r.failed}` : `${fmt.s(r.seconds)} s`}, ${fmt.mb(r.rssMb)} MB`);
     }
   }
-  const main3 = inputs.find((i) => i.frames === M && i.interfaces === 3);
-  const biggest = inputs.find((i) => i.frames === SIZES[2] && i.interfaces === 3);
-  log(`${label(biggest)}: live heap of the streamed analysis ...`);
-  const liveRun = spawnSync('node', ['--expose-gc', join(ROOT, 'bench', 'live-heap.mjs'), biggest.path, String(SIZES[2] / 5)], { encoding: 'utf8' });
+  const [small, large] = inputs;
+  log(`${label(large)}: live heap of the streamed analysis ...`);
+  const liveRun = spawnSync('node', ['--expose-gc', join(ROOT, 'bench', 'live-heap.mjs'), large.path, String(large.frames / 6)], { encoding: 'utf8' });
   if (liveRun.status !== 0) throw new Error(`live-heap failed: ${liveRun.stderr}`);
   const liveHeap = JSON.parse(liveRun.stdout.trim().split('\n').pop());
-  const decode = await decodeOnly(main3.path, 'decode');
-  const framing = await decodeOnly(main3.path, 'framing');
-  log(`${label(main3)}: serialisation of the journeys alone ...`);
-  const serialised = serialiseShare(main3.path);
+  const decode = await decodeOnly(small.path, 'decode');
 
   const find = (inp, tool) => results.find((r) => r.input === inp && r.tool === tool);
   const rows = [];
   for (const inp of inputs) {
-    const ours = { read: find(inp, 'pcap-narrator read'), analyze: find(inp, 'pcap-narrator analyze --json') };
+    const td = find(inp, 'tcpdump -nn -r');
     for (const r of results.filter((x) => x.input === inp)) {
-      const base = r.tool.includes('analyze') || r.tool.includes('conv') ? ours.analyze : ours.read;
-      if (r.failed) {
-        rows.push([label(inp), `${(inp.bytes / 1e6).toFixed(0)} MB`, r.tool, `failed: ${r.failed} (after ${fmt.s(r.seconds)} s)`, '-', '-', fmt.mb(r.rssMb), '-']);
-        continue;
-      }
-      rows.push([
-        label(inp), `${(inp.bytes / 1e6).toFixed(0)} MB`, r.tool, fmt.s(r.seconds), fmt.rate(inp.frames / r.seconds),
-        fmt.mb(inp.bytes / 1e6 / r.seconds), fmt.mb(r.rssMb), r === base ? '1.00' : base.failed ? '-' : (r.seconds / base.seconds).toFixed(2),
-      ]);
+      const seconds = r.failed ? `failed: ${r.failed} (after ${fmt.s(r.seconds)} s)` : fmt.s(r.seconds);
+      const ratio = r.failed || td.failed || r === td ? (r === td ? '1.00' : '-') : (r.seconds / td.seconds).toFixed(2);
+      rows.push([label(inp), `${(inp.bytes / 1e6).toFixed(0)} MB`, r.tool, seconds, r.failed ? '-' : fmt.rate(inp.frames / r.seconds), fmt.mb(r.rssMb), ratio]);
     }
   }
-  for (const [name, d] of [['decode only (openCapture + decodePacket, 1 core)', decode], ['framing only (openCapture batches)', framing]]) {
-    rows.push([label(main3), `${(main3.bytes / 1e6).toFixed(0)} MB`, name, fmt.s(d.seconds), fmt.rate(d.frames / d.seconds), fmt.mb(main3.bytes / 1e6 / d.seconds), fmt.mb(d.rssMb), '']);
-  }
+  rows.push([label(small), `${(small.bytes / 1e6).toFixed(0)} MB`, 'decode only (openCapture + decodePacket, 1 core)', fmt.s(decode.seconds), fmt.rate(decode.frames / decode.seconds), fmt.mb(decode.rssMb), '']);
 
-  const out = [];
-  out.push(`Machine: ${machine}`);
-  out.push(`Medians of ${RUNS} run(s) (decode and framing only: of ${Math.max(RUNS, DECODE_RUNS)}); peak RSS is the largest of the runs. "x ours" is that tool's time over pcap-narrator's (read rows vs read, conversation rows vs analyze): above 1 means pcap-narrator is faster.`);
-  out.push('');
-  out.push(table(['input', 'size', 'command', 'seconds', 'frames/s', 'MB/s', 'peak RSS MB', 'x ours'], rows));
-
-  // Targets of issue #8.
-  const a1 = find(main3, 'pcap-narrator analyze --json');
-  const conv1 = find(main3, 'tshark -q -z conv,tcp -z conv,udp');
-  const td1 = find(main3, 'tcpdump -nn -r');
-  const rd1 = find(main3, 'pcap-narrator read');
-  const big = inputs.find((i) => i.frames === SIZES[2] && i.interfaces === 3);
-  const a5 = find(big, 'pcap-narrator analyze --json');
-  const decodeRate = decode.frames / decode.seconds;
   const verdict = (ok) => (ok ? 'met' : 'NOT MET');
   const secs = (r) => (r.failed ? `failed (${r.failed})` : `${fmt.s(r.seconds)} s`);
   // A failed run of ours meets nothing; a failed run of theirs leaves the comparison open.
-  const faster = (ours, theirs, factor = 1) => (ours.failed ? 'NOT MET' : theirs.failed ? 'unknown' : verdict(ours.seconds <= theirs.seconds * factor));
-  const targets = [
-    [`analyze ${label(main3)} <= 1/4 of tshark conv`, `${secs(a1)} vs ${secs(conv1)} / 4`, faster(a1, conv1, 0.25)],
-    [`analyze ${label(main3)} <= tcpdump -nn -r`, `${secs(a1)} vs ${secs(td1)}`, faster(a1, td1)],
-    [`read to /dev/null faster than tcpdump (${label(main3)})`, `${secs(rd1)} vs ${secs(td1)}`, faster(rd1, td1)],
-    ['capture + decode >= 1.5M frames/s on one core', `${fmt.rate(decodeRate)} frames/s`, verdict(decodeRate >= 1.5e6)],
-    [`analyze peak RSS < 250 MB on ${label(big)}`, a5.failed ? `failed (${a5.failed}) at ${fmt.mb(a5.rssMb)} MB` : `${fmt.mb(a5.rssMb)} MB`, verdict(!a5.failed && a5.rssMb < 250)],
-  ];
-  const sizes = inputs.filter((i) => i.interfaces === 3).sort((x, y) => x.frames - y.frames);
-  const scaling = sizes.map((inp) => {
-    const r = find(inp, 'pcap-narrator analyze --json');
-    const rr = find(inp, 'pcap-narrator read');
-    const per = (x) => (x.failed ? 'failed' : `${((x.seconds / inp.frames) * 1e9).toFixed(0)} ns`);
-    return [label(inp), per(r), per(rr), fmt.mb(r.rssMb)];
-  });
-  const analyzes = sizes.map((inp) => find(inp, 'pcap-narrator analyze --json'));
-  const anyFailed = analyzes.some((r) => r.failed);
-  const perFrame = analyzes.map((r, i) => r.seconds / sizes[i].frames);
-  // Linear within 30%: the largest file costs no more per frame than the middle one.
-  const linear = !anyFailed && perFrame[2] <= perFrame[1] * 1.3;
-  targets.push([`analyze cost linear in frames (${sizes.map(label).join(', ')})`, anyFailed ? 'a run failed' : `per frame ${perFrame.map((x) => `${(x * 1e9).toFixed(0)} ns`).join(', ')}`, verdict(linear)]);
-  const [firstLive, lastLive] = [liveHeap.liveMb[0], liveHeap.liveMb[liveHeap.liveMb.length - 1]];
+  const within = (ours, theirs, factor) => (ours.failed ? 'NOT MET' : theirs.failed ? 'unknown' : verdict(ours.seconds <= theirs.seconds * factor));
+  const rss = (r, limit) => [r.failed ? `failed (${r.failed}) at ${fmt.mb(r.rssMb)} MB` : `${fmt.mb(r.rssMb)} MB`, verdict(!r.failed && r.rssMb <= limit)];
+  const targets = [];
+  for (const inp of inputs) {
+    const a = find(inp, 'pcap-narrator analyze');
+    const nd = find(inp, 'pcap-narrator analyze --ndjson');
+    const js = find(inp, 'pcap-narrator analyze --json');
+    const td = find(inp, 'tcpdump -nn -r');
+    const conv = find(inp, 'tshark -q -z conv,tcp');
+    const n = label(inp);
+    targets.push(
+      [`${n}: analyze <= 1.0x tcpdump -nn -r`, `${secs(a)} vs ${secs(td)}`, within(a, td, 1.0)],
+      [`${n}: analyze <= 0.4x tshark -q -z conv,tcp`, `${secs(a)} vs ${secs(conv)} x 0.4`, within(a, conv, 0.4)],
+      [`${n}: analyze peak RSS <= 200 MB`, ...rss(a, 200)],
+      [`${n}: analyze --ndjson <= 1.5x tcpdump -nn -r`, `${secs(nd)} vs ${secs(td)} x 1.5`, within(nd, td, 1.5)],
+      [`${n}: analyze --ndjson peak RSS <= 200 MB`, ...rss(nd, 200)],
+      [`${n}: analyze --json peak RSS <= 250 MB`, ...rss(js, 250)],
+    );
+  }
+  const a1 = find(small, 'pcap-narrator analyze');
+  const a3 = find(large, 'pcap-narrator analyze');
+  const growth = a3.rssMb / a1.rssMb;
+  targets.push([`analyze peak RSS of ${label(large)} within 15% of ${label(small)}`, `x${growth.toFixed(2)} (${fmt.mb(a3.rssMb)} vs ${fmt.mb(a1.rssMb)} MB)`, verdict(!a1.failed && !a3.failed && growth <= 1.15)]);
+  const rep = find(large, 'pcap-narrator report');
+  targets.push([`${label(large)}: report exits 0, peak RSS <= 300 MB`, rep.failed ? `failed (${rep.failed}) at ${fmt.mb(rep.rssMb)} MB` : `exit 0, ${fmt.mb(rep.rssMb)} MB`, verdict(!rep.failed && rep.rssMb <= 300)]);
   targets.push([
-    `analyze live heap (after a full collection) flat, ${label(biggest)}`,
+    `analyze live heap (after a full collection) flat, ${label(large)}`,
     liveHeap.liveMb.map(([n, m]) => `${n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : `${Math.round(n / 1e3)}k`}: ${m} MB`).join(', '),
-    verdict(lastLive[1] < firstLive[1] * 1.5),
+    verdict(liveHeap.liveMb[liveHeap.liveMb.length - 1][1] <= liveHeap.liveMb[0][1] * 1.15),
   ]);
-  const rssGrowth = analyzes[2].rssMb / analyzes[1].rssMb;
-  targets.push([`analyze RSS flat in file size (${label(sizes[2])} over ${label(sizes[1])})`, `x${rssGrowth.toFixed(2)}${analyzes[2].failed ? ' (failed run)' : ''}`, verdict(!anyFailed && rssGrowth < 1.5)]);
 
+  const out = [];
+  out.push(`Machine: ${machine}`);
+  out.push(`Medians of ${RUNS} run(s) (decode only: of ${Math.max(RUNS, DECODE_RUNS)}); peak RSS is the largest of the runs. "x tcpdump" is the command's time over tcpdump -nn -r's on the same file.`);
   out.push('');
-  out.push('Scaling (3 interfaces):');
-  out.push(table(['input', 'analyze per frame', 'read per frame', 'analyze peak RSS MB'], scaling));
-  const ifaces = inputs.filter((i) => i.frames === M).map((inp) => {
-    const r = find(inp, 'pcap-narrator analyze --json');
-    return [label(inp), r.failed ? `failed: ${r.failed}` : fmt.s(r.seconds), r.failed ? '-' : fmt.rate(inp.frames / r.seconds), fmt.mb(r.rssMb)];
-  });
+  out.push(table(['input', 'size', 'command', 'seconds', 'frames/s', 'peak RSS MB', 'x tcpdump'], rows));
   out.push('');
-  out.push('Interfaces (1M frames each):');
-  out.push(table(['input', 'analyze seconds', 'frames/s', 'peak RSS MB'], ifaces));
-  out.push('');
-  out.push('Targets (issue #8):');
+  out.push('Targets (issue #15):');
   out.push(table(['target', 'measured', 'verdict'], targets));
-  out.push('');
-  out.push(
-    `Of analyze --json on ${label(main3)}, JSON.stringify of its ${serialised.journeys} journeys (${fmt.mb(serialised.serialisedMb)} MB of the document) took ` +
-      `${fmt.s(serialised.serialiseSeconds)} s of a ${fmt.s(serialised.seconds)} s streamed analysis (bench/serialise-share.mjs, one run), ` +
-      `against ${conv1.failed ? 'a failed tshark conv run' : `${fmt.s(conv1.seconds / 4)} s for a quarter of tshark conv`}.`,
-  );
   console.log(out.join('\n'));
 }
 
-main().catch((err) => {
+main().finally(() => rmSync(OUT_DIR, { recursive: true, force: true })).catch((err) => {
   log(`bench: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
 });
