@@ -97,6 +97,7 @@ export const STREAM_MAX_WAITING = 20_000;
 
 export interface StreamOptions extends AnalyzeOptions {
   maxWaiting?: number;
+  maxFlowSides?: number;
 }
 
 /**
@@ -137,7 +138,7 @@ const END_STEP = 1024;
 async function correlateFrames(
   batches: AsyncIterable<Frame[]>,
   readers: CaptureReader[],
-  options: AnalyzeOptions & { maxWaiting: number },
+  options: AnalyzeOptions & { maxWaiting: number; maxFlowSides?: number },
   sink: CorrelatorSink,
   control: { memoryUse: string; drain?: () => Promise<void> },
 ): Promise<CorrelationRun> {
@@ -150,6 +151,7 @@ async function correlateFrames(
       evidenceLines: options.evidenceLines ?? false,
       topology: options.topology,
       maxWaiting: options.maxWaiting,
+      maxFlowSides: options.maxFlowSides,
     },
     sink,
   );

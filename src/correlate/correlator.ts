@@ -33,6 +33,8 @@ export interface CorrelatorOptions {
    * all of them, to the end. Counted in journeys, not seconds, because journeys are what cost memory.
    */
   maxWaiting: number;
+  /** Tuple sides the flow table numbers before it starts again from its open flows (FlowOptions.maxSides). */
+  maxFlowSides?: number;
 }
 
 /**
@@ -114,7 +116,7 @@ export class Correlator {
   ) {
     this.observer = new Observer({ ifaceMap: options.ifaceMap, evidenceLines: options.evidenceLines });
     this.judge = new FateJudge(options.topology);
-    this.flows = new FlowBuilder({ communityIdSeed: options.communityIdSeed, expireIdle: true }, (f) => this.flowFinished(f));
+    this.flows = new FlowBuilder({ communityIdSeed: options.communityIdSeed, expireIdle: true, maxSides: options.maxFlowSides }, (f) => this.flowFinished(f));
     this.assembler = new JourneyAssembler(options.windowNs, (open) => this.close(open));
     this.view = this.roleView();
   }

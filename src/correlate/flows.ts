@@ -3,6 +3,7 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
 import type { ConnState, Flow, Journey, NatRewrite, Step, Translation } from './model.js';
 import { endpoint, isLoopbackAddress } from './endpoint.js';
 import { communityId } from './community-id.js';
+import { TupleKeys } from './tuple-keys.js';
 import { addressBytes } from './address-bytes.js';
 import type { JourneyWork } from './journey-work.js';
 import { formatEpochNs } from '../capture/frame.js';
@@ -12,13 +13,6 @@ type FlowProtocol = Flow['protocol'];
 function protocolOf(o: Observation): FlowProtocol {
   if (o.kind === 'tcp' || o.kind === 'udp' || o.kind === 'icmp' || o.kind === 'icmpv6') return o.kind;
   return 'other';
-}
-
-/** Both directions of one tuple give the same key; the ICMP echo identifier stands in for ports. */
-function tupleKey(o: Observation): string {
-  const a = `${o.src}|${o.sport ?? o.icmpId ?? ''}`;
-  const b = `${o.dst}|${o.dport ?? o.icmpId ?? ''}`;
-  return a < b ? `${o.proto}|${a}|${b}` : `${o.proto}|${b}|${a}`;
 }
 
 function sideOf(o: Observation): string {
@@ -36,8 +30,8 @@ interface FlowWork {
   /** Segments that carried sequence space, in two generations (see SEEN_GENERATION). */
   seen: Set<number>;
   seenBefore?: Set<number>;
-  /** The tuple of each interface the flow was seen on, by canonical key (see FlowSide). */
-  sides: Map<string, FlowSide>;
+  /** The tuple of each interface the flow was seen on, by tuple key (see FlowSide). */
+  sides: Map<number, FlowSide>;
   /** TCP payload bytes each way, retransmissions left out: what a proxy carries across. */
   c2s: number;
   s2c: number;
@@ -45,7 +39,7 @@ interface FlowWork {
   /** The server side is local to the host (loopback, or a host address the flow was seen to end at). */
   serverLocal: boolean;
   /** The tuple keys that find this flow. */
-  keys: string[];
+  keys: number[];
   /** When its last journey was first seen (run nanoseconds). */
   lastNs: number;
   /** In `parked` rather than `active`. */
@@ -66,6 +60,7 @@ interface FlowSide {
   dst: string;
   sport?: number;
   dport?: number;
+  icmpId?: number;
   proto: number;
   icmpType?: number;
   icmpCode?: number;
@@ -99,6 +94,8 @@ export interface FlowOptions {
    * every flow lasts to the end of the captures.
    */
   expireIdle?: boolean;
+  /** How many tuple sides are numbered before the open flows' are numbered afresh (default MAX_SIDES). */
+  maxSides?: number;
 }
 
 /** conntrack's timeouts for a closed TCP connection (CLOSE) and for unreplied UDP and ICMP. */
@@ -113,8 +110,12 @@ const SWEEP_NS = 1_000_000_000;
  * handed to `onFinish` when it has gone quiet (FlowOptions.expireIdle) or at the end; flows are
  * numbered in order of first sighting, and finish in any order.
  */
+/** Past this many numbered tuple sides the numbers start again from the flows still open. */
+const MAX_SIDES = 1 << 20;
+
 export class FlowBuilder {
-  private readonly byKey = new Map<string, FlowWork>();
+  private readonly tuples = new TupleKeys();
+  private readonly byKey = new Map<number, FlowWork>();
   /** Flows not finished, least recently active first (re-inserted on every journey). */
   private readonly active = new Map<number, FlowWork>();
   /** Established TCP connections gone quiet: they live until the end, or until they speak again. */
@@ -137,12 +138,13 @@ export class FlowBuilder {
       this.nextSweep = first.t + SWEEP_NS;
       this.expire(first.t);
     }
-    // Bridged copies of a packet carry the same tuple: its key is built once.
-    const keys: string[] = new Array<string>(w.hops.length);
+    if (this.tuples.size > (this.options.maxSides ?? MAX_SIDES)) this.renumber();
+    // Bridged copies of a packet carry the same tuple: its key is looked up once.
+    const keys: number[] = new Array<number>(w.hops.length);
     for (let i = 0; i < w.hops.length; i++) {
       const h = w.hops[i];
       const p = i > 0 ? w.hops[i - 1] : undefined;
-      keys[i] = p && p.src === h.src && p.dst === h.dst && p.sport === h.sport && p.dport === h.dport && p.icmpId === h.icmpId ? keys[i - 1] : tupleKey(h);
+      keys[i] = p && p.src === h.src && p.dst === h.dst && p.sport === h.sport && p.dport === h.dport && p.icmpId === h.icmpId ? keys[i - 1] : this.tuples.key(h);
     }
     let fw: FlowWork | undefined;
     for (const k of keys) {
@@ -175,6 +177,28 @@ export class FlowBuilder {
       this.newest = fw;
     }
     if (first.t > fw.lastNs) fw.lastNs = first.t;
+  }
+
+  /**
+   * Numbers the tuple sides of the open flows afresh: the sides of flows long finished are
+   * forgotten, so the table stays bounded by the open flows however many come and go.
+   */
+  private renumber(): void {
+    this.tuples.clear();
+    this.byKey.clear();
+    const open = [...this.active.values(), ...this.parked.values()].sort((a, b) => a.flow.id - b.flow.id);
+    for (const fw of open) {
+      const sides = [...fw.sides.values()];
+      fw.sides = new Map();
+      fw.keys = [];
+      for (const side of sides) {
+        const k = this.tuples.key(side);
+        fw.sides.set(k, side);
+        if (this.byKey.has(k)) continue;
+        this.byKey.set(k, fw);
+        fw.keys.push(k);
+      }
+    }
   }
 
   /** What conntrack would have done with a flow by `nowNs`: forgotten it, kept it quietly, or neither yet. */
@@ -270,7 +294,7 @@ export class FlowBuilder {
     return fw;
   }
 
-  private account(fw: FlowWork, w: JourneyWork, keys: string[]): void {
+  private account(fw: FlowWork, w: JourneyWork, keys: number[]): void {
     const { flow } = fw;
     const first = w.hops[0];
     w.journey.flow = flow.id;
@@ -308,6 +332,7 @@ export class FlowBuilder {
         dst: h.dst,
         sport: h.sport,
         dport: h.dport,
+        icmpId: h.icmpId,
         proto: h.proto,
         icmpType: h.icmpType,
         icmpCode: h.icmpCode,
