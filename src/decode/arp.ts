@@ -1,14 +1,13 @@
 import { ipv4String, u16 } from './bytes.js';
 import { problem, type DecodeProblem } from './layer.js';
-import { ETHERTYPE_IPV4 } from './ethernet.js';
 import { linkAddressString } from './sll.js';
+import { ARPHRD_ETHER, ETHERTYPE_IPV4 } from './enums.js';
 
 /** The fixed part: hardware type, protocol type, the two lengths, operation (RFC 826). */
 export const ARP_FIXED_LENGTH = 8;
 /** Ethernet/IPv4 ARP: 8 + 2 * (6 + 4). */
 export const ARP_ETHERNET_IPV4_LENGTH = 28;
 
-export const ARPHRD_ETHER = 1;
 export const ARPOP_REQUEST = 1;
 export const ARPOP_REPLY = 2;
 export const ARPOP_REVREQUEST = 3;

@@ -10,10 +10,6 @@ export const GRE_FLAG_SEQUENCE = 0x1000;
 /** Version 1 (PPTP, RFC 2637) only: an acknowledgment number follows the sequence number. */
 export const GRE_FLAG_ACK = 0x0080;
 export const GRE_VERSION_MASK = 0x0007;
-/** Transparent Ethernet Bridging: the payload is an Ethernet frame (gretap, ERSPAN-less bridging). */
-export const ETHERTYPE_TEB = 0x6558;
-/** The payload of PPTP's enhanced GRE (version 1). */
-export const ETHERTYPE_PPP = 0x880b;
 
 /**
  * A GRE header of version 0 (RFC 2784 and 2890: checksum, key, sequence number, RFC 1701's source

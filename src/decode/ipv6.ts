@@ -1,5 +1,7 @@
 import { ipv6String, u16, u32 } from './bytes.js';
 import { problem, type DecodeProblem } from './layer.js';
+import { pseudoHeaderSum } from './checksum.js';
+import { IPPROTO_DSTOPTS, IPPROTO_FRAGMENT, IPPROTO_HOPOPTS, IPPROTO_ROUTING } from './enums.js';
 
 export const IPV6_HEADER_LENGTH = 40;
 
@@ -11,12 +13,7 @@ export const IPV6_OFF_HOP_LIMIT = 7;
 export const IPV6_OFF_SRC = 8;
 export const IPV6_OFF_DST = 24;
 
-// Extension headers walked to reach the upper-layer protocol (RFC 8200 section 4).
-export const IPV6_EXT_HOP_BY_HOP = 0;
-export const IPV6_EXT_ROUTING = 43;
-export const IPV6_EXT_FRAGMENT = 44;
-export const IPV6_EXT_DEST_OPTIONS = 60;
-export const IPV6_NO_NEXT_HEADER = 59;
+/** The fragment extension header (RFC 8200 section 4.5); the other extensions say their length. */
 export const IPV6_FRAGMENT_HEADER_LENGTH = 8;
 /** Hop-by-hop option type of the jumbo payload length (RFC 2675). */
 export const IPV6_OPT_JUMBO = 0xc2;
@@ -29,7 +26,7 @@ export const IPV6_OPT_PAD1 = 0;
 export const MAX_IPV6_EXTENSIONS = 16;
 
 export interface Ipv6Extension {
-  /** IPV6_EXT_*: which header this is. */
+  /** Which header this is: IPPROTO_HOPOPTS, _ROUTING, _FRAGMENT or _DSTOPTS. */
   readonly type: number;
   readonly offset: number;
   readonly length: number;
@@ -113,7 +110,7 @@ export class Ipv6Header {
 }
 
 export function isIpv6Extension(nh: number): boolean {
-  return nh === IPV6_EXT_HOP_BY_HOP || nh === IPV6_EXT_ROUTING || nh === IPV6_EXT_FRAGMENT || nh === IPV6_EXT_DEST_OPTIONS;
+  return nh === IPPROTO_HOPOPTS || nh === IPPROTO_ROUTING || nh === IPPROTO_FRAGMENT || nh === IPPROTO_DSTOPTS;
 }
 
 /** The jumbo payload length among hop-by-hop options in b[o, end), if present. */
@@ -150,16 +147,16 @@ export function decodeIpv6(b: Uint8Array, offset: number, end: number): Ipv6Head
     if (extensions.length >= MAX_IPV6_EXTENSIONS) {
       return problem('ipv6', o, `more than ${MAX_IPV6_EXTENSIONS} IPv6 extension headers`);
     }
-    if (nh === IPV6_EXT_HOP_BY_HOP && extensions.length > 0) {
+    if (nh === IPPROTO_HOPOPTS && extensions.length > 0) {
       return problem('ipv6', o, 'hop-by-hop options header not first after the IPv6 header');
     }
     if (limit - o < 2) return problem('ipv6', o, `IPv6 extension header ${nh} needs 2 bytes, ${Math.max(0, limit - o)} available`, true);
-    const len = nh === IPV6_EXT_FRAGMENT ? IPV6_FRAGMENT_HEADER_LENGTH : (b[o + 1] + 1) * 8;
+    const len = nh === IPPROTO_FRAGMENT ? IPV6_FRAGMENT_HEADER_LENGTH : (b[o + 1] + 1) * 8;
     if (limit - o < len) return problem('ipv6', o, `IPv6 extension header ${nh} needs ${len} bytes, ${limit - o} available`, true);
     const next = b[o];
     extensions.push({ type: nh, offset: o, length: len, nextHeader: next });
-    if (nh === IPV6_EXT_HOP_BY_HOP) jumbo = findJumbo(b, o + 2, o + len);
-    if (nh === IPV6_EXT_FRAGMENT) {
+    if (nh === IPPROTO_HOPOPTS) jumbo = findJumbo(b, o + 2, o + len);
+    if (nh === IPPROTO_FRAGMENT) {
       const fo = u16(b, o + 2);
       fragment = { offset: o, id: u32(b, o + 4), fragmentOffset: fo & 0xfff8, moreFragments: (fo & 1) === 1 };
     }
@@ -201,12 +198,7 @@ export function writeIpv6(out: Uint8Array, offset: number, f: Ipv6Fields): numbe
   return offset + IPV6_HEADER_LENGTH;
 }
 
-/**
- * The unfolded ones' complement sum of the IPv6 pseudo-header (RFC 8200 section 8.1), to pass as
- * `initial` to internetChecksum over an upper-layer message.
- */
-export function ipv6PseudoHeaderSum(b: Uint8Array, srcOffset: number, dstOffset: number, length: number, nextHeader: number): number {
-  let sum = 0;
-  for (let i = 0; i < 16; i += 2) sum += u16(b, srcOffset + i) + u16(b, dstOffset + i);
-  return sum + (length >>> 16) + (length & 0xffff) + nextHeader;
+/** The pseudo-header sum of the IPv6 header at `offset`, for an upper-layer checksum over `length` bytes. */
+export function ipv6PseudoHeader(b: Uint8Array, offset: number, length: number, nextHeader: number): number {
+  return pseudoHeaderSum(b, offset + IPV6_OFF_SRC, offset + IPV6_OFF_DST, 16, length, nextHeader);
 }

@@ -1,6 +1,6 @@
 import { u32, u32le } from './bytes.js';
 import { problem, type DecodeProblem } from './layer.js';
-import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './ethernet.js';
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './enums.js';
 
 /** LINKTYPE_NULL: BSD loopback, a 4-byte address family in the capturing host's byte order. */
 export const LINKTYPE_NULL = 0;

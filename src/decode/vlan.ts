@@ -1,6 +1,6 @@
 import { u16 } from './bytes.js';
 import { problem, type DecodeProblem } from './layer.js';
-import { ETHERTYPE_QINQ, ETHERTYPE_VLAN, ETHERTYPE_VLAN_9100, ETHERTYPE_VLAN_9200 } from './ethernet.js';
+import { ETHERTYPE_QINQ, ETHERTYPE_VLAN, ETHERTYPE_VLAN_9100, ETHERTYPE_VLAN_9200 } from './enums.js';
 
 /** Bytes a tag adds after the TPID: TCI and the next type field. */
 export const VLAN_TAG_LENGTH = 4;

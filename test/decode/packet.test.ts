@@ -10,8 +10,8 @@ import { EthernetHeader } from '../../src/decode/ethernet.js';
 import { SllHeader } from '../../src/decode/sll.js';
 import { Sll2Header } from '../../src/decode/sll2.js';
 import { NullHeader } from '../../src/decode/null.js';
-import { ICMP_ECHO, ICMP_UNREACH } from '../../src/decode/icmp.js';
-import { ICMPV6_ROUTER_ADVERT, ND_OPT_SOURCE_LINKADDR } from '../../src/decode/icmpv6.js';
+import { ND_OPT_SOURCE_LINKADDR } from '../../src/decode/icmpv6.js';
+import { ICMPV6_ROUTER_ADVERT, ICMP_ECHO, ICMP_UNREACH } from '../../src/decode/enums.js';
 
 const file = (p: string): string => join(CORPUS, p);
 const first = (p: string, n = 1): { pkt: Packet; data: Uint8Array; linktype: number } => {

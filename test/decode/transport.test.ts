@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { CORPUS } from '../helpers/tools.js';
 import { readFrames } from './frames.js';
 import { decodePacket, type Packet } from '../../src/decode/packet.js';
-import { decodeTcp, writeTcp, TCP_FLAG_SYN, TCP_FLAG_ACK } from '../../src/decode/tcp.js';
+import { decodeTcp, writeTcp } from '../../src/decode/tcp.js';
 import { decodeUdp, writeUdp } from '../../src/decode/udp.js';
 import { decodeDns, readDnsName, writeDnsHeader, writeDnsName, DNS_MAX_POINTER_JUMPS } from '../../src/decode/dns.js';
 import { decodeHttp, looksLikeHttp } from '../../src/decode/http.js';
 import { decodeVxlan, writeVxlan } from '../../src/decode/vxlan.js';
 import { isProblem } from '../../src/decode/layer.js';
+import { TCP_FLAG_ACK, TCP_FLAG_SYN } from '../../src/decode/enums.js';
 
 const T = (name: string): string => join(CORPUS, 'tcpdump', 'tests', name);
 
@@ -36,7 +37,7 @@ describe('TCP', () => {
   it('round-trips the header layout through writeTcp', () => {
     const b = new Uint8Array(40);
     const opts = Uint8Array.from([2, 4, 5, 0xb4, 1, 1, 4, 2]);
-    writeTcp(b, 0, { srcPort: 1234, dstPort: 80, seq: 0xfffffff0, ack: 7, flags: TCP_FLAG_SYN | TCP_FLAG_ACK, window: 64240, options: opts });
+    writeTcp(b, 0, { srcPort: 1234, dstPort: 80, seq: 0xfffffff0, ack: 7, flags: TCP_FLAG_SYN | TCP_FLAG_ACK, window: 64240, options: opts }, 0);
     const h = decodeTcp(b, 0, 28);
     if (isProblem(h)) throw new Error(h.reason);
     expect([h.srcPort, h.dstPort, h.seq, h.ack, h.window, h.headerLength]).toEqual([1234, 80, 0xfffffff0, 7, 64240, 28]);
@@ -59,11 +60,11 @@ describe('TCP', () => {
 describe('UDP', () => {
   it('clips the payload to the captured bytes and rejects a length under 8', () => {
     const b = new Uint8Array(12);
-    writeUdp(b, 0, { srcPort: 53, dstPort: 999, length: 100 });
+    writeUdp(b, 0, { srcPort: 53, dstPort: 999, length: 100 }, 0);
     const u = decodeUdp(b, 0, 12);
     if (isProblem(u)) throw new Error(u.reason);
     expect([u.length, u.payloadOffset, u.payloadEnd]).toEqual([100, 8, 12]);
-    writeUdp(b, 0, { srcPort: 53, dstPort: 999, length: 5 });
+    writeUdp(b, 0, { srcPort: 53, dstPort: 999, length: 5 }, 0);
     const bad = decodeUdp(b, 0, 12);
     expect(isProblem(bad) && bad.layer === 'udp' && bad.offset === 4).toBe(true);
   });
