@@ -95,11 +95,11 @@ function protocolAddress(b: Uint8Array, o: number, len: number): string {
 export function decodeArp(b: Uint8Array, offset: number, end: number): ArpPacket | DecodeProblem {
   const avail = end - offset;
   if (avail < ARP_FIXED_LENGTH) {
-    return problem('arp', offset, `ARP header needs ${ARP_FIXED_LENGTH} bytes, ${Math.max(0, avail)} captured`, true);
+    return problem('arp', offset, 'truncated', `ARP header needs ${ARP_FIXED_LENGTH} bytes, ${Math.max(0, avail)} captured`);
   }
   const need = ARP_FIXED_LENGTH + 2 * (b[offset + 4] + b[offset + 5]);
   if (avail < need) {
-    return problem('arp', offset, `ARP with ${b[offset + 4]}-byte hardware and ${b[offset + 5]}-byte protocol addresses needs ${need} bytes, ${avail} captured`, true);
+    return problem('arp', offset, 'truncated', `ARP with ${b[offset + 4]}-byte hardware and ${b[offset + 5]}-byte protocol addresses needs ${need} bytes, ${avail} captured`);
   }
   return new ArpPacket(b, offset, end);
 }

@@ -191,27 +191,27 @@ export function readDnsName(b: Uint8Array, msg: number, o: number, end: number):
   let limit = o; // a pointer must land before the name (or label) that jumps
   let jumps = 0;
   for (;;) {
-    if (o >= end) return problem('dns', o, 'DNS name runs past the end of the message', true);
+    if (o >= end) return problem('dns', o, 'truncated', 'DNS name runs past the end of the message');
     const len = b[o];
     const kind = len & 0xc0;
     if (kind === 0xc0) {
-      if (o + 1 >= end) return problem('dns', o, 'DNS compression pointer cut short', true);
+      if (o + 1 >= end) return problem('dns', o, 'truncated', 'DNS compression pointer cut short');
       const target = msg + (((len & 0x3f) << 8) | b[o + 1]);
       if (next < 0) next = o + 2;
-      if (target >= limit) return problem('dns', o, `DNS compression pointer to offset ${target - msg} does not point backwards`);
-      if (++jumps > DNS_MAX_POINTER_JUMPS) return problem('dns', o, `DNS name follows more than ${DNS_MAX_POINTER_JUMPS} compression pointers`);
+      if (target >= limit) return problem('dns', o, 'bad-pointer', `DNS compression pointer to offset ${target - msg} does not point backwards`);
+      if (++jumps > DNS_MAX_POINTER_JUMPS) return problem('dns', o, 'too-many', `DNS name follows more than ${DNS_MAX_POINTER_JUMPS} compression pointers`);
       limit = target;
       o = target;
       continue;
     }
-    if (kind !== 0) return problem('dns', o, `DNS label type 0x${kind.toString(16)} is not a length or a pointer`);
+    if (kind !== 0) return problem('dns', o, 'malformed', `DNS label type 0x${kind.toString(16)} is not a length or a pointer`);
     if (len === 0) {
       if (next < 0) next = o + 1;
       break;
     }
-    if (o + 1 + len > end) return problem('dns', o, `DNS label of ${len} bytes runs past the end of the message`, true);
+    if (o + 1 + len > end) return problem('dns', o, 'truncated', `DNS label of ${len} bytes runs past the end of the message`);
     wire += len + 1;
-    if (wire > DNS_MAX_NAME_LENGTH) return problem('dns', o, `DNS name longer than ${DNS_MAX_NAME_LENGTH} bytes`);
+    if (wire > DNS_MAX_NAME_LENGTH) return problem('dns', o, 'bad-length', `DNS name longer than ${DNS_MAX_NAME_LENGTH} bytes`);
     labels.push(labelText(b, o + 1, len));
     o += 1 + len;
   }
@@ -222,14 +222,14 @@ function readRecord(b: Uint8Array, msg: number, o: number, end: number): DnsReco
   const n = readDnsName(b, msg, o, end);
   if (isProblem(n)) return n;
   const f = n.next;
-  if (f + 10 > end) return problem('dns', o, 'DNS resource record header cut short', true);
+  if (f + 10 > end) return problem('dns', o, 'truncated', 'DNS resource record header cut short');
   const type = u16(b, f);
   const rdataOffset = f + 10;
   const rdataLength = u16(b, f + 8);
   const rdEnd = rdataOffset + rdataLength;
-  if (rdEnd > end) return problem('dns', o, `DNS record data of ${rdataLength} bytes runs past the end of the message`, true);
+  if (rdEnd > end) return problem('dns', o, 'truncated', `DNS record data of ${rdataLength} bytes runs past the end of the message`);
   const r: DnsRecord = { offset: o, name: n.name, type, class: u16(b, f + 2), ttl: u32(b, f + 4), rdataOffset, rdataLength };
-  const bad = (what: string): DecodeProblem => problem('dns', rdataOffset, `DNS ${what} record data of ${rdataLength} bytes is malformed`);
+  const bad = (what: string): DecodeProblem => problem('dns', rdataOffset, 'malformed', `DNS ${what} record data of ${rdataLength} bytes is malformed`);
   const nameAt = (at: number): { name: string; next: number } | DecodeProblem => readDnsName(b, msg, at, rdEnd);
   switch (type) {
     case DNS_TYPE_A:
@@ -311,12 +311,12 @@ export function decodeDns(b: Uint8Array, offset: number, end: number, overTcp = 
   let msg = offset;
   let msgEnd = end;
   if (overTcp) {
-    if (end - offset < DNS_TCP_LENGTH_PREFIX) return problem('dns', offset, 'DNS over TCP length prefix cut short', true);
+    if (end - offset < DNS_TCP_LENGTH_PREFIX) return problem('dns', offset, 'truncated', 'DNS over TCP length prefix cut short');
     msg = offset + DNS_TCP_LENGTH_PREFIX;
     msgEnd = Math.min(end, msg + u16(b, offset));
   }
   if (msgEnd - msg < DNS_HEADER_LENGTH) {
-    return problem('dns', msg, `DNS header needs ${DNS_HEADER_LENGTH} bytes, ${Math.max(0, msgEnd - msg)} available`, true);
+    return problem('dns', msg, 'truncated', `DNS header needs ${DNS_HEADER_LENGTH} bytes, ${Math.max(0, msgEnd - msg)} available`);
   }
   const sections: Sections = { questions: [], answers: [], authorities: [], additionals: [] };
   let o = msg + DNS_HEADER_LENGTH;
@@ -324,7 +324,7 @@ export function decodeDns(b: Uint8Array, offset: number, end: number, overTcp = 
   for (let i = 0; i < qd; i++) {
     const n = readDnsName(b, msg, o, msgEnd);
     if (isProblem(n)) return n;
-    if (n.next + 4 > msgEnd) return problem('dns', o, 'DNS question cut short', true);
+    if (n.next + 4 > msgEnd) return problem('dns', o, 'truncated', 'DNS question cut short');
     sections.questions.push({ offset: o, name: n.name, type: u16(b, n.next), class: u16(b, n.next + 2) });
     o = n.next + 4;
   }

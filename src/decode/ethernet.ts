@@ -62,7 +62,7 @@ export class EthernetHeader {
 
 export function decodeEthernet(b: Uint8Array, offset: number, end: number): EthernetHeader | DecodeProblem {
   if (end - offset < ETHERNET_HEADER_LENGTH) {
-    return problem('ethernet', offset, `Ethernet header needs ${ETHERNET_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`, true);
+    return problem('ethernet', offset, 'truncated', `Ethernet header needs ${ETHERNET_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
   return new EthernetHeader(b, offset, end);
 }

@@ -96,7 +96,7 @@ export class IcmpMessage {
 export function decodeIcmp(b: Uint8Array, offset: number, end: number, length: number = end - offset): IcmpMessage | DecodeProblem {
   const avail = end - offset;
   if (avail < ICMP_HEADER_LENGTH) {
-    return problem('icmp', offset, `ICMP header needs ${ICMP_HEADER_LENGTH} bytes, ${Math.max(0, avail)} captured`, true);
+    return problem('icmp', offset, 'truncated', `ICMP header needs ${ICMP_HEADER_LENGTH} bytes, ${Math.max(0, avail)} captured`);
   }
   return new IcmpMessage(b, offset, end, length);
 }

@@ -150,7 +150,7 @@ export class Icmpv6Message {
 export function decodeIcmpv6(b: Uint8Array, offset: number, end: number, length: number = end - offset): Icmpv6Message | DecodeProblem {
   const avail = end - offset;
   // tcpdump prints type and code from 2 bytes; a message is only useful with its first 4.
-  if (avail < 4) return problem('icmpv6', offset, `ICMPv6 header needs 4 bytes, ${Math.max(0, avail)} captured`, true);
+  if (avail < 4) return problem('icmpv6', offset, 'truncated', `ICMPv6 header needs 4 bytes, ${Math.max(0, avail)} captured`);
   return new Icmpv6Message(b, offset, end, length);
 }
 

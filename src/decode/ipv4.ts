@@ -138,15 +138,15 @@ export class Ipv4Header {
 
 export function decodeIpv4(b: Uint8Array, offset: number, end: number): Ipv4Header | DecodeProblem {
   const avail = end - offset;
-  if (avail < 1) return problem('ipv4', offset, 'IPv4 header needs 20 bytes, 0 captured', true);
+  if (avail < 1) return problem('ipv4', offset, 'truncated', 'IPv4 header needs 20 bytes, 0 captured');
   const version = b[offset] >>> 4;
-  if (version !== 4) return problem('ipv4', offset, `IP version ${version} where 4 was expected`);
+  if (version !== 4) return problem('ipv4', offset, 'bad-version', `IP version ${version} where 4 was expected`);
   const hlen = (b[offset] & 0x0f) * 4;
-  if (hlen < IPV4_MIN_HEADER_LENGTH) return problem('ipv4', offset, `IPv4 header length ${hlen} is less than 20`);
-  if (avail < hlen) return problem('ipv4', offset, `IPv4 header needs ${hlen} bytes, ${avail} captured`, true);
+  if (hlen < IPV4_MIN_HEADER_LENGTH) return problem('ipv4', offset, 'bad-length', `IPv4 header length ${hlen} is less than 20`);
+  if (avail < hlen) return problem('ipv4', offset, 'truncated', `IPv4 header needs ${hlen} bytes, ${avail} captured`);
   const total = u16(b, offset + IPV4_OFF_TOTAL_LENGTH);
   if (total !== 0 && total < hlen) {
-    return problem('ipv4', offset + IPV4_OFF_TOTAL_LENGTH, `IPv4 total length ${total} is less than the ${hlen}-byte header`);
+    return problem('ipv4', offset + IPV4_OFF_TOTAL_LENGTH, 'bad-length', `IPv4 total length ${total} is less than the ${hlen}-byte header`);
   }
   return new Ipv4Header(b, offset, end);
 }

@@ -131,10 +131,10 @@ function findJumbo(b: Uint8Array, o: number, end: number): number | undefined {
 
 export function decodeIpv6(b: Uint8Array, offset: number, end: number): Ipv6Header | DecodeProblem {
   const avail = end - offset;
-  if (avail < 1) return problem('ipv6', offset, `IPv6 header needs ${IPV6_HEADER_LENGTH} bytes, 0 captured`, true);
+  if (avail < 1) return problem('ipv6', offset, 'truncated', `IPv6 header needs ${IPV6_HEADER_LENGTH} bytes, 0 captured`);
   const version = b[offset] >>> 4;
-  if (version !== 6) return problem('ipv6', offset, `IP version ${version} where 6 was expected`);
-  if (avail < IPV6_HEADER_LENGTH) return problem('ipv6', offset, `IPv6 header needs ${IPV6_HEADER_LENGTH} bytes, ${avail} captured`, true);
+  if (version !== 6) return problem('ipv6', offset, 'bad-version', `IP version ${version} where 6 was expected`);
+  if (avail < IPV6_HEADER_LENGTH) return problem('ipv6', offset, 'truncated', `IPv6 header needs ${IPV6_HEADER_LENGTH} bytes, ${avail} captured`);
   const payloadLength = u16(b, offset + IPV6_OFF_PAYLOAD_LENGTH);
   // Extension headers lie within the declared payload, or within the capture for length 0.
   const limit = payloadLength === 0 ? end : Math.min(end, offset + IPV6_HEADER_LENGTH + payloadLength);
@@ -145,14 +145,14 @@ export function decodeIpv6(b: Uint8Array, offset: number, end: number): Ipv6Head
   let fragment: Ipv6Fragment | undefined;
   while (isIpv6Extension(nh)) {
     if (extensions.length >= MAX_IPV6_EXTENSIONS) {
-      return problem('ipv6', o, `more than ${MAX_IPV6_EXTENSIONS} IPv6 extension headers`);
+      return problem('ipv6', o, 'too-many', `more than ${MAX_IPV6_EXTENSIONS} IPv6 extension headers`);
     }
     if (nh === IPPROTO_HOPOPTS && extensions.length > 0) {
-      return problem('ipv6', o, 'hop-by-hop options header not first after the IPv6 header');
+      return problem('ipv6', o, 'bad-order', 'hop-by-hop options header not first after the IPv6 header');
     }
-    if (limit - o < 2) return problem('ipv6', o, `IPv6 extension header ${nh} needs 2 bytes, ${Math.max(0, limit - o)} available`, true);
+    if (limit - o < 2) return problem('ipv6', o, 'truncated', `IPv6 extension header ${nh} needs 2 bytes, ${Math.max(0, limit - o)} available`);
     const len = nh === IPPROTO_FRAGMENT ? IPV6_FRAGMENT_HEADER_LENGTH : (b[o + 1] + 1) * 8;
-    if (limit - o < len) return problem('ipv6', o, `IPv6 extension header ${nh} needs ${len} bytes, ${limit - o} available`, true);
+    if (limit - o < len) return problem('ipv6', o, 'truncated', `IPv6 extension header ${nh} needs ${len} bytes, ${limit - o} available`);
     const next = b[o];
     extensions.push({ type: nh, offset: o, length: len, nextHeader: next });
     if (nh === IPPROTO_HOPOPTS) jumbo = findJumbo(b, o + 2, o + len);
@@ -166,7 +166,7 @@ export function decodeIpv6(b: Uint8Array, offset: number, end: number): Ipv6Head
     if (fragment && fragment.fragmentOffset !== 0) break;
   }
   if (payloadLength === 0 && jumbo !== undefined && jumbo <= 0xffff) {
-    return problem('ipv6', offset, `jumbo payload length ${jumbo} is not above 65535 (RFC 2675)`);
+    return problem('ipv6', offset, 'bad-length', `jumbo payload length ${jumbo} is not above 65535 (RFC 2675)`);
   }
   return new Ipv6Header(b, offset, end, extensions, nh, o, payloadLength === 0 ? jumbo : undefined, fragment);
 }

@@ -55,7 +55,7 @@ export class NullHeader {
 
 export function decodeNull(b: Uint8Array, offset: number, end: number, linktype: number = LINKTYPE_NULL): NullHeader | DecodeProblem {
   if (end - offset < NULL_HEADER_LENGTH) {
-    return problem('null', offset, `null/loopback header needs ${NULL_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`, true);
+    return problem('null', offset, 'truncated', `null/loopback header needs ${NULL_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
   return new NullHeader(b, offset, end, linktype);
 }

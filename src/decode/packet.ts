@@ -159,10 +159,11 @@ function decodeFrame(data: Uint8Array, linktype: number, depth: number): Packet 
   } else if (isRawLinktype(linktype)) {
     type = rawEtherType(data, 0, end, linktype);
     if (type === undefined) {
-      return fail(pkt, problem('link', 0, end === 0 ? 'raw IP packet with no bytes' : `raw IP packet of version ${data[0] >>> 4}, neither 4 nor 6`, end === 0));
+      const empty = end === 0;
+      return fail(pkt, problem('link', 0, empty ? 'truncated' : 'bad-version', empty ? 'raw IP packet with no bytes' : `raw IP packet of version ${data[0] >>> 4}, neither 4 nor 6`));
     }
   } else {
-    return fail(pkt, problem('link', 0, `link type ${linktype} is not decoded`));
+    return fail(pkt, problem('link', 0, 'unsupported', `link type ${linktype} is not decoded`));
   }
   while (isVlanTpid(type) && pkt.vlans.length < MAX_VLAN_TAGS) {
     const tag = decodeVlan(data, offset, end, type);
@@ -189,7 +190,8 @@ function decodeIpPacket(data: Uint8Array, offset: number, end: number, depth: nu
   const pkt = emptyPacket(data, LINKTYPE_RAW);
   const type = rawEtherType(data, offset, end, LINKTYPE_RAW);
   if (type === undefined) {
-    return fail(pkt, problem('link', offset, end <= offset ? 'no IP header' : `IP version ${data[offset] >>> 4}, neither 4 nor 6`, end <= offset));
+    const empty = end <= offset;
+    return fail(pkt, problem('link', offset, empty ? 'truncated' : 'bad-version', empty ? 'no IP header' : `IP version ${data[offset] >>> 4}, neither 4 nor 6`));
   }
   pkt.etherType = type;
   decodeNetwork(pkt, type, offset, end, depth);

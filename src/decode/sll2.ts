@@ -54,7 +54,7 @@ export class Sll2Header {
 
 export function decodeSll2(b: Uint8Array, offset: number, end: number): Sll2Header | DecodeProblem {
   if (end - offset < SLL2_HEADER_LENGTH) {
-    return problem('sll2', offset, `Linux cooked v2 (SLL2) header needs ${SLL2_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`, true);
+    return problem('sll2', offset, 'truncated', `Linux cooked v2 (SLL2) header needs ${SLL2_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
   return new Sll2Header(b, offset, end);
 }

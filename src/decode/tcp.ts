@@ -154,15 +154,15 @@ export function parseTcpOptions(b: Uint8Array, start: number, end: number): TcpO
  */
 export function decodeTcp(b: Uint8Array, offset: number, end: number): TcpHeader | DecodeProblem {
   if (end - offset < TCP_HEADER_LENGTH) {
-    return problem('tcp', offset, `TCP header needs ${TCP_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`, true);
+    return problem('tcp', offset, 'truncated', `TCP header needs ${TCP_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
   const h = new TcpHeader(b, offset, end);
   const hlen = h.headerLength;
   if (hlen < TCP_HEADER_LENGTH) {
-    return problem('tcp', offset, `TCP data offset ${hlen / 4} words (${hlen} bytes) is shorter than the ${TCP_HEADER_LENGTH}-byte header`);
+    return problem('tcp', offset, 'bad-length', `TCP data offset ${hlen / 4} words (${hlen} bytes) is shorter than the ${TCP_HEADER_LENGTH}-byte header`);
   }
   if (offset + hlen > end) {
-    return problem('tcp', offset, `TCP header with options is ${hlen} bytes, ${end - offset} available`, true);
+    return problem('tcp', offset, 'truncated', `TCP header with options is ${hlen} bytes, ${end - offset} available`);
   }
   return h;
 }

@@ -44,11 +44,11 @@ export class UdpHeader {
 
 export function decodeUdp(b: Uint8Array, offset: number, end: number): UdpHeader | DecodeProblem {
   if (end - offset < UDP_HEADER_LENGTH) {
-    return problem('udp', offset, `UDP header needs ${UDP_HEADER_LENGTH} bytes, ${end - offset} captured`, true);
+    return problem('udp', offset, 'truncated', `UDP header needs ${UDP_HEADER_LENGTH} bytes, ${end - offset} captured`);
   }
   const h = new UdpHeader(b, offset, end);
   if (h.length < UDP_HEADER_LENGTH && h.length !== 0) {
-    return problem('udp', offset + UDP_OFF_LENGTH, `UDP length ${h.length} is less than the 8-byte header`);
+    return problem('udp', offset + UDP_OFF_LENGTH, 'bad-length', `UDP length ${h.length} is less than the 8-byte header`);
   }
   return h;
 }

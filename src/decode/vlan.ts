@@ -51,7 +51,7 @@ export class VlanTag {
 
 export function decodeVlan(b: Uint8Array, offset: number, end: number, tpid: number): VlanTag | DecodeProblem {
   if (end - offset < VLAN_TAG_LENGTH) {
-    return problem('vlan', offset, `802.1Q tag needs ${VLAN_TAG_LENGTH} bytes, ${Math.max(0, end - offset)} captured`, true);
+    return problem('vlan', offset, 'truncated', `802.1Q tag needs ${VLAN_TAG_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
   return new VlanTag(b, offset, tpid);
 }

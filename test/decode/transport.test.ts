@@ -48,12 +48,12 @@ describe('TCP', () => {
     const b = new Uint8Array(20);
     b[12] = 0x30;
     const bad = decodeTcp(b, 0, 20);
-    expect(isProblem(bad) && bad.layer === 'tcp' && bad.offset === 0 && !bad.truncated).toBe(true);
+    expect(isProblem(bad) && bad.layer === 'tcp' && bad.offset === 0 && bad.code === 'bad-length').toBe(true);
     b[12] = 0x80;
     const cut = decodeTcp(b, 0, 20);
-    expect(isProblem(cut) && cut.truncated).toBe(true);
+    expect(isProblem(cut) && cut.code === 'truncated').toBe(true);
     const short = decodeTcp(b, 4, 20);
-    expect(isProblem(short) && short.offset === 4 && short.truncated).toBe(true);
+    expect(isProblem(short) && short.offset === 4 && short.code === 'truncated').toBe(true);
   });
 });
 
@@ -66,7 +66,7 @@ describe('UDP', () => {
     expect([u.length, u.payloadOffset, u.payloadEnd]).toEqual([100, 8, 12]);
     writeUdp(b, 0, { srcPort: 53, dstPort: 999, length: 5 }, 0);
     const bad = decodeUdp(b, 0, 12);
-    expect(isProblem(bad) && bad.layer === 'udp' && bad.offset === 4).toBe(true);
+    expect(isProblem(bad) && bad.layer === 'udp' && bad.offset === 4 && bad.code === 'bad-length').toBe(true);
   });
 });
 
@@ -121,7 +121,7 @@ describe('DNS', () => {
       o += 2;
     }
     const r = readDnsName(b, 0, prev, 300);
-    expect(isProblem(r) && /more than/.test(r.reason)).toBe(true);
+    expect(isProblem(r) && r.code === 'too-many').toBe(true);
     const end = writeDnsName(b, 12, 'example.com');
     const ok = readDnsName(b, 0, 12, end);
     expect(!isProblem(ok) && ok.name).toBe('example.com.');
@@ -132,7 +132,7 @@ describe('DNS', () => {
     writeDnsHeader(b, 0, { id: 1, flags: 0, qdcount: 1, ancount: 0, nscount: 0, arcount: 0 });
     b.set([7, 0x65, 0x78], 12);
     const d = decodeDns(b, 0, 15);
-    expect(isProblem(d) && d.layer === 'dns' && d.truncated).toBe(true);
+    expect(isProblem(d) && d.layer === 'dns' && d.code === 'truncated').toBe(true);
   });
 });
 
@@ -165,7 +165,7 @@ describe('HTTP', () => {
     const cut = enc.encode('GET /index.html HT');
     expect(looksLikeHttp(cut, 0, cut.length)).toBe(true);
     const d = decodeHttp(cut, 0, cut.length);
-    expect(isProblem(d) && d.layer === 'http' && d.truncated).toBe(true);
+    expect(isProblem(d) && d.layer === 'http' && d.code === 'truncated').toBe(true);
   });
 });
 
