@@ -24,8 +24,11 @@ export function hasIcmpIdSeq(type: number): boolean {
   return type === ICMP_ECHO || type === ICMP_ECHO_REPLY || (type >= ICMP_TIMESTAMP && type <= ICMP_MASK_REPLY);
 }
 
-/** A checked view of an ICMP message. */
-export class IcmpMessage {
+/**
+ * What ICMP and ICMPv6 messages share (RFC 792, RFC 4443 section 2.1): type, code and checksum,
+ * four bytes whose meaning the type gives, then the quoted packet or the data.
+ */
+export abstract class IcmpBase {
   /**
    * For error messages: the quoted offending packet (IP header and the start of its payload),
    * decoded by decodePacket. Its last layer is usually cut short, which its `problem` says.
@@ -42,7 +45,7 @@ export class IcmpMessage {
   ) {}
 
   get type(): number {
-    return this.b[this.offset];
+    return this.b[this.offset + ICMP_OFF_TYPE];
   }
   get code(): number {
     return this.b[this.offset + ICMP_OFF_CODE];
@@ -50,10 +53,25 @@ export class IcmpMessage {
   get checksum(): number {
     return u16(this.b, this.offset + ICMP_OFF_CHECKSUM);
   }
+  /** The checksum over the message on top of `initial` is right; undefined when the message was cut. */
+  protected checksumValidFrom(initial: number): boolean | undefined {
+    if (this.end - this.offset < this.length) return undefined;
+    return internetChecksum(this.b, this.offset, this.offset + this.length, initial) === 0;
+  }
+  /** Where the quoted packet (error types) or the echo data starts. */
+  get payloadOffset(): number {
+    return this.offset + ICMP_HEADER_LENGTH;
+  }
+  get payloadEnd(): number {
+    return this.end;
+  }
+}
+
+/** A checked view of an ICMP message. */
+export class IcmpMessage extends IcmpBase {
   /** True/false when the whole message was captured; undefined when it was cut. */
   get checksumValid(): boolean | undefined {
-    if (this.end - this.offset < this.length) return undefined;
-    return internetChecksum(this.b, this.offset, this.offset + this.length) === 0;
+    return this.checksumValidFrom(0);
   }
   get isError(): boolean {
     return isIcmpError(this.type);
@@ -83,13 +101,6 @@ export class IcmpMessage {
   /** The octet a parameter problem points at. */
   get pointer(): number | undefined {
     return this.type === ICMP_PARAM_PROBLEM ? this.b[this.offset + ICMP_OFF_ID] : undefined;
-  }
-  /** Where the quoted packet (error types) or the echo data starts. */
-  get payloadOffset(): number {
-    return this.offset + ICMP_HEADER_LENGTH;
-  }
-  get payloadEnd(): number {
-    return this.end;
   }
 }
 

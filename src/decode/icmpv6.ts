@@ -1,8 +1,8 @@
 import { ipv6String, put32, u16, u32 } from './bytes.js';
 import { problem, type DecodeProblem } from './layer.js';
-import { internetChecksum, pseudoHeaderSum, putChecksum } from './checksum.js';
+import { pseudoHeaderSum, putChecksum } from './checksum.js';
+import { IcmpBase } from './icmp.js';
 import { linkAddressString } from './sll.js';
-import type { Packet } from './packet.js';
 import { IPPROTO_ICMPV6, ICMPV6_DEST_UNREACH, ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMPV6_NEIGHBOR_ADVERT, ICMPV6_NEIGHBOR_SOLICIT, ICMPV6_PACKET_TOO_BIG, ICMPV6_PARAM_PROBLEM, ICMPV6_REDIRECT, ICMPV6_ROUTER_ADVERT, ICMPV6_ROUTER_SOLICIT } from './enums.js';
 
 /** Type, code, checksum and the 4-byte message body start (RFC 4443 section 2.1). */
@@ -52,27 +52,7 @@ export interface NdOption {
 }
 
 /** A checked view of an ICMPv6 message, neighbour discovery included. */
-export class Icmpv6Message {
-  /** For error messages: the quoted offending packet, decoded by decodePacket. */
-  inner?: Packet;
-
-  constructor(
-    readonly b: Uint8Array,
-    readonly offset: number,
-    readonly end: number,
-    /** The message length the IPv6 header declares. */
-    readonly length: number,
-  ) {}
-
-  get type(): number {
-    return this.b[this.offset];
-  }
-  get code(): number {
-    return this.b[this.offset + ICMPV6_OFF_CODE];
-  }
-  get checksum(): number {
-    return u16(this.b, this.offset + ICMPV6_OFF_CHECKSUM);
-  }
+export class Icmpv6Message extends IcmpBase {
   get isError(): boolean {
     return isIcmpv6Error(this.type);
   }
@@ -135,15 +115,7 @@ export class Icmpv6Message {
   }
   /** Verifies the checksum with the enclosing IPv6 addresses; undefined when the message was cut. */
   checksumValidWith(srcOffset: number, dstOffset: number): boolean | undefined {
-    if (this.end - this.offset < this.length) return undefined;
-    const initial = pseudoHeaderSum(this.b, srcOffset, dstOffset, 16, this.length, IPPROTO_ICMPV6);
-    return internetChecksum(this.b, this.offset, this.offset + this.length, initial) === 0;
-  }
-  get payloadOffset(): number {
-    return this.offset + ICMPV6_HEADER_LENGTH;
-  }
-  get payloadEnd(): number {
-    return this.end;
+    return this.checksumValidFrom(pseudoHeaderSum(this.b, srcOffset, dstOffset, 16, this.length, IPPROTO_ICMPV6));
   }
 }
 
