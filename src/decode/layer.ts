@@ -8,8 +8,11 @@
  *   getters.
  * - A view says where its payload starts and ends (`payloadOffset`, `payloadEnd`), clipped to the
  *   captured bytes; `truncated` style facts are fields of the view, not exceptions.
- * - The same file holds the header's layout constants, so the emulator's encoder (added beside the
- *   decoder) writes exactly what the decoder reads.
+ * - A problem carries a ProblemCode to match on and a reason to show.
+ * - The same file holds the header's layout constants and `writeX(out, offset, fields)`, which
+ *   writes exactly what decodeX reads (gopacket's SerializeTo beside DecodeFromBytes); the emulator
+ *   builds every frame through these writers. Checksums are computed and verified by checksum.ts,
+ *   and the numbers that name a next protocol or a message type live in enums.ts.
  */
 
 export type LayerName =
