@@ -1,5 +1,6 @@
 import { openCapture, mergeCaptures, type CaptureReader } from '../capture/index.js';
 import type { Frame } from '../capture/frame.js';
+import { readFile } from 'node:fs/promises';
 import { CaptureError } from '../capture/errors.js';
 import { CliError, EXIT_BAD_INPUT } from './exit.js';
 import { Progress } from './progress.js';
@@ -45,6 +46,15 @@ export function asCliError(err: unknown): unknown {
     return new CliError(`${e.path}: ${why}`, EXIT_BAD_INPUT);
   }
   return err;
+}
+
+/** A text file the user named (a scenario, a topology), its failure to open as a CliError. */
+export async function readInputText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw asCliError(err);
+  }
 }
 
 /**

@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { parseScenario, ScenarioError, type Scenario } from '../scenario/index.js';
 import type { AnalysisWork, AnalyzeOptions } from '../correlate/analyze.js';
 import { diffAnalyses } from '../correlate/diff.js';
 import { analyzeScenario } from './expected.js';
 import { CliError, EXIT_BAD_INPUT } from './exit.js';
-import { asCliError } from './captures.js';
+import { readInputText } from './captures.js';
 
 export interface ScenarioContext {
   scenario: Scenario;
@@ -16,12 +15,7 @@ export interface ScenarioContext {
 }
 
 export async function readScenario(file: string): Promise<Scenario> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw asCliError(err);
-  }
+  const text = await readInputText(file);
   try {
     return parseScenario(text, file);
   } catch (err) {

@@ -1,17 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { addTopology, emptyTopology, type Topology } from '../correlate/topology.js';
 import { CliError, EXIT_BAD_INPUT } from './exit.js';
-import { asCliError } from './captures.js';
+import { readInputText } from './captures.js';
 
 export async function loadTopology(files: string[]): Promise<Topology> {
   const topo = emptyTopology();
   for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      throw asCliError(err);
-    }
+    const text = await readInputText(file);
     try {
       addTopology(topo, text, file);
     } catch (err) {

@@ -2,6 +2,7 @@ import type { Observation } from './observation.js';
 import { isFrameBroadcast, TCP_ACK, TCP_SYN } from './observation.js';
 import { isGroupAddress } from './endpoint.js';
 import type { JourneyWork } from './journey-work.js';
+import { ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMP_ECHO, ICMP_ECHO_REPLY } from '../decode/enums.js';
 
 /**
  * Requests and their answers. For each hop of a request we index the tuple its answer would carry
@@ -12,7 +13,7 @@ export type RequestKind = 'echo' | 'syn' | 'dns' | 'arp' | 'udp';
 
 export function requestKind(o: Observation): RequestKind | undefined {
   if (o.kind === 'arp') return o.arpOp === 1 ? 'arp' : undefined;
-  if (o.icmpType === 8 || o.icmpType === 128) return 'echo';
+  if (o.icmpType === ICMP_ECHO || o.icmpType === ICMPV6_ECHO_REQUEST) return 'echo';
   if (o.kind === 'tcp' && o.tcpFlags !== undefined && (o.tcpFlags & (TCP_SYN | TCP_ACK)) === TCP_SYN) return 'syn';
   if (o.dnsId !== undefined && o.dnsResponse === false) return 'dns';
   return undefined;
@@ -60,14 +61,14 @@ const NO_KEYS: readonly string[] = [];
 export function answerKeys(o: Observation): readonly string[] {
   const key = answerKey(o);
   if (key === undefined) return NO_KEYS;
-  if (o.icmpType === 0 || o.icmpType === 129) return [key, `echo|${o.iface}|*|${o.dst}|${o.icmpId}|${o.icmpSeq}`];
+  if (o.icmpType === ICMP_ECHO_REPLY || o.icmpType === ICMPV6_ECHO_REPLY) return [key, `echo|${o.iface}|*|${o.dst}|${o.icmpId}|${o.icmpSeq}`];
   return [key];
 }
 
 /** The key `o` carries if it is an answer, in the form expectedAnswerKey builds. */
 export function answerKey(o: Observation): string | undefined {
   if (o.kind === 'arp') return o.arpOp === 2 ? `arp|${o.iface}|${o.src}|${o.dst}` : undefined;
-  if (o.icmpType === 0 || o.icmpType === 129) return `echo|${o.iface}|${o.src}|${o.dst}|${o.icmpId}|${o.icmpSeq}`;
+  if (o.icmpType === ICMP_ECHO_REPLY || o.icmpType === ICMPV6_ECHO_REPLY) return `echo|${o.iface}|${o.src}|${o.dst}|${o.icmpId}|${o.icmpSeq}`;
   if (o.kind === 'tcp' && o.tcpFlags !== undefined && (o.tcpFlags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
     return `syn|${o.iface}|${o.src}:${o.sport}|${o.dst}:${o.dport}|${o.ack}`;
   }

@@ -3,6 +3,7 @@
  * log, so a flow here can be found in their logs of the same traffic.
  */
 import { createHash } from 'node:crypto';
+import { ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMPV6_HA_DISCOVERY_REPLY, ICMPV6_HA_DISCOVERY_REQUEST, ICMPV6_MLD_QUERY, ICMPV6_MLD_REPORT, ICMPV6_NEIGHBOR_ADVERT, ICMPV6_NEIGHBOR_SOLICIT, ICMPV6_NI_QUERY, ICMPV6_NI_REPLY, ICMPV6_ROUTER_ADVERT, ICMPV6_ROUTER_SOLICIT, ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_INFO_REPLY, ICMP_INFO_REQUEST, ICMP_MASK_REPLY, ICMP_MASK_REQUEST, ICMP_ROUTER_ADVERT, ICMP_ROUTER_SOLICIT, ICMP_TIMESTAMP, ICMP_TIMESTAMP_REPLY, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../decode/enums.js';
 
 export interface FlowTuple {
   proto: number;
@@ -14,15 +15,23 @@ export interface FlowTuple {
   dport?: number;
 }
 
-const PROTOS_WITH_PORTS = new Set([1, 6, 17, 58, 132]);
+const PROTOS_WITH_PORTS = new Set([IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMPV6, IPPROTO_SCTP]);
 
 // Message types whose counterpart makes an ICMP exchange bidirectional (the spec's tables).
 const ICMP4_COUNTERPART = new Map([
-  [8, 0], [0, 8], [13, 14], [14, 13], [15, 16], [16, 15], [10, 9], [9, 10], [17, 18], [18, 17],
+  [ICMP_ECHO, ICMP_ECHO_REPLY], [ICMP_ECHO_REPLY, ICMP_ECHO],
+  [ICMP_TIMESTAMP, ICMP_TIMESTAMP_REPLY], [ICMP_TIMESTAMP_REPLY, ICMP_TIMESTAMP],
+  [ICMP_INFO_REQUEST, ICMP_INFO_REPLY], [ICMP_INFO_REPLY, ICMP_INFO_REQUEST],
+  [ICMP_ROUTER_SOLICIT, ICMP_ROUTER_ADVERT], [ICMP_ROUTER_ADVERT, ICMP_ROUTER_SOLICIT],
+  [ICMP_MASK_REQUEST, ICMP_MASK_REPLY], [ICMP_MASK_REPLY, ICMP_MASK_REQUEST],
 ]);
 const ICMP6_COUNTERPART = new Map([
-  [128, 129], [129, 128], [133, 134], [134, 133], [135, 136], [136, 135], [130, 131], [131, 130],
-  [139, 140], [140, 139], [144, 145], [145, 144],
+  [ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY], [ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST],
+  [ICMPV6_ROUTER_SOLICIT, ICMPV6_ROUTER_ADVERT], [ICMPV6_ROUTER_ADVERT, ICMPV6_ROUTER_SOLICIT],
+  [ICMPV6_NEIGHBOR_SOLICIT, ICMPV6_NEIGHBOR_ADVERT], [ICMPV6_NEIGHBOR_ADVERT, ICMPV6_NEIGHBOR_SOLICIT],
+  [ICMPV6_MLD_QUERY, ICMPV6_MLD_REPORT], [ICMPV6_MLD_REPORT, ICMPV6_MLD_QUERY],
+  [ICMPV6_NI_QUERY, ICMPV6_NI_REPLY], [ICMPV6_NI_REPLY, ICMPV6_NI_QUERY],
+  [ICMPV6_HA_DISCOVERY_REQUEST, ICMPV6_HA_DISCOVERY_REPLY], [ICMPV6_HA_DISCOVERY_REPLY, ICMPV6_HA_DISCOVERY_REQUEST],
 ]);
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -37,8 +46,8 @@ export function communityId(tuple: FlowTuple, seed = 0, base64 = true): string {
   let dport = tuple.dport ?? 0;
   const withPorts = PROTOS_WITH_PORTS.has(tuple.proto);
   let oneWay = false;
-  if (tuple.proto === 1 || tuple.proto === 58) {
-    const map = tuple.proto === 1 ? ICMP4_COUNTERPART : ICMP6_COUNTERPART;
+  if (tuple.proto === IPPROTO_ICMP || tuple.proto === IPPROTO_ICMPV6) {
+    const map = tuple.proto === IPPROTO_ICMP ? ICMP4_COUNTERPART : ICMP6_COUNTERPART;
     const counterpart = map.get(sport);
     if (counterpart === undefined) oneWay = true;
     else dport = counterpart;

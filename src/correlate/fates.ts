@@ -4,6 +4,7 @@ import { requestKind } from './answers.js';
 import { addressOf, addressScope, echoOrEndpoint, endpoint, isGroupScope, isLinkScope } from './endpoint.js';
 import type { JourneyWork } from './journey-work.js';
 import type { Topology } from './topology.js';
+import { IPPROTO_TCP } from '../decode/enums.js';
 
 /** The roles the fates are judged with: those known when a journey's fate is decided. */
 export interface RoleView {
@@ -110,7 +111,7 @@ export class FateJudge {
     // SYN-ACK from a listener, a RST from a closed port. A reset travels from server to client: its
     // tuple reversed is the client's.
     for (const h of w.hops) {
-      if (h.proto === 6 && h.tcpFlags !== undefined && (h.tcpFlags & TCP_RST) !== 0) {
+      if (h.proto === IPPROTO_TCP && h.tcpFlags !== undefined && (h.tcpFlags & TCP_RST) !== 0) {
         this.resetTuples.set(`${endpoint(h.dst, h.dport)}>${endpoint(h.src, h.sport)}`, first.t);
       }
     }

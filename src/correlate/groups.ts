@@ -1,6 +1,7 @@
 import type { Fate, Journey, NatRewrite } from './model.js';
 import type { Observation } from './observation.js';
 import { isIgmp, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
+import { ICMPV6_DEST_UNREACH, ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMPV6_MLDV2_REPORT, ICMPV6_NEIGHBOR_ADVERT, ICMPV6_NEIGHBOR_SOLICIT, ICMPV6_ROUTER_SOLICIT, ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_UNREACH } from '../decode/enums.js';
 
 /** Journeys that tell the same story: same kind of packet, same path, same rewrites, same ends. */
 export interface JourneyGroup {
@@ -26,13 +27,13 @@ export function labelOf(o: Observation): string {
     case 'icmp':
     case 'icmpv6': {
       const p = o.kind === 'icmp' ? 'ICMP' : 'ICMPv6';
-      if (o.icmpType === 8 || o.icmpType === 128) return `${p} echo request`;
-      if (o.icmpType === 0 || o.icmpType === 129) return `${p} echo reply`;
-      if (o.icmpType === 3 || o.icmpType === 1) return `${p} destination unreachable`;
-      if (o.icmpType === 133) return 'ICMPv6 router solicitation';
-      if (o.icmpType === 135) return 'ICMPv6 neighbor solicitation';
-      if (o.icmpType === 136) return 'ICMPv6 neighbor advertisement';
-      if (o.icmpType === 143) return 'ICMPv6 MLDv2 report';
+      if (o.icmpType === ICMP_ECHO || o.icmpType === ICMPV6_ECHO_REQUEST) return `${p} echo request`;
+      if (o.icmpType === ICMP_ECHO_REPLY || o.icmpType === ICMPV6_ECHO_REPLY) return `${p} echo reply`;
+      if (o.icmpType === ICMP_UNREACH || o.icmpType === ICMPV6_DEST_UNREACH) return `${p} destination unreachable`;
+      if (o.icmpType === ICMPV6_ROUTER_SOLICIT) return 'ICMPv6 router solicitation';
+      if (o.icmpType === ICMPV6_NEIGHBOR_SOLICIT) return 'ICMPv6 neighbor solicitation';
+      if (o.icmpType === ICMPV6_NEIGHBOR_ADVERT) return 'ICMPv6 neighbor advertisement';
+      if (o.icmpType === ICMPV6_MLDV2_REPORT) return 'ICMPv6 MLDv2 report';
       return `${p} type ${o.icmpType}`;
     }
     case 'tcp': {

@@ -1,4 +1,5 @@
 import type { JourneyKind } from './model.js';
+import { IPPROTO_IGMP, IPPROTO_TCP } from '../decode/enums.js';
 
 /**
  * One frame as the correlator needs it: flat numbers and short strings pulled from the decoded
@@ -53,15 +54,11 @@ export interface Observation {
   line?: string;
 }
 
-export const TCP_FIN = 0x01;
-export const TCP_SYN = 0x02;
-export const TCP_RST = 0x04;
-export const TCP_PSH = 0x08;
-export const TCP_ACK = 0x10;
+export { TCP_FLAG_FIN as TCP_FIN, TCP_FLAG_SYN as TCP_SYN, TCP_FLAG_RST as TCP_RST, TCP_FLAG_PSH as TCP_PSH, TCP_FLAG_ACK as TCP_ACK } from '../decode/enums.js';
 
-/** IGMP (IP protocol 2): the membership reports every interface sends when it comes up. */
+/** IGMP: the membership reports every interface sends when it comes up. */
 export function isIgmp(o: Observation): boolean {
-  return o.family === 4 && o.proto === 2;
+  return o.family === 4 && o.proto === IPPROTO_IGMP;
 }
 
 /** The Ethernet broadcast address as observations print MACs. */
@@ -73,5 +70,5 @@ export const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
  * segment to the broadcast MAC is a made-up capture, and is judged by its addresses.
  */
 export function isFrameBroadcast(o: Observation): boolean {
-  return o.family !== 0 && o.proto !== 6 && o.dstMac === BROADCAST_MAC;
+  return o.family !== 0 && o.proto !== IPPROTO_TCP && o.dstMac === BROADCAST_MAC;
 }

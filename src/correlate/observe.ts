@@ -7,7 +7,7 @@ import { decodePacket, type Packet } from '../decode/packet.js';
 import { decodeDns, type DnsMessage } from '../decode/dns.js';
 import { isProblem } from '../decode/layer.js';
 import { Sll2Header } from '../decode/sll2.js';
-import { SllHeader } from '../decode/sll.js';
+import { PACKET_OUTGOING, SllHeader } from '../decode/sll.js';
 import { EthernetHeader } from '../decode/ethernet.js';
 import { formatFrameLine } from '../decode/tcpdump/line.js';
 import { TcpSequenceTracker } from '../decode/tcpdump/transport.js';
@@ -15,15 +15,13 @@ import type { JourneyKind } from './model.js';
 import type { Observation } from './observation.js';
 import { FingerprintHasher } from './fingerprint.js';
 import { AddressNames } from './address-names.js';
+import { ICMPV6_DEST_UNREACH, ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMPV6_PACKET_TOO_BIG, ICMPV6_PARAM_PROBLEM, ICMPV6_TIME_EXCEEDED, ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_PARAM_PROBLEM, ICMP_REDIRECT, ICMP_SOURCE_QUENCH, ICMP_TIME_EXCEEDED, ICMP_UNREACH } from '../decode/enums.js';
 
 /** Payload bytes hashed into a fingerprint: enough to tell packets apart, bounded per frame. */
 const PAYLOAD_HASH_BYTES = 128;
 
-// Linux packet types (if_packet.h): PACKET_OUTGOING is 4, everything else was received.
-const PACKET_OUTGOING = 4;
-
-const ICMP_ERRORS = new Set([3, 4, 5, 11, 12]);
-const ICMP6_ERRORS = new Set([1, 2, 3, 4]);
+const ICMP_ERRORS = new Set([ICMP_UNREACH, ICMP_SOURCE_QUENCH, ICMP_REDIRECT, ICMP_TIME_EXCEEDED, ICMP_PARAM_PROBLEM]);
+const ICMP6_ERRORS = new Set([ICMPV6_DEST_UNREACH, ICMPV6_PACKET_TOO_BIG, ICMPV6_TIME_EXCEEDED, ICMPV6_PARAM_PROBLEM]);
 
 export interface ObserverOptions {
   /** Names for cooked-v2 interface indexes. */
@@ -186,7 +184,7 @@ export class Observer {
       o.icmpType = m.type;
       o.icmpCode = m.code;
       h.byte(m.type).byte(m.code);
-      if (m.type === 0 || m.type === 8) {
+      if (m.type === ICMP_ECHO_REPLY || m.type === ICMP_ECHO) {
         o.icmpId = m.id;
         o.icmpSeq = m.seq;
         h.u16(m.seq ?? 0);
@@ -202,7 +200,7 @@ export class Observer {
       o.icmpType = m.type;
       o.icmpCode = m.code;
       h.byte(m.type).byte(m.code);
-      if (m.type === 128 || m.type === 129) {
+      if (m.type === ICMPV6_ECHO_REQUEST || m.type === ICMPV6_ECHO_REPLY) {
         o.icmpId = m.id;
         o.icmpSeq = m.seq;
         h.u16(m.seq ?? 0);

@@ -2,6 +2,7 @@ import type { Observation } from './observation.js';
 import type { Step, NatRewrite, StepKind } from './model.js';
 import { echoOrEndpoint, endpoint } from './endpoint.js';
 import { roleFromName } from './roles.js';
+import { ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMP_ECHO, ICMP_ECHO_REPLY } from '../decode/enums.js';
 
 /**
  * Hops in the order the packet travelled. Timestamps of one packet on different interfaces can tie
@@ -83,11 +84,11 @@ function dnatBetween(a: Observation, b: Observation): NatRewrite | undefined {
 }
 
 function isEchoRequest(o: Observation): boolean {
-  return o.icmpType === 8 || o.icmpType === 128;
+  return o.icmpType === ICMP_ECHO || o.icmpType === ICMPV6_ECHO_REQUEST;
 }
 
 function isEchoReply(o: Observation): boolean {
-  return o.icmpType === 0 || o.icmpType === 129;
+  return o.icmpType === ICMP_ECHO_REPLY || o.icmpType === ICMPV6_ECHO_REPLY;
 }
 
 /** `ip:port`, or the bare address for ICMP (the echo identifier is on the hop, as `icmpId`). */

@@ -1,6 +1,7 @@
 import type { Observation } from './observation.js';
 import { isIgmp, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from './observation.js';
 import { endpoint } from './endpoint.js';
+import { ICMPV6_DEST_UNREACH, ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMPV6_MLDV2_REPORT, ICMPV6_NEIGHBOR_ADVERT, ICMPV6_NEIGHBOR_SOLICIT, ICMPV6_ROUTER_ADVERT, ICMPV6_ROUTER_SOLICIT, ICMPV6_TIME_EXCEEDED, ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_REDIRECT, ICMP_TIME_EXCEEDED, ICMP_UNREACH } from '../decode/enums.js';
 
 /** tcpdump's flag letters: S F P R . (ACK). */
 export function tcpFlagText(flags: number): string {
@@ -14,23 +15,23 @@ export function tcpFlagText(flags: number): string {
 }
 
 const ICMP_NAMES: Record<number, string> = {
-  0: 'echo reply',
-  3: 'destination unreachable',
-  5: 'redirect',
-  8: 'echo request',
-  11: 'time exceeded',
+  [ICMP_ECHO_REPLY]: 'echo reply',
+  [ICMP_UNREACH]: 'destination unreachable',
+  [ICMP_REDIRECT]: 'redirect',
+  [ICMP_ECHO]: 'echo request',
+  [ICMP_TIME_EXCEEDED]: 'time exceeded',
 };
 
 const ICMP6_NAMES: Record<number, string> = {
-  1: 'destination unreachable',
-  3: 'time exceeded',
-  128: 'echo request',
-  129: 'echo reply',
-  133: 'router solicitation',
-  134: 'router advertisement',
-  135: 'neighbor solicitation',
-  136: 'neighbor advertisement',
-  143: 'MLDv2 report',
+  [ICMPV6_DEST_UNREACH]: 'destination unreachable',
+  [ICMPV6_TIME_EXCEEDED]: 'time exceeded',
+  [ICMPV6_ECHO_REQUEST]: 'echo request',
+  [ICMPV6_ECHO_REPLY]: 'echo reply',
+  [ICMPV6_ROUTER_SOLICIT]: 'router solicitation',
+  [ICMPV6_ROUTER_ADVERT]: 'router advertisement',
+  [ICMPV6_NEIGHBOR_SOLICIT]: 'neighbor solicitation',
+  [ICMPV6_NEIGHBOR_ADVERT]: 'neighbor advertisement',
+  [ICMPV6_MLDV2_REPORT]: 'MLDv2 report',
 };
 
 /** One line that says what a packet is, as the first hop saw it (its original form). */

@@ -1,14 +1,13 @@
 import { ipv4String, u16 } from './bytes.js';
 import { problem, type DecodeProblem } from './layer.js';
-import { ETHERTYPE_IPV4 } from './ethernet.js';
 import { linkAddressString } from './sll.js';
+import { ARPHRD_ETHER, ETHERTYPE_IPV4 } from './enums.js';
 
 /** The fixed part: hardware type, protocol type, the two lengths, operation (RFC 826). */
 export const ARP_FIXED_LENGTH = 8;
 /** Ethernet/IPv4 ARP: 8 + 2 * (6 + 4). */
 export const ARP_ETHERNET_IPV4_LENGTH = 28;
 
-export const ARPHRD_ETHER = 1;
 export const ARPOP_REQUEST = 1;
 export const ARPOP_REPLY = 2;
 export const ARPOP_REVREQUEST = 3;
@@ -96,11 +95,11 @@ function protocolAddress(b: Uint8Array, o: number, len: number): string {
 export function decodeArp(b: Uint8Array, offset: number, end: number): ArpPacket | DecodeProblem {
   const avail = end - offset;
   if (avail < ARP_FIXED_LENGTH) {
-    return problem('arp', offset, `ARP header needs ${ARP_FIXED_LENGTH} bytes, ${Math.max(0, avail)} captured`, true);
+    return problem('arp', offset, 'truncated', `ARP header needs ${ARP_FIXED_LENGTH} bytes, ${Math.max(0, avail)} captured`);
   }
   const need = ARP_FIXED_LENGTH + 2 * (b[offset + 4] + b[offset + 5]);
   if (avail < need) {
-    return problem('arp', offset, `ARP with ${b[offset + 4]}-byte hardware and ${b[offset + 5]}-byte protocol addresses needs ${need} bytes, ${avail} captured`, true);
+    return problem('arp', offset, 'truncated', `ARP with ${b[offset + 4]}-byte hardware and ${b[offset + 5]}-byte protocol addresses needs ${need} bytes, ${avail} captured`);
   }
   return new ArpPacket(b, offset, end);
 }

@@ -1,5 +1,6 @@
-// Big-endian field reads over a byte view. Decoders call these instead of building a DataView per
-// layer: no allocation per packet, and bounds are the caller's business (checked once per header).
+// Big-endian field reads and writes over a byte view. Decoders and writers call these instead of
+// building a DataView per layer: no allocation per packet, and bounds are the caller's business
+// (checked once per header).
 
 export function u8(b: Uint8Array, o: number): number {
   return b[o];
@@ -19,6 +20,18 @@ export function u16le(b: Uint8Array, o: number): number {
 
 export function u32le(b: Uint8Array, o: number): number {
   return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + ((b[o + 3] << 24) >>> 0);
+}
+
+export function put16(b: Uint8Array, o: number, v: number): void {
+  b[o] = (v >>> 8) & 0xff;
+  b[o + 1] = v & 0xff;
+}
+
+export function put32(b: Uint8Array, o: number, v: number): void {
+  b[o] = (v >>> 24) & 0xff;
+  b[o + 1] = (v >>> 16) & 0xff;
+  b[o + 2] = (v >>> 8) & 0xff;
+  b[o + 3] = v & 0xff;
 }
 
 export function hex2(n: number): string {

@@ -1,4 +1,4 @@
-import { ipv4String, ipv6String, u16, u32 } from './bytes.js';
+import { ipv4String, ipv6String, put16, put32, u16, u32 } from './bytes.js';
 import { problem, isProblem, type DecodeProblem } from './layer.js';
 
 /** RFC 1035 section 4.1.1. */
@@ -191,27 +191,27 @@ export function readDnsName(b: Uint8Array, msg: number, o: number, end: number):
   let limit = o; // a pointer must land before the name (or label) that jumps
   let jumps = 0;
   for (;;) {
-    if (o >= end) return problem('dns', o, 'DNS name runs past the end of the message', true);
+    if (o >= end) return problem('dns', o, 'truncated', 'DNS name runs past the end of the message');
     const len = b[o];
     const kind = len & 0xc0;
     if (kind === 0xc0) {
-      if (o + 1 >= end) return problem('dns', o, 'DNS compression pointer cut short', true);
+      if (o + 1 >= end) return problem('dns', o, 'truncated', 'DNS compression pointer cut short');
       const target = msg + (((len & 0x3f) << 8) | b[o + 1]);
       if (next < 0) next = o + 2;
-      if (target >= limit) return problem('dns', o, `DNS compression pointer to offset ${target - msg} does not point backwards`);
-      if (++jumps > DNS_MAX_POINTER_JUMPS) return problem('dns', o, `DNS name follows more than ${DNS_MAX_POINTER_JUMPS} compression pointers`);
+      if (target >= limit) return problem('dns', o, 'bad-pointer', `DNS compression pointer to offset ${target - msg} does not point backwards`);
+      if (++jumps > DNS_MAX_POINTER_JUMPS) return problem('dns', o, 'too-many', `DNS name follows more than ${DNS_MAX_POINTER_JUMPS} compression pointers`);
       limit = target;
       o = target;
       continue;
     }
-    if (kind !== 0) return problem('dns', o, `DNS label type 0x${kind.toString(16)} is not a length or a pointer`);
+    if (kind !== 0) return problem('dns', o, 'malformed', `DNS label type 0x${kind.toString(16)} is not a length or a pointer`);
     if (len === 0) {
       if (next < 0) next = o + 1;
       break;
     }
-    if (o + 1 + len > end) return problem('dns', o, `DNS label of ${len} bytes runs past the end of the message`, true);
+    if (o + 1 + len > end) return problem('dns', o, 'truncated', `DNS label of ${len} bytes runs past the end of the message`);
     wire += len + 1;
-    if (wire > DNS_MAX_NAME_LENGTH) return problem('dns', o, `DNS name longer than ${DNS_MAX_NAME_LENGTH} bytes`);
+    if (wire > DNS_MAX_NAME_LENGTH) return problem('dns', o, 'bad-length', `DNS name longer than ${DNS_MAX_NAME_LENGTH} bytes`);
     labels.push(labelText(b, o + 1, len));
     o += 1 + len;
   }
@@ -222,14 +222,14 @@ function readRecord(b: Uint8Array, msg: number, o: number, end: number): DnsReco
   const n = readDnsName(b, msg, o, end);
   if (isProblem(n)) return n;
   const f = n.next;
-  if (f + 10 > end) return problem('dns', o, 'DNS resource record header cut short', true);
+  if (f + 10 > end) return problem('dns', o, 'truncated', 'DNS resource record header cut short');
   const type = u16(b, f);
   const rdataOffset = f + 10;
   const rdataLength = u16(b, f + 8);
   const rdEnd = rdataOffset + rdataLength;
-  if (rdEnd > end) return problem('dns', o, `DNS record data of ${rdataLength} bytes runs past the end of the message`, true);
+  if (rdEnd > end) return problem('dns', o, 'truncated', `DNS record data of ${rdataLength} bytes runs past the end of the message`);
   const r: DnsRecord = { offset: o, name: n.name, type, class: u16(b, f + 2), ttl: u32(b, f + 4), rdataOffset, rdataLength };
-  const bad = (what: string): DecodeProblem => problem('dns', rdataOffset, `DNS ${what} record data of ${rdataLength} bytes is malformed`);
+  const bad = (what: string): DecodeProblem => problem('dns', rdataOffset, 'malformed', `DNS ${what} record data of ${rdataLength} bytes is malformed`);
   const nameAt = (at: number): { name: string; next: number } | DecodeProblem => readDnsName(b, msg, at, rdEnd);
   switch (type) {
     case DNS_TYPE_A:
@@ -311,12 +311,12 @@ export function decodeDns(b: Uint8Array, offset: number, end: number, overTcp = 
   let msg = offset;
   let msgEnd = end;
   if (overTcp) {
-    if (end - offset < DNS_TCP_LENGTH_PREFIX) return problem('dns', offset, 'DNS over TCP length prefix cut short', true);
+    if (end - offset < DNS_TCP_LENGTH_PREFIX) return problem('dns', offset, 'truncated', 'DNS over TCP length prefix cut short');
     msg = offset + DNS_TCP_LENGTH_PREFIX;
     msgEnd = Math.min(end, msg + u16(b, offset));
   }
   if (msgEnd - msg < DNS_HEADER_LENGTH) {
-    return problem('dns', msg, `DNS header needs ${DNS_HEADER_LENGTH} bytes, ${Math.max(0, msgEnd - msg)} available`, true);
+    return problem('dns', msg, 'truncated', `DNS header needs ${DNS_HEADER_LENGTH} bytes, ${Math.max(0, msgEnd - msg)} available`);
   }
   const sections: Sections = { questions: [], answers: [], authorities: [], additionals: [] };
   let o = msg + DNS_HEADER_LENGTH;
@@ -324,7 +324,7 @@ export function decodeDns(b: Uint8Array, offset: number, end: number, overTcp = 
   for (let i = 0; i < qd; i++) {
     const n = readDnsName(b, msg, o, msgEnd);
     if (isProblem(n)) return n;
-    if (n.next + 4 > msgEnd) return problem('dns', o, 'DNS question cut short', true);
+    if (n.next + 4 > msgEnd) return problem('dns', o, 'truncated', 'DNS question cut short');
     sections.questions.push({ offset: o, name: n.name, type: u16(b, n.next), class: u16(b, n.next + 2) });
     o = n.next + 4;
   }
@@ -373,4 +373,102 @@ export function writeDnsName(out: Uint8Array, offset: number, name: string): num
   }
   out[o++] = 0;
   return o;
+}
+
+const DNS_FLAG_QR = 0x8000;
+const DNS_FLAG_AA = 0x0400;
+const DNS_FLAG_RD = 0x0100;
+const DNS_FLAG_RA = 0x0080;
+const DNS_FLAG_AD = 0x0020;
+const DNS_RCODE_NXDOMAIN = 3;
+const EDNS_OPTION_COOKIE = 10;
+/** The EDNS(0) UDP payload size today's resolvers advertise (DNS flag day 2020). */
+const EDNS_RESPONSE_SIZE = 1232;
+/** An A record whose name is a pointer to the question: pointer, type, class, TTL, length, address. */
+const DNS_POINTED_A_RECORD_LENGTH = 16;
+/** The question's type and class after its name. */
+const DNS_QUESTION_TAIL = 4;
+
+/** The one question of a stub resolver's query, as the emulator's resolvers take it. */
+export interface DnsQuery {
+  id: number;
+  name: string;
+  type: number;
+  rd: boolean;
+  /** EDNS(0) UDP payload size when the query carried an OPT record (dig does, nslookup does not). */
+  ednsSize?: number;
+  /** dig's 8-byte client cookie (RFC 7873), sent in the OPT record. */
+  cookie?: Uint8Array;
+}
+
+function optRecord(size: number, cookie?: Uint8Array): Uint8Array {
+  // Root name, type OPT, class = UDP size, TTL 0 (no extended rcode, DO clear), then the options.
+  const options = cookie === undefined ? new Uint8Array(0) : Uint8Array.of(0, EDNS_OPTION_COOKIE, 0, cookie.length, ...cookie);
+  const out = new Uint8Array(11 + options.length);
+  put16(out, 1, DNS_TYPE_OPT);
+  put16(out, 3, size);
+  put16(out, 9, options.length);
+  out.set(options, 11);
+  return out;
+}
+
+/** Header, the question, then (the caller's) answers and the OPT record; returns where the answers go. */
+function writeQuestion(out: Uint8Array, q: DnsQuery, flags: number, ancount: number, arcount: number): number {
+  const o = writeDnsName(out, writeDnsHeader(out, 0, { id: q.id, flags, qdcount: 1, ancount, nscount: 0, arcount }), q.name);
+  put16(out, o, q.type);
+  put16(out, o + 2, DNS_CLASS_IN);
+  return o + DNS_QUESTION_TAIL;
+}
+
+function nameLength(name: string): number {
+  return writeDnsName(new Uint8Array(DNS_MAX_NAME_LENGTH + 2), 0, name);
+}
+
+/** A stub resolver's query: dig sets AD (RFC 6840 5.7) and sends EDNS(0); nslookup does neither. Both ask for recursion. */
+export function encodeDnsQuery(q: DnsQuery): Uint8Array {
+  const opt = q.ednsSize === undefined ? new Uint8Array(0) : optRecord(q.ednsSize, q.cookie);
+  const out = new Uint8Array(DNS_HEADER_LENGTH + nameLength(q.name) + DNS_QUESTION_TAIL + opt.length);
+  const flags = (q.rd ? DNS_FLAG_RD : 0) | (q.ednsSize !== undefined ? DNS_FLAG_AD : 0);
+  out.set(opt, writeQuestion(out, q, flags, 0, opt.length > 0 ? 1 : 0));
+  return out;
+}
+
+/**
+ * A resolver's answer: the question echoed, A records (name compressed to offset 12), NXDOMAIN when
+ * the name is unknown. `authoritative` for dnsmasq's host records (flags 0x8580), not for a forwarder.
+ */
+export function encodeDnsResponse(q: DnsQuery, addresses: number[], ttl: number, exists: boolean, authoritative = false): Uint8Array {
+  const answers = q.type === DNS_TYPE_A ? addresses : [];
+  const opt = q.ednsSize === undefined ? new Uint8Array(0) : optRecord(EDNS_RESPONSE_SIZE);
+  const out = new Uint8Array(DNS_HEADER_LENGTH + nameLength(q.name) + DNS_QUESTION_TAIL + answers.length * DNS_POINTED_A_RECORD_LENGTH + opt.length);
+  const flags = DNS_FLAG_QR | (authoritative ? DNS_FLAG_AA : 0) | (q.rd ? DNS_FLAG_RD : 0) | DNS_FLAG_RA | (exists ? 0 : DNS_RCODE_NXDOMAIN);
+  let o = writeQuestion(out, q, flags, answers.length, opt.length > 0 ? 1 : 0);
+  for (const a of answers) {
+    put16(out, o, 0xc000 | DNS_HEADER_LENGTH);
+    put16(out, o + 2, DNS_TYPE_A);
+    put16(out, o + 4, DNS_CLASS_IN);
+    put32(out, o + 6, ttl);
+    put16(out, o + 10, 4);
+    put32(out, o + 12, a);
+    o += DNS_POINTED_A_RECORD_LENGTH;
+  }
+  out.set(opt, o);
+  return out;
+}
+
+/** The question of a query with exactly one, or undefined for anything else (a response, a malformed message). */
+export function parseDnsQuery(b: Uint8Array): DnsQuery | undefined {
+  const m = decodeDns(b, 0, b.length);
+  if (isProblem(m) || m.isResponse || m.qdcount !== 1) return undefined;
+  const q = m.questions[0];
+  // The resolvers look names up as scenarios write them: without the root's trailing dot.
+  const name = q.name === '.' ? '' : q.name.slice(0, -1);
+  return { id: m.id, name, type: q.type, rd: m.recursionDesired, ednsSize: m.edns?.udpSize };
+}
+
+/** The addresses of a response's A records, as numbers. */
+export function parseDnsAnswerAddresses(b: Uint8Array): number[] {
+  const m = decodeDns(b, 0, b.length);
+  if (isProblem(m)) return [];
+  return m.answers.filter((r) => r.type === DNS_TYPE_A && r.rdataLength === 4).map((r) => u32(b, r.rdataOffset));
 }

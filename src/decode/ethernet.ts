@@ -5,16 +5,6 @@ export const ETHERNET_HEADER_LENGTH = 14;
 /** Type/length values up to this are an IEEE 802.3 length (IEEE 802.3 clause 3.2.6; tcpdump's MAX_ETHERNET_LENGTH_VAL). */
 export const MAX_ETHERNET_LENGTH = 1500;
 
-export const ETHERTYPE_IPV4 = 0x0800;
-export const ETHERTYPE_ARP = 0x0806;
-export const ETHERTYPE_REVARP = 0x8035;
-export const ETHERTYPE_IPV6 = 0x86dd;
-export const ETHERTYPE_VLAN = 0x8100;
-export const ETHERTYPE_QINQ = 0x88a8;
-/** Pre-standard QinQ outer tags some switches still send. */
-export const ETHERTYPE_VLAN_9100 = 0x9100;
-export const ETHERTYPE_VLAN_9200 = 0x9200;
-
 /** A checked view of an Ethernet II / IEEE 802.3 MAC header (no FCS: Linux captures carry none). */
 export class EthernetHeader {
   constructor(
@@ -72,7 +62,7 @@ export class EthernetHeader {
 
 export function decodeEthernet(b: Uint8Array, offset: number, end: number): EthernetHeader | DecodeProblem {
   if (end - offset < ETHERNET_HEADER_LENGTH) {
-    return problem('ethernet', offset, `Ethernet header needs ${ETHERNET_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`, true);
+    return problem('ethernet', offset, 'truncated', `Ethernet header needs ${ETHERNET_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
   return new EthernetHeader(b, offset, end);
 }

@@ -73,12 +73,12 @@ export class GeneveHeader {
 
 export function decodeGeneve(b: Uint8Array, offset: number, end: number): GeneveHeader | DecodeProblem {
   if (end - offset < GENEVE_HEADER_LENGTH) {
-    return problem('geneve', offset, `Geneve header needs ${GENEVE_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`, true);
+    return problem('geneve', offset, 'truncated', `Geneve header needs ${GENEVE_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
   const h = new GeneveHeader(b, offset, end);
-  if (h.version !== 0) return problem('geneve', offset, `Geneve version ${h.version}, only version 0 is defined`);
+  if (h.version !== 0) return problem('geneve', offset, 'bad-version', `Geneve version ${h.version}, only version 0 is defined`);
   if (h.payloadOffset > end) {
-    return problem('geneve', offset + GENEVE_HEADER_LENGTH, `Geneve options of ${h.optionsLength} bytes, ${end - offset - GENEVE_HEADER_LENGTH} captured`, true);
+    return problem('geneve', offset + GENEVE_HEADER_LENGTH, 'truncated', `Geneve options of ${h.optionsLength} bytes, ${end - offset - GENEVE_HEADER_LENGTH} captured`);
   }
   return h;
 }

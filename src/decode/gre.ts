@@ -10,10 +10,6 @@ export const GRE_FLAG_SEQUENCE = 0x1000;
 /** Version 1 (PPTP, RFC 2637) only: an acknowledgment number follows the sequence number. */
 export const GRE_FLAG_ACK = 0x0080;
 export const GRE_VERSION_MASK = 0x0007;
-/** Transparent Ethernet Bridging: the payload is an Ethernet frame (gretap, ERSPAN-less bridging). */
-export const ETHERTYPE_TEB = 0x6558;
-/** The payload of PPTP's enhanced GRE (version 1). */
-export const ETHERTYPE_PPP = 0x880b;
 
 /**
  * A GRE header of version 0 (RFC 2784 and 2890: checksum, key, sequence number, RFC 1701's source
@@ -68,11 +64,11 @@ export class GreHeader {
 
 /** Decodes the header between `offset` and `end` (the IP payload's end, clipped to the capture). */
 export function decodeGre(b: Uint8Array, offset: number, end: number): GreHeader | DecodeProblem {
-  const cut = (at: number, what: string): DecodeProblem => problem('gre', at, `GRE ${what} at byte ${at - offset} of the header runs past the ${end - offset} bytes captured`, true);
-  if (end - offset < GRE_BASE_LENGTH) return problem('gre', offset, `GRE header needs ${GRE_BASE_LENGTH} bytes, ${Math.max(0, end - offset)} captured`, true);
+  const cut = (at: number, what: string): DecodeProblem => problem('gre', at, 'truncated', `GRE ${what} at byte ${at - offset} of the header runs past the ${end - offset} bytes captured`);
+  if (end - offset < GRE_BASE_LENGTH) return problem('gre', offset, 'truncated', `GRE header needs ${GRE_BASE_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   const word = u16(b, offset);
   const version = word & GRE_VERSION_MASK;
-  if (version > 1) return problem('gre', offset, `GRE version ${version} is neither 0 nor 1`);
+  if (version > 1) return problem('gre', offset, 'bad-version', `GRE version ${version} is neither 0 nor 1`);
   let p = offset + GRE_BASE_LENGTH;
   if (version === 0 && (word & (GRE_FLAG_CHECKSUM | GRE_FLAG_ROUTING)) !== 0) p += 4;
   let keyOffset = -1;

@@ -95,7 +95,8 @@ export function decodeHttp(b: Uint8Array, offset: number, end: number): HttpMess
   let nl = offset;
   while (nl < limit && b[nl] !== 0x0a) nl++;
   if (nl >= limit) {
-    return problem('http', offset, end - offset < HTTP_MAX_FIRST_LINE ? 'HTTP first line not complete in the captured bytes' : `HTTP first line longer than ${HTTP_MAX_FIRST_LINE} bytes`, end - offset < HTTP_MAX_FIRST_LINE);
+    const cut = end - offset < HTTP_MAX_FIRST_LINE;
+    return problem('http', offset, cut ? 'truncated' : 'bad-length', cut ? 'HTTP first line not complete in the captured bytes' : `HTTP first line longer than ${HTTP_MAX_FIRST_LINE} bytes`);
   }
   const lineEnd = nl > offset && b[nl - 1] === 0x0d ? nl - 1 : nl;
   const line = ascii(b, offset, lineEnd);
@@ -104,5 +105,5 @@ export function decodeHttp(b: Uint8Array, offset: number, end: number): HttpMess
   if (m) return new HttpMessage(b, offset, lineEnd, 'response', undefined, undefined, m[1], Number(m[2]), m[3] ?? '', host);
   m = /^([!-~]+) ([!-~]+) (HTTP\/\d+(?:\.\d+)?)$/.exec(line);
   if (m && METHODS.has(m[1])) return new HttpMessage(b, offset, lineEnd, 'request', m[1], m[2], m[3], undefined, undefined, host);
-  return problem('http', offset, 'HTTP first line is neither a request line nor a status line');
+  return problem('http', offset, 'malformed', 'HTTP first line is neither a request line nor a status line');
 }

@@ -1,7 +1,8 @@
-import { ipv4String, u16, u32 } from './bytes.js';
+import { ipv4String, put16, u16, u32 } from './bytes.js';
 import { problem, type DecodeProblem } from './layer.js';
-import { internetChecksum } from './ipv4.js';
+import { internetChecksum, putChecksum } from './checksum.js';
 import type { Packet } from './packet.js';
+import { ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_MASK_REPLY, ICMP_PARAM_PROBLEM, ICMP_REDIRECT, ICMP_SOURCE_QUENCH, ICMP_TIMESTAMP, ICMP_TIME_EXCEEDED, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG } from './enums.js';
 
 /** Type, code, checksum and the 4-byte rest-of-header every ICMP message has (RFC 792). */
 export const ICMP_HEADER_LENGTH = 8;
@@ -13,29 +14,6 @@ export const ICMP_OFF_SEQ = 6;
 /** Where an error message quotes the offending packet's IP header. */
 export const ICMP_OFF_QUOTED = 8;
 
-export const ICMP_ECHO_REPLY = 0;
-export const ICMP_UNREACH = 3;
-export const ICMP_SOURCE_QUENCH = 4;
-export const ICMP_REDIRECT = 5;
-export const ICMP_ECHO = 8;
-export const ICMP_ROUTER_ADVERT = 9;
-export const ICMP_ROUTER_SOLICIT = 10;
-export const ICMP_TIME_EXCEEDED = 11;
-export const ICMP_PARAM_PROBLEM = 12;
-export const ICMP_TIMESTAMP = 13;
-export const ICMP_TIMESTAMP_REPLY = 14;
-export const ICMP_INFO_REQUEST = 15;
-export const ICMP_INFO_REPLY = 16;
-export const ICMP_MASK_REQUEST = 17;
-export const ICMP_MASK_REPLY = 18;
-
-export const ICMP_UNREACH_NET = 0;
-export const ICMP_UNREACH_HOST = 1;
-export const ICMP_UNREACH_PROTOCOL = 2;
-export const ICMP_UNREACH_PORT = 3;
-export const ICMP_UNREACH_NEEDFRAG = 4;
-export const ICMP_UNREACH_FILTER_PROHIB = 13;
-
 /** Messages that quote the packet that caused them. */
 export function isIcmpError(type: number): boolean {
   return type === ICMP_UNREACH || type === ICMP_SOURCE_QUENCH || type === ICMP_REDIRECT || type === ICMP_TIME_EXCEEDED || type === ICMP_PARAM_PROBLEM;
@@ -46,8 +24,11 @@ export function hasIcmpIdSeq(type: number): boolean {
   return type === ICMP_ECHO || type === ICMP_ECHO_REPLY || (type >= ICMP_TIMESTAMP && type <= ICMP_MASK_REPLY);
 }
 
-/** A checked view of an ICMP message. */
-export class IcmpMessage {
+/**
+ * What ICMP and ICMPv6 messages share (RFC 792, RFC 4443 section 2.1): type, code and checksum,
+ * four bytes whose meaning the type gives, then the quoted packet or the data.
+ */
+export abstract class IcmpBase {
   /**
    * For error messages: the quoted offending packet (IP header and the start of its payload),
    * decoded by decodePacket. Its last layer is usually cut short, which its `problem` says.
@@ -64,7 +45,7 @@ export class IcmpMessage {
   ) {}
 
   get type(): number {
-    return this.b[this.offset];
+    return this.b[this.offset + ICMP_OFF_TYPE];
   }
   get code(): number {
     return this.b[this.offset + ICMP_OFF_CODE];
@@ -72,10 +53,25 @@ export class IcmpMessage {
   get checksum(): number {
     return u16(this.b, this.offset + ICMP_OFF_CHECKSUM);
   }
+  /** The checksum over the message on top of `initial` is right; undefined when the message was cut. */
+  protected checksumValidFrom(initial: number): boolean | undefined {
+    if (this.end - this.offset < this.length) return undefined;
+    return internetChecksum(this.b, this.offset, this.offset + this.length, initial) === 0;
+  }
+  /** Where the quoted packet (error types) or the echo data starts. */
+  get payloadOffset(): number {
+    return this.offset + ICMP_HEADER_LENGTH;
+  }
+  get payloadEnd(): number {
+    return this.end;
+  }
+}
+
+/** A checked view of an ICMP message. */
+export class IcmpMessage extends IcmpBase {
   /** True/false when the whole message was captured; undefined when it was cut. */
   get checksumValid(): boolean | undefined {
-    if (this.end - this.offset < this.length) return undefined;
-    return internetChecksum(this.b, this.offset, this.offset + this.length) === 0;
+    return this.checksumValidFrom(0);
   }
   get isError(): boolean {
     return isIcmpError(this.type);
@@ -106,19 +102,12 @@ export class IcmpMessage {
   get pointer(): number | undefined {
     return this.type === ICMP_PARAM_PROBLEM ? this.b[this.offset + ICMP_OFF_ID] : undefined;
   }
-  /** Where the quoted packet (error types) or the echo data starts. */
-  get payloadOffset(): number {
-    return this.offset + ICMP_HEADER_LENGTH;
-  }
-  get payloadEnd(): number {
-    return this.end;
-  }
 }
 
 export function decodeIcmp(b: Uint8Array, offset: number, end: number, length: number = end - offset): IcmpMessage | DecodeProblem {
   const avail = end - offset;
   if (avail < ICMP_HEADER_LENGTH) {
-    return problem('icmp', offset, `ICMP header needs ${ICMP_HEADER_LENGTH} bytes, ${Math.max(0, avail)} captured`, true);
+    return problem('icmp', offset, 'truncated', `ICMP header needs ${ICMP_HEADER_LENGTH} bytes, ${Math.max(0, avail)} captured`);
   }
   return new IcmpMessage(b, offset, end, length);
 }
@@ -137,17 +126,11 @@ export interface IcmpFields {
 export function writeIcmp(out: Uint8Array, offset: number, f: IcmpFields): number {
   const len = ICMP_HEADER_LENGTH + (f.payload?.length ?? 0);
   out.fill(0, offset, offset + ICMP_HEADER_LENGTH);
-  out[offset] = f.type;
+  out[offset + ICMP_OFF_TYPE] = f.type;
   out[offset + ICMP_OFF_CODE] = f.code;
-  const id = f.id ?? 0;
-  const seq = f.seq ?? 0;
-  out[offset + 4] = id >>> 8;
-  out[offset + 5] = id & 0xff;
-  out[offset + 6] = seq >>> 8;
-  out[offset + 7] = seq & 0xff;
+  put16(out, offset + ICMP_OFF_ID, f.id ?? 0);
+  put16(out, offset + ICMP_OFF_SEQ, f.seq ?? 0);
   if (f.payload) out.set(f.payload, offset + ICMP_HEADER_LENGTH);
-  const sum = internetChecksum(out, offset, offset + len);
-  out[offset + 2] = sum >>> 8;
-  out[offset + 3] = sum & 0xff;
+  putChecksum(out, offset + ICMP_OFF_CHECKSUM, offset, offset + len);
   return offset + len;
 }

@@ -1,9 +1,9 @@
-import { ipv6String, u16, u32 } from './bytes.js';
+import { ipv6String, put32, u16, u32 } from './bytes.js';
 import { problem, type DecodeProblem } from './layer.js';
-import { internetChecksum } from './ipv4.js';
-import { ipv6PseudoHeaderSum } from './ipv6.js';
+import { pseudoHeaderSum, putChecksum } from './checksum.js';
+import { IcmpBase } from './icmp.js';
 import { linkAddressString } from './sll.js';
-import type { Packet } from './packet.js';
+import { IPPROTO_ICMPV6, ICMPV6_DEST_UNREACH, ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMPV6_NEIGHBOR_ADVERT, ICMPV6_NEIGHBOR_SOLICIT, ICMPV6_PACKET_TOO_BIG, ICMPV6_PARAM_PROBLEM, ICMPV6_REDIRECT, ICMPV6_ROUTER_ADVERT, ICMPV6_ROUTER_SOLICIT } from './enums.js';
 
 /** Type, code, checksum and the 4-byte message body start (RFC 4443 section 2.1). */
 export const ICMPV6_HEADER_LENGTH = 8;
@@ -16,22 +16,6 @@ export const ICMPV6_OFF_SEQ = 6;
 export const ICMPV6_OFF_TARGET = 8;
 /** Redirect: the destination address after the target. */
 export const ICMPV6_OFF_REDIRECT_DEST = 24;
-
-export const ICMPV6_DEST_UNREACH = 1;
-export const ICMPV6_PACKET_TOO_BIG = 2;
-export const ICMPV6_TIME_EXCEEDED = 3;
-export const ICMPV6_PARAM_PROBLEM = 4;
-export const ICMPV6_ECHO_REQUEST = 128;
-export const ICMPV6_ECHO_REPLY = 129;
-export const ICMPV6_MLD_QUERY = 130;
-export const ICMPV6_MLD_REPORT = 131;
-export const ICMPV6_MLD_DONE = 132;
-export const ICMPV6_ROUTER_SOLICIT = 133;
-export const ICMPV6_ROUTER_ADVERT = 134;
-export const ICMPV6_NEIGHBOR_SOLICIT = 135;
-export const ICMPV6_NEIGHBOR_ADVERT = 136;
-export const ICMPV6_REDIRECT = 137;
-export const ICMPV6_MLDV2_REPORT = 143;
 
 /** Where neighbour-discovery options start, per message type (RFC 4861 section 4). */
 export const ND_OPTIONS_OFFSET: Readonly<Record<number, number>> = {
@@ -68,27 +52,7 @@ export interface NdOption {
 }
 
 /** A checked view of an ICMPv6 message, neighbour discovery included. */
-export class Icmpv6Message {
-  /** For error messages: the quoted offending packet, decoded by decodePacket. */
-  inner?: Packet;
-
-  constructor(
-    readonly b: Uint8Array,
-    readonly offset: number,
-    readonly end: number,
-    /** The message length the IPv6 header declares. */
-    readonly length: number,
-  ) {}
-
-  get type(): number {
-    return this.b[this.offset];
-  }
-  get code(): number {
-    return this.b[this.offset + ICMPV6_OFF_CODE];
-  }
-  get checksum(): number {
-    return u16(this.b, this.offset + ICMPV6_OFF_CHECKSUM);
-  }
+export class Icmpv6Message extends IcmpBase {
   get isError(): boolean {
     return isIcmpv6Error(this.type);
   }
@@ -151,22 +115,14 @@ export class Icmpv6Message {
   }
   /** Verifies the checksum with the enclosing IPv6 addresses; undefined when the message was cut. */
   checksumValidWith(srcOffset: number, dstOffset: number): boolean | undefined {
-    if (this.end - this.offset < this.length) return undefined;
-    const initial = ipv6PseudoHeaderSum(this.b, srcOffset, dstOffset, this.length, 58);
-    return internetChecksum(this.b, this.offset, this.offset + this.length, initial) === 0;
-  }
-  get payloadOffset(): number {
-    return this.offset + ICMPV6_HEADER_LENGTH;
-  }
-  get payloadEnd(): number {
-    return this.end;
+    return this.checksumValidFrom(pseudoHeaderSum(this.b, srcOffset, dstOffset, 16, this.length, IPPROTO_ICMPV6));
   }
 }
 
 export function decodeIcmpv6(b: Uint8Array, offset: number, end: number, length: number = end - offset): Icmpv6Message | DecodeProblem {
   const avail = end - offset;
   // tcpdump prints type and code from 2 bytes; a message is only useful with its first 4.
-  if (avail < 4) return problem('icmpv6', offset, `ICMPv6 header needs 4 bytes, ${Math.max(0, avail)} captured`, true);
+  if (avail < 4) return problem('icmpv6', offset, 'truncated', `ICMPv6 header needs 4 bytes, ${Math.max(0, avail)} captured`);
   return new Icmpv6Message(b, offset, end, length);
 }
 
@@ -176,28 +132,18 @@ export interface Icmpv6Fields {
   /** The 4 bytes after the checksum (id and seq for echo; MTU; pointer; NA flags). */
   word: number;
   body?: Uint8Array;
-  /** Source and destination addresses, 16 bytes each, for the checksum. */
-  src: Uint8Array;
-  dst: Uint8Array;
 }
 
-/** Writes the message decodeIcmpv6 reads with its pseudo-header checksum; returns the offset after it. */
-export function writeIcmpv6(out: Uint8Array, offset: number, f: Icmpv6Fields): number {
+/**
+ * Writes the message decodeIcmpv6 reads with its checksum over `pseudoHeader` (ipv6PseudoHeader of
+ * the enclosing header); returns the offset after it.
+ */
+export function writeIcmpv6(out: Uint8Array, offset: number, f: Icmpv6Fields, pseudoHeader: number): number {
   const len = ICMPV6_HEADER_LENGTH + (f.body?.length ?? 0);
-  out[offset] = f.type;
-  out[offset + 1] = f.code;
-  out[offset + 2] = 0;
-  out[offset + 3] = 0;
-  out[offset + 4] = f.word >>> 24;
-  out[offset + 5] = (f.word >>> 16) & 0xff;
-  out[offset + 6] = (f.word >>> 8) & 0xff;
-  out[offset + 7] = f.word & 0xff;
+  out[offset + ICMPV6_OFF_TYPE] = f.type;
+  out[offset + ICMPV6_OFF_CODE] = f.code;
+  put32(out, offset + ICMPV6_OFF_ID, f.word);
   if (f.body) out.set(f.body, offset + ICMPV6_HEADER_LENGTH);
-  let initial = 0;
-  for (let i = 0; i < 16; i += 2) initial += ((f.src[i] << 8) | f.src[i + 1]) + ((f.dst[i] << 8) | f.dst[i + 1]);
-  initial += (len >>> 16) + (len & 0xffff) + 58;
-  const sum = internetChecksum(out, offset, offset + len, initial);
-  out[offset + 2] = sum >>> 8;
-  out[offset + 3] = sum & 0xff;
+  putChecksum(out, offset + ICMPV6_OFF_CHECKSUM, offset, offset + len, pseudoHeader);
   return offset + len;
 }

@@ -1,4 +1,5 @@
-import { ipv4String, u16, u32 } from './bytes.js';
+import { ipv4String, put16, u16, u32 } from './bytes.js';
+import { internetChecksum, pseudoHeaderSum, putChecksum } from './checksum.js';
 import { problem, type DecodeProblem } from './layer.js';
 
 export const IPV4_MIN_HEADER_LENGTH = 20;
@@ -20,32 +21,6 @@ export const IPV4_FLAG_RESERVED = 0x8000;
 export const IPV4_FLAG_DF = 0x4000;
 export const IPV4_FLAG_MF = 0x2000;
 export const IPV4_FRAGMENT_OFFSET_MASK = 0x1fff;
-
-export const IPPROTO_HOPOPTS = 0;
-export const IPPROTO_ICMP = 1;
-export const IPPROTO_IGMP = 2;
-export const IPPROTO_IPIP = 4;
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
-export const IPPROTO_IPV6 = 41;
-export const IPPROTO_GRE = 47;
-export const IPPROTO_ESP = 50;
-export const IPPROTO_AH = 51;
-export const IPPROTO_ICMPV6 = 58;
-export const IPPROTO_SCTP = 132;
-
-/**
- * The ones' complement sum of RFC 1071 over b[offset, end), folded to 16 bits and complemented.
- * Over a header that includes its checksum field the result is 0 when the checksum is right.
- */
-export function internetChecksum(b: Uint8Array, offset: number, end: number, initial = 0): number {
-  let sum = initial;
-  let i = offset;
-  for (; i + 1 < end; i += 2) sum += (b[i] << 8) | b[i + 1];
-  if (i < end) sum += b[i] << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
 
 /** A checked view of an IPv4 header (RFC 791), options included. */
 export class Ipv4Header {
@@ -163,15 +138,15 @@ export class Ipv4Header {
 
 export function decodeIpv4(b: Uint8Array, offset: number, end: number): Ipv4Header | DecodeProblem {
   const avail = end - offset;
-  if (avail < 1) return problem('ipv4', offset, 'IPv4 header needs 20 bytes, 0 captured', true);
+  if (avail < 1) return problem('ipv4', offset, 'truncated', 'IPv4 header needs 20 bytes, 0 captured');
   const version = b[offset] >>> 4;
-  if (version !== 4) return problem('ipv4', offset, `IP version ${version} where 4 was expected`);
+  if (version !== 4) return problem('ipv4', offset, 'bad-version', `IP version ${version} where 4 was expected`);
   const hlen = (b[offset] & 0x0f) * 4;
-  if (hlen < IPV4_MIN_HEADER_LENGTH) return problem('ipv4', offset, `IPv4 header length ${hlen} is less than 20`);
-  if (avail < hlen) return problem('ipv4', offset, `IPv4 header needs ${hlen} bytes, ${avail} captured`, true);
+  if (hlen < IPV4_MIN_HEADER_LENGTH) return problem('ipv4', offset, 'bad-length', `IPv4 header length ${hlen} is less than 20`);
+  if (avail < hlen) return problem('ipv4', offset, 'truncated', `IPv4 header needs ${hlen} bytes, ${avail} captured`);
   const total = u16(b, offset + IPV4_OFF_TOTAL_LENGTH);
   if (total !== 0 && total < hlen) {
-    return problem('ipv4', offset + IPV4_OFF_TOTAL_LENGTH, `IPv4 total length ${total} is less than the ${hlen}-byte header`);
+    return problem('ipv4', offset + IPV4_OFF_TOTAL_LENGTH, 'bad-length', `IPv4 total length ${total} is less than the ${hlen}-byte header`);
   }
   return new Ipv4Header(b, offset, end);
 }
@@ -192,27 +167,31 @@ export interface Ipv4Fields {
   options?: Uint8Array;
 }
 
-/** Writes the header decodeIpv4 reads, with a correct checksum; returns the payload offset. */
+/**
+ * Writes the header decodeIpv4 reads, with a correct checksum; returns the payload offset. The
+ * payload's own writer goes next and takes its pseudo-header from the addresses written here
+ * (ipv4PseudoHeader).
+ */
 export function writeIpv4(out: Uint8Array, offset: number, f: Ipv4Fields): number {
   const optLen = f.options ? (f.options.length + 3) & ~3 : 0;
   const hlen = IPV4_MIN_HEADER_LENGTH + optLen;
   out.fill(0, offset, offset + hlen);
   out[offset] = 0x40 | (hlen / 4);
   out[offset + IPV4_OFF_TOS] = f.tos ?? 0;
-  out[offset + 2] = f.totalLength >>> 8;
-  out[offset + 3] = f.totalLength & 0xff;
-  out[offset + 4] = f.id >>> 8;
-  out[offset + 5] = f.id & 0xff;
+  put16(out, offset + IPV4_OFF_TOTAL_LENGTH, f.totalLength);
+  put16(out, offset + IPV4_OFF_ID, f.id);
   const ff = (f.dontFragment ? IPV4_FLAG_DF : 0) | (f.moreFragments ? IPV4_FLAG_MF : 0) | (((f.fragmentOffset ?? 0) / 8) & IPV4_FRAGMENT_OFFSET_MASK);
-  out[offset + 6] = ff >>> 8;
-  out[offset + 7] = ff & 0xff;
+  put16(out, offset + IPV4_OFF_FLAGS_FRAGMENT, ff);
   out[offset + IPV4_OFF_TTL] = f.ttl;
   out[offset + IPV4_OFF_PROTOCOL] = f.protocol;
   out.set(f.src.subarray(0, 4), offset + IPV4_OFF_SRC);
   out.set(f.dst.subarray(0, 4), offset + IPV4_OFF_DST);
   if (f.options) out.set(f.options, offset + IPV4_MIN_HEADER_LENGTH);
-  const sum = internetChecksum(out, offset, offset + hlen);
-  out[offset + IPV4_OFF_CHECKSUM] = sum >>> 8;
-  out[offset + IPV4_OFF_CHECKSUM + 1] = sum & 0xff;
+  putChecksum(out, offset + IPV4_OFF_CHECKSUM, offset, offset + hlen);
   return offset + hlen;
+}
+
+/** The pseudo-header sum of the IPv4 header at `offset`, for a TCP or UDP checksum over `length` bytes. */
+export function ipv4PseudoHeader(b: Uint8Array, offset: number, length: number, protocol: number): number {
+  return pseudoHeaderSum(b, offset + IPV4_OFF_SRC, offset + IPV4_OFF_DST, 4, length, protocol);
 }

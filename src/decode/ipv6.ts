@@ -1,5 +1,7 @@
 import { ipv6String, u16, u32 } from './bytes.js';
 import { problem, type DecodeProblem } from './layer.js';
+import { pseudoHeaderSum } from './checksum.js';
+import { IPPROTO_DSTOPTS, IPPROTO_FRAGMENT, IPPROTO_HOPOPTS, IPPROTO_ROUTING } from './enums.js';
 
 export const IPV6_HEADER_LENGTH = 40;
 
@@ -11,12 +13,7 @@ export const IPV6_OFF_HOP_LIMIT = 7;
 export const IPV6_OFF_SRC = 8;
 export const IPV6_OFF_DST = 24;
 
-// Extension headers walked to reach the upper-layer protocol (RFC 8200 section 4).
-export const IPV6_EXT_HOP_BY_HOP = 0;
-export const IPV6_EXT_ROUTING = 43;
-export const IPV6_EXT_FRAGMENT = 44;
-export const IPV6_EXT_DEST_OPTIONS = 60;
-export const IPV6_NO_NEXT_HEADER = 59;
+/** The fragment extension header (RFC 8200 section 4.5); the other extensions say their length. */
 export const IPV6_FRAGMENT_HEADER_LENGTH = 8;
 /** Hop-by-hop option type of the jumbo payload length (RFC 2675). */
 export const IPV6_OPT_JUMBO = 0xc2;
@@ -29,7 +26,7 @@ export const IPV6_OPT_PAD1 = 0;
 export const MAX_IPV6_EXTENSIONS = 16;
 
 export interface Ipv6Extension {
-  /** IPV6_EXT_*: which header this is. */
+  /** Which header this is: IPPROTO_HOPOPTS, _ROUTING, _FRAGMENT or _DSTOPTS. */
   readonly type: number;
   readonly offset: number;
   readonly length: number;
@@ -113,7 +110,7 @@ export class Ipv6Header {
 }
 
 export function isIpv6Extension(nh: number): boolean {
-  return nh === IPV6_EXT_HOP_BY_HOP || nh === IPV6_EXT_ROUTING || nh === IPV6_EXT_FRAGMENT || nh === IPV6_EXT_DEST_OPTIONS;
+  return nh === IPPROTO_HOPOPTS || nh === IPPROTO_ROUTING || nh === IPPROTO_FRAGMENT || nh === IPPROTO_DSTOPTS;
 }
 
 /** The jumbo payload length among hop-by-hop options in b[o, end), if present. */
@@ -134,10 +131,10 @@ function findJumbo(b: Uint8Array, o: number, end: number): number | undefined {
 
 export function decodeIpv6(b: Uint8Array, offset: number, end: number): Ipv6Header | DecodeProblem {
   const avail = end - offset;
-  if (avail < 1) return problem('ipv6', offset, `IPv6 header needs ${IPV6_HEADER_LENGTH} bytes, 0 captured`, true);
+  if (avail < 1) return problem('ipv6', offset, 'truncated', `IPv6 header needs ${IPV6_HEADER_LENGTH} bytes, 0 captured`);
   const version = b[offset] >>> 4;
-  if (version !== 6) return problem('ipv6', offset, `IP version ${version} where 6 was expected`);
-  if (avail < IPV6_HEADER_LENGTH) return problem('ipv6', offset, `IPv6 header needs ${IPV6_HEADER_LENGTH} bytes, ${avail} captured`, true);
+  if (version !== 6) return problem('ipv6', offset, 'bad-version', `IP version ${version} where 6 was expected`);
+  if (avail < IPV6_HEADER_LENGTH) return problem('ipv6', offset, 'truncated', `IPv6 header needs ${IPV6_HEADER_LENGTH} bytes, ${avail} captured`);
   const payloadLength = u16(b, offset + IPV6_OFF_PAYLOAD_LENGTH);
   // Extension headers lie within the declared payload, or within the capture for length 0.
   const limit = payloadLength === 0 ? end : Math.min(end, offset + IPV6_HEADER_LENGTH + payloadLength);
@@ -148,18 +145,18 @@ export function decodeIpv6(b: Uint8Array, offset: number, end: number): Ipv6Head
   let fragment: Ipv6Fragment | undefined;
   while (isIpv6Extension(nh)) {
     if (extensions.length >= MAX_IPV6_EXTENSIONS) {
-      return problem('ipv6', o, `more than ${MAX_IPV6_EXTENSIONS} IPv6 extension headers`);
+      return problem('ipv6', o, 'too-many', `more than ${MAX_IPV6_EXTENSIONS} IPv6 extension headers`);
     }
-    if (nh === IPV6_EXT_HOP_BY_HOP && extensions.length > 0) {
-      return problem('ipv6', o, 'hop-by-hop options header not first after the IPv6 header');
+    if (nh === IPPROTO_HOPOPTS && extensions.length > 0) {
+      return problem('ipv6', o, 'bad-order', 'hop-by-hop options header not first after the IPv6 header');
     }
-    if (limit - o < 2) return problem('ipv6', o, `IPv6 extension header ${nh} needs 2 bytes, ${Math.max(0, limit - o)} available`, true);
-    const len = nh === IPV6_EXT_FRAGMENT ? IPV6_FRAGMENT_HEADER_LENGTH : (b[o + 1] + 1) * 8;
-    if (limit - o < len) return problem('ipv6', o, `IPv6 extension header ${nh} needs ${len} bytes, ${limit - o} available`, true);
+    if (limit - o < 2) return problem('ipv6', o, 'truncated', `IPv6 extension header ${nh} needs 2 bytes, ${Math.max(0, limit - o)} available`);
+    const len = nh === IPPROTO_FRAGMENT ? IPV6_FRAGMENT_HEADER_LENGTH : (b[o + 1] + 1) * 8;
+    if (limit - o < len) return problem('ipv6', o, 'truncated', `IPv6 extension header ${nh} needs ${len} bytes, ${limit - o} available`);
     const next = b[o];
     extensions.push({ type: nh, offset: o, length: len, nextHeader: next });
-    if (nh === IPV6_EXT_HOP_BY_HOP) jumbo = findJumbo(b, o + 2, o + len);
-    if (nh === IPV6_EXT_FRAGMENT) {
+    if (nh === IPPROTO_HOPOPTS) jumbo = findJumbo(b, o + 2, o + len);
+    if (nh === IPPROTO_FRAGMENT) {
       const fo = u16(b, o + 2);
       fragment = { offset: o, id: u32(b, o + 4), fragmentOffset: fo & 0xfff8, moreFragments: (fo & 1) === 1 };
     }
@@ -169,7 +166,7 @@ export function decodeIpv6(b: Uint8Array, offset: number, end: number): Ipv6Head
     if (fragment && fragment.fragmentOffset !== 0) break;
   }
   if (payloadLength === 0 && jumbo !== undefined && jumbo <= 0xffff) {
-    return problem('ipv6', offset, `jumbo payload length ${jumbo} is not above 65535 (RFC 2675)`);
+    return problem('ipv6', offset, 'bad-length', `jumbo payload length ${jumbo} is not above 65535 (RFC 2675)`);
   }
   return new Ipv6Header(b, offset, end, extensions, nh, o, payloadLength === 0 ? jumbo : undefined, fragment);
 }
@@ -201,12 +198,7 @@ export function writeIpv6(out: Uint8Array, offset: number, f: Ipv6Fields): numbe
   return offset + IPV6_HEADER_LENGTH;
 }
 
-/**
- * The unfolded ones' complement sum of the IPv6 pseudo-header (RFC 8200 section 8.1), to pass as
- * `initial` to internetChecksum over an upper-layer message.
- */
-export function ipv6PseudoHeaderSum(b: Uint8Array, srcOffset: number, dstOffset: number, length: number, nextHeader: number): number {
-  let sum = 0;
-  for (let i = 0; i < 16; i += 2) sum += u16(b, srcOffset + i) + u16(b, dstOffset + i);
-  return sum + (length >>> 16) + (length & 0xffff) + nextHeader;
+/** The pseudo-header sum of the IPv6 header at `offset`, for an upper-layer checksum over `length` bytes. */
+export function ipv6PseudoHeader(b: Uint8Array, offset: number, length: number, nextHeader: number): number {
+  return pseudoHeaderSum(b, offset + IPV6_OFF_SRC, offset + IPV6_OFF_DST, 16, length, nextHeader);
 }

@@ -89,7 +89,7 @@ export function packetLayersToJson(pkt: Packet): { [key: string]: JsonValue } {
   }
   if (pkt.inner) out.inner = packetLayersToJson(pkt.inner);
   if (pkt.problem) {
-    out.problem = { layer: pkt.problem.layer, offset: pkt.problem.offset, reason: pkt.problem.reason, truncated: pkt.problem.truncated };
+    out.problem = { layer: pkt.problem.layer, offset: pkt.problem.offset, code: pkt.problem.code, reason: pkt.problem.reason, truncated: pkt.problem.truncated };
   }
   return out;
 }

@@ -8,8 +8,11 @@
  *   getters.
  * - A view says where its payload starts and ends (`payloadOffset`, `payloadEnd`), clipped to the
  *   captured bytes; `truncated` style facts are fields of the view, not exceptions.
- * - The same file holds the header's layout constants, so the emulator's encoder (added beside the
- *   decoder) writes exactly what the decoder reads.
+ * - A problem carries a ProblemCode to match on and a reason to show.
+ * - The same file holds the header's layout constants and `writeX(out, offset, fields)`, which
+ *   writes exactly what decodeX reads (gopacket's SerializeTo beside DecodeFromBytes); the emulator
+ *   builds every frame through these writers. Checksums are computed and verified by checksum.ts,
+ *   and the numbers that name a next protocol or a message type live in enums.ts.
  */
 
 export type LayerName =
@@ -32,18 +35,32 @@ export type LayerName =
   | 'geneve'
   | 'gre';
 
+/**
+ * What is wrong, as a value to match on (etherparse's error enums); `reason` says it for people.
+ * - truncated: the bytes ran out (a snaplen cut, a short frame) before the layer did;
+ * - bad-version: a version field this decoder does not read;
+ * - bad-length: a length field shorter than its header or otherwise impossible;
+ * - bad-pointer: a DNS compression pointer that does not point backwards;
+ * - bad-order: headers in an order their RFC forbids;
+ * - too-many: past a bound the decoder keeps against crafted input (extension headers, pointer jumps);
+ * - malformed: a field with an impossible value;
+ * - unsupported: a link type the decoders do not read.
+ */
+export type ProblemCode = 'truncated' | 'bad-version' | 'bad-length' | 'bad-pointer' | 'bad-order' | 'too-many' | 'malformed' | 'unsupported';
+
 export interface DecodeProblem {
   readonly kind: 'problem';
   readonly layer: LayerName;
   /** Byte offset within the frame's captured data where the layer (or the bad field) starts. */
   readonly offset: number;
+  readonly code: ProblemCode;
   readonly reason: string;
-  /** True when the bytes simply ran out (a snaplen cut), false when a field is impossible. */
+  /** True when the bytes simply ran out (code `truncated`), false when a field is impossible. */
   readonly truncated: boolean;
 }
 
-export function problem(layer: LayerName, offset: number, reason: string, truncated = false): DecodeProblem {
-  return { kind: 'problem', layer, offset, reason, truncated };
+export function problem(layer: LayerName, offset: number, code: ProblemCode, reason: string): DecodeProblem {
+  return { kind: 'problem', layer, offset, code, reason, truncated: code === 'truncated' };
 }
 
 export function isProblem(v: unknown): v is DecodeProblem {

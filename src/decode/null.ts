@@ -1,6 +1,6 @@
 import { u32, u32le } from './bytes.js';
 import { problem, type DecodeProblem } from './layer.js';
-import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './ethernet.js';
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './enums.js';
 
 /** LINKTYPE_NULL: BSD loopback, a 4-byte address family in the capturing host's byte order. */
 export const LINKTYPE_NULL = 0;
@@ -55,7 +55,7 @@ export class NullHeader {
 
 export function decodeNull(b: Uint8Array, offset: number, end: number, linktype: number = LINKTYPE_NULL): NullHeader | DecodeProblem {
   if (end - offset < NULL_HEADER_LENGTH) {
-    return problem('null', offset, `null/loopback header needs ${NULL_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`, true);
+    return problem('null', offset, 'truncated', `null/loopback header needs ${NULL_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
   return new NullHeader(b, offset, end, linktype);
 }

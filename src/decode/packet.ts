@@ -8,14 +8,14 @@
  * in transport.ts, which `decodePacket` calls for IP protocols 6 and 17. GRE (IP protocol 47) is here.
  */
 import { isProblem, problem, type DecodeProblem } from './layer.js';
-import { decodeEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_REVARP, MAX_ETHERNET_LENGTH, type EthernetHeader } from './ethernet.js';
+import { decodeEthernet, MAX_ETHERNET_LENGTH, type EthernetHeader } from './ethernet.js';
 import { decodeSll, LINKTYPE_LINUX_SLL, type SllHeader } from './sll.js';
 import { decodeSll2, LINKTYPE_LINUX_SLL2, type Sll2Header } from './sll2.js';
 import { decodeNull, LINKTYPE_LOOP, LINKTYPE_NULL, type NullHeader } from './null.js';
 import { decodeVlan, isVlanTpid, MAX_VLAN_TAGS, type VlanTag } from './vlan.js';
 import { decodeArp, type ArpPacket } from './arp.js';
-import { decodeIpv4, IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Header } from './ipv4.js';
-import { decodeIpv6, IPV6_NO_NEXT_HEADER, type Ipv6Header } from './ipv6.js';
+import { decodeIpv4, type Ipv4Header } from './ipv4.js';
+import { decodeIpv6, type Ipv6Header } from './ipv6.js';
 import { decodeIcmp, type IcmpMessage } from './icmp.js';
 import { decodeIcmpv6, type Icmpv6Message } from './icmpv6.js';
 import { isRawLinktype, LINKTYPE_RAW, rawEtherType } from './raw.js';
@@ -26,7 +26,8 @@ import type { DnsMessage } from './dns.js';
 import type { HttpMessage } from './http.js';
 import type { VxlanHeader } from './vxlan.js';
 import type { GeneveHeader } from './geneve.js';
-import { decodeGre, ETHERTYPE_TEB, type GreHeader } from './gre.js';
+import { decodeGre, type GreHeader } from './gre.js';
+import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_REVARP, ETHERTYPE_TEB, IPPROTO_AH, IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_NONE, IPPROTO_TCP, IPPROTO_UDP } from './enums.js';
 
 export type LinkHeader = EthernetHeader | SllHeader | Sll2Header | NullHeader;
 
@@ -103,7 +104,6 @@ const MAX_NESTING = 3;
  */
 const MAX_TUNNEL_NESTING = 8;
 
-const IPPROTO_AH = 51;
 /** Next header, length, reserved, SPI and sequence number (RFC 4302 section 2). */
 export const AH_MIN_LENGTH = 12;
 
@@ -159,10 +159,11 @@ function decodeFrame(data: Uint8Array, linktype: number, depth: number): Packet 
   } else if (isRawLinktype(linktype)) {
     type = rawEtherType(data, 0, end, linktype);
     if (type === undefined) {
-      return fail(pkt, problem('link', 0, end === 0 ? 'raw IP packet with no bytes' : `raw IP packet of version ${data[0] >>> 4}, neither 4 nor 6`, end === 0));
+      const empty = end === 0;
+      return fail(pkt, problem('link', 0, empty ? 'truncated' : 'bad-version', empty ? 'raw IP packet with no bytes' : `raw IP packet of version ${data[0] >>> 4}, neither 4 nor 6`));
     }
   } else {
-    return fail(pkt, problem('link', 0, `link type ${linktype} is not decoded`));
+    return fail(pkt, problem('link', 0, 'unsupported', `link type ${linktype} is not decoded`));
   }
   while (isVlanTpid(type) && pkt.vlans.length < MAX_VLAN_TAGS) {
     const tag = decodeVlan(data, offset, end, type);
@@ -189,7 +190,8 @@ function decodeIpPacket(data: Uint8Array, offset: number, end: number, depth: nu
   const pkt = emptyPacket(data, LINKTYPE_RAW);
   const type = rawEtherType(data, offset, end, LINKTYPE_RAW);
   if (type === undefined) {
-    return fail(pkt, problem('link', offset, end <= offset ? 'no IP header' : `IP version ${data[offset] >>> 4}, neither 4 nor 6`, end <= offset));
+    const empty = end <= offset;
+    return fail(pkt, problem('link', offset, empty ? 'truncated' : 'bad-version', empty ? 'no IP header' : `IP version ${data[offset] >>> 4}, neither 4 nor 6`));
   }
   pkt.etherType = type;
   decodeNetwork(pkt, type, offset, end, depth);
@@ -222,7 +224,7 @@ function decodeNetwork(pkt: Packet, etherType: number, offset: number, end: numb
       return;
     }
     pkt.ipv6 = ip;
-    if (ip.isLaterFragment || ip.protocol === IPV6_NO_NEXT_HEADER) return;
+    if (ip.isLaterFragment || ip.protocol === IPPROTO_NONE) return;
     const declaredEnd = ip.offset + 40 + ip.length;
     decodeUpper(pkt, ip.protocol, ip.payloadOffset, ip.payloadEnd, Math.max(0, declaredEnd - ip.payloadOffset), depth);
   }

@@ -1,4 +1,4 @@
-import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './ethernet.js';
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './enums.js';
 
 /** LINKTYPE_RAW: the packet starts with its IP header; the version nibble says which IP. */
 export const LINKTYPE_RAW = 101;

@@ -69,7 +69,7 @@ export class SllHeader {
 
 export function decodeSll(b: Uint8Array, offset: number, end: number): SllHeader | DecodeProblem {
   if (end - offset < SLL_HEADER_LENGTH) {
-    return problem('sll', offset, `Linux cooked (SLL) header needs ${SLL_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`, true);
+    return problem('sll', offset, 'truncated', `Linux cooked (SLL) header needs ${SLL_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
   return new SllHeader(b, offset, end);
 }

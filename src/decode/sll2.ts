@@ -1,4 +1,5 @@
-import { u16, u32 } from './bytes.js';
+import { put16, put32, u16, u32 } from './bytes.js';
+import { EthernetHeader } from './ethernet.js';
 import { problem, type DecodeProblem } from './layer.js';
 import { linkAddressString, PACKET_OUTGOING, SLL_ADDRESS_MAX } from './sll.js';
 
@@ -53,7 +54,7 @@ export class Sll2Header {
 
 export function decodeSll2(b: Uint8Array, offset: number, end: number): Sll2Header | DecodeProblem {
   if (end - offset < SLL2_HEADER_LENGTH) {
-    return problem('sll2', offset, `Linux cooked v2 (SLL2) header needs ${SLL2_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`, true);
+    return problem('sll2', offset, 'truncated', `Linux cooked v2 (SLL2) header needs ${SLL2_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
   return new Sll2Header(b, offset, end);
 }
@@ -70,16 +71,25 @@ export interface Sll2Fields {
 export function writeSll2(out: Uint8Array, offset: number, f: Sll2Fields): number {
   const n = Math.min(f.address.length, SLL_ADDRESS_MAX);
   out.fill(0, offset, offset + SLL2_HEADER_LENGTH);
-  out[offset] = f.protocol >>> 8;
-  out[offset + 1] = f.protocol & 0xff;
-  out[offset + 4] = f.interfaceIndex >>> 24;
-  out[offset + 5] = (f.interfaceIndex >>> 16) & 0xff;
-  out[offset + 6] = (f.interfaceIndex >>> 8) & 0xff;
-  out[offset + 7] = f.interfaceIndex & 0xff;
-  out[offset + 8] = f.arphrdType >>> 8;
-  out[offset + 9] = f.arphrdType & 0xff;
+  put16(out, offset, f.protocol);
+  put32(out, offset + 4, f.interfaceIndex);
+  put16(out, offset + 8, f.arphrdType);
   out[offset + 10] = f.packetType;
   out[offset + 11] = n;
   out.set(f.address.subarray(0, n), offset + 12);
   return offset + SLL2_HEADER_LENGTH;
+}
+
+/**
+ * An Ethernet frame as `tcpdump -i any` holds it: the cooked header replaces the MAC header and
+ * keeps only the source MAC (dev_parse_header), the payload follows unchanged.
+ */
+export function cookEthernetFrame(frame: Uint8Array, f: Omit<Sll2Fields, 'protocol' | 'address'>): Uint8Array {
+  const eth = new EthernetHeader(frame, 0, frame.length);
+  const payload = frame.subarray(eth.payloadOffset);
+  const out = new Uint8Array(SLL2_HEADER_LENGTH + payload.length);
+  const address = frame.subarray(eth.srcOffset, eth.srcOffset + 6);
+  const o = writeSll2(out, 0, { protocol: eth.typeOrLength, interfaceIndex: f.interfaceIndex, arphrdType: f.arphrdType, packetType: f.packetType, address });
+  out.set(payload, o);
+  return out;
 }

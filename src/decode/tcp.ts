@@ -1,5 +1,7 @@
-import { u16, u32 } from './bytes.js';
+import { put16, put32, u16, u32 } from './bytes.js';
+import { putChecksum } from './checksum.js';
 import { problem, type DecodeProblem } from './layer.js';
+import { TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_RST, TCP_FLAG_SYN } from './enums.js';
 
 /** RFC 9293 header without options. */
 export const TCP_HEADER_LENGTH = 20;
@@ -16,15 +18,6 @@ export const TCP_FLAGS = 13;
 export const TCP_WINDOW = 14;
 export const TCP_CHECKSUM = 16;
 export const TCP_URGENT = 18;
-
-export const TCP_FLAG_FIN = 0x01;
-export const TCP_FLAG_SYN = 0x02;
-export const TCP_FLAG_RST = 0x04;
-export const TCP_FLAG_PSH = 0x08;
-export const TCP_FLAG_ACK = 0x10;
-export const TCP_FLAG_URG = 0x20;
-export const TCP_FLAG_ECE = 0x40;
-export const TCP_FLAG_CWR = 0x80;
 
 export const TCPOPT_EOL = 0;
 export const TCPOPT_NOP = 1;
@@ -161,15 +154,15 @@ export function parseTcpOptions(b: Uint8Array, start: number, end: number): TcpO
  */
 export function decodeTcp(b: Uint8Array, offset: number, end: number): TcpHeader | DecodeProblem {
   if (end - offset < TCP_HEADER_LENGTH) {
-    return problem('tcp', offset, `TCP header needs ${TCP_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`, true);
+    return problem('tcp', offset, 'truncated', `TCP header needs ${TCP_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
   const h = new TcpHeader(b, offset, end);
   const hlen = h.headerLength;
   if (hlen < TCP_HEADER_LENGTH) {
-    return problem('tcp', offset, `TCP data offset ${hlen / 4} words (${hlen} bytes) is shorter than the ${TCP_HEADER_LENGTH}-byte header`);
+    return problem('tcp', offset, 'bad-length', `TCP data offset ${hlen / 4} words (${hlen} bytes) is shorter than the ${TCP_HEADER_LENGTH}-byte header`);
   }
   if (offset + hlen > end) {
-    return problem('tcp', offset, `TCP header with options is ${hlen} bytes, ${end - offset} available`, true);
+    return problem('tcp', offset, 'truncated', `TCP header with options is ${hlen} bytes, ${end - offset} available`);
   }
   return h;
 }
@@ -183,24 +176,65 @@ export interface TcpFields {
   window: number;
   /** Option bytes, already padded to a multiple of 4. */
   options?: Uint8Array;
-  checksum?: number;
   urgentPointer?: number;
+  payload?: Uint8Array;
 }
 
-/** Writes the header at `offset` (the layout decodeTcp reads); returns the payload offset. */
-export function writeTcp(out: Uint8Array, offset: number, f: TcpFields): number {
+/** Header, options and payload. */
+export function tcpLength(f: TcpFields): number {
+  return TCP_HEADER_LENGTH + (f.options?.length ?? 0) + (f.payload?.length ?? 0);
+}
+
+/**
+ * Writes the segment decodeTcp reads at `offset`: header, options, payload, and the checksum over
+ * `pseudoHeader` (ipv4PseudoHeader or ipv6PseudoHeader of the enclosing header, as gopacket's
+ * SerializeTo takes it from its network layer). Returns the offset after the segment.
+ */
+export function writeTcp(out: Uint8Array, offset: number, f: TcpFields, pseudoHeader: number): number {
   const opts = f.options ?? new Uint8Array(0);
   const hlen = TCP_HEADER_LENGTH + opts.length;
-  const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  v.setUint16(offset + TCP_SRC_PORT, f.srcPort);
-  v.setUint16(offset + TCP_DST_PORT, f.dstPort);
-  v.setUint32(offset + TCP_SEQ, f.seq >>> 0);
-  v.setUint32(offset + TCP_ACK, f.ack >>> 0);
+  const end = offset + tcpLength(f);
+  put16(out, offset + TCP_SRC_PORT, f.srcPort);
+  put16(out, offset + TCP_DST_PORT, f.dstPort);
+  put32(out, offset + TCP_SEQ, f.seq >>> 0);
+  put32(out, offset + TCP_ACK, f.ack >>> 0);
   out[offset + TCP_DATA_OFFSET] = (hlen / 4) << 4;
   out[offset + TCP_FLAGS] = f.flags;
-  v.setUint16(offset + TCP_WINDOW, f.window);
-  v.setUint16(offset + TCP_CHECKSUM, f.checksum ?? 0);
-  v.setUint16(offset + TCP_URGENT, f.urgentPointer ?? 0);
+  put16(out, offset + TCP_WINDOW, f.window);
+  put16(out, offset + TCP_URGENT, f.urgentPointer ?? 0);
   out.set(opts, offset + TCP_HEADER_LENGTH);
-  return offset + hlen;
+  if (f.payload) out.set(f.payload, offset + hlen);
+  putChecksum(out, offset + TCP_CHECKSUM, offset, end, pseudoHeader);
+  return end;
+}
+
+/** The options Linux puts on a SYN and a SYN-ACK, in Linux's order: MSS, SACK-permitted, timestamps, NOP, window scale. */
+export function synOptions(mss: number, tsVal: number, tsEcr: number, wscale: number): Uint8Array {
+  const o = new Uint8Array(20);
+  o[0] = TCPOPT_MSS;
+  o[1] = 4;
+  put16(o, 2, mss);
+  o[4] = TCPOPT_SACK_PERMITTED;
+  o[5] = 2;
+  o[6] = TCPOPT_TIMESTAMP;
+  o[7] = 10;
+  put32(o, 8, tsVal >>> 0);
+  put32(o, 12, tsEcr >>> 0);
+  o[16] = TCPOPT_NOP;
+  o[17] = TCPOPT_WSCALE;
+  o[18] = 3;
+  o[19] = wscale;
+  return o;
+}
+
+/** NOP, NOP, timestamps: what every segment after the handshake carries. */
+export function timestampOptions(tsVal: number, tsEcr: number): Uint8Array {
+  const o = new Uint8Array(12);
+  o[0] = TCPOPT_NOP;
+  o[1] = TCPOPT_NOP;
+  o[2] = TCPOPT_TIMESTAMP;
+  o[3] = 10;
+  put32(o, 4, tsVal >>> 0);
+  put32(o, 8, tsEcr >>> 0);
+  return o;
 }

@@ -12,10 +12,7 @@ import { decodeDns, DNS_PORT, MDNS_PORT } from './dns.js';
 import { decodeHttp, looksLikeHttp, HTTP_PORT, HTTP_ALT_PORT } from './http.js';
 import { decodeVxlan, VXLAN_PORT, OTV_PORT } from './vxlan.js';
 import { decodeGeneve, GENEVE_PORT } from './geneve.js';
-import { ETHERTYPE_TEB } from './gre.js';
-
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
+import { ETHERTYPE_TEB, IPPROTO_TCP, IPPROTO_UDP } from './enums.js';
 
 /**
  * UDP ports tcpdump 4.99's udp_print tests before VXLAN's (print-udp.c, in its order): a datagram

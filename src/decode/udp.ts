@@ -1,7 +1,14 @@
-import { u16 } from './bytes.js';
+import { put16, u16 } from './bytes.js';
+import { putChecksum } from './checksum.js';
 import { problem, type DecodeProblem } from './layer.js';
 
 export const UDP_HEADER_LENGTH = 8;
+
+// Field offsets (RFC 768).
+export const UDP_OFF_SRC_PORT = 0;
+export const UDP_OFF_DST_PORT = 2;
+export const UDP_OFF_LENGTH = 4;
+export const UDP_OFF_CHECKSUM = 6;
 
 /** A checked view of a UDP header (RFC 768). */
 export class UdpHeader {
@@ -13,17 +20,17 @@ export class UdpHeader {
   ) {}
 
   get srcPort(): number {
-    return u16(this.b, this.offset);
+    return u16(this.b, this.offset + UDP_OFF_SRC_PORT);
   }
   get dstPort(): number {
-    return u16(this.b, this.offset + 2);
+    return u16(this.b, this.offset + UDP_OFF_DST_PORT);
   }
   /** The length field: header plus payload, as the sender declared it. */
   get length(): number {
-    return u16(this.b, this.offset + 4);
+    return u16(this.b, this.offset + UDP_OFF_LENGTH);
   }
   get checksum(): number {
-    return u16(this.b, this.offset + 6);
+    return u16(this.b, this.offset + UDP_OFF_CHECKSUM);
   }
   get payloadOffset(): number {
     return this.offset + UDP_HEADER_LENGTH;
@@ -37,11 +44,11 @@ export class UdpHeader {
 
 export function decodeUdp(b: Uint8Array, offset: number, end: number): UdpHeader | DecodeProblem {
   if (end - offset < UDP_HEADER_LENGTH) {
-    return problem('udp', offset, `UDP header needs ${UDP_HEADER_LENGTH} bytes, ${end - offset} captured`, true);
+    return problem('udp', offset, 'truncated', `UDP header needs ${UDP_HEADER_LENGTH} bytes, ${end - offset} captured`);
   }
   const h = new UdpHeader(b, offset, end);
   if (h.length < UDP_HEADER_LENGTH && h.length !== 0) {
-    return problem('udp', offset + 4, `UDP length ${h.length} is less than the 8-byte header`);
+    return problem('udp', offset + UDP_OFF_LENGTH, 'bad-length', `UDP length ${h.length} is less than the 8-byte header`);
   }
   return h;
 }
@@ -49,21 +56,27 @@ export function decodeUdp(b: Uint8Array, offset: number, end: number): UdpHeader
 export interface UdpFields {
   srcPort: number;
   dstPort: number;
-  /** Header plus payload. */
-  length: number;
-  checksum?: number;
+  /** Header plus payload; by default what is written. */
+  length?: number;
+  payload?: Uint8Array;
 }
 
-/** Writes the 8-byte header at `offset` (the layout decodeUdp reads); returns the payload offset. */
-export function writeUdp(out: Uint8Array, offset: number, f: UdpFields): number {
-  out[offset] = f.srcPort >>> 8;
-  out[offset + 1] = f.srcPort & 0xff;
-  out[offset + 2] = f.dstPort >>> 8;
-  out[offset + 3] = f.dstPort & 0xff;
-  out[offset + 4] = f.length >>> 8;
-  out[offset + 5] = f.length & 0xff;
-  const c = f.checksum ?? 0;
-  out[offset + 6] = c >>> 8;
-  out[offset + 7] = c & 0xff;
-  return offset + UDP_HEADER_LENGTH;
+/** Header plus payload. */
+export function udpLength(f: UdpFields): number {
+  return UDP_HEADER_LENGTH + (f.payload?.length ?? 0);
+}
+
+/**
+ * Writes the datagram decodeUdp reads at `offset`, with the checksum over `pseudoHeader`
+ * (ipv4PseudoHeader or ipv6PseudoHeader of the enclosing header); a computed 0 is sent as 0xffff,
+ * since 0 means "no checksum" (RFC 768). Returns the offset after the datagram.
+ */
+export function writeUdp(out: Uint8Array, offset: number, f: UdpFields, pseudoHeader: number): number {
+  const end = offset + udpLength(f);
+  put16(out, offset + UDP_OFF_SRC_PORT, f.srcPort);
+  put16(out, offset + UDP_OFF_DST_PORT, f.dstPort);
+  put16(out, offset + UDP_OFF_LENGTH, f.length ?? udpLength(f));
+  if (f.payload) out.set(f.payload, offset + UDP_HEADER_LENGTH);
+  if (putChecksum(out, offset + UDP_OFF_CHECKSUM, offset, end, pseudoHeader) === 0) put16(out, offset + UDP_OFF_CHECKSUM, 0xffff);
+  return end;
 }

@@ -1,6 +1,6 @@
 import { u16 } from './bytes.js';
 import { problem, type DecodeProblem } from './layer.js';
-import { ETHERTYPE_QINQ, ETHERTYPE_VLAN, ETHERTYPE_VLAN_9100, ETHERTYPE_VLAN_9200 } from './ethernet.js';
+import { ETHERTYPE_QINQ, ETHERTYPE_VLAN, ETHERTYPE_VLAN_9100, ETHERTYPE_VLAN_9200 } from './enums.js';
 
 /** Bytes a tag adds after the TPID: TCI and the next type field. */
 export const VLAN_TAG_LENGTH = 4;
@@ -51,7 +51,7 @@ export class VlanTag {
 
 export function decodeVlan(b: Uint8Array, offset: number, end: number, tpid: number): VlanTag | DecodeProblem {
   if (end - offset < VLAN_TAG_LENGTH) {
-    return problem('vlan', offset, `802.1Q tag needs ${VLAN_TAG_LENGTH} bytes, ${Math.max(0, end - offset)} captured`, true);
+    return problem('vlan', offset, 'truncated', `802.1Q tag needs ${VLAN_TAG_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
   return new VlanTag(b, offset, tpid);
 }

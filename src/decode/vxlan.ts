@@ -40,7 +40,7 @@ export class VxlanHeader {
 
 export function decodeVxlan(b: Uint8Array, offset: number, end: number, port = VXLAN_PORT): VxlanHeader | DecodeProblem {
   if (end - offset < VXLAN_HEADER_LENGTH) {
-    return problem('vxlan', offset, `VXLAN header needs ${VXLAN_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`, true);
+    return problem('vxlan', offset, 'truncated', `VXLAN header needs ${VXLAN_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
   return new VxlanHeader(b, offset, end, port);
 }

@@ -4,13 +4,13 @@
  * starts when the real one would.
  */
 import { ip4String, parseIp4, type Ip4 } from './addr.js';
-import { IPPROTO_ICMP, IPPROTO_UDP, type Ipv4Packet, type UdpBody } from './packet.js';
-import { ICMP_ECHO_REQUEST } from './encode/icmp.js';
-import { DNS_TYPE_A, DNS_TYPE_AAAA, encodeDnsQuery, encodeDnsResponse, parseDnsAnswerAddresses, parseDnsQuery } from './encode/dns.js';
+import type { Ipv4Packet, UdpBody } from './packet.js';
+import { DNS_TYPE_A, DNS_TYPE_AAAA, encodeDnsQuery, encodeDnsResponse, parseDnsAnswerAddresses, parseDnsQuery } from '../decode/dns.js';
 import { tcpConnect, tcpListen, type TcpConnection } from './tcp.js';
 import type { Namespace } from './namespace.js';
 import type { Device } from './link.js';
 import { MS, SEC, US } from './clock.js';
+import { ICMP_ECHO, IPPROTO_ICMP, IPPROTO_UDP } from '../decode/enums.js';
 
 export interface Program {
   done: boolean;
@@ -65,7 +65,7 @@ export function ping(ns: Namespace, dst: Ip4, o: PingOptions, epochNs: () => big
       id: w.rng.between(0, 0xffff),
       df: true,
       tos: 0,
-      body: { proto: IPPROTO_ICMP, type: ICMP_ECHO_REQUEST, code: 0, id, seq: sent, data: pingPayload(epochNs()) },
+      body: { proto: IPPROTO_ICMP, type: ICMP_ECHO, code: 0, id, seq: sent, data: pingPayload(epochNs()) },
     };
     if (!ns.output(pkt, o.oif)) return finish();
     if (sent < o.count) w.sched.after(PING_INTERVAL, send);

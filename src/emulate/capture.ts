@@ -5,9 +5,10 @@
 import type { CaptureTarget } from '../scenario/types.js';
 import { macEquals, isGroupMac, BROADCAST_MAC } from './addr.js';
 import type { EthFrame, Rewrite } from './packet.js';
-import { cookEthernetFrame, encodeEthernetFrame, ARPHRD_ETHER, ARPHRD_LOOPBACK } from './encode/frame.js';
+import { encodeEthernetFrame } from './wire.js';
+import { ARPHRD_ETHER, ARPHRD_LOOPBACK } from '../decode/enums.js';
 import { PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING } from '../decode/sll.js';
-import { LINKTYPE_LINUX_SLL2 } from '../decode/sll2.js';
+import { cookEthernetFrame, LINKTYPE_LINUX_SLL2 } from '../decode/sll2.js';
 import type { Device } from './link.js';
 
 export const LINKTYPE_ETHERNET = 1;

@@ -4,8 +4,9 @@
  * first packet walks the nat table (nf_nat_inet_fn consults the rules only for unconfirmed entries).
  */
 import { ip4String, type Ip4 } from './addr.js';
-import { IPPROTO_ICMP, l4Ports, type Ipv4Packet } from './packet.js';
+import { l4Ports, type Ipv4Packet } from './packet.js';
 import type { RuleOrigin } from './netfilter.js';
+import { IPPROTO_ICMP } from '../decode/enums.js';
 
 export interface Tuple {
   proto: number;

@@ -12,7 +12,7 @@ import type { Device } from './link.js';
 import type { Namespace } from './namespace.js';
 import type { Emulation } from './run.js';
 import { DOCKER_PROXY, dnsQuery, serveProxy, udpSend } from './apps.js';
-import { DNS_TYPE_A, encodeDnsResponse, parseDnsQuery } from './encode/dns.js';
+import { DNS_TYPE_A, encodeDnsResponse, parseDnsQuery } from '../decode/dns.js';
 import { ruleText } from './netfilter.js';
 
 interface Network {

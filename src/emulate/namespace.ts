@@ -8,12 +8,13 @@ import { SCOPE_LINK, SCOPE_UNIVERSE, connectedRoutes, localRoute, selectAddress,
 import { Device, bridgeForwardFrame, transmit, type DeviceKind } from './link.js';
 import { Conntrack, invert, tupleOf, type CtEntry, type Tuple } from './conntrack.js';
 import { Table, type MatchContext, type RuleOrigin } from './netfilter.js';
-import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type EthFrame, type Ipv4Packet, type Rewrite, type ArpMessage, type TcpBody, type UdpBody } from './packet.js';
+import type { EthFrame, Ipv4Packet, Rewrite, ArpMessage, TcpBody, UdpBody } from './packet.js';
 import { ARPOP_REPLY, ARPOP_REQUEST } from '../decode/arp.js';
-import { ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST } from './encode/icmp.js';
-import { IPV4_HEADER_LENGTH } from './encode/ipv4.js';
+import { IPV4_MIN_HEADER_LENGTH } from '../decode/ipv4.js';
+import { TCP_HEADER_LENGTH } from '../decode/tcp.js';
 import type { World } from './world.js';
 import type { CtState } from '../scenario/types.js';
+import { ICMP_ECHO, ICMP_ECHO_REPLY, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_RST, TCP_FLAG_SYN } from '../decode/enums.js';
 
 type NeighState = 'incomplete' | 'reachable' | 'stale' | 'delay' | 'probe' | 'failed';
 
@@ -405,7 +406,7 @@ export class Namespace {
   private deliverLocal(dev: Device, pkt: Ipv4Packet): void {
     const b = pkt.body;
     if (b.proto === IPPROTO_ICMP) {
-      if (b.type === ICMP_ECHO_REQUEST) {
+      if (b.type === ICMP_ECHO) {
         // icmp_echo: the kernel answers from the address asked, with a fresh IP id and no DF.
         const reply: Ipv4Packet = {
           src: pkt.dst,
@@ -434,7 +435,7 @@ export class Namespace {
     const l = this.tcpListeners.get(b.dport);
     if (l !== undefined) return l(pkt, b, dev);
     this.drop(pkt, `no TCP socket on port ${b.dport}`);
-    if (!(b.flags & TCP_RST)) this.world.sched.after(COST.localIn, () => this.output(tcpReset(pkt, b)));
+    if (!(b.flags & TCP_FLAG_RST)) this.world.sched.after(COST.localIn, () => this.output(tcpReset(pkt, b)));
   }
 
   // Output ----------------------------------------------------------------------------------------
@@ -497,7 +498,7 @@ export class Namespace {
     const r = this.route(dst);
     // Loopback shows 65495, one less than its MTU allows: tcp_mss_clamp keeps the MSS below 64 KiB.
     if (r === undefined || r === 'local' || r.dev.kind === 'loopback') return 65495;
-    return r.dev.mtu - IPV4_HEADER_LENGTH - 20;
+    return r.dev.mtu - IPV4_MIN_HEADER_LENGTH - TCP_HEADER_LENGTH;
   }
 
   // Neighbours ------------------------------------------------------------------------------------
@@ -666,15 +667,15 @@ export class Namespace {
  * options, window 0, IP id 0 with DF.
  */
 function tcpReset(pkt: Ipv4Packet, b: TcpBody): Ipv4Packet {
-  const hasAck = (b.flags & TCP_ACK) !== 0;
-  const len = b.data.length + (b.flags & TCP_SYN ? 1 : 0) + (b.flags & TCP_FIN ? 1 : 0);
+  const hasAck = (b.flags & TCP_FLAG_ACK) !== 0;
+  const len = b.data.length + (b.flags & TCP_FLAG_SYN ? 1 : 0) + (b.flags & TCP_FLAG_FIN ? 1 : 0);
   const body: TcpBody = {
     proto: IPPROTO_TCP,
     sport: b.dport,
     dport: b.sport,
     seq: hasAck ? b.ack : 0,
     ack: hasAck ? 0 : (b.seq + len) >>> 0,
-    flags: hasAck ? TCP_RST : TCP_RST | TCP_ACK,
+    flags: hasAck ? TCP_FLAG_RST : TCP_FLAG_RST | TCP_FLAG_ACK,
     window: 0,
     options: new Uint8Array(0),
     data: new Uint8Array(0),

@@ -5,7 +5,8 @@
  */
 import type { IptablesCommand, IptablesMatches, IptablesTable, IptablesTarget, AddrType, CtState } from '../scenario/types.js';
 import { inPrefix, ip4, isLoopback4, type Ip4 } from './addr.js';
-import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, l4Ports, type Ipv4Packet } from './packet.js';
+import { l4Ports, type Ipv4Packet } from './packet.js';
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../decode/enums.js';
 
 /** Where a rule came from: what `diff` quotes when it explains a rewrite or a drop. */
 export interface RuleOrigin {

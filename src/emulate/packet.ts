@@ -7,10 +7,7 @@ import type { Ip4, Mac } from './addr.js';
 import type { RuleOrigin } from './netfilter.js';
 import type { CtEntry, CtDir } from './conntrack.js';
 import type { Device } from './link.js';
-
-export const IPPROTO_ICMP = 1;
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../decode/enums.js';
 
 export interface IcmpBody {
   proto: typeof IPPROTO_ICMP;
@@ -99,12 +96,6 @@ export interface EthFrame {
   src: Mac;
   payload: EthPayload;
 }
-
-export const TCP_FIN = 0x01;
-export const TCP_SYN = 0x02;
-export const TCP_RST = 0x04;
-export const TCP_PSH = 0x08;
-export const TCP_ACK = 0x10;
 
 export function cloneBody(b: L4Body): L4Body {
   // Payload bytes are never written in place, so sharing them is safe.

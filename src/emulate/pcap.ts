@@ -5,9 +5,9 @@
  * names travel beside the file as the `--iface-map` text.
  */
 import { encodePcap } from '../capture/pcap-writer.js';
-import { LINKTYPE_LINUX_SLL2 } from '../decode/sll2.js';
+import { cookEthernetFrame, LINKTYPE_LINUX_SLL2 } from '../decode/sll2.js';
 import { LINKTYPE_ETHERNET, type EmulatedInterface, type InterfaceIndex } from './capture.js';
-import { ARPHRD_ETHER, cookEthernetFrame } from './encode/frame.js';
+import { ARPHRD_ETHER } from '../decode/enums.js';
 import type { EmulatedCapture } from './index.js';
 
 export interface EmulatedPcap {

@@ -5,10 +5,11 @@
  * so that a filter dropping a segment shows the retransmission a kernel would send.
  */
 import type { Ip4 } from './addr.js';
-import { IPPROTO_TCP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type Ipv4Packet, type TcpBody } from './packet.js';
-import { synOptions, timestampOptions } from './encode/tcp.js';
+import type { Ipv4Packet, TcpBody } from './packet.js';
+import { synOptions, timestampOptions } from '../decode/tcp.js';
 import { tcpKey, type Namespace } from './namespace.js';
 import type { Device } from './link.js';
+import { IPPROTO_TCP, TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_PSH, TCP_FLAG_RST, TCP_FLAG_SYN } from '../decode/enums.js';
 
 const TS_OPTIONS = 12;
 /** What Linux 6.x picks for tcp_rmem's 32 MiB maximum (the lab machine's kernel). */
@@ -102,34 +103,34 @@ export class TcpConnection {
 
   /** Window field values Linux shows: scaled by 2^7 after the handshake. */
   private window(flags: number): number {
-    if (this.loopback) return flags & TCP_SYN ? (flags & TCP_ACK ? 65483 : 65495) : this.passive ? 64 : 64;
-    if (flags & TCP_SYN) return flags & TCP_ACK ? 65160 : 64240;
+    if (this.loopback) return flags & TCP_FLAG_SYN ? (flags & TCP_FLAG_ACK ? 65483 : 65495) : this.passive ? 64 : 64;
+    if (flags & TCP_FLAG_SYN) return flags & TCP_FLAG_ACK ? 65160 : 64240;
     // 64256 and 65280 bytes at the window scale of 10 that a 32 MiB tcp_rmem maximum gives.
     return this.passive ? 64 : 63;
   }
 
   private emit(flags: number, seq: number, data: Uint8Array): void {
-    const syn = (flags & TCP_SYN) !== 0;
-    const options = syn ? synOptions(this.ns.mssFor(this.remoteAddr), this.tsVal(), flags & TCP_ACK ? this.peerTs : 0, WSCALE) : timestampOptions(this.tsVal(), this.peerTs);
+    const syn = (flags & TCP_FLAG_SYN) !== 0;
+    const options = syn ? synOptions(this.ns.mssFor(this.remoteAddr), this.tsVal(), flags & TCP_FLAG_ACK ? this.peerTs : 0, WSCALE) : timestampOptions(this.tsVal(), this.peerTs);
     const body: TcpBody = {
       proto: IPPROTO_TCP,
       sport: this.localPort,
       dport: this.remotePort,
       seq,
-      ack: flags & TCP_ACK ? this.rcvNxt : 0,
+      ack: flags & TCP_FLAG_ACK ? this.rcvNxt : 0,
       flags,
       window: this.window(flags),
       options,
       data,
     };
     // A SYN-ACK goes out with IP id 0 (ip_build_and_send_pkt); the rest count up from a random start.
-    const id = syn && flags & TCP_ACK ? 0 : this.ipId++ & 0xffff;
+    const id = syn && flags & TCP_FLAG_ACK ? 0 : this.ipId++ & 0xffff;
     const pkt: Ipv4Packet = { src: this.localAddr, dst: this.remoteAddr, ttl: 64, id, df: true, tos: 0, body };
     if (!this.ns.output(pkt) && this.state === 'syn-sent') this.end('unreachable');
   }
 
   private sendTracked(flags: number, data: Uint8Array): void {
-    const len = data.length + (flags & (TCP_SYN | TCP_FIN) ? 1 : 0);
+    const len = data.length + (flags & (TCP_FLAG_SYN | TCP_FLAG_FIN) ? 1 : 0);
     const seq = this.sndNxt;
     this.unacked.push({ seq, flags, data, len, sentAt: this.now });
     this.sndNxt = (this.sndNxt + len) >>> 0;
@@ -165,7 +166,7 @@ export class TcpConnection {
   /** SYN from the client side. */
   connect(): void {
     this.firstSynAt = this.now;
-    this.sendTracked(TCP_SYN, new Uint8Array(0));
+    this.sendTracked(TCP_FLAG_SYN, new Uint8Array(0));
   }
 
   /** The program gave up (curl --max-time): the socket goes; a connection never opened sends nothing. */
@@ -178,7 +179,7 @@ export class TcpConnection {
   accept(syn: TcpBody): void {
     this.rcvNxt = (syn.seq + 1) >>> 0;
     this.readPeerOptions(syn);
-    this.sendTracked(TCP_SYN | TCP_ACK, new Uint8Array(0));
+    this.sendTracked(TCP_FLAG_SYN | TCP_FLAG_ACK, new Uint8Array(0));
   }
 
   send(data: Uint8Array): void {
@@ -186,7 +187,7 @@ export class TcpConnection {
     for (let o = 0; o < data.length; o += segment) {
       const chunk = data.subarray(o, Math.min(data.length, o + segment));
       const last = o + segment >= data.length;
-      this.sendTracked(TCP_ACK | (last ? TCP_PSH : 0), chunk);
+      this.sendTracked(TCP_FLAG_ACK | (last ? TCP_FLAG_PSH : 0), chunk);
     }
   }
 
@@ -194,7 +195,7 @@ export class TcpConnection {
     if (this.finSent || this.state === 'closed') return;
     this.finSent = true;
     this.state = this.finReceived ? 'last-ack' : 'fin-wait';
-    this.sendTracked(TCP_FIN | TCP_ACK, new Uint8Array(0));
+    this.sendTracked(TCP_FLAG_FIN | TCP_FLAG_ACK, new Uint8Array(0));
   }
 
   private readPeerOptions(b: TcpBody): void {
@@ -216,21 +217,21 @@ export class TcpConnection {
 
   private ackNow(): void {
     this.ns.world.sched.after(STACK_COST, () => {
-      if (this.state !== 'closed') this.emit(TCP_ACK, this.sndNxt, new Uint8Array(0));
+      if (this.state !== 'closed') this.emit(TCP_FLAG_ACK, this.sndNxt, new Uint8Array(0));
     });
   }
 
   private segment(pkt: Ipv4Packet, b: TcpBody, _dev: Device): void {
     if (this.state === 'closed') {
       // TIME_WAIT: a retransmitted FIN means our last ACK was lost; send it again.
-      if (b.flags & TCP_FIN && this.finReceived && this.finSent) this.ns.world.sched.after(STACK_COST, () => this.emit(TCP_ACK, this.sndNxt, new Uint8Array(0)));
+      if (b.flags & TCP_FLAG_FIN && this.finReceived && this.finSent) this.ns.world.sched.after(STACK_COST, () => this.emit(TCP_FLAG_ACK, this.sndNxt, new Uint8Array(0)));
       return;
     }
     this.readPeerOptions(b);
-    if (b.flags & TCP_RST) return this.end('reset');
-    if (b.flags & TCP_ACK) this.acked(b.ack, b.data.length === 0 && (b.flags & (TCP_SYN | TCP_FIN)) === 0);
+    if (b.flags & TCP_FLAG_RST) return this.end('reset');
+    if (b.flags & TCP_FLAG_ACK) this.acked(b.ack, b.data.length === 0 && (b.flags & (TCP_FLAG_SYN | TCP_FLAG_FIN)) === 0);
     if (this.handshake(b)) return;
-    if (b.flags & TCP_SYN) {
+    if (b.flags & TCP_FLAG_SYN) {
       // tcp_validate_incoming: a SYN on a synchronised connection gets a challenge ACK (RFC 5961).
       this.ackNow();
       return;
@@ -242,22 +243,22 @@ export class TcpConnection {
   /** The segment in the handshake states; returns whether it was consumed there. */
   private handshake(b: TcpBody): boolean {
     if (this.state === 'syn-sent') {
-      if ((b.flags & (TCP_SYN | TCP_ACK)) !== (TCP_SYN | TCP_ACK)) return true;
+      if ((b.flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) !== (TCP_FLAG_SYN | TCP_FLAG_ACK)) return true;
       this.rcvNxt = (b.seq + 1) >>> 0;
       this.state = 'established';
       this.ns.world.sched.after(STACK_COST, () => {
-        this.emit(TCP_ACK, this.sndNxt, new Uint8Array(0));
+        this.emit(TCP_FLAG_ACK, this.sndNxt, new Uint8Array(0));
         this.events.established?.(this);
       });
       return true;
     }
     if (this.state === 'syn-recv') {
-      if (b.flags & TCP_SYN) {
+      if (b.flags & TCP_FLAG_SYN) {
         // tcp_check_req: the peer's SYN again (sent again, or a copy) is answered with our SYN-ACK again.
         this.ns.world.sched.after(STACK_COST, () => this.state === 'syn-recv' && this.retransmitHead());
         return true;
       }
-      if (!(b.flags & TCP_ACK) || this.unacked.length > 0) return true;
+      if (!(b.flags & TCP_FLAG_ACK) || this.unacked.length > 0) return true;
       this.state = 'established';
       this.events.established?.(this);
     }
@@ -267,14 +268,14 @@ export class TcpConnection {
   /** Data and FIN in sequence, with what waited out of order behind them, then the ACK. */
   private receive(b: TcpBody): void {
     const len = b.data.length;
-    if (len === 0 && !(b.flags & TCP_FIN)) return;
+    if (len === 0 && !(b.flags & TCP_FLAG_FIN)) return;
     if (b.seq !== this.rcvNxt) {
       // Ahead of a hole: kept for later; old: already had. Either way a duplicate ACK says what we expect.
-      if (seqAfter(b.seq, this.rcvNxt)) this.outOfOrder.set(b.seq, { data: b.data, fin: (b.flags & TCP_FIN) !== 0 });
+      if (seqAfter(b.seq, this.rcvNxt)) this.outOfOrder.set(b.seq, { data: b.data, fin: (b.flags & TCP_FLAG_FIN) !== 0 });
       this.ackNow();
       return;
     }
-    let fin = (b.flags & TCP_FIN) !== 0;
+    let fin = (b.flags & TCP_FLAG_FIN) !== 0;
     if (len > 0) {
       this.rcvNxt = (this.rcvNxt + len) >>> 0;
       this.events.data?.(this, b.data);
@@ -304,7 +305,7 @@ export class TcpConnection {
     const mark = this.sndNxt;
     this.ns.world.sched.after(delay, () => {
       if (this.state === 'closed' && !this.finReceived) return;
-      if (this.sndNxt === mark) this.emit(TCP_ACK, this.sndNxt, new Uint8Array(0));
+      if (this.sndNxt === mark) this.emit(TCP_FLAG_ACK, this.sndNxt, new Uint8Array(0));
       if (this.finSent && this.finReceived && this.unacked.length === 0) this.end('done');
     });
   }
@@ -319,7 +320,7 @@ export class TcpConnection {
       progressed = true;
       // The handshake gives the RTT sample (later cumulative ACKs after a loss would overstate it;
       // Linux measures with timestamps, which the model's idle links make equal to the handshake's).
-      if (u.sentAt >= 0 && u.flags & TCP_SYN) this.baseRto = MIN_RTO + (this.now - u.sentAt);
+      if (u.sentAt >= 0 && u.flags & TCP_FLAG_SYN) this.baseRto = MIN_RTO + (this.now - u.sentAt);
     }
     // An ACK of new data ends the exponential backoff (icsk_backoff = 0).
     if (progressed) this.rto = this.baseRto;
@@ -371,7 +372,7 @@ export function tcpConnect(ns: Namespace, dst: Ip4, dport: number, events: TcpEv
 export function tcpListen(ns: Namespace, port: number, addr: Ip4 | undefined, accept: (c: TcpConnection) => TcpEvents): void {
   ns.tcpListeners.set(port, (pkt, b) => {
     if (addr !== undefined && pkt.dst !== addr) return;
-    if ((b.flags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return;
+    if ((b.flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) !== TCP_FLAG_SYN) return;
     const holder: TcpEvents = {};
     const c = new TcpConnection(ns, pkt.dst, b.dport, pkt.src, b.sport, holder, 'syn-recv');
     Object.assign(holder, accept(c));
@@ -379,4 +380,4 @@ export function tcpListen(ns: Namespace, port: number, addr: Ip4 | undefined, ac
   });
 }
 
-void TCP_RST;
+void TCP_FLAG_RST;

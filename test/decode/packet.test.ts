@@ -10,8 +10,8 @@ import { EthernetHeader } from '../../src/decode/ethernet.js';
 import { SllHeader } from '../../src/decode/sll.js';
 import { Sll2Header } from '../../src/decode/sll2.js';
 import { NullHeader } from '../../src/decode/null.js';
-import { ICMP_ECHO, ICMP_UNREACH } from '../../src/decode/icmp.js';
-import { ICMPV6_ROUTER_ADVERT, ND_OPT_SOURCE_LINKADDR } from '../../src/decode/icmpv6.js';
+import { ND_OPT_SOURCE_LINKADDR } from '../../src/decode/icmpv6.js';
+import { ICMPV6_ROUTER_ADVERT, ICMP_ECHO, ICMP_UNREACH } from '../../src/decode/enums.js';
 
 const file = (p: string): string => join(CORPUS, p);
 const first = (p: string, n = 1): { pkt: Packet; data: Uint8Array; linktype: number } => {
@@ -109,7 +109,7 @@ describe('cut frames', () => {
         const pkt = decodePacket(f.data.subarray(0, cut), f.iface.linktype);
         for (const [layer, offset] of layers) {
           if (cut > offset && cut < offset + 4) {
-            expect(pkt.problem, `cut at ${cut}`).toMatchObject({ layer, truncated: true });
+            expect(pkt.problem, `cut at ${cut}`).toMatchObject({ layer, code: 'truncated' });
           }
         }
         if (pkt.problem?.layer === 'ipv4') expect(pkt.icmp).toBeUndefined();
@@ -122,10 +122,10 @@ describe('cut frames', () => {
 
   it('names the offset of the layer that is cut', () => {
     const f = readFrames(file('tcpdump/tests/802.1ad_QinQ.pcap'))[0];
-    expect(decodePacket(f.data.subarray(0, 10), 1).problem).toMatchObject({ layer: 'ethernet', offset: 0 });
-    expect(decodePacket(f.data.subarray(0, 16), 1).problem).toMatchObject({ layer: 'vlan', offset: 14 });
+    expect(decodePacket(f.data.subarray(0, 10), 1).problem).toMatchObject({ layer: 'ethernet', offset: 0, code: 'truncated' });
+    expect(decodePacket(f.data.subarray(0, 16), 1).problem).toMatchObject({ layer: 'vlan', offset: 14, code: 'truncated' });
     const arpCut = decodePacket(f.data.subarray(0, 30), 1);
-    expect(arpCut.problem).toMatchObject({ layer: 'arp', offset: 22 });
+    expect(arpCut.problem).toMatchObject({ layer: 'arp', offset: 22, code: 'truncated' });
     expect(arpCut.vlans).toHaveLength(2);
     expect(arpCut.arp).toBeUndefined();
   });
@@ -136,11 +136,11 @@ describe('malformed headers', () => {
     const f = readFrames(file('libpcap/tests/filter/gateway_or_not.pcap'))[0];
     const bad = Uint8Array.from(f.data);
     bad[14] = 0x44;
-    expect(decodePacket(bad, 1).problem).toMatchObject({ layer: 'ipv4', offset: 14, truncated: false });
+    expect(decodePacket(bad, 1).problem).toMatchObject({ layer: 'ipv4', offset: 14, code: 'bad-length' });
     const badLen = Uint8Array.from(f.data);
     badLen[16] = 0;
     badLen[17] = 10;
-    expect(decodePacket(badLen, 1).problem).toMatchObject({ layer: 'ipv4', offset: 16 });
+    expect(decodePacket(badLen, 1).problem).toMatchObject({ layer: 'ipv4', offset: 16, code: 'bad-length' });
   });
 
   it('IPv6 extension headers that loop on themselves stop at a bound', () => {
@@ -155,8 +155,21 @@ describe('malformed headers', () => {
     b[20] = 60;
     for (let i = 0; i < n; i++) b[54 + 8 * i] = 60;
     const pkt = decodePacket(b, 1);
-    expect(pkt.problem).toMatchObject({ layer: 'ipv6' });
+    expect(pkt.problem).toMatchObject({ layer: 'ipv6', code: 'too-many' });
     expect(pkt.ipv6).toBeUndefined();
+  });
+
+  it('says what is wrong as a code: a link type not read, an IP version, a hop-by-hop header out of place', () => {
+    expect(decodePacket(new Uint8Array(20), 9999).problem).toMatchObject({ layer: 'link', offset: 0, code: 'unsupported', truncated: false });
+    expect(decodePacket(Uint8Array.of(0x50, 0, 0, 20), 101).problem).toMatchObject({ layer: 'link', code: 'bad-version' });
+    expect(decodePacket(new Uint8Array(0), 101).problem).toMatchObject({ layer: 'link', code: 'truncated', truncated: true });
+    // IPv6 naming destination options, whose header names hop-by-hop: RFC 8200 allows it only first.
+    const b = new Uint8Array(40 + 16);
+    b[0] = 0x60;
+    b[5] = 16;
+    b[6] = 60;
+    b[40] = 0;
+    expect(decodePacket(b, 101).problem).toMatchObject({ layer: 'ipv6', offset: 48, code: 'bad-order' });
   });
 
   it('an IPv4 fragment after the first carries no transport layer', () => {

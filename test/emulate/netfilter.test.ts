@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Table, type MatchContext } from '../../src/emulate/netfilter.js';
 import { ip4 } from '../../src/emulate/addr.js';
-import { IPPROTO_TCP, type Ipv4Packet } from '../../src/emulate/packet.js';
+import type { Ipv4Packet } from '../../src/emulate/packet.js';
 import type { IptablesMatches } from '../../src/scenario/types.js';
+import { IPPROTO_TCP } from '../../src/decode/enums.js';
 
 function tcp(src: string, dst: string, dport: number): Ipv4Packet {
   return {

@@ -5,8 +5,9 @@
  */
 import { writePcapng, type WriterFrame } from '../../src/capture/index.js';
 import { ip4, type Ip4 } from '../../src/emulate/addr.js';
-import { encodeEthernetFrame } from '../../src/emulate/encode/frame.js';
-import { IPPROTO_TCP, TCP_ACK, TCP_PSH, TCP_SYN, type EthFrame } from '../../src/emulate/packet.js';
+import { encodeEthernetFrame } from '../../src/emulate/wire.js';
+import type { EthFrame } from '../../src/emulate/packet.js';
+import { IPPROTO_TCP, TCP_FLAG_ACK, TCP_FLAG_PSH, TCP_FLAG_SYN } from '../../src/decode/enums.js';
 
 const CONTAINER = ip4('172.17.0.2');
 const OUTSIDE = ip4('203.0.113.108');
@@ -51,15 +52,15 @@ function* download(segments: number): Generator<Segment> {
   let c = 1000;
   let s = 5000;
   let id = 1;
-  yield { fromServer: false, seq: c, ack: 0, flags: TCP_SYN, data: new Uint8Array(0), id: id++ };
-  yield { fromServer: true, seq: s, ack: c + 1, flags: TCP_SYN | TCP_ACK, data: new Uint8Array(0), id: id++ };
+  yield { fromServer: false, seq: c, ack: 0, flags: TCP_FLAG_SYN, data: new Uint8Array(0), id: id++ };
+  yield { fromServer: true, seq: s, ack: c + 1, flags: TCP_FLAG_SYN | TCP_FLAG_ACK, data: new Uint8Array(0), id: id++ };
   c++;
   s++;
-  yield { fromServer: false, seq: c, ack: s, flags: TCP_ACK, data: new Uint8Array(0), id: id++ };
+  yield { fromServer: false, seq: c, ack: s, flags: TCP_FLAG_ACK, data: new Uint8Array(0), id: id++ };
   for (let i = 0; i < segments; i++) {
-    yield { fromServer: true, seq: s, ack: c, flags: TCP_ACK | TCP_PSH, data, id: id++ & 0xffff };
+    yield { fromServer: true, seq: s, ack: c, flags: TCP_FLAG_ACK | TCP_FLAG_PSH, data, id: id++ & 0xffff };
     s = (s + MSS) >>> 0;
-    yield { fromServer: false, seq: c, ack: s, flags: TCP_ACK, data: new Uint8Array(0), id: id++ & 0xffff };
+    yield { fromServer: false, seq: c, ack: s, flags: TCP_FLAG_ACK, data: new Uint8Array(0), id: id++ & 0xffff };
   }
 }
 
@@ -85,7 +86,7 @@ export async function writeSynScan(path: string, count: number): Promise<void> {
   function* frames(): Generator<WriterFrame> {
     let t = 1_795_362_815_000_000_000n;
     for (let i = 0; i < count; i++) {
-      const s: Segment = { fromServer: false, seq: 1000 + i, ack: 0, flags: TCP_SYN, data: new Uint8Array(0), id: i + 1 };
+      const s: Segment = { fromServer: false, seq: 1000 + i, ack: 0, flags: TCP_FLAG_SYN, data: new Uint8Array(0), id: i + 1 };
       yield { iface: 0, tsNs: t, data: encodeEthernetFrame(frame(s, false, 1 + i)) };
       t += 20_000n;
     }

@@ -1,11 +1,8 @@
 // ARP as tcpdump 4.99's print-arp.c prints it without -v.
-import { ARPHRD_ETHER, type ArpPacket } from '../arp.js';
-import { ETHERTYPE_IPV4 } from '../ethernet.js';
+import type { ArpPacket } from '../arp.js';
 import { ethertypeName } from './names.js';
 import { hexAndAscii } from './hex.js';
-
-const ETHERTYPE_TRAIL = 0x1000;
-const ARPHRD_FRELAY = 15;
+import { ARPHRD_ETHER, ARPHRD_FRELAY, ETHERTYPE_IPV4, ETHERTYPE_TRAIL } from '../enums.js';
 
 // print-arp.c's arpop_values.
 const ARP_OPERATIONS: ReadonlyMap<number, string> = new Map([

@@ -1,21 +1,7 @@
 // ICMP as tcpdump 4.99's print-icmp.c prints it without -v.
 import { ipv4String, u16, u32 } from '../bytes.js';
-import {
-  ICMP_ECHO,
-  ICMP_ECHO_REPLY,
-  ICMP_MASK_REPLY,
-  ICMP_PARAM_PROBLEM,
-  ICMP_REDIRECT,
-  ICMP_ROUTER_ADVERT,
-  ICMP_TIME_EXCEEDED,
-  ICMP_TIMESTAMP,
-  ICMP_TIMESTAMP_REPLY,
-  ICMP_UNREACH,
-  ICMP_UNREACH_NEEDFRAG,
-  ICMP_UNREACH_PORT,
-  ICMP_UNREACH_PROTOCOL,
-  type IcmpMessage,
-} from '../icmp.js';
+import type { IcmpMessage } from '../icmp.js';
+import { ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_MASK_REPLY, ICMP_PARAM_PROBLEM, ICMP_REDIRECT, ICMP_ROUTER_ADVERT, ICMP_TIMESTAMP, ICMP_TIMESTAMP_REPLY, ICMP_TIME_EXCEEDED, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, ICMP_UNREACH_PORT, ICMP_UNREACH_PROTOCOL, IPPROTO_TCP, IPPROTO_UDP } from '../enums.js';
 
 const TYPE_NAMES: ReadonlyMap<number, string> = new Map([
   [0, 'echo reply'],
@@ -93,7 +79,7 @@ export function formatIcmp(icmp: IcmpMessage): string {
         if (!has(8 + hlen + 4)) return TRUNCATED;
         const dport = u16(b, q + hlen + 2);
         const proto = b[q + 9];
-        text = proto === 6 ? `${dst} tcp port ${dport} unreachable` : proto === 17 ? `${dst} udp port ${dport} unreachable` : `${dst} protocol ${proto} port ${dport} unreachable`;
+        text = proto === IPPROTO_TCP ? `${dst} tcp port ${dport} unreachable` : proto === IPPROTO_UDP ? `${dst} udp port ${dport} unreachable` : `${dst} protocol ${proto} port ${dport} unreachable`;
       } else if (code === ICMP_UNREACH_NEEDFRAG) {
         const mtu = u16(b, o + 6);
         text = mtu ? `${dst} unreachable - need to frag (mtu ${mtu})` : `${dst} unreachable - need to frag`;

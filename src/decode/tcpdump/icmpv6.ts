@@ -1,8 +1,9 @@
 // ICMPv6 as tcpdump 4.99's print-icmp6.c prints it without -v.
 import { ipv6String, u16, u32 } from '../bytes.js';
-import { isIpv6Extension, IPV6_EXT_FRAGMENT } from '../ipv6.js';
+import { isIpv6Extension } from '../ipv6.js';
 import type { Icmpv6Message } from '../icmpv6.js';
 import { hexOnly } from './hex.js';
+import { IPPROTO_FRAGMENT, IPPROTO_TCP, IPPROTO_UDP } from '../enums.js';
 
 const TYPE_NAMES: ReadonlyMap<number, string> = new Map([
   [1, 'destination unreachable'],
@@ -54,8 +55,8 @@ function quotedUpperLayer(b: Uint8Array, q: number, end: number): { protocol: nu
   let o = q + 40;
   for (let i = 0; i < 16 && isIpv6Extension(nh); i++) {
     if (o + 8 > end) return undefined;
-    const len = nh === IPV6_EXT_FRAGMENT ? 8 : (b[o + 1] + 1) * 8;
-    if (nh === IPV6_EXT_FRAGMENT && (u16(b, o + 2) & 0xfff8) !== 0) return undefined;
+    const len = nh === IPPROTO_FRAGMENT ? 8 : (b[o + 1] + 1) * 8;
+    if (nh === IPPROTO_FRAGMENT && (u16(b, o + 2) & 0xfff8) !== 0) return undefined;
     nh = b[o];
     o += len;
   }
@@ -90,7 +91,7 @@ export function formatIcmpv6(m: Icmpv6Message): string {
         if (!up || up.offset + 4 > end) return s + TRUNCATED;
         const dport = u16(b, up.offset + 2);
         const dst = ipv6String(b, q + 24);
-        s += up.protocol === 6 ? `, ${dst} tcp port ${dport}` : up.protocol === 17 ? `, ${dst} udp port ${dport}` : `, ${dst} protocol ${up.protocol} port ${dport} unreachable`;
+        s += up.protocol === IPPROTO_TCP ? `, ${dst} tcp port ${dport}` : up.protocol === IPPROTO_UDP ? `, ${dst} udp port ${dport}` : `, ${dst} protocol ${up.protocol} port ${dport} unreachable`;
       }
       break;
     }

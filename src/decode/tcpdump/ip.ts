@@ -3,22 +3,18 @@
 // demultiplexing to the next protocol.
 import type { Packet } from '../packet.js';
 import { ipv6String, u16, u32 } from '../bytes.js';
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IGMP, IPPROTO_GRE, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, type Ipv4Header } from '../ipv4.js';
-import { IPV6_EXT_DEST_OPTIONS, IPV6_EXT_FRAGMENT, IPV6_EXT_HOP_BY_HOP, IPV6_EXT_ROUTING, IPV6_HEADER_LENGTH, IPV6_NO_NEXT_HEADER, type Ipv6Header } from '../ipv6.js';
+import type { Ipv4Header } from '../ipv4.js';
+import { IPV6_HEADER_LENGTH, type Ipv6Header } from '../ipv6.js';
 import { formatIcmp } from './icmp.js';
 import { formatIcmpv6 } from './icmpv6.js';
 import { formatIgmp } from './igmp.js';
-import { formatVrrp, IPPROTO_VRRP } from './vrrp.js';
+import { formatVrrp } from './vrrp.js';
 import { formatTransport } from './transport.js';
 import { formatGre } from './tunnel.js';
 import type { LineOptions } from './line.js';
+import { IPPROTO_AH, IPPROTO_DCCP, IPPROTO_DSTOPTS, IPPROTO_ESP, IPPROTO_FRAGMENT, IPPROTO_GRE, IPPROTO_HOPOPTS, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IGMP, IPPROTO_IPCOMP, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_NONE, IPPROTO_ROUTING, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_VRRP } from '../enums.js';
 
-const IPPROTO_DCCP = 33;
-const IPPROTO_ESP = 50;
-const IPPROTO_AH = 51;
-const IPPROTO_IPCOMP = 108;
-
-const TRUNCATION_NAMES: Readonly<Record<number, string>> = { 6: 'tcp', 17: 'udp', 58: 'icmp6', 1: 'icmp' };
+const TRUNCATION_NAMES: Readonly<Record<number, string>> = { [IPPROTO_TCP]: 'tcp', [IPPROTO_UDP]: 'udp', [IPPROTO_ICMPV6]: 'icmp6', [IPPROTO_ICMP]: 'icmp' };
 
 /** Protocols whose printers print the addresses themselves (with ports). */
 function printsOwnAddresses(p: number): boolean {
@@ -62,7 +58,7 @@ function formatDemux(pkt: Packet, protocol: number, offset: number, src: string,
       return ` ip-proto-${protocol} ${length}`;
     case IPPROTO_GRE:
       return formatGre(pkt, b, offset, length, opts);
-    case IPV6_NO_NEXT_HEADER:
+    case IPPROTO_NONE:
       return 'no next header';
     case IPPROTO_AH: {
       const ah = formatAh(b, offset);
@@ -102,8 +98,8 @@ export function formatIpv4(pkt: Packet, ip: Ipv4Header, wireLength: number, opts
 }
 
 const EXT_PREFIX: Readonly<Record<number, string>> = {
-  [IPV6_EXT_HOP_BY_HOP]: 'HBH ',
-  [IPV6_EXT_DEST_OPTIONS]: 'DSTOPT ',
+  [IPPROTO_HOPOPTS]: 'HBH ',
+  [IPPROTO_DSTOPTS]: 'DSTOPT ',
 };
 
 /** An IPv6 packet: `src > dst: ...` (without `IP6 `). */
@@ -124,17 +120,17 @@ export function formatIpv6(pkt: Packet, ip: Ipv6Header, wireLength: number, opts
   len -= IPV6_HEADER_LENGTH;
   for (const ext of ip.extensions) {
     len -= ext.length;
-    if (ext.type === IPV6_EXT_FRAGMENT) {
+    if (ext.type === IPPROTO_FRAGMENT) {
       const off = u16(b, ext.offset + 2) & 0xfff8;
       const fragLen = IPV6_HEADER_LENGTH + plen - (ext.offset - ip.offset) - 8;
       s += `frag (${off}|${fragLen})`;
       if (off !== 0) return s;
       s += ' ';
-    } else if (ext.type === IPV6_EXT_ROUTING) {
+    } else if (ext.type === IPPROTO_ROUTING) {
       s += formatRouting(b, ext.offset);
     } else {
       s += EXT_PREFIX[ext.type] ?? '';
-      if (ext.type === IPV6_EXT_HOP_BY_HOP && plen === 0 && ip.jumboLength !== undefined && len + ext.length + IPV6_HEADER_LENGTH > wireLength) {
+      if (ext.type === IPPROTO_HOPOPTS && plen === 0 && ip.jumboLength !== undefined && len + ext.length + IPV6_HEADER_LENGTH > wireLength) {
         s += `truncated-ip6 - ${len + ext.length + IPV6_HEADER_LENGTH - wireLength} bytes missing!`;
       }
     }

@@ -8,11 +8,12 @@ import { formatArp } from './arp.js';
 import { formatIpv4, formatIpv6 } from './ip.js';
 import { formatLinkHeader, networkOffset, sllPacketTypeWord } from './link.js';
 import { formatLlcStp } from './stp.js';
-import { ETHERTYPE_LLDP, formatLldp } from './lldp.js';
+import { formatLldp } from './lldp.js';
 import { Sll2Header } from '../sll2.js';
 import { isRawLinktype } from '../raw.js';
 import { ethertypeText } from './names.js';
 import type { TcpSequenceTracker } from './transport.js';
+import { ETHERTYPE_LLDP } from '../enums.js';
 
 export interface LineOptions {
   /** -e: print the link-level header. */

@@ -38,6 +38,18 @@ function ethernetVlanText(pkt: Packet): string {
   return s;
 }
 
+/** The cooked (SLL and SLL2) line after its first word: sll_print and sll2_print differ only there. */
+function cookedText(pkt: Packet, link: SllHeader | Sll2Header, first: string, origLen: number): string {
+  let s = first;
+  if (link.addressLength === 6) s += `${link.address} `;
+  const t = link.protocol;
+  if (t <= MAX_ETHERNET_LENGTH) s += t === SLL_P_802_3 ? '802.3' : t === SLL_P_802_2 ? '802.2' : `ethertype Unknown (0x${t.toString(16).padStart(4, '0')})`;
+  else s += ethertypeText(t);
+  s += `, length ${origLen}: `;
+  for (const tag of pkt.vlans) s += `${vlanTciText(tag)}, ethertype ${ethertypeName(tag.innerType > MAX_ETHERNET_LENGTH ? tag.innerType : SLL_P_802_2)}, `;
+  return s;
+}
+
 /** The -e text for the frame's link layer. `origLen` is the frame's length on the wire. */
 export function formatLinkHeader(pkt: Packet, origLen: number): string {
   const link = pkt.link;
@@ -48,26 +60,8 @@ export function formatLinkHeader(pkt: Packet, origLen: number): string {
     if (t <= MAX_ETHERNET_LENGTH) return `${head}802.3, length ${Math.min(t, Math.max(0, origLen - 14))}: `;
     return `${head}${ethertypeText(t)}, length ${origLen}: ${ethernetVlanText(pkt)}`;
   }
-  if (link instanceof SllHeader) {
-    let s = `${sllPacketTypeWord(link.packetType).padStart(3)} `;
-    if (link.addressLength === 6) s += `${link.address} `;
-    const t = link.protocol;
-    if (t <= MAX_ETHERNET_LENGTH) s += t === SLL_P_802_3 ? '802.3' : t === SLL_P_802_2 ? '802.2' : `ethertype Unknown (0x${t.toString(16).padStart(4, '0')})`;
-    else s += ethertypeText(t);
-    s += `, length ${origLen}: `;
-    for (const tag of pkt.vlans) s += `${vlanTciText(tag)}, ethertype ${ethertypeName(tag.innerType > MAX_ETHERNET_LENGTH ? tag.innerType : SLL_P_802_2)}, `;
-    return s;
-  }
-  if (link instanceof Sll2Header) {
-    let s = `ifindex ${link.interfaceIndex} `;
-    if (link.addressLength === 6) s += `${link.address} `;
-    const t = link.protocol;
-    if (t <= MAX_ETHERNET_LENGTH) s += t === SLL_P_802_3 ? '802.3' : t === SLL_P_802_2 ? '802.2' : `ethertype Unknown (0x${t.toString(16).padStart(4, '0')})`;
-    else s += ethertypeText(t);
-    s += `, length ${origLen}: `;
-    for (const tag of pkt.vlans) s += `${vlanTciText(tag)}, ethertype ${ethertypeName(tag.innerType > MAX_ETHERNET_LENGTH ? tag.innerType : SLL_P_802_2)}, `;
-    return s;
-  }
+  if (link instanceof SllHeader) return cookedText(pkt, link, `${sllPacketTypeWord(link.packetType).padStart(3)} `, origLen);
+  if (link instanceof Sll2Header) return cookedText(pkt, link, `ifindex ${link.interfaceIndex} `, origLen);
   if (link instanceof NullHeader) {
     const f = link.family;
     return `AF ${bsdAfName(f)} (${f}), length ${origLen}: `;

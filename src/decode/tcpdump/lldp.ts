@@ -3,7 +3,6 @@
 import { u16 } from '../bytes.js';
 import { tcpdumpChar } from './dns.js';
 
-export const ETHERTYPE_LLDP = 0x88cc;
 const TLV_END = 0;
 const TLV_SYSTEM_NAME = 5;
 

@@ -10,12 +10,8 @@ import { formatGeneve, formatVxlan } from './tunnel.js';
 import { formatDns, tcpdumpChar } from './dns.js';
 import { formatOpenflow, OPENFLOW_PORTS } from './tcp-openflow.js';
 import { formatTextProtocol, HTTP_TEXT, RTSP_TEXT, FTP_TEXT, SMTP_TEXT, WHOIS_TEXT } from './http.js';
-import {
-  TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_RST, TCP_FLAG_SYN, TCP_FLAG_URG, TCP_HEADER_LENGTH,
-} from '../tcp.js';
-
-const IPPROTO_TCP = 6;
-const IPPROTO_UDP = 17;
+import { TCP_HEADER_LENGTH } from '../tcp.js';
+import { IPPROTO_TCP, IPPROTO_UDP, TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_RST, TCP_FLAG_SYN, TCP_FLAG_URG } from '../enums.js';
 
 /**
  * tcpdump's relative sequence numbers (print-tcp.c, tcp_seq_hash4/6). For a segment with ACK set,

@@ -2,12 +2,13 @@
 // and the frame a tunnel carries, printed as tcpdump prints a frame of its own.
 import type { Packet } from '../packet.js';
 import { hex2, u16, u32 } from '../bytes.js';
-import { GRE_FLAG_ACK, GRE_FLAG_CHECKSUM, GRE_FLAG_KEY, GRE_FLAG_ROUTING, GRE_FLAG_SEQUENCE, GRE_VERSION_MASK, ETHERTYPE_PPP } from '../gre.js';
+import { GRE_FLAG_ACK, GRE_FLAG_CHECKSUM, GRE_FLAG_KEY, GRE_FLAG_ROUTING, GRE_FLAG_SEQUENCE, GRE_VERSION_MASK } from '../gre.js';
 import { GENEVE_FLAG_CRITICAL, GENEVE_FLAG_OAM, GENEVE_HEADER_LENGTH, GeneveHeader } from '../geneve.js';
 import { OTV_PORT } from '../vxlan.js';
 import { formatPacketBody, type LineOptions } from './line.js';
 import { formatLinkHeader } from './link.js';
 import { ethertypeName } from './names.js';
+import { ETHERTYPE_IPV4, ETHERTYPE_PPP } from '../enums.js';
 
 const hex = (n: number): string => n.toString(16);
 const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
@@ -150,7 +151,7 @@ export function formatGre(pkt: Packet, b: Uint8Array, o: number, length: number,
 
 /** gre_sre_print: an RFC 1701 source route entry of IP addresses or AS numbers. */
 function formatSourceRoute(family: number, sreOffset: number, sreLength: number, c: Cursor): { text: string; complete: boolean } {
-  const size = family === 0x0800 ? 4 : family === 0xfffe ? 2 : 0;
+  const size = family === ETHERTYPE_IPV4 ? 4 : family === 0xfffe ? 2 : 0;
   if (size === 0) return { text: `, (rtaf=0x${hex(family)})`, complete: true };
   let text = `, (rtaf=${size === 4 ? 'ip' : 'asn'}`;
   if (sreOffset % size !== 0) return { text: `${text}, badoffset=${sreOffset})`, complete: true };

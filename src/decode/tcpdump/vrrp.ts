@@ -1,6 +1,5 @@
 // VRRP as tcpdump 4.99's print-vrrp.c prints it without -v. keepalived moves a floating address
 // between hosts with these; a capture of a host's uplink running it has one a second.
-export const IPPROTO_VRRP = 112;
 
 const TRUNCATED = ' [|vrrp]';
 const AUTH_TYPES: Readonly<Record<number, string>> = { 0: 'none', 1: 'simple', 2: 'ah' };

@@ -7,7 +7,7 @@ import { readFrames } from '../frames.js';
 import { decodePacket } from '../../../src/decode/packet.js';
 import { formatFrameLine } from '../../../src/decode/tcpdump/line.js';
 import { TcpSequenceTracker } from '../../../src/decode/tcpdump/transport.js';
-import { TCP_FLAG_ACK, TCP_FLAG_SYN } from '../../../src/decode/tcp.js';
+import { TCP_FLAG_ACK, TCP_FLAG_SYN } from '../../../src/decode/enums.js';
 
 const CAPTURES = [
   'arkime/tests/pcap/http-simple-get.pcap',

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { decodePacket } from '../../src/decode/packet.js';
-import { encodeEthernetFrame, encodeSll2Frame, ARPHRD_ETHER } from '../../src/emulate/encode/frame.js';
-import { synOptions } from '../../src/emulate/encode/tcp.js';
-import { encodeDnsQuery, encodeDnsResponse, parseDnsQuery, parseDnsAnswerAddresses, DNS_TYPE_A } from '../../src/emulate/encode/dns.js';
+import { encodeEthernetFrame } from '../../src/emulate/wire.js';
+import { cookEthernetFrame } from '../../src/decode/sll2.js';
+import { synOptions } from '../../src/decode/tcp.js';
+import { encodeDnsQuery, encodeDnsResponse, parseDnsQuery, parseDnsAnswerAddresses, DNS_TYPE_A } from '../../src/decode/dns.js';
 import { ip4, dockerMac } from '../../src/emulate/addr.js';
-import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN, type EthFrame } from '../../src/emulate/packet.js';
+import type { EthFrame } from '../../src/emulate/packet.js';
 import { PACKET_OUTGOING } from '../../src/decode/sll.js';
+import { ARPHRD_ETHER, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, TCP_FLAG_ACK, TCP_FLAG_SYN } from '../../src/decode/enums.js';
 
 const A = dockerMac(ip4('172.17.0.2'));
 const B = Uint8Array.of(0x02, 0x42, 0x9e, 0x11, 0x22, 0x33);
@@ -45,15 +47,15 @@ describe('frame encoders against the project decoders', () => {
           id: 9,
           df: true,
           tos: 0,
-          body: { proto: IPPROTO_TCP, sport: 52822, dport: 80, seq: 2713713455, ack: 0, flags: TCP_SYN, window: 64240, options: synOptions(1460, 3584888813, 0, 10), data: new Uint8Array(0) },
+          body: { proto: IPPROTO_TCP, sport: 52822, dport: 80, seq: 2713713455, ack: 0, flags: TCP_FLAG_SYN, window: 64240, options: synOptions(1460, 3584888813, 0, 10), data: new Uint8Array(0) },
         },
       },
     };
-    const p = decodePacket(encodeSll2Frame(f, { interfaceIndex: 4, arphrdType: ARPHRD_ETHER, packetType: PACKET_OUTGOING }), 276);
+    const p = decodePacket(cookEthernetFrame(encodeEthernetFrame(f), { interfaceIndex: 4, arphrdType: ARPHRD_ETHER, packetType: PACKET_OUTGOING }), 276);
     expect(p.problem).toBeUndefined();
     expect(p.tcp?.srcPort).toBe(52822);
     expect(p.tcp?.seq).toBe(2713713455);
-    expect(p.tcp?.flags).toBe(TCP_SYN);
+    expect(p.tcp?.flags).toBe(TCP_FLAG_SYN);
     expect(p.tcp?.window).toBe(64240);
     expect(p.tcp?.options.filter((o) => o.kind !== 'nop')).toEqual([
       { kind: 'mss', offset: expect.any(Number), mss: 1460 },
@@ -61,7 +63,7 @@ describe('frame encoders against the project decoders', () => {
       { kind: 'timestamp', offset: expect.any(Number), value: 3584888813, echo: 0 },
       { kind: 'wscale', offset: expect.any(Number), shift: 10 },
     ]);
-    void TCP_ACK;
+    void TCP_FLAG_ACK;
   });
 
   it('DNS query and answer over UDP decode as the question and the A record', () => {
