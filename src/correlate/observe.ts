@@ -5,6 +5,8 @@
 import type { Frame } from '../capture/frame.js';
 import { decodePacket, type Packet } from '../decode/packet.js';
 import { decodeDns, type DnsMessage } from '../decode/dns.js';
+import type { IcmpMessage } from '../decode/icmp.js';
+import type { Icmpv6Message } from '../decode/icmpv6.js';
 import { isProblem } from '../decode/layer.js';
 import { Sll2Header } from '../decode/sll2.js';
 import { PACKET_OUTGOING, SllHeader } from '../decode/sll.js';
@@ -181,34 +183,29 @@ export class Observer {
     } else if (pkt.icmp) {
       const m = pkt.icmp;
       kind = 'icmp';
-      o.icmpType = m.type;
-      o.icmpCode = m.code;
-      h.byte(m.type).byte(m.code);
-      if (m.type === ICMP_ECHO_REPLY || m.type === ICMP_ECHO) {
-        o.icmpId = m.id;
-        o.icmpSeq = m.seq;
-        h.u16(m.seq ?? 0);
-      }
-      this.payloadStart = m.payloadOffset;
-      this.payloadEnd = m.payloadEnd;
+      this.fillIcmp(o, m, h, m.type === ICMP_ECHO_REPLY || m.type === ICMP_ECHO, ICMP_ERRORS.has(m.type));
       o.payloadLen = Math.max(0, o.length - (this.payloadStart - (pkt.ipv4?.offset ?? this.payloadStart)));
-      // NAT rewrites the packet quoted inside an ICMP error too: only its outer identity counts.
-      if (ICMP_ERRORS.has(m.type)) this.payloadEnd = this.payloadStart;
     } else if (pkt.icmpv6) {
       const m = pkt.icmpv6;
       kind = 'icmpv6';
-      o.icmpType = m.type;
-      o.icmpCode = m.code;
-      h.byte(m.type).byte(m.code);
-      if (m.type === ICMPV6_ECHO_REQUEST || m.type === ICMPV6_ECHO_REPLY) {
-        o.icmpId = m.id;
-        o.icmpSeq = m.seq;
-        h.u16(m.seq ?? 0);
-      }
-      this.payloadStart = m.payloadOffset;
-      this.payloadEnd = ICMP6_ERRORS.has(m.type) ? m.payloadOffset : m.payloadEnd;
+      this.fillIcmp(o, m, h, m.type === ICMPV6_ECHO_REQUEST || m.type === ICMPV6_ECHO_REPLY, ICMP6_ERRORS.has(m.type));
     }
     return kind;
+  }
+
+  /** An ICMP or ICMPv6 message's fields, into `o` and the fingerprint; its payload becomes the hashed range. */
+  private fillIcmp(o: Observation, m: IcmpMessage | Icmpv6Message, h: FingerprintHasher, echo: boolean, error: boolean): void {
+    o.icmpType = m.type;
+    o.icmpCode = m.code;
+    h.byte(m.type).byte(m.code);
+    if (echo) {
+      o.icmpId = m.id;
+      o.icmpSeq = m.seq;
+      h.u16(m.seq ?? 0);
+    }
+    this.payloadStart = m.payloadOffset;
+    // NAT rewrites the packet quoted inside an ICMP error too: only its outer identity counts.
+    this.payloadEnd = error ? m.payloadOffset : m.payloadEnd;
   }
 
   /** TCP payload length from the IP lengths, so GSO super-frames and snaplen cuts count right. */
