@@ -272,7 +272,10 @@ function allTrafficLike(s: Story, sampled: SampledTraffic, ctx: NarrativeContext
   const own = s.flows.reduce((n, f) => n + (sampled.flowJourneys(f.id) ?? 0), 0);
   const out: string[] = [];
   let p = `**All traffic like this.** This story is told from exemplars: ${kept} of its packets are kept`;
-  p += own > s.journeys.length ? `, of the ${own} its conversation${s.flows.length === 1 ? '' : 's'} carried (the first ones, and how ${s.flows.length === 1 ? 'it' : 'they'} ended).` : '.';
+  p +=
+    own > s.journeys.length
+      ? `, of the ${own} its conversation${s.flows.length === 1 ? '' : 's'} carried: the numbers above are for those kept (the first ones, and how ${s.flows.length === 1 ? 'it' : 'they'} ended).`
+      : '.';
   p += ` ${familyText(family)}`;
   const transits = family.transits.sorted();
   if (transits.length > 0) {
@@ -289,7 +292,7 @@ function allTrafficLike(s: Story, sampled: SampledTraffic, ctx: NarrativeContext
 function familyText(f: Family): string {
   const service = f.service === undefined ? '' : f.kind === 'tcp' || f.kind === 'udp' ? ` to port ${f.service}` : '';
   const along = f.path.map((x) => mdCode(x)).join(' → ');
-  const what = f.flows > 0 ? `It is one of ${plural(f.flows, 'conversation')}` : `It is one of ${plural(f.journeys, 'packet')}`;
+  const what = f.flows === 1 ? 'It is the only conversation' : f.flows > 0 ? `It is one of ${f.flows} conversations` : `It is one of ${plural(f.journeys, 'packet')}`;
   const counts = [`${plural(f.journeys, 'packet')} in all`];
   if (f.dropped > 0) counts.push(`${f.dropped} dropped in the host`);
   if (f.retransmissions > 0) counts.push(`${f.retransmissions} retransmitted`);
