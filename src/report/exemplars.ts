@@ -14,9 +14,9 @@ import { TransitSample, transitNs } from '../correlate/groups.js';
 import { GlanceTable, noteJourney, type FlowTraffic } from './glance.js';
 
 /** Conversations (flows) of one family kept whole (up to JOURNEYS_PER_FLOW): its first ones. */
-const FLOWS_PER_FAMILY = 8;
+const FLOWS_PER_FAMILY = 4;
 /** Journeys kept of one conversation, or of one family of loose traffic (ARP, ICMP errors): its first. */
-const JOURNEYS_PER_FLOW = 100;
+const JOURNEYS_PER_FLOW = 64;
 /** Beyond those, a kept conversation's FINs and RSTs, so that its ending can still be told. */
 const ENDINGS_PER_FLOW = 4;
 /** Conversations of one family kept from their first drop on, for a story that failed. */
@@ -24,7 +24,7 @@ const FAILING_FLOWS_PER_FAMILY = 2;
 /** Families told apart; the traffic of families first seen after these is counted only. */
 const MAX_FAMILIES = 1000;
 /** Journeys kept in all: past this, no further conversation starts being kept. */
-const KEPT_BUDGET = 10_000;
+const KEPT_BUDGET = 4000;
 /** Transit times kept per family for its percentiles. */
 const TRANSIT_SAMPLE = 2000;
 
