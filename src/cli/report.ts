@@ -1,12 +1,16 @@
 import type { Command } from 'commander';
-import { writeFile } from 'node:fs/promises';
+import { open, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildReport, toMarkdown, type ReportInput } from '../report/document.js';
 import { toHtml } from '../report/html.js';
 import { Namer } from '../report/names.js';
 import { emptyTopology } from '../correlate/topology.js';
 import { findBrowser, renderDiagrams, HOW_TO_RENDER, BrowserLaunchError, DiagramRenderError, type ImageFormat } from '../report/render.js';
-import { analyzeOptionsFrom, runAnalyze, throwDamage, writeJsonFile, type AnalyzeCliOptions } from './analyze.js';
+import { analyzeOptionsFrom, runAnalyzeStream, StreamedDocument, throwDamage, type AnalyzeCliOptions, type RunAnalyzeOptions } from './analyze.js';
+import { teeOutputs, type AnalysisOutput } from './analysis-output.js';
+import { fileWriter } from './output.js';
+import { ExemplarKeeper, type KeptAnalysis } from '../report/exemplars.js';
+import type { CorrelationRun } from '../correlate/analyze.js';
 import { collect } from './options.js';
 import { CliError, EXIT_BAD_INPUT, EXIT_USAGE } from './exit.js';
 import { checkOutputFile, makeOutputDir } from './output-paths.js';
@@ -44,15 +48,27 @@ export async function runReport(files: string[], opts: ReportCliOptions, version
   }
   const names = new Namer(analyzeOptions.topology);
   for (const [addr, name] of scenario?.names ?? []) names.add(addr, name);
-  const work = await runAnalyze(files, analyzeOptions);
+  const { run, kept } = await analyzeForReport(files, analyzeOptions, opts.json === '-' ? join(opts.output, 'analysis.json') : opts.json);
   const input: ReportInput = {
-    analysis: work.analysis,
-    hopsOf: work.hopsOf,
+    analysis: kept.analysis,
+    hopsOf: kept.hopsOf,
     names,
     title: opts.title ?? scenario?.title,
     generator: `pcap-narrator ${version}`,
   };
-  if (scenario?.compare) input.expectations = await scenario.compare(work);
+  if (kept.sampled) input.sampled = kept.sampled;
+  if (scenario?.compare) {
+    input.expectations = kept.sampled
+      ? {
+          scenario: opts.scenario!,
+          agree: false,
+          sentences: [],
+          notCompared:
+            `Not compared with the scenario: the captures hold ${kept.sampled.journeys} packets, and a comparison matches every one of them ` +
+            `against the scenario's, which a report of this size does not keep. Compare a shorter stretch of the capture (editcap -r FILE OUT 1-10000) with pcap-narrator diff.`,
+        }
+      : await scenario.compare({ analysis: kept.analysis, hopsOf: kept.hopsOf });
+  }
   const doc = buildReport(input);
 
   let images: Map<string, string> | undefined;
@@ -73,10 +89,34 @@ export async function runReport(files: string[], opts: ReportCliOptions, version
   }
   const markdown = toMarkdown(doc, images);
   await writeFile(join(opts.output, 'report.md'), markdown);
-  if (opts.json) await writeJsonFile(opts.json === '-' ? join(opts.output, 'analysis.json') : opts.json, work.analysis);
   if (format === 'html') await writeFile(join(opts.output, 'report.html'), await toHtml(doc, opts.output, images));
   note(`pcap-narrator: wrote ${join(opts.output, 'report.md')}${images ? ` and ${images.size} ${render ?? 'svg'} diagram${images.size === 1 ? '' : 's'}` : ''}`, opts.quiet);
-  throwDamage(work);
+  throwDamage(run);
+}
+
+/**
+ * The analysis in flat memory: the journeys a report tells are kept as they pass (every one of a
+ * small capture, exemplars of a large one), and the analysis document, when asked for, is written
+ * to `jsonPath` as the analysis runs, as `analyze --json` writes it.
+ */
+async function analyzeForReport(files: string[], options: RunAnalyzeOptions, jsonPath: string | undefined): Promise<{ run: CorrelationRun; kept: KeptAnalysis }> {
+  const keeper = new ExemplarKeeper();
+  const keeping: AnalysisOutput = { sink: keeper.sink, drain: async () => {}, finish: async () => {}, close: async () => {} };
+  let handle: FileHandle | undefined;
+  let doc: StreamedDocument | undefined;
+  const begin = async (): Promise<AnalysisOutput> => {
+    if (jsonPath === undefined) return keeping;
+    handle = await open(jsonPath, 'w');
+    doc = await StreamedDocument.create(fileWriter(handle));
+    return teeOutputs([keeping, doc]);
+  };
+  try {
+    const run = await runAnalyzeStream(files, options, begin);
+    return { run, kept: keeper.result(run) };
+  } finally {
+    await doc?.close();
+    await handle?.close();
+  }
 }
 
 export function registerReport(program: Command, version: string): void {

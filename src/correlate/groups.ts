@@ -54,10 +54,16 @@ export function labelOf(o: Observation): string {
   }
 }
 
-function median(values: number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const v = [...values].sort((a, b) => a - b);
-  return v[Math.floor((v.length - 1) / 2)];
+function median(sorted: number[]): number | undefined {
+  if (sorted.length === 0) return undefined;
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/** Time from a journey's first hop to its last, through the host (delivery to the host itself not counted). */
+export function transitNs(j: Journey): number {
+  let transit = 0;
+  for (const st of j.steps) if (st.kind !== 'local') transit += st.latencyNs;
+  return transit;
 }
 
 /** Transit times kept per group for its median: exact up to this many, a uniform sample beyond. */
@@ -77,7 +83,45 @@ export interface UngroupedJourneys {
 
 interface GroupWork {
   group: JourneyGroup;
-  transits: number[];
+  transits: TransitSample;
+}
+
+/**
+ * A bounded, reproducible sample of numbers (transit times): exact up to `size` values, a
+ * uniform sample (reservoir) beyond, so that its percentiles stand for millions of values.
+ */
+export class TransitSample {
+  private readonly values: number[] = [];
+  private seen = 0;
+  /** xorshift32 state: the sample, and so the percentiles printed, is the same on every run. */
+  private rng = 0x9e3779b9;
+
+  constructor(private readonly size = TRANSIT_SAMPLE) {}
+
+  add(value: number): void {
+    const n = ++this.seen;
+    if (this.values.length < this.size) {
+      this.values.push(value);
+      return;
+    }
+    // Reservoir sampling: the n-th value replaces a kept one with probability size / n.
+    const r = this.next() % n;
+    if (r < this.size) this.values[r] = value;
+  }
+
+  /** The kept values, ascending. */
+  sorted(): number[] {
+    return [...this.values].sort((a, b) => a - b);
+  }
+
+  private next(): number {
+    let x = this.rng;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rng = x >>> 0;
+    return this.rng;
+  }
 }
 
 /**
@@ -90,8 +134,6 @@ export class GroupCollector {
   /** The flows the groups name. */
   private readonly flows = new Set<number>();
   private ungroupedJourneys = 0;
-  /** xorshift32 state: the sample, and so the median printed, is the same on every run. */
-  private rng = 0x9e3779b9;
 
   constructor(private readonly maxGroups = MAX_GROUPS) {}
 
@@ -121,25 +163,16 @@ export class GroupCollector {
     if (!g) {
       const path = w.hops.map((h) => h.iface);
       const nats = j.steps.flatMap((st) => (st.nat ? [st.nat] : []));
-      g = { group: { label, src: first.src, dst: first.dst, path, nats, count: 0, fates: {} }, transits: [] };
+      g = { group: { label, src: first.src, dst: first.dst, path, nats, count: 0, fates: {} }, transits: new TransitSample() };
       if (j.flow !== undefined) {
         g.group.flow = j.flow;
         this.flows.add(j.flow);
       }
       this.groups.set(key, g);
     }
-    const n = ++g.group.count;
+    g.group.count++;
     g.group.fates[j.fate] = (g.group.fates[j.fate] ?? 0) + 1;
-    if (w.hops.length > 1) {
-      let transit = 0;
-      for (const st of j.steps) if (st.kind !== 'local') transit += st.latencyNs;
-      if (g.transits.length < TRANSIT_SAMPLE) g.transits.push(transit);
-      else {
-        // Reservoir sampling: the n-th value replaces a kept one with probability TRANSIT_SAMPLE / n.
-        const r = this.next() % n;
-        if (r < TRANSIT_SAMPLE) g.transits[r] = transit;
-      }
-    }
+    if (w.hops.length > 1) g.transits.add(transitNs(j));
   }
 
   /** True when a group names flow `id`. */
@@ -147,18 +180,9 @@ export class GroupCollector {
     return this.flows.has(id);
   }
 
-  private next(): number {
-    let x = this.rng;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.rng = x >>> 0;
-    return this.rng;
-  }
-
   finish(): { groups: JourneyGroup[]; ungrouped?: UngroupedJourneys } {
     const groups = [...this.groups.values()].map(({ group, transits }) => {
-      if (group.path.length > 1) group.medianTransitNs = median(transits);
+      if (group.path.length > 1) group.medianTransitNs = median(transits.sorted());
       return group;
     });
     if (this.ungroupedJourneys === 0) return { groups };

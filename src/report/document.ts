@@ -4,9 +4,9 @@
  * as a story, and a glossary. Diagrams are kept as Mermaid text until the very end, so the same
  * document can carry Mermaid blocks or rendered images.
  */
-import { addressOf } from '../correlate/endpoint.js';
 import { basename } from 'node:path';
-import type { Analysis, Finding } from '../correlate/model.js';
+import type { Analysis, Finding, Flow, NatBinding } from '../correlate/model.js';
+import type { EvidenceList } from './evidence.js';
 import { conntrackLines } from '../correlate/nat-table.js';
 import { findingsForPeople, SILENT_DROP_WORDS } from '../correlate/findings.js';
 import { durationText } from '../correlate/groups.js';
@@ -21,6 +21,10 @@ import { GLOSSARY } from './glossary.js';
 import type { HopsOf } from './facts.js';
 import { Namer } from './names.js';
 import { connStateWords } from './conn-state.js';
+import { glanceOf } from './glance.js';
+import type { Family, SampledTraffic } from './exemplars.js';
+import { percentile } from './facts.js';
+import { plural } from '../correlate/plural.js';
 
 const MAX_STORIES = 15;
 /** Rows of a table a person reads; the rest is counted and left to analysis.json. */
@@ -47,8 +51,19 @@ export interface ReportInput {
   names?: Namer;
   title?: string;
   /** Where the captures part from a scenario's expectations, as sentences (from diff). */
-  expectations?: { scenario: string; agree: boolean; sentences: string[]; drops?: string[] };
+  expectations?: Expectations;
   generator?: string;
+  /** Set when `analysis` holds exemplars of the traffic only: what all of it was. */
+  sampled?: SampledTraffic;
+}
+
+export interface Expectations {
+  scenario: string;
+  agree: boolean;
+  sentences: string[];
+  drops?: string[];
+  /** Why the captures were not compared with the scenario. */
+  notCompared?: string;
 }
 
 const ADVICE: Record<string, string> = {
@@ -95,19 +110,27 @@ function inventory(a: Analysis): string[] {
   return lines;
 }
 
-function summaryParagraph(a: Analysis, stories: Story[], ctx: NarrativeContext): string {
+function summaryParagraph(a: Analysis, stories: Story[], ctx: NarrativeContext, sampled?: SampledTraffic): string {
   const packets = a.captures.reduce((n, c) => n + c.packets, 0);
   const starts = a.captures.flatMap((c) => (c.start ? [Number(c.start)] : []));
   const ends = a.captures.flatMap((c) => (c.end ? [Number(c.end)] : []));
   const span = starts.length > 0 ? durationText(Math.round((maxOf(ends) - minOf(starts)) * 1e9)) : 'no time';
   const told = stories.filter((s) => s.kind !== 'neighbour');
-  const dropped = a.journeys.filter((j) => j.fate === 'dropped').length;
-  const nat = a.journeys.filter((j) => j.steps.some((s) => s.nat)).length;
+  const dropped = sampled?.dropped ?? a.journeys.filter((j) => j.fate === 'dropped').length;
+  const nat = sampled?.translated ?? a.journeys.filter((j) => j.steps.some((s) => s.nat)).length;
   const parts = [
     `${packets} packets on ${a.interfaces.length} interface${a.interfaces.length === 1 ? '' : 's'} (${a.interfaces.map((i) => mdCode(i.name)).join(', ')}) over ${span}`,
-    `are ${a.journeys.length} distinct packets once the copies of each on several interfaces are joined`,
+    `are ${sampled?.journeys ?? a.journeys.length} distinct packets once the copies of each on several interfaces are joined`,
   ];
-  let s = `The ${parts.join(' ')}. They tell ${told.length} ${told.length === 1 ? 'story' : 'stories'}`;
+  let s = `The ${parts.join(' ')}.`;
+  if (sampled) {
+    s +=
+      ` Too many to tell one by one: the stories are told from exemplars, ${sampled.kept} packets kept as they passed` +
+      ` (the first conversations of each kind, the first that failed, the slowest), and every count in this report covers all ${sampled.journeys}.` +
+      ` The exemplars tell ${told.length} ${told.length === 1 ? 'story' : 'stories'}`;
+  } else {
+    s += ` They tell ${told.length} ${told.length === 1 ? 'story' : 'stories'}`;
+  }
   const titles = told.slice(0, 4).map((x) => mdText(storyTitle(x, ctx)));
   s += titles.length > 0 ? `: ${titles.join('; ')}${told.length > 4 ? '; and more' : ''}.` : '.';
   if (nat > 0) s += ` ${nat} packet${nat === 1 ? ' was' : 's were'} rewritten by NAT on the way.`;
@@ -119,7 +142,7 @@ function summaryParagraph(a: Analysis, stories: Story[], ctx: NarrativeContext):
 }
 
 export function buildReport(input: ReportInput): ReportDocument {
-  const { analysis: a, hopsOf } = input;
+  const { analysis: a, hopsOf, sampled } = input;
   const names = input.names ?? new Namer();
   // The host, by what the analysis learnt of its addresses, where nothing named them already.
   for (const addr of a.hostAddresses ?? []) if (names.nameOf(addr) === undefined) names.add(addr, 'host');
@@ -139,16 +162,16 @@ export function buildReport(input: ReportInput): ReportDocument {
   };
 
   const title = input.title ?? defaultTitle(a);
-  page.text(`# ${mdText(title)}`, '', summaryParagraph(a, stories, ctx));
+  page.text(`# ${mdText(title)}`, '', summaryParagraph(a, stories, ctx, sampled));
   if (input.expectations) againstScenario(page, input.expectations);
   page.text(...inventory(a));
   topologySection(page, a, hopsOf, names);
-  if (a.flows.length > MAX_STORIES) page.text(...atAGlance(a));
-  const untold = storySections(page, stories, ctx);
-  otherTraffic(page, untold, ctx);
+  if ((sampled?.flows ?? a.flows.length) > MAX_STORIES) page.text(...(sampled?.glance ?? glanceOf(a.flows, a.journeys)).markdown());
+  const untold = storySections(page, stories, ctx, sampled);
+  otherTraffic(page, untold, ctx, sampled);
   findingsSection(page, a.findings);
-  flowsSection(page, a);
-  natSection(page, a);
+  flowsSection(page, sampled ? { flows: sampled.largestFlows, count: sampled.flows } : { flows: a.flows, count: a.flows.length });
+  natSection(page, sampled ? { nat: sampled.firstNatBindings, count: sampled.natBindings } : { nat: a.nat ?? [], count: a.nat?.length ?? 0 });
 
   const body = blocks.map((b) => (b.type === 'text' ? b.text : b.diagram.mermaid)).join('\n');
   const terms = GLOSSARY.filter((g) => g.when.test(body));
@@ -163,7 +186,11 @@ interface Page {
   diagram(d: Diagram): void;
 }
 
-function againstScenario(page: Page, e: NonNullable<ReportInput['expectations']>): void {
+function againstScenario(page: Page, e: Expectations): void {
+  if (e.notCompared !== undefined) {
+    page.text('## Against the scenario', '', mdText(e.notCompared));
+    return;
+  }
   page.text(
     '## Against the scenario',
     '',
@@ -190,13 +217,14 @@ function topologySection(page: Page, a: Analysis, hopsOf: HopsOf, names: Namer):
 }
 
 /** One section per chosen story, in the order they began; returns the stories not told. */
-function storySections(page: Page, stories: Story[], ctx: NarrativeContext): Story[] {
+function storySections(page: Page, stories: Story[], ctx: NarrativeContext, sampled?: SampledTraffic): Story[] {
   const candidates = stories.filter((s) => s.kind !== 'neighbour');
   const chosen = new Set([...candidates].sort((x, y) => y.weight - x.weight || x.firstNs - y.firstNs).slice(0, MAX_STORIES));
   const told = candidates.filter((s) => chosen.has(s));
   page.text('## What happened', '', told.length > 0 ? 'One section per story, in the order they began. Each claim cites its frame as `file#frame`; the lines are what `pcap-narrator read` prints for them.' : 'The captures hold no conversation to tell.');
   told.forEach((s, i) => {
     const n = narrate(s, ctx);
+    if (sampled) n.paragraphs.push(...allTrafficLike(s, sampled, ctx, n.evidence));
     page.text(`### ${i + 1}. ${mdText(n.title)}`, '', ...n.paragraphs.flatMap((p) => [p, '']));
     const seq = storySequence(s, { hopsOf: ctx.hopsOf, names: ctx.names });
     if (seq) page.diagram({ id: `story-${i + 1}`, caption: n.title, mermaid: renderSequence(seq) });
@@ -205,7 +233,7 @@ function storySections(page: Page, stories: Story[], ctx: NarrativeContext): Sto
   return stories.filter((s) => !chosen.has(s));
 }
 
-function otherTraffic(page: Page, untold: Story[], ctx: NarrativeContext): void {
+function otherTraffic(page: Page, untold: Story[], ctx: NarrativeContext, sampled?: SampledTraffic): void {
   if (untold.length > 0) {
     page.text(
       '## Other traffic',
@@ -223,6 +251,52 @@ function otherTraffic(page: Page, untold: Story[], ctx: NarrativeContext): void 
     );
   }
   if (untold.length > MAX_ROWS) page.text(`And ${untold.length - MAX_ROWS} more conversations, counted in the flows below.`);
+  if (sampled) {
+    page.text(
+      `The table lists what was kept as exemplars; ${sampled.journeys - sampled.kept} more packets of the same kinds were counted as they passed and let go` +
+        `${sampled.uncounted > 0 ? ` (${sampled.uncounted} of them of kinds first seen after the first ${sampled.families}, counted only in the totals)` : ''}: ` +
+        `${sampled.flows > MAX_STORIES ? 'At a glance above sums up every conversation, and ' : ''}the flows below are the largest of all.`,
+    );
+  }
+}
+
+/**
+ * What a story told from exemplars stands for: its own packets, kept or not, and every conversation
+ * of its family, with the times they took through the host and the slowest of them, cited.
+ */
+function allTrafficLike(s: Story, sampled: SampledTraffic, ctx: NarrativeContext, ev: EvidenceList): string[] {
+  const first = s.journeys[0] ?? s.arp[0];
+  const family = first ? sampled.familyOf(first.id) : undefined;
+  if (!family) return [];
+  const kept = s.journeys.length + s.arp.length + s.dns.length;
+  const own = s.flows.reduce((n, f) => n + (sampled.flowJourneys(f.id) ?? 0), 0);
+  const out: string[] = [];
+  let p = `**All traffic like this.** This story is told from exemplars: ${kept} of its packets are kept`;
+  p +=
+    own > s.journeys.length
+      ? `, of the ${own} its conversation${s.flows.length === 1 ? '' : 's'} carried: the numbers above are for those kept (the first ones, and how ${s.flows.length === 1 ? 'it' : 'they'} ended).`
+      : '.';
+  p += ` ${familyText(family)}`;
+  const transits = family.transits.sorted();
+  if (transits.length > 0) {
+    const slow = family.slowest ? ctx.hopsOf(family.slowest.work.journey) : [];
+    p +=
+      ` Through the host they took a median ${durationText(percentile(transits, 50))}, 90th percentile ${durationText(percentile(transits, 90))}` +
+      `${family.slowest ? `, the slowest ${durationText(family.slowest.ns)} (a ${mdText(family.slowest.work.journey.summary)} ${ev.cite(slow[0])} to ${ev.cite(slow.at(-1))})` : ''}.`;
+  }
+  out.push(p);
+  return out;
+}
+
+/** "It is one of 14203 conversations of the same kind: ..." */
+function familyText(f: Family): string {
+  const service = f.service === undefined ? '' : f.kind === 'tcp' || f.kind === 'udp' ? ` to port ${f.service}` : '';
+  const along = f.path.map((x) => mdCode(x)).join(' → ');
+  const what = f.flows === 1 ? 'It is the only conversation' : f.flows > 0 ? `It is one of ${f.flows} conversations` : `It is one of ${plural(f.journeys, 'packet')}`;
+  const counts = [`${plural(f.journeys, 'packet')} in all`];
+  if (f.dropped > 0) counts.push(`${f.dropped} dropped in the host`);
+  if (f.retransmissions > 0) counts.push(`${f.retransmissions} retransmitted`);
+  return `${what} of this kind (${f.kind.toUpperCase()} from ${mdCode(f.src)}${service}, first seen along ${along}${f.translated ? ' with NAT' : ''}): ${counts.join(', ')}.`;
 }
 
 function findingsSection(page: Page, findings: Finding[]): void {
@@ -238,9 +312,10 @@ function findingsSection(page: Page, findings: Finding[]): void {
   }
 }
 
-function flowsSection(page: Page, a: Analysis): void {
-  const shownFlows = a.flows.length > MAX_ROWS ? [...a.flows].sort((x, y) => y.packets - x.packets).slice(0, MAX_ROWS).sort((x, y) => x.id - y.id) : a.flows;
-  if (a.flows.length > 0) {
+/** The flows table of `all.count` flows, from `all.flows`: every one, or at least the MAX_ROWS largest. */
+function flowsSection(page: Page, all: { flows: Flow[]; count: number }): void {
+  const shownFlows = all.flows.length > MAX_ROWS ? [...all.flows].sort((x, y) => y.packets - x.packets || x.id - y.id).slice(0, MAX_ROWS).sort((x, y) => x.id - y.id) : [...all.flows].sort((x, y) => x.id - y.id);
+  if (all.count > 0) {
     page.text(
       '## Flows',
       '',
@@ -254,68 +329,22 @@ function flowsSection(page: Page, a: Analysis): void {
       ),
     );
   }
-  if (a.flows.length > shownFlows.length) page.text(`The ${shownFlows.length} largest of ${a.flows.length} flows; \`analysis.json\` (\`--json\`) has them all.`);
+  if (all.count > shownFlows.length) page.text(`The ${shownFlows.length} largest of ${all.count} flows; \`analysis.json\` (\`--json\`) has them all.`);
 }
 
-function natSection(page: Page, a: Analysis): void {
-  if (!a.nat || a.nat.length === 0) return;
+/** The NAT table of `all.count` bindings, from the first of them in `all.nat` (in flow order). */
+function natSection(page: Page, all: { nat: NatBinding[]; count: number }): void {
+  if (all.count === 0) return;
   page.text(
     '## NAT bindings',
     '',
     'The translations the captures prove, as `conntrack -L` would list them (original tuple, then reply tuple).',
     '',
     '```text',
-    ...conntrackLines(a.nat.slice(0, MAX_ROWS)).map((l) => l.replace(/```/g, '` ` `')),
+    ...conntrackLines(all.nat.slice(0, MAX_ROWS)).map((l) => l.replace(/```/g, '` ` `')),
     '```',
-    ...(a.nat.length > MAX_ROWS ? ['', `${a.nat.length - MAX_ROWS} more in \`analysis.json\`.`] : []),
+    ...(all.count > MAX_ROWS ? ['', `${all.count - MAX_ROWS} more in \`analysis.json\`.`] : []),
   );
-}
-
-/**
- * Many conversations summed up the way an engineer scans them: who talks to which service, along
- * which path, through which NAT, and how it went.
- */
-function atAGlance(a: Analysis): string[] {
-  const byFlow = new Map<number, { dropped: number; retrans: number; path: string }>();
-  for (const j of a.journeys) {
-    if (j.flow === undefined) continue;
-    let e = byFlow.get(j.flow);
-    if (!e) byFlow.set(j.flow, (e = { dropped: 0, retrans: 0, path: '' }));
-    if (j.fate === 'dropped') e.dropped++;
-    if (j.retransmission) e.retrans++;
-    if (!j.isReply && j.hops.length > e.path.split(' -> ').length) e.path = j.hops.map((h) => h.interface).join(' -> ');
-  }
-  const rows = new Map<string, { n: number; packets: number; bytes: number; dropped: number; retrans: number; servers: Set<string>; label: string[] }>();
-  for (const f of a.flows) {
-    const e = byFlow.get(f.id) ?? { dropped: 0, retrans: 0, path: '' };
-    const port = f.server.slice(f.server.lastIndexOf(':') + 1);
-    const service = f.protocol === 'tcp' || f.protocol === 'udp' ? `${f.protocol}/${port}` : f.protocol;
-    const nat = [...new Set(f.translations.map((t) => `${t.type.toUpperCase()} on ${t.interface}`))].join(', ') || 'none';
-    const client = addressOf(f.client);
-    const key = `${client}|${service}|${e.path}|${nat}`;
-    let r = rows.get(key);
-    if (!r) rows.set(key, (r = { n: 0, packets: 0, bytes: 0, dropped: 0, retrans: 0, servers: new Set(), label: [client, service, e.path, nat] }));
-    r.n++;
-    r.packets += f.packets;
-    r.bytes += f.bytes;
-    r.dropped += e.dropped;
-    r.retrans += e.retrans;
-    r.servers.add(addressOf(f.server));
-  }
-  const sorted = [...rows.values()].sort((x, y) => y.packets - x.packets);
-  return [
-    '## At a glance',
-    '',
-    `${a.flows.length} conversations, grouped by client, service, path and NAT (largest first):`,
-    '',
-    '| client | service | servers | conversations | path | NAT | packets | bytes | dropped | retransmitted |',
-    '|---|---|---:|---:|---|---|---:|---:|---:|---:|',
-    ...sorted.slice(0, 30).map(
-      (r) =>
-        `| ${mdCode(r.label[0], true)} | ${mdCell(r.label[1])} | ${r.servers.size} | ${r.n} | ${r.label[2] ? mdCode(r.label[2], true) : ''} | ${mdCell(r.label[3])} | ${r.packets} | ${r.bytes} | ${r.dropped} | ${r.retrans} |`,
-    ),
-    ...(sorted.length > 30 ? ['', `And ${sorted.length - 30} smaller groups.`] : []),
-  ];
 }
 
 function defaultTitle(a: Analysis): string {
