@@ -24,6 +24,7 @@ export function teeOutputs(outputs: readonly AnalysisOutput[]): AnalysisOutput {
       journey: (w) => outputs.forEach((o) => o.sink.journey?.(w)),
       flow: (f) => outputs.forEach((o) => o.sink.flow(f)),
       natBinding: (b) => outputs.forEach((o) => o.sink.natBinding(b)),
+      keepsObservations: outputs.some((o) => o.sink.keepsObservations === true),
     },
     drain: async () => {
       for (const o of outputs) await o.drain();

@@ -43,6 +43,11 @@ export interface CorrelatorOptions {
  */
 export interface CorrelatorSink {
   journey?(w: JourneyWork): void;
+  /**
+   * The sink keeps journeys' observations (w.hops) after journey() returns: a report's exemplars,
+   * the analysis that keeps every journey. Otherwise they are filled again for later frames.
+   */
+  keepsObservations?: boolean;
   flow(f: Flow): void;
   natBinding(b: NatBinding): void;
 }
@@ -235,6 +240,7 @@ export class Correlator {
       w.journey.hops = w.hops.map(toHop);
       this.sink.journey(w);
     }
+    if (!this.sink.keepsObservations) this.observer.release(w.hops);
   }
 
   private flowFinished(f: Flow): void {

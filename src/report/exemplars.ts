@@ -114,6 +114,8 @@ export class ExemplarKeeper {
 
   readonly sink: CorrelatorSink = {
     journey: (w) => this.journey(w),
+    // Exemplars are told from their observations long after they are finished.
+    keepsObservations: true,
     flow: (f) => this.flow(f),
     natBinding: (b) => {
       if (this.complete || this.keptFlows.has(b.flow) || this.live.get(b.flow)?.keep) this.nat.push(b);
