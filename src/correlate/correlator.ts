@@ -257,6 +257,7 @@ export class Correlator {
     this.largestFlows.push(f);
     if (this.largestFlows.length > 2 * LARGEST_FLOWS) this.largestFlows = largest(this.largestFlows);
     if (this.groups.names(f.id)) this.groupFlows.set(f.id, { translations: f.translations });
+    this.groups.flowFinished(f.id);
     this.sink.flow(f);
   }
 

@@ -1,4 +1,4 @@
-import type { Fate, Journey, NatRewrite } from './model.js';
+import type { Fate, Journey, NatRewrite, Step } from './model.js';
 import type { Observation } from './observation.js';
 import { isIgmp, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
 import { ICMPV6_DEST_UNREACH, ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMPV6_MLDV2_REPORT, ICMPV6_NEIGHBOR_ADVERT, ICMPV6_NEIGHBOR_SOLICIT, ICMPV6_ROUTER_SOLICIT, ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_UNREACH } from '../decode/enums.js';
@@ -124,6 +124,27 @@ export class TransitSample {
   }
 }
 
+/** Groups remembered per open flow: its two directions, and a rewrite or two on the way. */
+const GROUPS_PER_FLOW = 4;
+
+/**
+ * A journey that belongs to `g`: what its key would be made of (label, ends, path and rewrites) is
+ * what `g` was made from. Stricter than the key (which keeps only the rewrites' types for ICMP and
+ * ARP), so a journey it turns away is looked up by key.
+ */
+function isOf(g: JourneyGroup, label: string, hops: readonly Observation[], steps: readonly Step[]): boolean {
+  const first = hops[0];
+  if (g.label !== label || g.src !== first.src || g.dst !== first.dst || g.path.length !== hops.length) return false;
+  for (let i = 0; i < hops.length; i++) if (g.path[i] !== hops[i].iface) return false;
+  let k = 0;
+  for (const st of steps) {
+    if (!st.nat) continue;
+    const n = g.nats[k++];
+    if (n === undefined || n.type !== st.nat.type || n.before !== st.nat.before || n.after !== st.nat.after) return false;
+  }
+  return k === g.nats.length;
+}
+
 /**
  * Groups journeys as they are finished, keeping per group its counts and a bounded sample of transit
  * times, so that a capture of millions of packets is summed up in memory that grows with its stories.
@@ -134,6 +155,11 @@ export class GroupCollector {
   /** The flows the groups name. */
   private readonly flows = new Set<number>();
   private ungroupedJourneys = 0;
+  /**
+   * The groups each open flow's journeys went to: the next journey of a flow almost always goes to
+   * one of them, which is checked field by field without building its key.
+   */
+  private readonly byFlow = new Map<number, GroupWork[]>();
 
   constructor(private readonly maxGroups = MAX_GROUPS) {}
 
@@ -142,6 +168,15 @@ export class GroupCollector {
     const first = w.hops[0];
     if (!first) return;
     const label = labelOf(first);
+    const known = j.flow === undefined ? undefined : this.byFlow.get(j.flow);
+    if (known) {
+      for (const g of known) {
+        if (isOf(g.group, label, w.hops, j.steps)) {
+          this.count(g, w);
+          return;
+        }
+      }
+    }
     // Called for every journey of a capture: the key is built in one pass, without arrays.
     let pathKey = first.iface;
     for (let i = 1; i < w.hops.length; i++) pathKey += `>${w.hops[i].iface}`;
@@ -170,9 +205,22 @@ export class GroupCollector {
       }
       this.groups.set(key, g);
     }
+    if (j.flow !== undefined) {
+      if (!known) this.byFlow.set(j.flow, [g]);
+      else if (known.length < GROUPS_PER_FLOW) known.push(g);
+    }
+    this.count(g, w);
+  }
+
+  private count(g: GroupWork, { journey: j, hops }: { journey: Journey; hops: Observation[] }): void {
     g.group.count++;
     g.group.fates[j.fate] = (g.group.fates[j.fate] ?? 0) + 1;
-    if (w.hops.length > 1) g.transits.add(transitNs(j));
+    if (hops.length > 1) g.transits.add(transitNs(j));
+  }
+
+  /** A flow is finished: its later journeys, if any, find their groups by key. */
+  flowFinished(id: number): void {
+    this.byFlow.delete(id);
   }
 
   /** True when a group names flow `id`. */
