@@ -15,8 +15,15 @@ function protocolOf(o: Observation): FlowProtocol {
   return 'other';
 }
 
-function sideOf(o: Observation): string {
-  return endpoint(o.src, o.sport);
+/** One end of a tuple: an address and its port, if it has one. */
+interface End {
+  addr: string;
+  port?: number;
+}
+
+function isAmong(ends: readonly End[], addr: string, port: number | undefined): boolean {
+  for (let i = 0; i < ends.length; i++) if (ends[i].addr === addr && ends[i].port === port) return true;
+  return false;
 }
 
 interface FlowWork {
@@ -25,7 +32,7 @@ interface FlowWork {
    * Source endpoints of the client's side, before and after every translation: a few at most, so a
    * list, where a Set per flow cost a port scan's half a million flows a hash table each.
    */
-  clientSides: string[];
+  clientSides: End[];
   history: string;
   /** Segments that carried sequence space, in two generations (see SEEN_GENERATION). */
   seen: Set<number>;
@@ -276,7 +283,7 @@ export class FlowBuilder {
     flow.lastTs = flow.firstTs;
     const fw: FlowWork = {
       flow,
-      clientSides: [client],
+      clientSides: [reversed ? { addr: first.dst, port: first.dport } : { addr: first.src, port: first.sport }],
       history: '',
       seen: new Set<number>(),
       sides: new Map(),
@@ -305,16 +312,12 @@ export class FlowBuilder {
     fw.lastNsec = last.tsNsec;
     for (const h of w.hops) if (!flow.interfaces.includes(h.iface)) flow.interfaces.push(h.iface);
 
-    // The source side of each hop, made once for the bridged copies of one tuple (as its key is).
-    const sides = new Array<string>(w.hops.length);
+    // From the client when any hop's source is a side of the client's: then every hop's source is.
     let forward = false;
-    for (let i = 0; i < w.hops.length; i++) {
-      const h = w.hops[i];
-      const p = i > 0 ? w.hops[i - 1] : undefined;
-      sides[i] = p && p.src === h.src && p.sport === h.sport ? sides[i - 1] : sideOf(h);
-      if (!forward && fw.clientSides.includes(sides[i])) forward = true;
+    for (let i = 0; i < w.hops.length && !forward; i++) forward = isAmong(fw.clientSides, w.hops[i].src, w.hops[i].sport);
+    if (forward) {
+      for (const h of w.hops) if (!isAmong(fw.clientSides, h.src, h.sport)) fw.clientSides.push({ addr: h.src, port: h.sport });
     }
-    if (forward) for (const side of sides) if (!fw.clientSides.includes(side)) fw.clientSides.push(side);
 
     for (const step of w.journey.steps) {
       if (step.nat) addTranslation(flow, step, step.nat);

@@ -26,10 +26,12 @@ export function labelOf(o: Observation): string {
       return o.arpOp === 1 ? 'ARP request' : o.arpOp === 2 ? 'ARP reply' : 'ARP packet';
     case 'icmp':
     case 'icmpv6': {
-      const p = o.kind === 'icmp' ? 'ICMP' : 'ICMPv6';
-      if (o.icmpType === ICMP_ECHO || o.icmpType === ICMPV6_ECHO_REQUEST) return `${p} echo request`;
-      if (o.icmpType === ICMP_ECHO_REPLY || o.icmpType === ICMPV6_ECHO_REPLY) return `${p} echo reply`;
-      if (o.icmpType === ICMP_UNREACH || o.icmpType === ICMPV6_DEST_UNREACH) return `${p} destination unreachable`;
+      // Whole strings, not made from parts: one is asked for every journey, and compared.
+      const v4 = o.kind === 'icmp';
+      const p = v4 ? 'ICMP' : 'ICMPv6';
+      if (o.icmpType === ICMP_ECHO || o.icmpType === ICMPV6_ECHO_REQUEST) return v4 ? 'ICMP echo request' : 'ICMPv6 echo request';
+      if (o.icmpType === ICMP_ECHO_REPLY || o.icmpType === ICMPV6_ECHO_REPLY) return v4 ? 'ICMP echo reply' : 'ICMPv6 echo reply';
+      if (o.icmpType === ICMP_UNREACH || o.icmpType === ICMPV6_DEST_UNREACH) return v4 ? 'ICMP destination unreachable' : 'ICMPv6 destination unreachable';
       if (o.icmpType === ICMPV6_ROUTER_SOLICIT) return 'ICMPv6 router solicitation';
       if (o.icmpType === ICMPV6_NEIGHBOR_SOLICIT) return 'ICMPv6 neighbor solicitation';
       if (o.icmpType === ICMPV6_NEIGHBOR_ADVERT) return 'ICMPv6 neighbor advertisement';
@@ -124,8 +126,8 @@ export class TransitSample {
   }
 }
 
-/** Groups remembered per open flow: its two directions, and a rewrite or two on the way. */
-const GROUPS_PER_FLOW = 4;
+/** Groups remembered per open flow: each kind of packet (SYN, data, ACK, FIN...) each way. */
+const GROUPS_PER_FLOW = 12;
 
 /**
  * A journey that belongs to `g`: what its key would be made of (label, ends, path and rewrites) is

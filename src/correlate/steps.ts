@@ -91,9 +91,37 @@ function isEchoReply(o: Observation): boolean {
   return o.icmpType === ICMP_ECHO_REPLY || o.icmpType === ICMPV6_ECHO_REPLY;
 }
 
+/** Past this many endpoints their texts are made afresh: memory stays bounded. */
+const MAX_ENDPOINT_TEXTS = 1 << 17;
+const endpointTexts = new Map<string, Map<number | undefined, string>>();
+let endpointTextCount = 0;
+
+/**
+ * endpoint(addr, port), made once per endpoint: every NATed step of every journey names two, and
+ * the flows and groups compare them with the ones they keep, which a shared string answers at once.
+ */
+function endpointText(addr: string, port: number | undefined): string {
+  if (endpointTextCount >= MAX_ENDPOINT_TEXTS) {
+    endpointTexts.clear();
+    endpointTextCount = 0;
+  }
+  let ports = endpointTexts.get(addr);
+  if (ports === undefined) {
+    ports = new Map();
+    endpointTexts.set(addr, ports);
+  }
+  let text = ports.get(port);
+  if (text === undefined) {
+    text = endpoint(addr, port);
+    ports.set(port, text);
+    endpointTextCount++;
+  }
+  return text;
+}
+
 /** `ip:port`, or the bare address for ICMP (the echo identifier is on the hop, as `icmpId`). */
 function natText(o: Observation, side: 'src' | 'dst'): string {
-  return side === 'src' ? endpoint(o.src, o.sport) : endpoint(o.dst, o.dport);
+  return side === 'src' ? endpointText(o.src, o.sport) : endpointText(o.dst, o.dport);
 }
 
 function kindBetween(a: Observation, b: Observation): StepKind {
