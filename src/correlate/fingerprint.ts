@@ -43,6 +43,21 @@ export class FingerprintHasher {
     return this;
   }
 
+  /** The UTF-16 code units of `s`, then a separator, so that ("ab", "c") and ("a", "bc") differ. */
+  text(s: string): this {
+    let a = this.a;
+    let b = this.b;
+    for (let i = 0; i < s.length; i++) {
+      const v = s.charCodeAt(i);
+      a = Math.imul(a ^ v, 0x01000193);
+      b = Math.imul(b ^ v, 0x5bd1e995);
+      b ^= b >>> 15;
+    }
+    this.a = a;
+    this.b = b;
+    return this.byte(0x1f);
+  }
+
   /** 53-bit value: 21 bits of one hash above 32 of the other. */
   value(): number {
     return (this.b >>> 11) * 0x1_0000_0000 + (this.a >>> 0);

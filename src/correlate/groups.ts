@@ -1,5 +1,6 @@
 import type { Fate, Journey, NatRewrite, Step } from './model.js';
 import type { Observation } from './observation.js';
+import { FingerprintHasher } from './fingerprint.js';
 import { isIgmp, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
 import { ICMPV6_DEST_UNREACH, ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMPV6_MLDV2_REPORT, ICMPV6_NEIGHBOR_ADVERT, ICMPV6_NEIGHBOR_SOLICIT, ICMPV6_ROUTER_SOLICIT, ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_UNREACH } from '../decode/enums.js';
 
@@ -147,12 +148,48 @@ function isOf(g: JourneyGroup, label: string, hops: readonly Observation[], step
   return k === g.nats.length;
 }
 
+const keyHasher = new FingerprintHasher();
+
+/**
+ * What makes a group (the label, the first hop's addresses, the path, and the rewrites: with their
+ * endpoints for TCP and UDP, by type for the rest) as a 53-bit hash: hashing the text it is made
+ * of costs less than making that text for every journey and hashing it again in a Map.
+ */
+function groupHash(label: string, hops: readonly Observation[], steps: readonly Step[], byRewrite: boolean): number {
+  const h = keyHasher.reset().text(label).text(hops[0].src).text(hops[0].dst);
+  for (let i = 0; i < hops.length; i++) h.text(hops[i].iface);
+  h.byte(0);
+  for (const st of steps) {
+    if (!st.nat) continue;
+    h.text(st.nat.type);
+    if (byRewrite) h.text(st.nat.before).text(st.nat.after);
+  }
+  return h.value();
+}
+
+/** `g` is the group of a journey with this label, hops and steps: what groupHash hashes is equal. */
+function hasKeyOf(g: JourneyGroup, label: string, hops: readonly Observation[], steps: readonly Step[], byRewrite: boolean): boolean {
+  const first = hops[0];
+  if (g.label !== label || g.src !== first.src || g.dst !== first.dst || g.path.length !== hops.length) return false;
+  for (let i = 0; i < hops.length; i++) if (g.path[i] !== hops[i].iface) return false;
+  let k = 0;
+  for (const st of steps) {
+    if (!st.nat) continue;
+    const n = g.nats[k++];
+    if (n === undefined || n.type !== st.nat.type || (byRewrite && (n.before !== st.nat.before || n.after !== st.nat.after))) return false;
+  }
+  return k === g.nats.length;
+}
+
 /**
  * Groups journeys as they are finished, keeping per group its counts and a bounded sample of transit
  * times, so that a capture of millions of packets is summed up in memory that grows with its stories.
  */
 export class GroupCollector {
-  private readonly groups = new Map<string, GroupWork>();
+  /** Groups by the hash of their key (groupHash); a bucket holds more than one only on a collision. */
+  private readonly groups = new Map<number, GroupWork[]>();
+  /** Every group, in the order they were first seen. */
+  private readonly ordered: GroupWork[] = [];
   private readonly ungrouped = new Map<string, number>();
   /** The flows the groups name. */
   private readonly flows = new Set<number>();
@@ -179,20 +216,13 @@ export class GroupCollector {
         }
       }
     }
-    // Called for every journey of a capture: the key is built in one pass, without arrays.
-    let pathKey = first.iface;
-    for (let i = 1; i < w.hops.length; i++) pathKey += `>${w.hops[i].iface}`;
     // ARP and echo share a story per pair of hosts; TCP segments per connection direction.
     const byRewrite = j.kind === 'tcp' || j.kind === 'udp';
-    let natKey = '';
-    for (const st of j.steps) {
-      if (!st.nat) continue;
-      if (natKey !== '') natKey += ',';
-      natKey += byRewrite ? `${st.nat.type}:${st.nat.before}>${st.nat.after}` : st.nat.type;
-    }
-    const key = `${label}|${first.src}|${first.dst}|${pathKey}|${natKey}`;
-    let g = this.groups.get(key);
-    if (!g && this.groups.size >= this.maxGroups) {
+    // Called for every journey of a capture: its key is a hash of what makes it, no text is built.
+    const key = groupHash(label, w.hops, j.steps, byRewrite);
+    const bucket = this.groups.get(key);
+    let g = bucket?.find((c) => hasKeyOf(c.group, label, w.hops, j.steps, byRewrite));
+    if (!g && this.ordered.length >= this.maxGroups) {
       this.ungroupedJourneys++;
       this.ungrouped.set(label, (this.ungrouped.get(label) ?? 0) + 1);
       return;
@@ -205,7 +235,9 @@ export class GroupCollector {
         g.group.flow = j.flow;
         this.flows.add(j.flow);
       }
-      this.groups.set(key, g);
+      if (bucket) bucket.push(g);
+      else this.groups.set(key, [g]);
+      this.ordered.push(g);
     }
     if (j.flow !== undefined) {
       if (!known) this.byFlow.set(j.flow, [g]);
@@ -231,7 +263,7 @@ export class GroupCollector {
   }
 
   finish(): { groups: JourneyGroup[]; ungrouped?: UngroupedJourneys } {
-    const groups = [...this.groups.values()].map(({ group, transits }) => {
+    const groups = this.ordered.map(({ group, transits }) => {
       if (group.path.length > 1) group.medianTransitNs = median(transits.sorted());
       return group;
     });
