@@ -8,6 +8,11 @@ export interface MergeOptions {
    * beyond it the quiet interface is assumed to have nothing earlier.
    */
   reorderBytes?: number;
+  /**
+   * How far each reader's clock runs ahead of the first's, in nanoseconds (by reader index, missing:
+   * 0): frames are merged in corrected time, their timestamps left as captured.
+   */
+  clockOffsetNs?: readonly number[];
 }
 
 const DEFAULT_REORDER_BYTES = 32 * 1024 * 1024;
@@ -22,6 +27,9 @@ interface Queue {
 
 interface Source {
   order: number;
+  /** The clock offset as whole seconds and nanoseconds (0..1e9): subtracted when frames are compared. */
+  offsetSec: number;
+  offsetNsec: number;
   reader: CaptureReader;
   batches: AsyncGenerator<Frame[]>;
   queues: Queue[];
@@ -48,6 +56,7 @@ export async function* mergeCaptures(readers: CaptureReader[], options: MergeOpt
   const limit = options.reorderBytes ?? DEFAULT_REORDER_BYTES;
   const sources: Source[] = readers.map((reader, order) => ({
     order,
+    ...splitOffset(options.clockOffsetNs?.[order] ?? 0),
     reader,
     batches: reader.batches(),
     queues: [],
@@ -170,11 +179,29 @@ function unpin(s: Source, frame: Frame): void {
   }
 }
 
+function splitOffset(ns: number): { offsetSec: number; offsetNsec: number } {
+  const offsetSec = Math.floor(ns / 1e9);
+  return { offsetSec, offsetNsec: Math.round(ns - offsetSec * 1e9) };
+}
+
 function before(a: Queue, b: Queue): boolean {
   const fa = a.frames[a.head];
   const fb = b.frames[b.head];
-  if (fa.tsSec !== fb.tsSec) return fa.tsSec < fb.tsSec;
-  if (fa.tsNsec !== fb.tsNsec) return fa.tsNsec < fb.tsNsec;
+  // Corrected time: seconds and nanoseconds apart, as a sum would lose nanoseconds past 2^53.
+  let secA = fa.tsSec - a.source.offsetSec;
+  let nsA = fa.tsNsec - a.source.offsetNsec;
+  if (nsA < 0) {
+    secA--;
+    nsA += 1e9;
+  }
+  let secB = fb.tsSec - b.source.offsetSec;
+  let nsB = fb.tsNsec - b.source.offsetNsec;
+  if (nsB < 0) {
+    secB--;
+    nsB += 1e9;
+  }
+  if (secA !== secB) return secA < secB;
+  if (nsA !== nsB) return nsA < nsB;
   if (a.source.order !== b.source.order) return a.source.order < b.source.order;
   return fa.number < fb.number;
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { analyzeFrames, documentTail, streamFrames, type AnalyzeOptions, type AnalysisWork, type CorrelationRun } from '../correlate/analyze.js';
+import { analyzeFrames, documentTail, hostRecords as hostsOf, hostSetup, readerOffsets, streamFrames, type AnalyzeOptions, type AnalysisWork, type CorrelationRun, type HostSetup } from '../correlate/analyze.js';
 import { mergeCaptures, type CaptureReader } from '../capture/index.js';
 import type { Frame } from '../capture/frame.js';
 import { fateText, durationText, MAX_GROUPS } from '../correlate/groups.js';
@@ -10,7 +10,7 @@ import { conntrackLines, isReversal } from '../correlate/nat-table.js';
 import { findingsForPeople } from '../correlate/findings.js';
 import { pluralOf } from '../correlate/plural.js';
 export { conntrackLines };
-import type { InterfaceRole, NatBinding } from '../correlate/model.js';
+import type { Host, InterfaceRole, NatBinding } from '../correlate/model.js';
 import { openAll, asCliError, withProgress } from './captures.js';
 import { writeJsonDocument, streamWriter, fileWriter, JsonDocumentWriter } from './output.js';
 import { JsonSpill, SpilledArray } from './json-spill.js';
@@ -36,11 +36,14 @@ export interface AnalyzeCliOptions {
   topology?: string[];
   /** The global --quiet: no progress bar. */
   quiet?: boolean;
+  host?: string[];
 }
 
 /** What the analysis needs, plus how the command shows its progress. */
 export interface RunAnalyzeOptions extends AnalyzeOptions {
   quiet?: boolean;
+  /** `--host NAME=FILE`: the host of each file named, by the path as given. */
+  hostOfFile?: Map<string, string>;
 }
 
 export async function analyzeOptionsFrom(opts: AnalyzeCliOptions): Promise<RunAnalyzeOptions> {
@@ -60,7 +63,15 @@ export async function analyzeOptionsFrom(opts: AnalyzeCliOptions): Promise<RunAn
     }
     roles.set(m[1], m[2] as InterfaceRole);
   }
+  const hostOfFile = new Map<string, string>();
+  for (const item of opts.host ?? []) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)=(.+)$/.exec(item);
+    if (!m) throw new CliError(`--host: "${item}" is not NAME=FILE (a NAME of letters, digits, '.', '_' or '-')`, EXIT_USAGE);
+    if (hostOfFile.has(m[2])) throw new CliError(`--host: ${m[2]} is given two hosts`, EXIT_USAGE);
+    hostOfFile.set(m[2], m[1]);
+  }
   return {
+    hostOfFile,
     windowNs: windowMs === undefined ? undefined : Math.round(windowMs * 1e6),
     communityIdSeed: seed,
     ifaceMap: parseIfaceMap(opts.ifaceMap),
@@ -71,17 +82,24 @@ export async function analyzeOptionsFrom(opts: AnalyzeCliOptions): Promise<RunAn
 }
 
 export async function runAnalyze(files: string[], options: RunAnalyzeOptions): Promise<AnalysisWork> {
-  return withCaptures(files, options.quiet, (batches, readers) => analyzeFrames(batches, readers, options));
+  return withCaptures(files, options, (batches, readers, hosts) => analyzeFrames(batches, readers, { ...options, hosts }));
 }
 
 /**
- * Opens the captures, hands their frames (merged in time order, with the progress bar) to `use`, and
- * closes them; what goes wrong becomes a CLI error.
+ * Opens the captures, tells which host each comes from and how their clocks differ, hands their
+ * frames (merged in corrected time order, with the progress bar) to `use`, and closes them; what
+ * goes wrong becomes a CLI error.
  */
-async function withCaptures<T>(files: string[], quiet: boolean | undefined, use: (batches: AsyncIterable<Frame[]>, readers: CaptureReader[]) => Promise<T>): Promise<T> {
+async function withCaptures<T>(
+  files: string[],
+  options: RunAnalyzeOptions,
+  use: (batches: AsyncIterable<Frame[]>, readers: CaptureReader[], hosts: HostSetup) => Promise<T>,
+): Promise<T> {
   const readers = await openAll(files);
   try {
-    return await use(withProgress(mergeCaptures(readers), readers, quiet), readers);
+    const hosts = await hostSetup(readers, options.hostOfFile, options.ifaceMap);
+    const merged = mergeCaptures(readers, { clockOffsetNs: readerOffsets(readers, hosts) });
+    return await use(withProgress(merged, readers, options.quiet), readers, hosts);
   } catch (err) {
     throw asCliError(err);
   } finally {
@@ -101,9 +119,10 @@ export class StreamedDocument implements AnalysisOutput {
     private readonly nat: JsonSpill,
   ) {}
 
-  static async create(write: (chunk: string | Buffer) => Promise<void>): Promise<StreamedDocument> {
+  static async create(write: (chunk: string | Buffer) => Promise<void>, hosts: Host[]): Promise<StreamedDocument> {
     const doc = new StreamedDocument(new JsonDocumentWriter(write), await JsonSpill.create(), await JsonSpill.create());
     await doc.out.member('version', 1);
+    await doc.out.member('hosts', hosts);
     doc.out.openArray('journeys');
     return doc;
   }
@@ -152,13 +171,13 @@ export class StreamedDocument implements AnalysisOutput {
 export async function runAnalyzeStream(
   files: string[],
   options: RunAnalyzeOptions,
-  begin: () => Promise<AnalysisOutput | undefined> = async () => undefined,
+  begin: (hosts: Host[]) => Promise<AnalysisOutput | undefined> = async () => undefined,
 ): Promise<CorrelationRun> {
-  return withCaptures(files, options.quiet, async (batches, readers) => {
-    const out = await begin();
+  return withCaptures(files, options, async (batches, readers, hosts) => {
+    const out = await begin(hostsOf(hosts));
     // The terminal view needs no journey records: without a `journey` the correlator never makes them.
     const sink: CorrelatorSink = out?.sink ?? { flow: () => {}, natBinding: () => {} };
-    const run = await streamFrames(batches, readers, options, sink, out ? () => out.drain() : undefined);
+    const run = await streamFrames(batches, readers, { ...options, hosts }, sink, out ? () => out.drain() : undefined);
     await out?.finish(run);
     return run;
   });
@@ -260,6 +279,7 @@ export function registerAnalyze(program: Command): void {
     .argument('<files...>', 'pcap or pcapng files captured on the same host')
     .option('--json <file>', 'write the analysis document (DESIGN.md) to FILE, or - for stdout')
     .option('--ndjson <file>', "write the document's records one JSON object a line to FILE, or - for stdout")
+    .option('--host <name=file>', 'the host FILE was captured on (repeatable); without it, files naming the same interface are hosts of their own, named by file', collect)
     .option('--iface-map <map>', 'names for cooked-v2 interface indexes, e.g. 4=docker0,5=vethc1')
     .option('--window <ms>', 'correlation window in milliseconds (default 300)')
     .option('--community-id-seed <n>', 'Community ID seed (default 0)')
@@ -283,9 +303,9 @@ export function registerAnalyze(program: Command): void {
         opened.push(handle);
         return fileWriter(handle);
       };
-      const begin = async (): Promise<AnalysisOutput | undefined> => {
-        if (opts.json) outputs.push(await StreamedDocument.create(await writerTo(opts.json)));
-        if (opts.ndjson) outputs.push(await NdjsonStream.create(await writerTo(opts.ndjson), files));
+      const begin = async (hosts: Host[]): Promise<AnalysisOutput | undefined> => {
+        if (opts.json) outputs.push(await StreamedDocument.create(await writerTo(opts.json), hosts));
+        if (opts.ndjson) outputs.push(await NdjsonStream.create(await writerTo(opts.ndjson), hosts));
         return outputs.length > 0 ? teeOutputs(outputs) : undefined;
       };
       try {

@@ -4,16 +4,10 @@
  */
 import { documentTail, type CorrelationRun } from '../correlate/analyze.js';
 import type { CorrelatorSink } from '../correlate/correlator.js';
-import type { Flow } from '../correlate/model.js';
+import type { Flow, Host } from '../correlate/model.js';
 import { proxyPartners, type AnalysisOutput } from './analysis-output.js';
 import { JsonSpill } from './json-spill.js';
 import { utf8Chunk } from './utf8-chunk.js';
-
-/**
- * The name of the one host every file belongs to while files are not yet told apart by host. With
- * several hosts (DESIGN.md "Several hosts") each takes the name --host gave it or its file's stem.
- */
-const SINGLE_HOST = 'host';
 
 /** The document's arrays that are written a record each, and the `type` of their records. */
 const RECORD_TYPES: Record<string, string> = {
@@ -42,10 +36,10 @@ export class NdjsonStream implements AnalysisOutput {
     private readonly flushAt: number,
   ) {}
 
-  /** Starts the stream with the host record of `files`. */
-  static async create(write: (chunk: string | Buffer) => Promise<void>, files: readonly string[], flushAt = 1 << 20): Promise<NdjsonStream> {
+  /** Starts the stream with a record of each host. */
+  static async create(write: (chunk: string | Buffer) => Promise<void>, hosts: readonly Host[], flushAt = 1 << 20): Promise<NdjsonStream> {
     const out = new NdjsonStream(write, await JsonSpill.create(), flushAt);
-    out.record('host', { name: SINGLE_HOST, files, clockOffsetNs: '0', offsetSamples: 0 });
+    for (const h of hosts) out.record('host', h);
     return out;
   }
 

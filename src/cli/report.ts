@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Host } from '../correlate/model.js';
 import { open, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildReport, toMarkdown, type ReportInput } from '../report/document.js';
@@ -104,10 +105,10 @@ async function analyzeForReport(files: string[], options: RunAnalyzeOptions, jso
   const keeping: AnalysisOutput = { sink: keeper.sink, drain: async () => {}, finish: async () => {}, close: async () => {} };
   let handle: FileHandle | undefined;
   let doc: StreamedDocument | undefined;
-  const begin = async (): Promise<AnalysisOutput> => {
+  const begin = async (hosts: Host[]): Promise<AnalysisOutput> => {
     if (jsonPath === undefined) return keeping;
     handle = await open(jsonPath, 'w');
-    doc = await StreamedDocument.create(fileWriter(handle));
+    doc = await StreamedDocument.create(fileWriter(handle), hosts);
     return teeOutputs([keeping, doc]);
   };
   try {
@@ -130,6 +131,7 @@ export function registerReport(program: Command, version: string): void {
     .option('--json <file>', 'also write the analysis document to FILE (- for DIR/analysis.json)')
     .option('--title <text>', 'the report title')
     .option('--scenario <file>', 'the scenario the captures come from: its title and names, and where reality parts from it')
+    .option('--host <name=file>', 'the host FILE was captured on (repeatable); without it, files naming the same interface are hosts of their own, named by file', collect)
     .option('--iface-map <map>', 'names for cooked-v2 interface indexes, e.g. 4=docker0,5=vethc1')
     .option('--window <ms>', 'correlation window in milliseconds (default 300)')
     .option('--community-id-seed <n>', 'Community ID seed (default 0)')

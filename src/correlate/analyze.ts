@@ -4,11 +4,14 @@ import { CaptureError } from '../capture/errors.js';
 import { mergeCaptures } from '../capture/index.js';
 import type { Frame } from '../capture/frame.js';
 import { formatEpochNs } from '../capture/frame.js';
-import type { Analysis, CaptureSummary, Flow, InterfaceRole, Journey, NatBinding } from './model.js';
+import type { Analysis, CaptureSummary, Flow, Host, InterfaceRole, Journey, NatBinding } from './model.js';
 import type { Observation } from './observation.js';
 import type { JourneyWork } from './journey-work.js';
 import { Correlator, type CorrelationSummary, type CorrelatorSink } from './correlator.js';
 import type { Topology } from './topology.js';
+import { openCapture } from '../capture/index.js';
+import { hostInterfaceName, planHosts, type FileInterfaces, type HostPlan } from './hosts.js';
+import { estimateClockOffsets, type ClockEstimate } from './clocks.js';
 
 export interface AnalyzeOptions {
   /** Correlation window: copies of one packet further apart than this are different packets. */
@@ -26,6 +29,46 @@ export interface AnalyzeOptions {
    * the rest being what answers, flows, findings and the document need after reading).
    */
   memoryLimitBytes?: number;
+  /** The hosts the files come from and their clocks (hostSetup); without it, planned from the files' interfaces with clocks taken as equal. */
+  hosts?: HostSetup;
+}
+
+/** Which host each file comes from, and how far each host's clock runs ahead of the first's. */
+export interface HostSetup {
+  plan: HostPlan;
+  clocks: ReadonlyMap<string, ClockEstimate>;
+}
+
+/**
+ * The hosts of `readers` (`given`: --host) and, with more than one, their clock offsets, read from
+ * the start of each file by readers of its own (the analysis's readers are left unread).
+ */
+export async function hostSetup(readers: readonly CaptureReader[], given: ReadonlyMap<string, string> = new Map(), ifaceMap: Map<number, string> = new Map()): Promise<HostSetup> {
+  const plan = planHosts(fileInterfaces(readers), given);
+  if (plan.hosts.length < 2) return { plan, clocks: new Map() };
+  const again = await Promise.all(readers.map((r) => openCapture(r.file)));
+  try {
+    return { plan, clocks: await estimateClockOffsets(again, plan, ifaceMap) };
+  } finally {
+    await Promise.all(again.map((r) => r.close()));
+  }
+}
+
+function fileInterfaces(readers: readonly CaptureReader[]): FileInterfaces[] {
+  return readers.map((r) => ({ file: r.file, interfaces: r.info.interfaces.map((i) => i.name) }));
+}
+
+/** The per-reader clock offsets mergeCaptures corrects time with. */
+export function readerOffsets(readers: readonly CaptureReader[], setup: HostSetup): number[] {
+  return readers.map((r) => setup.clocks.get(setup.plan.hostOf.get(r.file) ?? '')?.offsetNs ?? 0);
+}
+
+/** The document's `hosts`. */
+export function hostRecords(setup: HostSetup): Host[] {
+  return setup.plan.hosts.map((h) => {
+    const c = setup.clocks.get(h.name);
+    return { name: h.name, files: h.files, clockOffsetNs: String(c?.offsetNs ?? 0), offsetSamples: c?.samples ?? 0 };
+  });
 }
 
 /**
@@ -46,7 +89,8 @@ export interface AnalysisWork {
 
 /** Reads the captures (merged in time order) and correlates them into the analysis document. */
 export async function analyzeCaptures(readers: CaptureReader[], options: AnalyzeOptions = {}): Promise<AnalysisWork> {
-  return analyzeFrames(mergeCaptures(readers), readers, options);
+  const hosts = options.hosts ?? (await hostSetup(readers, new Map(), options.ifaceMap));
+  return analyzeFrames(mergeCaptures(readers, { clockOffsetNs: readerOffsets(readers, hosts) }), readers, { ...options, hosts });
 }
 
 export async function analyzeFrames(
@@ -70,7 +114,7 @@ export async function analyzeFrames(
     flows[b - 1].proxyOf = a;
   }
   // Journeys first: analyze writes them while it reads, before what is known only at the end.
-  const analysis: Analysis = { version: 1, journeys: work.map((w) => w.journey), ...documentTail(run, flows, nat) };
+  const analysis: Analysis = { version: 1, hosts: run.hosts, journeys: work.map((w) => w.journey), ...documentTail(run, flows, nat) };
   const hopsOf = (j: Journey): Observation[] => hopsById.get(j.id) ?? [];
   return run.damage === undefined ? { analysis, hopsOf } : { analysis, hopsOf, damage: run.damage };
 }
@@ -86,6 +130,7 @@ export function documentTail<F, N>(run: CorrelationRun, flows: F, nat: N) {
 
 /** What a streamed run leaves besides the journeys it handed on. */
 export interface CorrelationRun {
+  hosts: Host[];
   captures: CaptureSummary[];
   summary: CorrelationSummary;
   /** The error that ended reading early (a damaged capture); the analysis covers what came before. */
@@ -142,6 +187,8 @@ async function correlateFrames(
   sink: CorrelatorSink,
   control: { memoryUse: string; drain?: () => Promise<void> },
 ): Promise<CorrelationRun> {
+  const hosts = options.hosts ?? { plan: planHosts(fileInterfaces(readers)), clocks: new Map() };
+  const clockOffsetNs = new Map(readers.map((r, i) => [r.file, readerOffsets(readers, hosts)[i]]));
   const correlator = new Correlator(
     {
       windowNs: options.windowNs ?? DEFAULT_WINDOW_NS,
@@ -152,6 +199,8 @@ async function correlateFrames(
       topology: options.topology,
       maxWaiting: options.maxWaiting,
       maxFlowSides: options.maxFlowSides,
+      hosts: hosts.plan,
+      clockOffsetNs,
     },
     sink,
   );
@@ -185,8 +234,9 @@ async function correlateFrames(
   const summary = correlator.finish();
   if (drain) await drain();
 
-  const captures = captureSummaries(readers, firstLast);
-  return damage === undefined ? { captures, summary } : { captures, summary, damage };
+  const captures = captureSummaries(readers, firstLast, hosts.plan);
+  const run = { hosts: hostRecords(hosts), captures, summary };
+  return damage === undefined ? run : { ...run, damage };
 }
 
 function outOfMemory(at: Frame, memoryUse: string, memoryLimitBytes: number): CaptureError {
@@ -201,14 +251,14 @@ function outOfMemory(at: Frame, memoryUse: string, memoryLimitBytes: number): Ca
 }
 
 /** Each capture as read: its format, counts, and the time of its first and last frame. */
-function captureSummaries(readers: CaptureReader[], firstLast: Map<string, [Frame, Frame]>): CaptureSummary[] {
+function captureSummaries(readers: CaptureReader[], firstLast: Map<string, [Frame, Frame]>, plan: HostPlan): CaptureSummary[] {
   return readers.map((r) => {
     const span = firstLast.get(r.file);
     return {
       file: r.file,
       format: r.info.format,
       packets: r.info.packets,
-      interfaces: r.info.interfaces.map((i) => ({ name: i.name, linktype: i.linktype, packets: r.info.packetsPerInterface[i.index] ?? 0 })),
+      interfaces: r.info.interfaces.map((i) => ({ name: hostInterfaceName(plan, r.file, i.name), linktype: i.linktype, packets: r.info.packetsPerInterface[i.index] ?? 0 })),
       ...(span ? { start: formatEpochNs(span[0]), end: formatEpochNs(span[1]) } : {}),
     };
   });

@@ -15,6 +15,7 @@ import { NatBindingCollector } from './nat-table.js';
 import { NatBypassCollector } from './nat-bypass.js';
 import { GroupCollector, type JourneyGroup, type UngroupedJourneys, durationText } from './groups.js';
 import { summaryOf } from './summary.js';
+import { useHostNames, type HostPlan } from './hosts.js';
 
 export interface CorrelatorOptions {
   /** Correlation window: copies of one packet further apart than this are different packets. */
@@ -35,6 +36,10 @@ export interface CorrelatorOptions {
   maxWaiting: number;
   /** Tuple sides the flow table numbers before it starts again from its open flows (FlowOptions.maxSides). */
   maxFlowSides?: number;
+  /** The hosts the files come from: with several, interfaces are named HOST:IFACE. */
+  hosts?: HostPlan;
+  /** Nanoseconds each file's clock runs ahead of the first host's. */
+  clockOffsetNs?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -119,7 +124,8 @@ export class Correlator {
     private readonly options: CorrelatorOptions,
     private readonly sink: CorrelatorSink,
   ) {
-    this.observer = new Observer({ ifaceMap: options.ifaceMap, evidenceLines: options.evidenceLines });
+    this.observer = new Observer({ ifaceMap: options.ifaceMap, evidenceLines: options.evidenceLines, hosts: options.hosts, clockOffsetNs: options.clockOffsetNs });
+    useHostNames(options.hosts && options.hosts.hosts.length > 1 ? options.hosts.hosts.map((h) => h.name) : []);
     this.judge = new FateJudge(options.topology);
     this.flows = new FlowBuilder({ communityIdSeed: options.communityIdSeed, expireIdle: true, maxSides: options.maxFlowSides }, (f) => this.flowFinished(f));
     this.assembler = new JourneyAssembler(options.windowNs, (open) => this.close(open));

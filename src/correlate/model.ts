@@ -152,8 +152,19 @@ export interface NatBinding {
  * The document, in the order it is written: journeys right after the version, because analyze
  * writes each as it is finished, before what is known only at the end of the captures.
  */
+/** A host the captures come from (DESIGN.md "Several hosts"): one for captures of a single host. */
+export interface Host {
+  name: string;
+  files: string[];
+  /** Nanoseconds this host's clock runs ahead of the first host's, as an integer string ("0" for the first). */
+  clockOffsetNs: string;
+  /** Packets seen on this host and the first that the offset was estimated from (0: not compared). */
+  offsetSamples: number;
+}
+
 export interface Analysis {
   version: 1;
+  hosts: Host[];
   journeys: Journey[];
   captures: CaptureSummary[];
   interfaces: InterfaceInfo[];

@@ -2,7 +2,8 @@
  * Frame -> Observation: decode once, pull out the flat fields the correlator needs, and hash the
  * fields that survive bridging, routing and NAT into the fingerprint (DESIGN.md, "Correlation").
  */
-import type { Frame } from '../capture/frame.js';
+import type { CaptureInterface, Frame } from '../capture/frame.js';
+import { hostInterfaceName, type HostPlan } from './hosts.js';
 import { decodePacket, type Packet } from '../decode/packet.js';
 import { decodeDns, type DnsMessage } from '../decode/dns.js';
 import type { IcmpMessage } from '../decode/icmp.js';
@@ -30,6 +31,10 @@ export interface ObserverOptions {
   ifaceMap: Map<number, string>;
   /** Keep the `read` line of every frame, for reports that cite their evidence. */
   evidenceLines: boolean;
+  /** The hosts the files come from: with several, interfaces are named HOST:IFACE. */
+  hosts?: HostPlan;
+  /** Nanoseconds each file's clock runs ahead of the first host's: taken off its frames' run time. */
+  clockOffsetNs?: ReadonlyMap<string, number>;
 }
 
 export class Observer {
@@ -68,10 +73,11 @@ export class Observer {
     }
     const pkt = decodePacket(frame.data, frame.iface.linktype);
     if (pkt.problem) this.noteProblem(frame, pkt);
-    const t = (frame.tsSec - this.baseSec) * 1e9 + (frame.tsNsec - this.baseNsec);
+    const t = (frame.tsSec - this.baseSec) * 1e9 + (frame.tsNsec - this.baseNsec) - (this.options.clockOffsetNs?.get(frame.file) ?? 0);
     const reused = this.free.pop();
-    const o = reused === undefined ? blankObservation(frame, t) : clearObservation(reused, frame, t);
-    this.readCookedHeader(o, pkt);
+    const iface = this.interfaceName(frame);
+    const o = reused === undefined ? blankObservation(frame, iface, t) : clearObservation(reused, frame, iface, t);
+    this.readCookedHeader(o, pkt, frame.file);
     if (pkt.link instanceof EthernetHeader) {
       o.srcMac = this.names.mac(pkt.link.b, pkt.link.srcOffset);
       o.dstMac = this.names.mac(pkt.link.b, pkt.link.dstOffset);
@@ -84,13 +90,28 @@ export class Observer {
     return o;
   }
 
+  /** Interface names with their host's in front, made once per interface (several hosts only). */
+  private readonly hostNames = new Map<CaptureInterface, string>();
+
+  private interfaceName(frame: Frame): string {
+    const plan = this.options.hosts;
+    if (plan === undefined || plan.hosts.length < 2) return frame.iface.name;
+    let name = this.hostNames.get(frame.iface);
+    if (name === undefined) {
+      name = hostInterfaceName(plan, frame.file, frame.iface.name);
+      this.hostNames.set(frame.iface, name);
+    }
+    return name;
+  }
+
   /** A cooked capture (`-i any`) says the interface and the direction in its own header. */
-  private readCookedHeader(o: Observation, pkt: Packet): void {
+  private readCookedHeader(o: Observation, pkt: Packet, file: string): void {
     if (pkt.link instanceof Sll2Header) {
       const idx = pkt.link.interfaceIndex;
       const named = this.options.ifaceMap.get(idx);
       if (named === undefined) this.unnamedIndexes.add(idx);
-      o.iface = named ?? `if${idx}`;
+      const local = named ?? `if${idx}`;
+      o.iface = this.options.hosts ? hostInterfaceName(this.options.hosts, file, local) : local;
       o.direction = pkt.link.packetType === PACKET_OUTGOING ? 'out' : 'in';
     } else if (pkt.link instanceof SllHeader) {
       this.cookedV1 = true;
@@ -288,8 +309,8 @@ const DNS_TYPES: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA
 const MAX_FREE = 1 << 16;
 
 /** `o` made what blankObservation(frame, t) makes, field for field. */
-function clearObservation(o: Observation, frame: Frame, t: number): Observation {
-  o.iface = frame.iface.name;
+function clearObservation(o: Observation, frame: Frame, iface: string, t: number): Observation {
+  o.iface = iface;
   o.file = frame.file;
   o.frame = frame.number;
   o.tsSec = frame.tsSec;
@@ -328,9 +349,9 @@ function clearObservation(o: Observation, frame: Frame, t: number): Observation 
 }
 
 /** An observation of `frame` with every field present, most still empty. */
-function blankObservation(frame: Frame, t: number): Observation {
+function blankObservation(frame: Frame, iface: string, t: number): Observation {
   return {
-    iface: frame.iface.name,
+    iface,
     file: frame.file,
     frame: frame.number,
     tsSec: frame.tsSec,

@@ -1,6 +1,7 @@
 import type { InterfaceRole, Journey, NatRewrite, Step } from './model.js';
 import type { Observation } from './observation.js';
 import { addressScope, isLinkScope, isGroupScope, type AddressScope } from './endpoint.js';
+import { hostNamesVersion, localInterfaceName } from './hosts.js';
 
 /**
  * Roles from names first (Docker, CNI and common NIC naming), then from behaviour for names that
@@ -9,19 +10,28 @@ import { addressScope, isLinkScope, isGroupScope, type AddressScope } from './en
  * are its ports, and one that carries public addresses and bridges with nothing is an uplink.
  */
 const rolesByName = new Map<string, InterfaceRole | undefined>();
+/** The hostNamesVersion() the names in rolesByName were read with. */
+let namesOfHosts = -1;
 
 /**
  * The role an interface's name says it has, if any. Remembered per name: the hop ordering, the
  * steps and the assembler ask it of every hop, and a capture has few interface names.
  */
 export function roleFromName(name: string): InterfaceRole | undefined {
+  // Names read differently once other hosts are known (`hostb:eth1`): then start again.
+  if (namesOfHosts !== hostNamesVersion()) {
+    rolesByName.clear();
+    namesOfHosts = hostNamesVersion();
+  }
   if (rolesByName.has(name)) return rolesByName.get(name);
   const role = roleOfText(name);
   if (rolesByName.size < 4096) rolesByName.set(name, role);
   return role;
 }
 
-function roleOfText(name: string): InterfaceRole | undefined {
+function roleOfText(full: string): InterfaceRole | undefined {
+  // `hostb:eth1` is what `eth1` is, on hostb.
+  const name = localInterfaceName(full);
   const local = name.includes(':') ? name.slice(name.lastIndexOf(':') + 1) : name;
   if (name === 'any') return 'any';
   if (local === 'lo') return 'loopback';

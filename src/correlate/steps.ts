@@ -2,6 +2,7 @@ import type { Observation } from './observation.js';
 import type { Step, NatRewrite, StepKind } from './model.js';
 import { echoOrEndpoint, endpoint } from './endpoint.js';
 import { roleFromName } from './roles.js';
+import { hostOfInterface } from './hosts.js';
 import { ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMP_ECHO, ICMP_ECHO_REPLY } from '../decode/enums.js';
 
 /**
@@ -127,6 +128,8 @@ function natText(o: Observation, side: 'src' | 'dst'): string {
 function kindBetween(a: Observation, b: Observation): StepKind {
   if (a.vni === undefined && b.vni !== undefined) return 'encapsulated';
   if (a.vni !== undefined && b.vni === undefined) return 'decapsulated';
+  // From one host to another: the link between them, whatever else the frame says.
+  if (hostOfInterface(a.iface) !== hostOfInterface(b.iface)) return 'wire';
   if (a.ttl !== undefined && b.ttl !== undefined) return b.ttl < a.ttl ? 'routed' : 'bridged';
   // Without a TTL (a frame that is not IP) new MACs are the only sign of a router. With one, new MACs
   // at the same TTL are a bridge rewriting the frame (br_netfilter after a DNAT on the bridge):

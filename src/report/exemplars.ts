@@ -248,6 +248,7 @@ export class ExemplarKeeper {
     const nat = this.nat.filter((b) => told(b.flow)).sort((a, b) => a.flow - b.flow);
     const analysis: Analysis = {
       version: 1,
+      hosts: run.hosts,
       journeys: this.kept.map((w) => w.journey),
       captures: run.captures,
       interfaces: s.interfaces,

@@ -195,14 +195,14 @@ describe('NdjsonStream', () => {
       let finishing = false;
       let beforeFinish = 0;
       const options: RunAnalyzeOptions & { maxWaiting: number } = { ...(await analyzeOptionsFrom({ quiet: true })), maxWaiting: 200 };
-      const run = await runAnalyzeStream([file], options, async () => {
+      const run = await runAnalyzeStream([file], options, async (hosts) => {
         out = await NdjsonStream.create(
           async (chunk) => {
             const text = chunk.toString();
             lines.push(...text.split('\n').filter((l) => l !== ''));
             if (!finishing) beforeFinish = lines.length;
           },
-          [file],
+          hosts,
           1 << 12,
         );
         const stream = out;

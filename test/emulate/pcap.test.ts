@@ -70,10 +70,10 @@ async function analysisDocument(file: string, ifaceMap?: string): Promise<Analys
   let doc: StreamedDocument | undefined;
   const options = await analyzeOptionsFrom({ ifaceMap, quiet: true });
   try {
-    await runAnalyzeStream([file], options, async () => {
+    await runAnalyzeStream([file], options, async (hosts) => {
       doc = await StreamedDocument.create(async (chunk) => {
         text += chunk.toString();
-      });
+      }, hosts);
       return doc;
     });
   } finally {
