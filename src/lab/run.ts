@@ -292,8 +292,18 @@ class Lab {
         return ['ip', 'link', 'add', 'name', step.name, 'type', 'veth', 'peer', 'name', step.peer, ...(step.peerNetns ? ['netns', p(step.peerNetns)] : [])];
       case 'bridge-add':
         return ['ip', 'link', 'add', 'name', step.name, 'type', 'bridge'];
+      case 'tunnel-add':
+        // dstport is always spelled out: the parser filled in the kernel's default when it was not given.
+        return [
+          'ip', 'link', 'add', 'name', step.name, 'type', step.type, 'id', String(step.vni),
+          ...(step.local ? ['local', step.local] : []), 'remote', step.remote, 'dstport', String(step.dstport), ...(step.dev ? ['dev', step.dev] : []),
+        ];
       case 'link-set':
-        return ['ip', 'link', 'set', 'dev', step.dev, ...(step.state ? [step.state] : []), ...(step.netns ? ['netns', p(step.netns)] : []), ...(step.master ? ['master', step.master] : []), ...(step.mac ? ['address', step.mac] : [])];
+        return [
+          'ip', 'link', 'set', 'dev', step.dev,
+          ...(step.state ? [step.state] : []), ...(step.netns ? ['netns', p(step.netns)] : []), ...(step.master ? ['master', step.master] : []),
+          ...(step.mac ? ['address', step.mac] : []), ...(step.mtu !== undefined ? ['mtu', String(step.mtu)] : []),
+        ];
       case 'addr-add':
         return ['ip', 'addr', 'add', `${step.address.address}/${step.address.prefixLen}`, 'dev', step.dev];
       case 'route-add': {
