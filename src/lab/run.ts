@@ -371,6 +371,7 @@ class Lab {
     const base = { output: this.options.output, prefix: this.prefix, traffic: this.traffic };
     if (this.options.perHost) {
       // Each namespace's dumpcap already wrote one host's interfaces, named as that host names them.
+      await mkdir(this.options.output, { recursive: true });
       const hosts = [];
       for (const c of this.captures) {
         const file = join(this.options.output, `${c.host}.pcapng`);
