@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseScenario } from '../scenario/parse.js';
 import { ScenarioError } from '../scenario/errors.js';
-import { DEFAULT_SEED, emulateScenario, encodeEmulated, encodeEmulatedPcap, ifaceMapText, type EmulatedCapture } from '../emulate/index.js';
+import { join } from 'node:path';
+import { DEFAULT_SEED, emulateScenario, encodeEmulated, encodeEmulatedPcap, ifaceMapText, splitByHost, type EmulatedCapture } from '../emulate/index.js';
 import { CliError, EXIT_BAD_INPUT, EXIT_USAGE } from './exit.js';
-import { checkOutputFile } from './output-paths.js';
+import { checkOutputFile, isPerHostOutput, makeOutputDir } from './output-paths.js';
 
 export interface EmulateCommandOptions {
   seed?: number;
@@ -13,7 +14,8 @@ export interface EmulateCommandOptions {
 
 /**
  * `emulate SCENARIO -o OUT.pcapng`: the frames the scenario should produce, no root or kernel needed.
- * A name ending in .pcap gets classic pcap, every other name pcapng.
+ * A name ending in .pcap gets classic pcap, one ending in `/` a directory of one pcapng per host,
+ * every other name pcapng.
  */
 export async function runEmulateCommand(file: string, output: string, options: EmulateCommandOptions = {}): Promise<void> {
   let text: string;
@@ -22,23 +24,39 @@ export async function runEmulateCommand(file: string, output: string, options: E
   } catch (err) {
     throw new CliError(`${file}: ${(err as Error).message}`, EXIT_BAD_INPUT);
   }
-  await checkOutputFile(output, '--output');
+  const perHost = isPerHostOutput(output);
+  if (perHost) await makeOutputDir(output, '--output');
+  else await checkOutputFile(output, '--output');
   let capture;
+  let scenario;
   try {
-    capture = emulateScenario(parseScenario(text, file), { seed: options.seed });
+    scenario = parseScenario(text, file);
+    capture = emulateScenario(scenario, { seed: options.seed });
   } catch (err) {
     if (err instanceof ScenarioError) throw new CliError(err.message, EXIT_BAD_INPUT);
     throw err;
   }
-  const { bytes, note } = isPcapName(output) ? classicPcap(capture, output) : { bytes: encodeEmulated(capture), note: undefined };
-  try {
-    await writeFile(output, bytes);
-  } catch (err) {
-    throw new CliError(`${output}: ${(err as Error).message}`, EXIT_BAD_INPUT);
+  if (perHost) {
+    for (const [host, part] of splitByHost(capture, scenario.captures)) {
+      const path = join(output, `${host}.pcapng`);
+      await writeOutput(path, encodeEmulated(part, host));
+      if (!options.quiet) process.stderr.write(`emulate: ${part.frames.length} frames on ${part.interfaces.map((i) => i.name).join(', ')} of ${host} -> ${path}\n`);
+    }
+    return;
   }
+  const { bytes, note } = isPcapName(output) ? classicPcap(capture, output) : { bytes: encodeEmulated(capture), note: undefined };
+  await writeOutput(output, bytes);
   if (!options.quiet) {
     process.stderr.write(`emulate: ${capture.frames.length} frames on ${capture.interfaces.map((i) => i.name).join(', ') || 'no interface (no @capture)'} -> ${output}\n`);
     if (note !== undefined) process.stderr.write(`${note}\n`);
+  }
+}
+
+async function writeOutput(path: string, bytes: Uint8Array): Promise<void> {
+  try {
+    await writeFile(path, bytes);
+  } catch (err) {
+    throw new CliError(`${path}: ${(err as Error).message}`, EXIT_BAD_INPUT);
   }
 }
 
@@ -72,7 +90,7 @@ export function registerEmulate(program: Command): void {
     .argument('<scenario>', 'scenario file (SCENARIOS.md)')
     .requiredOption(
       '-o, --output <file>',
-      'capture to write: pcapng, or classic pcap (nanosecond) when the name ends .pcap; several interfaces then go in as Linux cooked v2 (tcpdump -i any) and a note on stderr gives the --iface-map that names them',
+      'capture to write: pcapng, or classic pcap (nanosecond) when the name ends .pcap; several interfaces then go in as Linux cooked v2 (tcpdump -i any) and a note on stderr gives the --iface-map that names them; a name ending / is a directory that gets one pcapng per host (DIR/host.pcapng, DIR/hostb.pcapng for @capture hostb:IFACE)',
     )
     .option('--seed <n>', `changes MACs, identifiers, ports, sequence numbers and times (default ${DEFAULT_SEED})`)
     .action(async (file: string, opts: { output: string; seed?: string }) => {

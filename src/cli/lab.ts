@@ -4,7 +4,7 @@ import { parseScenario } from '../scenario/parse.js';
 import { ScenarioError } from '../scenario/errors.js';
 import { LabError, runLab } from '../lab/run.js';
 import { CliError, EXIT_BAD_INPUT, EXIT_USAGE } from './exit.js';
-import { checkOutputFile } from './output-paths.js';
+import { checkOutputFile, isPerHostOutput, makeOutputDir } from './output-paths.js';
 
 /** `lab SCENARIO -o OUT.pcapng`: the scenario run for real in private namespaces (root only). */
 export async function runLabCommand(file: string, output: string, quiet: boolean, ipv6 = false): Promise<void> {
@@ -21,9 +21,11 @@ export async function runLabCommand(file: string, output: string, quiet: boolean
     if (err instanceof ScenarioError) throw new CliError(err.message, EXIT_BAD_INPUT);
     throw err;
   }
-  await checkOutputFile(output, '--output');
+  const perHost = isPerHostOutput(output);
+  if (perHost) await makeOutputDir(output, '--output');
+  else await checkOutputFile(output, '--output');
   try {
-    await runLab(scenario, { output, ipv6, log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`) });
+    await runLab(scenario, { output, perHost, ipv6, log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`) });
   } catch (err) {
     if (err instanceof LabError) {
       // A scenario the lab refuses is bad input; root missing is how it was invoked.
@@ -39,7 +41,7 @@ export function registerLab(program: Command): void {
     .command('lab')
     .description('run a scenario for real in private network namespaces (root) and record its @capture interfaces')
     .argument('<scenario>', 'scenario file (SCENARIOS.md)')
-    .requiredOption('-o, --output <file>', 'pcapng to write')
+    .requiredOption('-o, --output <file>', 'pcapng to write; a name ending / is a directory that gets one pcapng per host (DIR/host.pcapng, DIR/hostb.pcapng for @capture hostb:IFACE)')
     .option('--ipv6', "leave IPv6 on in the namespaces: the kernel's link-local chatter is recorded too")
     .action(async (file: string, opts: { output: string; ipv6?: boolean }) => {
       const quiet = Boolean(program.opts<{ quiet?: boolean }>().quiet);

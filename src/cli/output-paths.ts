@@ -33,6 +33,11 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
+/** `-o DIR/`: a directory that gets one capture per host (`emulate`, `lab`). */
+export function isPerHostOutput(path: string): boolean {
+  return path.endsWith('/');
+}
+
 /** A file the command will create or replace: its directory must exist and be writable. */
 export async function checkOutputFile(path: string, what: string): Promise<void> {
   if (path === '-') return;

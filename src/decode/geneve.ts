@@ -82,3 +82,17 @@ export function decodeGeneve(b: Uint8Array, offset: number, end: number): Geneve
   }
   return h;
 }
+
+/**
+ * Writes the 8-byte header without options (the layout decodeGeneve reads), as Linux's geneve device
+ * sends it: version 0, no flags; returns the offset of what it carries.
+ */
+export function writeGeneve(out: Uint8Array, offset: number, vni: number, protocolType: number): number {
+  out.fill(0, offset, offset + GENEVE_HEADER_LENGTH);
+  out[offset + 2] = (protocolType >>> 8) & 0xff;
+  out[offset + 3] = protocolType & 0xff;
+  out[offset + 4] = (vni >>> 16) & 0xff;
+  out[offset + 5] = (vni >>> 8) & 0xff;
+  out[offset + 6] = vni & 0xff;
+  return offset + GENEVE_HEADER_LENGTH;
+}

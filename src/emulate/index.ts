@@ -11,6 +11,7 @@ import type { DropEvent } from './namespace.js';
 
 export type { CapturedDevice, EmulatedFrame, EmulatedInterface, FrameRecord, InterfaceIndex } from './capture.js';
 export { encodeEmulatedPcap, ifaceMapText, type EmulatedPcap } from './pcap.js';
+export { captureHosts, hostOf, splitByHost } from './hosts.js';
 export type { DropEvent } from './namespace.js';
 export type { Rewrite } from './packet.js';
 export type { RuleOrigin } from './netfilter.js';
@@ -55,9 +56,12 @@ export function emulateScenario(scenario: Scenario, options: EmulateOptions = {}
   };
 }
 
-/** The emulated capture as a pcapng file (nanosecond timestamps, one IDB per captured interface); encodeEmulatedPcap writes classic pcap. */
-export function encodeEmulated(c: EmulatedCapture): Uint8Array {
-  const comment = `pcap-narrator emulate ${c.scenario}${c.title ? `: ${c.title}` : ''} (seed ${c.seed})`;
+/**
+ * The emulated capture as a pcapng file (nanosecond timestamps, one IDB per captured interface);
+ * encodeEmulatedPcap writes classic pcap. `host` names the host of a capture split by splitByHost.
+ */
+export function encodeEmulated(c: EmulatedCapture, host?: string): Uint8Array {
+  const comment = `pcap-narrator emulate ${c.scenario}${c.title ? `: ${c.title}` : ''} (seed ${c.seed})${host === undefined ? '' : `, host ${host}`}`;
   return encodePcapng(
     c.interfaces.map((i) => ({ name: i.name, linktype: i.linktype, description: i.description })),
     c.frames.map((f) => ({ iface: f.iface, tsNs: f.tsNs, data: f.data, direction: f.direction })),

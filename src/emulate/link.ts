@@ -1,13 +1,34 @@
 /**
  * Devices and layer 2: veth pairs (what one end sends the other receives), bridges (learning,
  * flooding of broadcast and unknown destinations to every other port, local delivery of frames for
- * the bridge's own address) and loopback.
+ * the bridge's own address), loopback, and the ends of VXLAN and Geneve tunnels (their namespace
+ * wraps what they send in UDP: see tunnel.ts). A frame larger than its way out's MTU dies there.
  */
 import { isGroupMac, macEquals, macKey, type Ip4, type Mac } from './addr.js';
 import { cloneFrame, type EthFrame } from './packet.js';
 import type { Namespace } from './namespace.js';
+import type { TunnelType } from '../scenario/types.js';
+import { ipv4Length } from './wire.js';
+import { IPPROTO_TCP } from '../decode/enums.js';
 
-export type DeviceKind = 'loopback' | 'veth' | 'bridge';
+export type DeviceKind = 'loopback' | 'veth' | 'bridge' | TunnelType;
+
+/** A point-to-point tunnel as `ip link add ... type vxlan|geneve` made it. */
+export interface TunnelConfig {
+  type: TunnelType;
+  vni: number;
+  /** The outer source; the route to `remote` chooses it when absent. */
+  local?: Ip4;
+  remote: Ip4;
+  port: number;
+  /** The next IP id of the outer packets (one counter per device here; Linux hashes per destination). */
+  nextId: number;
+}
+
+/** Default MTUs: loopback's 64 KiB, Ethernet's 1500 for everything else (a tunnel without `dev` too). */
+function defaultMtu(kind: DeviceKind): number {
+  return kind === 'loopback' ? 65536 : 1500;
+}
 
 export interface DeviceAddress {
   addr: Ip4;
@@ -26,6 +47,10 @@ export class Device {
   /** A bridge takes the lowest MAC of its ports until one is set explicitly (br_stp_recalculate_bridge_id). */
   macFixed = false;
   routeLocalnet = false;
+  /** A bridge's MTU follows the smallest of its ports' until one is set (br_mtu_auto). */
+  mtuFixed = false;
+  private ownMtu: number;
+  tunnel?: TunnelConfig;
 
   constructor(
     public ns: Namespace,
@@ -33,10 +58,18 @@ export class Device {
     readonly kind: DeviceKind,
     public mac: Mac,
     public ifindex: number,
-  ) {}
+  ) {
+    this.ownMtu = defaultMtu(kind);
+  }
 
   get mtu(): number {
-    return this.kind === 'loopback' ? 65536 : 1500;
+    if (this.kind !== 'bridge' || this.mtuFixed || this.ports.length === 0) return this.ownMtu;
+    return Math.min(...this.ports.map((p) => p.mtu));
+  }
+
+  set mtu(value: number) {
+    this.ownMtu = value;
+    this.mtuFixed = true;
   }
 
   /** A veth carries frames only when both ends are up. */
@@ -61,11 +94,37 @@ export interface LinkHost {
   promiscuous(dev: Device): boolean;
 }
 
-/** dev_queue_xmit: the frame leaves `dev` (a capture there sees it outgoing). */
+/** The frame's length as an MTU counts it: its IP packet (an ARP message always fits). */
+export function l3Length(f: EthFrame): number {
+  return f.payload.kind === 'ipv4' ? ipv4Length(f.payload.ip) : 0;
+}
+
+/**
+ * The model's TCP segments stand for the GSO packets Linux hands a veth or a bridge: the bridge's
+ * is_skb_forwardable lets those pass whatever their size, and a tunnel checks their segments itself
+ * (skb_tunnel_check_pmtu). Anything else larger than the device's MTU dies before it.
+ */
+function passesAsGso(dev: Device, f: EthFrame): boolean {
+  return dev.tunnel !== undefined && f.payload.kind === 'ipv4' && f.payload.ip.body.proto === IPPROTO_TCP;
+}
+
+/**
+ * dev_queue_xmit: the frame leaves `dev` (a capture there sees it outgoing). One too big for the
+ * device dies before any capture sees it (ip_finish_output, or is_skb_forwardable for a bridged
+ * frame), except what a tunnel answers for itself.
+ */
 export function transmit(h: LinkHost, dev: Device, f: EthFrame): void {
   if (!dev.up) return;
+  if (l3Length(f) > dev.mtu && !passesAsGso(dev, f)) {
+    dev.ns.dropTooBig(dev, f);
+    return;
+  }
   h.transmitted(dev, f);
   switch (dev.kind) {
+    case 'vxlan':
+    case 'geneve':
+      dev.ns.tunnelTransmit(dev, f);
+      return;
     case 'veth': {
       const peer = dev.peer;
       if (peer === undefined || !peer.up) return;

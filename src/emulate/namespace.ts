@@ -5,16 +5,17 @@
  */
 import { BROADCAST_MAC, ZERO_MAC, inPrefix, ip4String, isLoopback4, macEquals, type Ip4, type Mac } from './addr.js';
 import { SCOPE_LINK, SCOPE_UNIVERSE, connectedRoutes, localRoute, selectAddress, type LocalRoute, type Route } from './fib.js';
-import { Device, bridgeForwardFrame, transmit, type DeviceKind } from './link.js';
+import { Device, bridgeForwardFrame, l3Length, receive, transmit, type DeviceKind } from './link.js';
+import { TUNNEL_COST, tunnelFor, tunnelTransmit } from './tunnel.js';
 import { Conntrack, invert, tupleOf, type CtEntry, type Tuple } from './conntrack.js';
 import { Table, type MatchContext, type RuleOrigin } from './netfilter.js';
-import type { EthFrame, Ipv4Packet, Rewrite, ArpMessage, TcpBody, UdpBody } from './packet.js';
+import { cloneFrame, type EthFrame, type Ipv4Packet, type Rewrite, type ArpMessage, type TcpBody, type UdpBody } from './packet.js';
 import { ARPOP_REPLY, ARPOP_REQUEST } from '../decode/arp.js';
 import { IPV4_MIN_HEADER_LENGTH } from '../decode/ipv4.js';
 import { TCP_HEADER_LENGTH } from '../decode/tcp.js';
 import type { World } from './world.js';
 import type { CtState } from '../scenario/types.js';
-import { ICMP_ECHO, ICMP_ECHO_REPLY, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_RST, TCP_FLAG_SYN } from '../decode/enums.js';
+import { ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_RST, TCP_FLAG_SYN } from '../decode/enums.js';
 
 type NeighState = 'incomplete' | 'reachable' | 'stale' | 'delay' | 'probe' | 'failed';
 
@@ -80,6 +81,10 @@ export class Namespace {
   readonly tcp = new Map<string, TcpHandler>();
   readonly tcpListeners = new Map<number, TcpHandler>();
   readonly icmp = new Map<number, IcmpHandler>();
+  /** What a TCP socket does when the path to its peer turns out narrower (tcp_v4_mtu_reduced), by tcpKey. */
+  readonly tcpMtuReduced = new Map<string, () => void>();
+  /** Path MTUs learnt from fragmentation-needed, by destination (the route exceptions of `ip route get`). */
+  private readonly pmtu = new Map<Ip4, number>();
   private readonly neighbours = new Map<string, Neighbour>();
   private nextIfindex = 1;
   readonly lo: Device;
@@ -420,10 +425,18 @@ export class Namespace {
         this.world.sched.after(COST.icmpEcho, () => this.output(reply));
       } else if (b.type === ICMP_ECHO_REPLY) {
         this.icmp.get(b.id)?.(pkt);
+      } else if (b.type === ICMP_UNREACH && b.code === ICMP_UNREACH_NEEDFRAG && b.quoted !== undefined) {
+        this.learnPathMtu(b.quoted, b.seq);
       }
       return;
     }
     if (b.proto === IPPROTO_UDP) {
+      const tunnel = b.encapsulated !== undefined ? tunnelFor(this.devices, b.dport, b.encapsulated) : undefined;
+      if (tunnel !== undefined) {
+        const inner = cloneFrame(b.encapsulated!.frame);
+        this.world.sched.after(TUNNEL_COST, () => receive(this.world.link, tunnel, inner));
+        return;
+      }
       const h = this.udp.get(b.dport);
       if (h !== undefined) h(pkt, b, dev);
       else this.drop(pkt, `no UDP socket on port ${b.dport}`);
@@ -491,6 +504,41 @@ export class Namespace {
     }
     this.neighOutput(r.dev, r.via ?? pkt.dst, pkt);
     return true;
+  }
+
+  /**
+   * ip_rt_update_pmtu, then tcp_v4_err: a smaller MTU towards the quoted packet's destination is
+   * kept, and the TCP socket that sent the packet shrinks its segments.
+   */
+  private learnPathMtu(quoted: Ipv4Packet, mtu: number): void {
+    if (mtu === 0 || mtu >= this.pathMtu(quoted.dst)) return;
+    this.pmtu.set(quoted.dst, mtu);
+    const q = quoted.body;
+    if (q.proto === IPPROTO_TCP) this.tcpMtuReduced.get(tcpKey(quoted.src, q.sport, quoted.dst, q.dport))?.();
+  }
+
+  /** The MTU of the path to `dst`: its route's device's, or less where fragmentation-needed said so. */
+  pathMtu(dst: Ip4): number {
+    const r = this.route(dst);
+    const dev = r === undefined || r === 'local' ? this.lo.mtu : r.dev.mtu;
+    return Math.min(dev, this.pmtu.get(dst) ?? dev);
+  }
+
+  /** A tunnel device sends: see tunnel.ts. */
+  tunnelTransmit(dev: Device, f: EthFrame): void {
+    const t = dev.tunnel!;
+    const r = this.route(t.remote);
+    const pathMtu = r === undefined || r === 'local' ? undefined : r.dev.mtu;
+    tunnelTransmit(this.world.link, dev, f, pathMtu, (outer) => this.output(outer), (reason) => this.dropFrame(f, reason));
+  }
+
+  /** A frame larger than the MTU of the device it must leave by. */
+  dropTooBig(dev: Device, f: EthFrame): void {
+    this.dropFrame(f, `a ${l3Length(f)}-byte packet is larger than ${dev.name}'s MTU of ${dev.mtu}`);
+  }
+
+  private dropFrame(f: EthFrame, reason: string): void {
+    if (f.payload.kind === 'ipv4') this.drop(f.payload.ip, reason);
   }
 
   /** The MSS a connection to `dst` advertises: the route's MTU less 40 bytes of headers. */

@@ -8,6 +8,7 @@ import type { RuleOrigin } from './netfilter.js';
 import type { CtEntry, CtDir } from './conntrack.js';
 import type { Device } from './link.js';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../decode/enums.js';
+import type { TunnelType } from '../scenario/types.js';
 
 export interface IcmpBody {
   proto: typeof IPPROTO_ICMP;
@@ -40,6 +41,8 @@ export interface UdpBody {
   sport: number;
   dport: number;
   data: Uint8Array;
+  /** A tunnel's datagram: `data` is its header and this frame's bytes; the far end takes the frame. */
+  encapsulated?: { type: TunnelType; vni: number; frame: EthFrame };
 }
 
 export type L4Body = IcmpBody | TcpBody | UdpBody;

@@ -14,6 +14,7 @@ import { World } from './world.js';
 import { curl, dig, ping, resolveName, serveDns, serveHttp, serveProxy, type Program } from './apps.js';
 import { Docker } from './docker.js';
 import { makeOutside } from './outside.js';
+import { TUNNEL_OVERHEAD } from './tunnel.js';
 
 /** Time a setup command (ip, sysctl, iptables) takes, and the pause between lines. */
 const SETUP_COST = 3 * MS;
@@ -108,6 +109,9 @@ export class Emulation {
       case 'bridge-add':
         this.namespaceOf(step.place, step).addDevice(step.name, 'bridge', w.rng.mac());
         break;
+      case 'tunnel-add':
+        this.tunnelAdd(step);
+        break;
       case 'link-set':
         this.linkSet(step);
         break;
@@ -157,7 +161,22 @@ export class Emulation {
     this.addVeth(ns, step.name, peerNs, step.peer);
   }
 
-  /** `ip link set DEV [netns NS] [master BR] [address MAC] [up|down]`. */
+  /**
+   * `ip link add NAME type vxlan|geneve ...`: with an underlay `dev`, its MTU is that device's less
+   * the 50 bytes of encapsulation (vxlan_config_apply); without one it keeps Ethernet's 1500, as
+   * `ip link show` says on Linux 6.18.
+   */
+  private tunnelAdd(step: Extract<Step, { kind: 'tunnel-add' }>): void {
+    const ns = this.namespaceOf(step.place, step);
+    if (ns.device(step.name)) this.fail(step, `device '${step.name}' exists already`);
+    const underlay = step.dev !== undefined ? this.device(ns, step.dev, step) : undefined;
+    const w = this.world;
+    const d = ns.addDevice(step.name, step.type, w.rng.mac());
+    d.tunnel = { type: step.type, vni: step.vni, local: step.local !== undefined ? ip4(step.local) : undefined, remote: ip4(step.remote), port: step.dstport, nextId: w.rng.between(0, 0xffff) };
+    if (underlay !== undefined) d.mtu = underlay.mtu - TUNNEL_OVERHEAD;
+  }
+
+  /** `ip link set DEV [netns NS] [master BR] [address MAC] [mtu N] [up|down]`. */
   private linkSet(step: Extract<Step, { kind: 'link-set' }>): void {
     const ns = this.namespaceOf(step.place, step);
     const d = this.device(ns, step.dev, step);
@@ -181,6 +200,7 @@ export class Emulation {
       d.macFixed = true;
       if (d.master !== undefined) recalcBridgeMac(d.master);
     }
+    if (step.mtu !== undefined) d.mtu = step.mtu;
     if (step.state !== undefined) d.up = step.state === 'up';
   }
 

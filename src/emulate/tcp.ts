@@ -6,9 +6,10 @@
  */
 import type { Ip4 } from './addr.js';
 import type { Ipv4Packet, TcpBody } from './packet.js';
-import { synOptions, timestampOptions } from '../decode/tcp.js';
+import { synOptions, TCP_HEADER_LENGTH, timestampOptions } from '../decode/tcp.js';
 import { tcpKey, type Namespace } from './namespace.js';
 import type { Device } from './link.js';
+import { IPV4_MIN_HEADER_LENGTH } from '../decode/ipv4.js';
 import { IPPROTO_TCP, TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_PSH, TCP_FLAG_RST, TCP_FLAG_SYN } from '../decode/enums.js';
 
 const TS_OPTIONS = 12;
@@ -90,7 +91,38 @@ export class TcpConnection {
     this.tsOffset = rng.next32();
     this.ipId = rng.between(0, 0xffff);
     this.loopback = ns.route(remoteAddr) === 'local';
-    ns.tcp.set(tcpKey(localAddr, localPort, remoteAddr, remotePort), (p, b, d) => this.segment(p, b, d));
+    const key = tcpKey(localAddr, localPort, remoteAddr, remotePort);
+    ns.tcp.set(key, (p, b, d) => this.segment(p, b, d));
+    ns.tcpMtuReduced.set(key, () => this.mtuReduced());
+  }
+
+  /** Data bytes a segment carries: the peer's MSS or the path's, whichever is smaller, less the timestamps (tcp_current_mss). */
+  private segmentSize(): number {
+    const pathMss = this.ns.pathMtu(this.remoteAddr) - IPV4_MIN_HEADER_LENGTH - TCP_HEADER_LENGTH;
+    return Math.max(1, Math.min(this.peerMss, pathMss) - TS_OPTIONS);
+  }
+
+  /**
+   * tcp_v4_mtu_reduced then tcp_simple_retransmit: every segment still unacknowledged that is now
+   * too big was lost at the narrow hop; each is cut to the new size and sent again at once.
+   */
+  private mtuReduced(): void {
+    if (this.state === 'closed') return;
+    const size = this.segmentSize();
+    const queue = this.unacked.splice(0);
+    for (const u of queue) {
+      if (u.data.length <= size) {
+        this.unacked.push(u);
+        continue;
+      }
+      for (let o = 0; o < u.data.length; o += size) {
+        const last = o + size >= u.data.length;
+        const data = u.data.subarray(o, Math.min(u.data.length, o + size));
+        const piece: Unacked = { seq: (u.seq + o) >>> 0, flags: last ? u.flags : u.flags & ~(TCP_FLAG_PSH | TCP_FLAG_FIN), data, len: data.length + (last && u.flags & TCP_FLAG_FIN ? 1 : 0), sentAt: -1 };
+        this.unacked.push(piece);
+        this.emit(piece.flags, piece.seq, piece.data);
+      }
+    }
   }
 
   private get now(): number {
@@ -183,7 +215,7 @@ export class TcpConnection {
   }
 
   send(data: Uint8Array): void {
-    const segment = Math.max(1, this.peerMss - TS_OPTIONS);
+    const segment = this.segmentSize();
     for (let o = 0; o < data.length; o += segment) {
       const chunk = data.subarray(o, Math.min(data.length, o + segment));
       const last = o + segment >= data.length;

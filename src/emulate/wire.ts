@@ -5,7 +5,10 @@
  * and bridges do not, so neither does this.
  */
 import { ARP_ETHERNET_IPV4_LENGTH, writeArp } from '../decode/arp.js';
-import { ETHERTYPE_ARP, ETHERTYPE_IPV4, IPPROTO_ICMP, IPPROTO_TCP } from '../decode/enums.js';
+import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_TEB, IPPROTO_ICMP, IPPROTO_TCP } from '../decode/enums.js';
+import { GENEVE_HEADER_LENGTH, writeGeneve } from '../decode/geneve.js';
+import { VXLAN_HEADER_LENGTH, writeVxlan } from '../decode/vxlan.js';
+import type { TunnelType } from '../scenario/types.js';
 import { ETHERNET_HEADER_LENGTH, writeEthernet } from '../decode/ethernet.js';
 import { ICMP_HEADER_LENGTH, writeIcmp } from '../decode/icmp.js';
 import { IPV4_MIN_HEADER_LENGTH, ipv4PseudoHeader, writeIpv4 } from '../decode/ipv4.js';
@@ -23,7 +26,7 @@ function udpFields(b: UdpBody): UdpFields {
 }
 
 /** The packet's length with its header (never options: Linux sends none for the scenarios' traffic). */
-function ipv4Length(p: Ipv4Packet): number {
+export function ipv4Length(p: Ipv4Packet): number {
   const b = p.body;
   const l4 = b.proto === IPPROTO_ICMP ? ICMP_HEADER_LENGTH + b.data.length : b.proto === IPPROTO_TCP ? tcpLength(tcpFields(b)) : udpLength(udpFields(b));
   return IPV4_MIN_HEADER_LENGTH + l4;
@@ -39,6 +42,23 @@ function writeIpv4Packet(out: Uint8Array, offset: number, p: Ipv4Packet): number
   else if (b.proto === IPPROTO_TCP) writeTcp(out, l4, tcpFields(b), pseudoHeader);
   else writeUdp(out, l4, udpFields(b), pseudoHeader);
   return offset + total;
+}
+
+/** The packet alone, from its IP header on: what an ICMP error quotes. */
+export function encodeIpv4Packet(p: Ipv4Packet): Uint8Array {
+  const out = new Uint8Array(ipv4Length(p));
+  writeIpv4Packet(out, 0, p);
+  return out;
+}
+
+/** What a tunnel's UDP datagram carries: its header, then the frame as the tunnel device sent it. */
+export function encodeTunnelPayload(type: TunnelType, vni: number, inner: EthFrame): Uint8Array {
+  const frame = encodeEthernetFrame(inner);
+  const header = type === 'vxlan' ? VXLAN_HEADER_LENGTH : GENEVE_HEADER_LENGTH;
+  const out = new Uint8Array(header + frame.length);
+  const o = type === 'vxlan' ? writeVxlan(out, 0, vni) : writeGeneve(out, 0, vni, ETHERTYPE_TEB);
+  out.set(frame, o);
+  return out;
 }
 
 /** The frame as a capture on a named (Ethernet) interface holds it. */

@@ -16,8 +16,13 @@ export const SERVED_FILE_BYTES = 262144;
 export const INDEX_FILE_BYTES = 1024;
 
 export interface LabOptions {
-  /** The pcapng to write. */
+  /** The pcapng to write, or with `perHost` the directory that gets one pcapng per host. */
   output: string;
+  /**
+   * One pcapng per host (`output`/host.pcapng, `output`/hostb.pcapng for `@capture hostb:IFACE`),
+   * each interface named as on its host, without the namespace: how captures from real hosts arrive.
+   */
+  perHost?: boolean;
   /** Progress and each command's outcome, one line at a time. */
   log?: (line: string) => void;
   /** How long captures keep running after the last command, for late replies and retransmissions. */
@@ -42,9 +47,11 @@ export interface LabStepResult {
 export interface LabResult {
   output: string;
   prefix: string;
-  /** Interface names of the written pcapng, in IDB order. */
+  /** Interface names of the written pcapng, in IDB order (with `perHost`, of every file in turn). */
   interfaces: string[];
   packets: number;
+  /** With `perHost`: each file written and what it holds, in the order of the hosts' first @capture. */
+  hosts?: { host: string; file: string; interfaces: string[]; packets: number }[];
   /** Traffic commands with how they ended (a ping without reply exits 1: that is a result, not a failure). */
   traffic: LabStepResult[];
 }
@@ -129,6 +136,8 @@ export async function runLab(scenario: Scenario, options: LabOptions): Promise<L
 interface RunningCapture {
   child: ChildProcess;
   file: string;
+  /** The host whose interfaces it records: `host`, or the scenario's namespace. */
+  host: string;
   /** Kernel interface name → name in the output. */
   rename: (name: string) => string;
 }
@@ -292,8 +301,18 @@ class Lab {
         return ['ip', 'link', 'add', 'name', step.name, 'type', 'veth', 'peer', 'name', step.peer, ...(step.peerNetns ? ['netns', p(step.peerNetns)] : [])];
       case 'bridge-add':
         return ['ip', 'link', 'add', 'name', step.name, 'type', 'bridge'];
+      case 'tunnel-add':
+        // dstport is always spelled out: the parser filled in the kernel's default when it was not given.
+        return [
+          'ip', 'link', 'add', 'name', step.name, 'type', step.type, 'id', String(step.vni),
+          ...(step.local ? ['local', step.local] : []), 'remote', step.remote, 'dstport', String(step.dstport), ...(step.dev ? ['dev', step.dev] : []),
+        ];
       case 'link-set':
-        return ['ip', 'link', 'set', 'dev', step.dev, ...(step.state ? [step.state] : []), ...(step.netns ? ['netns', p(step.netns)] : []), ...(step.master ? ['master', step.master] : []), ...(step.mac ? ['address', step.mac] : [])];
+        return [
+          'ip', 'link', 'set', 'dev', step.dev,
+          ...(step.state ? [step.state] : []), ...(step.netns ? ['netns', p(step.netns)] : []), ...(step.master ? ['master', step.master] : []),
+          ...(step.mac ? ['address', step.mac] : []), ...(step.mtu !== undefined ? ['mtu', String(step.mtu)] : []),
+        ];
       case 'addr-add':
         return ['ip', 'addr', 'add', `${step.address.address}/${step.address.prefixLen}`, 'dev', step.dev];
       case 'route-add': {
@@ -321,7 +340,7 @@ class Lab {
         /listening on/,
         READY_TIMEOUT_MS,
       );
-      this.captures.push({ child, file, rename: () => 'any' });
+      this.captures.push({ child, file, host: 'host', rename: () => 'any' });
       return;
     }
     const byNs = new Map<string, Extract<CaptureTarget, { kind: 'iface' }>[]>();
@@ -337,7 +356,8 @@ class Lab {
       const child = await this.procs
         .start(['ip', 'netns', 'exec', ns, ...argv], /Capturing on/, READY_TIMEOUT_MS)
         .catch((err: Error) => Promise.reject(new LabError(`capture of ${list.map((t) => (t.netns ? `${t.netns}:${t.iface}` : t.iface)).join(' ')} could not start: ${err.message}`)));
-      this.captures.push({ child, file, rename: (name) => (netns === '' ? name : `${netns}:${name}`) });
+      const host = netns === '' ? 'host' : netns;
+      this.captures.push({ child, file, host, rename: (name) => (netns === '' || this.options.perHost ? name : `${netns}:${name}`) });
     }
     // dumpcap says "Capturing on" once its sockets are open; a moment more lets every ring buffer start.
     await new Promise((r) => setTimeout(r, 300));
@@ -347,14 +367,28 @@ class Lab {
     for (const c of this.captures) await this.procs.stop(c.child, 'SIGINT', 5000);
     this.checkInterrupt();
     const title = this.scenario.title ? `: ${this.scenario.title}` : '';
+    const comment = `pcap-narrator lab ${this.scenario.file}${title}`;
+    const base = { output: this.options.output, prefix: this.prefix, traffic: this.traffic };
+    if (this.options.perHost) {
+      // Each namespace's dumpcap already wrote one host's interfaces, named as that host names them.
+      await mkdir(this.options.output, { recursive: true });
+      const hosts = [];
+      for (const c of this.captures) {
+        const file = join(this.options.output, `${c.host}.pcapng`);
+        const written = await combineCaptures([{ path: c.file, rename: c.rename }], file, { comment: `${comment}, host ${c.host}`, application: 'pcap-narrator lab' });
+        this.log(`lab: ${written.packets} packets on ${written.interfaces.join(', ')} of ${c.host} -> ${file}`);
+        hosts.push({ host: c.host, file, ...written });
+      }
+      return { ...base, interfaces: hosts.flatMap((h) => h.interfaces), packets: hosts.reduce((n, h) => n + h.packets, 0), hosts };
+    }
     // dumpcap names each interface by its kernel name; the scenario names it NS:IFACE.
     const written = await combineCaptures(
       this.captures.map((c) => ({ path: c.file, rename: c.rename })),
       this.options.output,
-      { comment: `pcap-narrator lab ${this.scenario.file}${title}`, application: 'pcap-narrator lab' },
+      { comment, application: 'pcap-narrator lab' },
     );
     this.log(`lab: ${written.packets} packets on ${written.interfaces.join(', ')} -> ${this.options.output}`);
-    return { output: this.options.output, prefix: this.prefix, interfaces: written.interfaces, packets: written.packets, traffic: this.traffic };
+    return { ...base, interfaces: written.interfaces, packets: written.packets };
   }
 
   /** Ends every process, deletes every namespace, /etc/netns dir and temp file the run made. */

@@ -25,7 +25,7 @@ function isLoopback(address: string): boolean {
   return address === '::1' || (isIP(address) === 4 && address.startsWith('127.'));
 }
 
-/** Where traffic steps send packets: addresses, and names to be resolved. */
+/** Where traffic steps and tunnels send packets: addresses, and names to be resolved. */
 function destinations(step: Step): string[] {
   switch (step.kind) {
     case 'ping':
@@ -36,6 +36,9 @@ function destinations(step: Step): string[] {
       return step.server === undefined ? [] : [step.server];
     case 'nslookup':
       return step.server === undefined ? [] : [step.server];
+    case 'tunnel-add':
+      // Every packet the tunnel carries goes to its remote.
+      return [step.remote];
     default:
       return [];
   }

@@ -90,6 +90,25 @@ export interface BridgeAddStep extends StepBase {
   name: string;
 }
 
+export type TunnelType = 'vxlan' | 'geneve';
+
+/**
+ * `ip link add NAME type vxlan id VNI [local IP] remote IP [dstport PORT] [dev DEV]` or
+ * `ip link add NAME type geneve id VNI remote IP [dstport PORT]`: a point-to-point tunnel device.
+ */
+export interface TunnelAddStep extends StepBase {
+  kind: 'tunnel-add';
+  name: string;
+  type: TunnelType;
+  vni: number;
+  local?: string;
+  remote: string;
+  /** As given, or the kernel's default when not: 8472 for VXLAN (Linux's, not IANA's 4789), 6081 for Geneve. */
+  dstport: number;
+  /** The underlay device: its MTU less 50 is the tunnel's, and encapsulated packets leave by it. */
+  dev?: string;
+}
+
 export interface LinkSetStep extends StepBase {
   kind: 'link-set';
   dev: string;
@@ -100,6 +119,7 @@ export interface LinkSetStep extends StepBase {
   master?: string;
   /** `address MAC`: Docker gives containers 02:42 followed by their IPv4 address. */
   mac?: string;
+  mtu?: number;
 }
 
 export interface AddrAddStep extends StepBase {
@@ -278,6 +298,7 @@ export type SetupStep =
   | NetnsAddStep
   | VethAddStep
   | BridgeAddStep
+  | TunnelAddStep
   | LinkSetStep
   | AddrAddStep
   | RouteAddStep

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JsonDocumentWriter, writeJsonDocument } from '../../src/cli/output.js';
@@ -36,7 +36,8 @@ describe('writeJsonDocument', () => {
 
   it('writes the analysis of every sample exactly as JSON.stringify would', async () => {
     const samples = join(REPO, 'samples');
-    for (const name of readdirSync(samples)) {
+    // A sample recorded per host (vxlan-overlay) has a capture per host and no capture.pcapng.
+    for (const name of readdirSync(samples).filter((n) => existsSync(join(samples, n, 'capture.pcapng')))) {
       const reader = await openCapture(join(samples, name, 'capture.pcapng'));
       try {
         const work = await analyzeCaptures([reader]);

@@ -201,6 +201,16 @@ describe('parseScenario: traffic, listeners and outside', () => {
     expect(lastStep('@dns www.example.test 198.51.100.80\n')).toMatchObject({ kind: 'dns', name: 'www.example.test', address: '198.51.100.80' });
   });
 
+  it('reads vxlan and geneve devices, with the kernel\'s default port when none is given', () => {
+    expect(lastStep('ip link add vxlan0 type vxlan id 42 local 192.168.56.1 remote 192.168.56.2 dstport 4789 dev eth1\n')).toMatchObject({
+      kind: 'tunnel-add', name: 'vxlan0', type: 'vxlan', vni: 42, local: '192.168.56.1', remote: '192.168.56.2', dstport: 4789, dev: 'eth1',
+    });
+    expect(lastStep('ip link add vx type vxlan remote 192.0.2.9 id 7\n')).toMatchObject({ kind: 'tunnel-add', vni: 7, dstport: 8472, dev: undefined, local: undefined });
+    expect(lastStep('ip link add gn0 type geneve id 5 remote 192.0.2.9\n')).toMatchObject({ kind: 'tunnel-add', type: 'geneve', vni: 5, dstport: 6081 });
+    expect(lastStep('ip link add name gn0 type geneve id 5 remote 192.0.2.9 dstport 7000\n')).toMatchObject({ kind: 'tunnel-add', dstport: 7000 });
+    expect(lastStep('ip link set dev vxlan0 mtu 1400 up\n')).toMatchObject({ kind: 'link-set', dev: 'vxlan0', mtu: 1400, state: 'up' });
+  });
+
   it('lets a veth peer created in another namespace carry its other end\'s name, and no other', () => {
     expect(lastStep('ip netns add hostb\nip link add eth1 type veth peer name eth1 netns hostb\n')).toMatchObject({ kind: 'veth-add', name: 'eth1', peer: 'eth1', peerNetns: 'hostb' });
     expect(() => parseScenario('ip link add eth1 type veth peer name eth1\n', 'f')).toThrow(/cannot have the name of its other end/);
@@ -277,16 +287,24 @@ describe('parseScenario: every error names file:line and what is supported', () 
     ['nested netns', `${NS}ip netns exec c1 ip netns add c2\n`, /runs on the host only/],
     ['ip object', 'ip xfrm state\n', /'ip xfrm' is not supported/],
     ['ip missing object', 'ip\n', /missing an object/],
-    ['link type', 'ip link add vx type vxlan\n', /link type 'vxlan' is not supported/],
+    ['link type', 'ip link add mv type macvlan\n', /link type 'macvlan' is not supported \(supported: veth, bridge, vxlan, geneve\)/],
+    ['vxlan without id', 'ip link add vx type vxlan remote 192.0.2.9\n', /needs id VNI/],
+    ['vxlan without remote', 'ip link add vx type vxlan id 42 dstport 4789\n', /needs remote IP: point-to-point/],
+    ['vxlan vni too big', 'ip link add vx type vxlan id 16777216 remote 192.0.2.9\n', /VNI 16777216 is out of range 0-16777215/],
+    ['vxlan option twice', 'ip link add vx type vxlan id 1 id 2 remote 192.0.2.9\n', /unexpected 'id'/],
+    ['vxlan unknown option', 'ip link add vx type vxlan id 1 remote 192.0.2.9 group 239.1.1.1\n', /unexpected 'group'/],
+    ['geneve has no dev', 'ip link add gn type geneve id 1 remote 192.0.2.9 dev eth1\n', /unexpected 'dev' in ip link add type geneve/],
+    ['vxlan bad remote', 'ip link add vx type vxlan id 1 remote fe80::1\n', /remote address 'fe80::1' is not an IPv4 address/],
     ['link delete', 'ip link del veth0\n', /'ip link del' is not supported/],
     ['veth missing peer', 'ip link add veth0 type veth\n', /expected 'peer' at the end/],
     ['veth same name', 'ip link add veth0 type veth peer name veth0\n', /cannot have the name/],
     ['veth peer netns unknown', 'ip link add veth0 type veth peer name eth0 netns c9\n', /not made by an earlier/],
     ['bridge extra', 'ip link add name br0 type bridge vlan_filtering 1\n', /unexpected 'vlan_filtering'/],
-    ['link set nothing', 'ip link set veth0\n', /needs up, down, netns NS, master BRIDGE or address MAC/],
+    ['link set nothing', 'ip link set veth0\n', /needs up, down, netns NS, master BRIDGE, address MAC or mtu N/],
+    ['link set mtu too small', 'ip link set veth0 mtu 67\n', /MTU 67 is out of range 68-65535/],
     ['link set bad mac', 'ip link set veth0 address 02:42:ac:11:00\n', /is not a MAC address/],
     ['link set multicast mac', 'ip link set veth0 address 01:00:5e:00:00:01\n', /multicast address/],
-    ['link set unknown', 'ip link set veth0 mtu 9000\n', /unexpected 'mtu'/],
+    ['link set unknown', 'ip link set veth0 txqueuelen 9000\n', /unexpected 'txqueuelen'/],
     ['link set up twice', 'ip link set veth0 up down\n', /unexpected 'down'/],
     ['link set netns unknown', 'ip link set veth0 netns c9\n', /not made by an earlier/],
     ['addr del', 'ip addr del 10.0.0.1/24 dev br0\n', /'ip addr del' is not supported/],
