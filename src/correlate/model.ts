@@ -5,7 +5,7 @@
 
 export type InterfaceRole = 'container' | 'veth' | 'bridge' | 'uplink' | 'loopback' | 'any' | 'unknown';
 export type JourneyKind = 'arp' | 'icmp' | 'icmpv6' | 'tcp' | 'udp' | 'other';
-export type StepKind = 'bridged' | 'routed' | 'local' | 'encapsulated' | 'decapsulated';
+export type StepKind = 'bridged' | 'routed' | 'local' | 'encapsulated' | 'decapsulated' | 'wire';
 export type Fate = 'delivered' | 'answered' | 'dropped' | 'unknown';
 export type NatType = 'snat' | 'dnat';
 export type Severity = 'info' | 'warning' | 'error';

@@ -56,6 +56,7 @@ const STEP_WORDS: Record<Step['kind'], string> = {
   local: 'delivered to the host itself',
   encapsulated: 'encapsulated in VXLAN',
   decapsulated: 'decapsulated from VXLAN',
+  wire: 'sent over the wire to the other host',
 };
 
 function pathText(j: Journey): string {
