@@ -18,7 +18,37 @@ export function orderHops(hops: Observation[]): Observation[] {
   // One or two hops, most journeys, without the sort's copies; what sort() would give.
   if (hops.length === 1) return [hops[0]];
   if (hops.length === 2) return travelOrder(hops[1], hops[0]) < 0 ? [hops[1], hops[0]] : [hops[0], hops[1]];
-  return bridgeCopyBeforeRewrite([...hops].sort(travelOrder));
+  return tunnelEndsOutward(bridgeCopyBeforeRewrite([...hops].sort(travelOrder)));
+}
+
+/**
+ * A tunnel device's copy of a packet keeps the time its underlay copy was stamped with (the kernel
+ * decapsulates the same buffer), so the two tie. Which came first the hosts tell: on the host a
+ * packet arrives at from another, the underlay copy (the one still encapsulated) came first; on the
+ * host it leaves for another, last.
+ */
+function tunnelEndsOutward(hops: Observation[]): Observation[] {
+  let start = 0;
+  while (start < hops.length) {
+    const host = hostOfInterface(hops[start].iface);
+    let end = start;
+    while (end + 1 < hops.length && hostOfInterface(hops[end + 1].iface) === host) end++;
+    if (host !== undefined && end > start) {
+      if (start > 0) moveOuter(hops, start, end, hops[start].t, 'front');
+      if (end < hops.length - 1) moveOuter(hops, start, end, hops[end].t, 'back');
+    }
+    start = end + 1;
+  }
+  return hops;
+}
+
+/** Moves the encapsulated copies stamped `t` within hops[start..end] to that run's front or back. */
+function moveOuter(hops: Observation[], start: number, end: number, t: number, where: 'front' | 'back'): void {
+  const run = hops.slice(start, end + 1);
+  const outer = run.filter((h) => h.t === t && h.vni !== undefined);
+  if (outer.length === 0 || outer.length === run.length) return;
+  const rest = run.filter((h) => !outer.includes(h));
+  hops.splice(start, run.length, ...(where === 'front' ? [...outer, ...rest] : [...rest, ...outer]));
 }
 
 /**
