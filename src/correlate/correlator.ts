@@ -15,6 +15,7 @@ import { NatBindingCollector } from './nat-table.js';
 import { NatBypassCollector } from './nat-bypass.js';
 import { GroupCollector, type JourneyGroup, type UngroupedJourneys, durationText } from './groups.js';
 import { summaryOf } from './summary.js';
+import { MtuCollector } from './mtu.js';
 import { useHostNames, type HostPlan } from './hosts.js';
 
 export interface CorrelatorOptions {
@@ -108,6 +109,7 @@ export class Correlator {
   private readonly findings = new FindingCollector();
   private readonly natBindings = new NatBindingCollector();
   private readonly bypasses = new NatBypassCollector();
+  private readonly mtu = new MtuCollector();
   private readonly groups = new GroupCollector();
   private finished = 0;
   private flowCount = 0;
@@ -183,6 +185,7 @@ export class Correlator {
       hops: [],
       steps: stepsOf(hops),
       fate: 'unknown',
+      reason: undefined,
       isReply: undefined,
       answerOf: undefined,
       answeredBy: undefined,
@@ -208,6 +211,7 @@ export class Correlator {
   }
 
   private admit(w: JourneyWork): void {
+    this.mtu.admit(w);
     const request = this.matcher.admit(w);
     if (request) this.judge.answered(request);
     this.judge.learn(w);
@@ -233,9 +237,13 @@ export class Correlator {
     const w = this.waiting[this.head];
     this.waiting[this.head++] = undefined as unknown as JourneyWork;
     this.view.refresh();
+    const tooBig = this.mtu.answerTo(w);
     const silent = this.judge.decide(w, this.view);
     this.matcher.forget(w);
     this.flows.add(w);
+    if (tooBig) this.mtu.tooBig(w, tooBig);
+    else this.mtu.add(w);
+    this.mtu.forget(w);
     this.findings.add(w, this.view, silent);
     this.bypasses.add(w);
     this.natBindings.add(w);
@@ -251,6 +259,7 @@ export class Correlator {
 
   private flowFinished(f: Flow): void {
     this.flowCount++;
+    this.mtu.flowFinished(f);
     this.findings.flowFinished(f);
     this.bypasses.flowFinished(f);
     const binding = this.natBindings.flowFinished(f);
@@ -313,7 +322,7 @@ export class Correlator {
       interfaces,
       hostAddresses: this.judge.hostAddresses(this.view),
       // A bypassed NAT explains the silence and the resets the other findings would see alone: first.
-      findings: [...this.bypasses.finish(), ...this.findings.finish(roles)],
+      findings: [...this.bypasses.finish(), ...this.findings.finish(roles), ...this.mtu.finish()],
       limitations,
       flows: this.flowCount,
       natBindings: this.natCount,

@@ -111,7 +111,8 @@ export class FindingCollector {
     const first = w.hops[0];
     const last = w.hops[w.hops.length - 1];
     if (j.flow !== undefined && j.fate !== 'dropped' && w.hops.length > 1) this.crossed.add(j.flow);
-    if (j.fate === 'dropped') addTo(this.dropped, `${j.kind}|${first.src}|${first.dst}|${last.iface}`, w, { silent, flows: true });
+    // A packet too big for its way out has a finding of its own (mtu.ts).
+    if (j.fate === 'dropped' && j.reason !== 'mtu') addTo(this.dropped, `${j.kind}|${first.src}|${first.dst}|${last.iface}`, w, { silent, flows: true });
     this.learnReached(w.hops, roles);
     const leak = this.leakOf(w.hops, roles);
     if (leak) {

@@ -71,6 +71,8 @@ export interface Journey {
   hops: Hop[];
   steps: Step[];
   fate: Fate;
+  /** Why a dropped journey died, when the captures say: `mtu` (too big for the interface it had to leave by). */
+  reason?: 'mtu';
   /** The flow this journey belongs to, when it has one. */
   flow?: number;
   /** The journey that answers this one (echo reply, SYN-ACK, DNS response, ARP reply). */

@@ -48,6 +48,10 @@ export interface Observation {
   arpOp?: number;
   /** ARP sender hardware address (who answers). */
   arpSha?: string;
+  /** ICMP fragmentation-needed or ICMPv6 packet-too-big: the MTU it names. */
+  mtu?: number;
+  /** The same: the packet it quotes, as `src|sport|dst|dport|seq` (tooBigKey), to find the journey it answers. */
+  quoted?: string;
   /** Encapsulation: the VXLAN VNI of the outer packet this was found in. */
   vni?: number;
   /** The tcpdump-style line of `read`, when the caller asked for evidence lines. */
@@ -71,4 +75,9 @@ export const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
  */
 export function isFrameBroadcast(o: Observation): boolean {
   return o.family !== 0 && o.proto !== IPPROTO_TCP && o.dstMac === BROADCAST_MAC;
+}
+
+/** The key an ICMP "too big" answer and the packet it quotes share (see Observation.quoted). */
+export function tooBigKey(src: string, sport: number | undefined, dst: string, dport: number | undefined, seq: number | undefined): string {
+  return `${src}|${sport ?? ''}|${dst}|${dport ?? ''}|${seq ?? ''}`;
 }

@@ -15,7 +15,7 @@ import { EthernetHeader } from '../decode/ethernet.js';
 import { formatFrameLine } from '../decode/tcpdump/line.js';
 import { TcpSequenceTracker } from '../decode/tcpdump/transport.js';
 import type { JourneyKind } from './model.js';
-import type { Observation } from './observation.js';
+import { tooBigKey, type Observation } from './observation.js';
 import { FingerprintHasher } from './fingerprint.js';
 import { AddressNames } from './address-names.js';
 import { ICMPV6_DEST_UNREACH, ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMPV6_PACKET_TOO_BIG, ICMPV6_PARAM_PROBLEM, ICMPV6_TIME_EXCEEDED, ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_PARAM_PROBLEM, ICMP_REDIRECT, ICMP_SOURCE_QUENCH, ICMP_TIME_EXCEEDED, ICMP_UNREACH } from '../decode/enums.js';
@@ -220,12 +220,25 @@ export class Observer {
       kind = 'icmp';
       this.fillIcmp(o, m, h, m.type === ICMP_ECHO_REPLY || m.type === ICMP_ECHO, ICMP_ERRORS.has(m.type));
       o.payloadLen = Math.max(0, o.length - (this.payloadStart - (pkt.ipv4?.offset ?? this.payloadStart)));
+      if (m.nextHopMtu !== undefined) this.fillTooBig(o, m.nextHopMtu, m.inner);
     } else if (pkt.icmpv6) {
       const m = pkt.icmpv6;
       kind = 'icmpv6';
       this.fillIcmp(o, m, h, m.type === ICMPV6_ECHO_REQUEST || m.type === ICMPV6_ECHO_REPLY, ICMP6_ERRORS.has(m.type));
+      if (m.mtu !== undefined) this.fillTooBig(o, m.mtu, m.inner);
     }
     return kind;
+  }
+
+  /** A "too big" answer: the MTU it names and the key of the packet it quotes (tooBigKey). */
+  private fillTooBig(o: Observation, mtu: number, quoted: Packet | undefined): void {
+    o.mtu = mtu;
+    const ip = quoted?.ipv4 ?? quoted?.ipv6;
+    if (!quoted || !ip) return;
+    const src = quoted.ipv4 ? this.names.ipv4(quoted.ipv4.b, quoted.ipv4.srcOffset) : quoted.ipv6!.src;
+    const dst = quoted.ipv4 ? this.names.ipv4(quoted.ipv4.b, quoted.ipv4.dstOffset) : quoted.ipv6!.dst;
+    const t = quoted.tcp ?? quoted.udp;
+    o.quoted = tooBigKey(src, t?.srcPort, dst, t?.dstPort, quoted.tcp?.seq);
   }
 
   /** An ICMP or ICMPv6 message's fields, into `o` and the fingerprint; its payload becomes the hashed range. */
@@ -343,6 +356,8 @@ function clearObservation(o: Observation, frame: Frame, iface: string, t: number
   o.httpText = undefined;
   o.arpOp = undefined;
   o.arpSha = undefined;
+  o.mtu = undefined;
+  o.quoted = undefined;
   o.vni = undefined;
   o.line = undefined;
   return o;
@@ -387,6 +402,8 @@ function blankObservation(frame: Frame, iface: string, t: number): Observation {
     httpText: undefined,
     arpOp: undefined,
     arpSha: undefined,
+    mtu: undefined,
+    quoted: undefined,
     vni: undefined,
     line: undefined,
   };

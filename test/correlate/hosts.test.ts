@@ -109,3 +109,24 @@ describe('a VXLAN overlay captured on each of its two hosts', () => {
     }
   });
 });
+
+describe('a download that meets the tunnel MTU on the overlay', () => {
+  it('drops the packets too big for vxlan0 with reason mtu, ties the fragmentation-needed answers to them, and says path-MTU discovery worked', async () => {
+    const a = await analyzeFiles(HOST_FILES);
+    const mtu = a.findings.filter((f) => f.code === 'mtu-exceeded');
+    expect(mtu).toHaveLength(1);
+    expect(mtu[0].severity).toBe('info');
+    expect(mtu[0].message).toContain('hostb:vxlan0, whose MTU is 1450');
+    expect(mtu[0].message).toContain('path-MTU discovery worked');
+    const dropped = a.journeys.filter((j) => j.reason === 'mtu');
+    expect(dropped.map((j) => j.id)).toEqual(mtu[0].journeys);
+    for (const j of dropped) {
+      expect(j.fate).toBe('dropped');
+      expect(j.hops.at(-1)!.interface).toBe('hostb:vxlan0');
+      const answer = a.journeys.find((x) => x.answerOf === j.id);
+      expect(answer?.summary).toMatch(/^ICMP destination unreachable/);
+    }
+    // Dying of the MTU is not a drop at the host's filters.
+    expect(a.findings.filter((f) => f.code === 'dropped-at-host')).toEqual([]);
+  });
+});
