@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { AnalysisWork, AnalyzeOptions } from '../correlate/analyze.js';
 import type { RuleExplainer } from '../correlate/diff.js';
 import type { NatRewrite } from '../correlate/model.js';
-import { emulateScenario, encodeEmulated, type EmulatedCapture } from '../emulate/index.js';
+import { emulateScenario, encodeEmulated, splitByHost, type EmulatedCapture } from '../emulate/index.js';
 import type { Scenario } from '../scenario/index.js';
 import { runAnalyze } from './analyze.js';
 
@@ -29,13 +29,23 @@ export async function analyzeScenario(
   scenario: Scenario,
   options: AnalyzeOptions,
   seed?: number,
+  /** Write the emulation as one capture per host (`emulate -o DIR/`), as per-host captures are compared. */
+  perHost = false,
 ): Promise<{ work: AnalysisWork; rules: RuleExplainer; emulated: EmulatedCapture }> {
   const emulated = emulateScenario(scenario, seed !== undefined ? { seed } : {});
   const dir = await mkdtemp(join(tmpdir(), 'pcap-narrator-expected-'));
   try {
-    const file = join(dir, 'expected.pcapng');
-    await writeFile(file, encodeEmulated(emulated));
-    return { work: await runAnalyze([file], options), rules: emulatorRules(emulated), emulated };
+    const files: string[] = [];
+    if (perHost) {
+      for (const [host, part] of splitByHost(emulated, scenario.captures)) {
+        files.push(join(dir, `${host}.pcapng`));
+        await writeFile(files[files.length - 1], encodeEmulated(part, host));
+      }
+    } else {
+      files.push(join(dir, 'expected.pcapng'));
+      await writeFile(files[0], encodeEmulated(emulated));
+    }
+    return { work: await runAnalyze(files, options), rules: emulatorRules(emulated), emulated };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -49,7 +49,8 @@ export async function loadScenarioContext(file: string, options: AnalyzeOptions 
     names: scenarioNames(scenario),
     compare: async (work) => {
       // Read at comparison time: the caller may have added the scenario's host addresses meanwhile.
-      const expected = await analyzeScenario(scenario, { ...options, evidenceLines: false });
+      // Captures from several hosts are compared with the emulation written the same way, one per host.
+      const expected = await analyzeScenario(scenario, { ...options, evidenceLines: false }, undefined, work.analysis.hosts.length > 1);
       const r = diffAnalyses(expected.work, work, expected.rules);
       // Where the model says packets die, and why: the reasons a capture cannot show.
       const drops = new Map<string, number>();

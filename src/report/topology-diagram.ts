@@ -47,9 +47,12 @@ function interfaceNodes(analysis: Analysis): { groups: FlowGroup[]; nodes: FlowN
     if (!groups.some((g) => g.key === key)) groups.push({ key, label });
     return key;
   };
+  // With captures from several hosts, every interface is HOST:IFACE: one box a host.
+  const hosts = new Set(analysis.hosts.length > 1 ? analysis.hosts.map((h) => h.name) : []);
   for (const i of analysis.interfaces) {
     const ns = i.name.includes(':') ? i.name.slice(0, i.name.lastIndexOf(':')) : undefined;
-    const group = ns !== undefined ? groupOf(`ns:${ns}`, `namespace ${ns}`) : i.role === 'any' ? undefined : groupOf('host', 'host');
+    const group =
+      ns !== undefined && hosts.has(ns) ? groupOf(`host:${ns}`, `host ${ns}`) : ns !== undefined ? groupOf(`ns:${ns}`, `namespace ${ns}`) : i.role === 'any' ? undefined : groupOf('host', 'host');
     const shape = i.role === 'bridge' ? 'stadium' : i.role === 'uplink' ? 'round' : 'box';
     nodes.push({ key: `if:${i.name}`, label: `${i.name} (${i.role})`, shape, group });
   }
