@@ -95,6 +95,9 @@ async function withCaptures<T>(
   options: RunAnalyzeOptions,
   use: (batches: AsyncIterable<Frame[]>, readers: CaptureReader[], hosts: HostSetup) => Promise<T>,
 ): Promise<T> {
+  for (const file of options.hostOfFile?.keys() ?? []) {
+    if (!files.includes(file)) throw new CliError(`--host: ${file} is not one of the capture files given (${files.join(', ')})`, EXIT_USAGE);
+  }
   const readers = await openAll(files);
   try {
     const hosts = await hostSetup(readers, options.hostOfFile, options.ifaceMap);

@@ -1,0 +1,54 @@
+// `--host NAME=FILE` and the per-host captures of the overlay sample through the built CLI: the
+// hosts of the document and of the NDJSON records, and a --host that names no given file.
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { tmpdir } from 'node:os';
+import { REPO } from '../helpers/tools.js';
+
+const run = promisify(execFile);
+const CLI = join(REPO, 'dist', 'cli', 'main.js');
+const noCli = existsSync(CLI) ? undefined : `skipped: ${relative(REPO, CLI)} is missing (npm run build; npm ci runs it)`;
+const A = join('samples', 'vxlan-overlay', 'host.pcapng');
+const B = join('samples', 'vxlan-overlay', 'hostb.pcapng');
+
+describe.skipIf(noCli !== undefined)('analyze --host', () => {
+  if (noCli) console.warn(noCli);
+
+  it('names the hosts as given, in the document and in the NDJSON host records, and their interfaces HOST:IFACE', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pn-host-cli-'));
+    try {
+      const json = join(dir, 'a.json');
+      const ndjson = join(dir, 'a.ndjson');
+      await run(process.execPath, [CLI, '--quiet', 'analyze', A, B, '--host', `node1=${A}`, '--host', `node2=${B}`, '--json', json, '--ndjson', ndjson], { cwd: REPO, maxBuffer: 1 << 26 });
+      const doc = JSON.parse(readFileSync(json, 'utf8')) as { hosts: { name: string; files: string[]; clockOffsetNs: string; offsetSamples: number }[]; interfaces: { name: string }[] };
+      expect(doc.hosts.map((h) => [h.name, h.files])).toEqual([
+        ['node1', [A]],
+        ['node2', [B]],
+      ]);
+      expect(doc.hosts[0].clockOffsetNs).toBe('0');
+      expect(doc.hosts[1].offsetSamples).toBeGreaterThan(0);
+      expect(doc.interfaces.every((i) => /^node[12]:/.test(i.name))).toBe(true);
+      const hostRecords = readFileSync(ndjson, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as { type: string })
+        .filter((r) => r.type === 'host')
+        .map(({ type: _type, ...rest }) => rest);
+      expect(hostRecords).toEqual(doc.hosts);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a --host that names a file not given, before any work (exit 1)', async () => {
+    const err = await run(process.execPath, [CLI, '--quiet', 'analyze', A, '--host', `x=${B}`], { cwd: REPO }).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(err?.code).toBe(1);
+    expect(err?.stderr).toContain(`--host: ${B} is not one of the capture files given`);
+  });
+});
