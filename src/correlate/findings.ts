@@ -45,9 +45,20 @@ function namesOf(h: Observation): HopNames {
   return { interface: h.iface, src: h.src, dst: h.dst, dport: h.dport };
 }
 
+/**
+ * Journey ids kept per finding: its first ones. A long capture's finding speaks for every packet of
+ * its kind (its count), and lists the first of them, so that memory does not grow with the capture.
+ */
+const MAX_IDS = 1000;
+
 interface Group {
   exemplar: Exemplar;
+  /** The first MAX_IDS of the journeys the finding speaks for. */
   ids: number[];
+  /** How many journeys it speaks for. */
+  count: number;
+  /** Some other packet of one of `flows` crossed the host (see dropFindings). */
+  siblingsCrossed?: boolean;
   /** The flows of the group's journeys, where the finding asks about them (drops). */
   flows?: Set<number>;
   /** Leaks: some journey of the group was seen crossing the host before the uplink, untranslated. */
@@ -78,9 +89,9 @@ function exemplarOf(w: JourneyWork, silent: boolean, leak?: Observation): Exempl
 
 function addTo(groups: Map<string, Group>, key: string, w: JourneyWork, options: { silent?: boolean; leak?: Observation; flows?: boolean } = {}): Group {
   let g = groups.get(key);
-  if (!g) groups.set(key, (g = { exemplar: exemplarOf(w, options.silent ?? false, options.leak), ids: [], flows: options.flows ? new Set() : undefined }));
-  g.ids.push(w.journey.id);
-  if (w.journey.flow !== undefined) g.flows?.add(w.journey.flow);
+  if (!g) groups.set(key, (g = { exemplar: exemplarOf(w, options.silent ?? false, options.leak), ids: [], count: 0, flows: options.flows ? new Set() : undefined }));
+  g.count++;
+  if (g.ids.length < MAX_IDS) g.ids.push(w.journey.id);
   return g;
 }
 
@@ -96,8 +107,10 @@ export class FindingCollector {
   private readonly retransmitted = new Map<number, number[]>();
   /** Retransmission findings of finished flows, by flow id. */
   private readonly retransmissions = new Map<number, Finding>();
-  /** Flows some packet of which crossed the host (more than one hop, not dropped). */
+  /** Open flows some packet of which crossed the host (more than one hop, not dropped). */
   private readonly crossed = new Set<number>();
+  /** The drop groups of each open flow with a dropped packet: told when the flow ends whether others crossed. */
+  private readonly dropsOf = new Map<number, Group[]>();
   /**
    * Private and unique-local addresses that packets from global ones reached through an uplink: the
    * far side routes answers to them (another router's NAT, a routed site), so their packets that
@@ -112,7 +125,15 @@ export class FindingCollector {
     const last = w.hops[w.hops.length - 1];
     if (j.flow !== undefined && j.fate !== 'dropped' && w.hops.length > 1) this.crossed.add(j.flow);
     // A packet too big for its way out has a finding of its own (mtu.ts).
-    if (j.fate === 'dropped' && j.reason !== 'mtu') addTo(this.dropped, `${j.kind}|${first.src}|${first.dst}|${last.iface}`, w, { silent, flows: true });
+    if (j.fate === 'dropped' && j.reason !== 'mtu') {
+      const g = addTo(this.dropped, `${j.kind}|${first.src}|${first.dst}|${last.iface}`, w, { silent, flows: true });
+      if (j.flow !== undefined && g.flows && !g.flows.has(j.flow) && g.flows.size < MAX_IDS) {
+        g.flows.add(j.flow);
+        const groups = this.dropsOf.get(j.flow);
+        if (!groups) this.dropsOf.set(j.flow, [g]);
+        else if (!groups.includes(g)) groups.push(g);
+      }
+    }
     this.learnReached(w.hops, roles);
     const leak = this.leakOf(w.hops, roles);
     if (leak) {
@@ -121,7 +142,9 @@ export class FindingCollector {
     }
     if (j.retransmission && j.flow !== undefined) {
       const list = this.retransmitted.get(j.flow);
-      if (list) list.push(j.id);
+      if (list) {
+      if (list.length < MAX_IDS) list.push(j.id);
+    }
       else this.retransmitted.set(j.flow, [j.id]);
     }
     if (j.fate !== 'answered' && j.fate !== 'dropped' && w.hops[0] !== undefined && expectsAnswer(w.hops[0])) {
@@ -165,6 +188,10 @@ export class FindingCollector {
 
   /** A flow is finished: its retransmissions, if any, are one finding. */
   flowFinished(f: Flow): void {
+    const groups = this.dropsOf.get(f.id);
+    if (groups && this.crossed.has(f.id)) for (const g of groups) g.siblingsCrossed = true;
+    this.dropsOf.delete(f.id);
+    this.crossed.delete(f.id);
     const ids = this.retransmitted.get(f.id) ?? [];
     this.retransmitted.delete(f.id);
     if (!f.retransmissions) return;
@@ -193,15 +220,15 @@ export class FindingCollector {
   private dropFindings(roles: Map<string, InterfaceInfo>, out: Finding[]): void {
     const role = (iface: string): string => roles.get(iface)?.role ?? 'unknown';
     const uplinks = [...roles.values()].filter((r) => r.role === 'uplink').map((r) => r.name);
-    for (const { exemplar: x, ids, flows: flowIds } of this.dropped.values()) {
+    for (const { exemplar: x, ids, count, siblingsCrossed } of this.dropped.values()) {
       const { last } = x;
       if (x.silent) {
         out.push({
           code: 'dropped-at-host',
           severity: 'error',
           message:
-            `${plural(ids.length, 'TCP SYN')} from ${last.src} to the host's own address ${last.dst} (port ${x.dport ?? '?'}) entered the host (${x.path}): ` +
-            `no answer came back, ${SILENT_DROP_WORDS}, so a filter dropped ${ids.length === 1 ? 'it' : 'them'} silently, ` +
+            `${plural(count, 'TCP SYN')} from ${last.src} to the host's own address ${last.dst} (port ${x.dport ?? '?'}) entered the host (${x.path}): ` +
+            `no answer came back, ${SILENT_DROP_WORDS}, so a filter dropped ${count === 1 ? 'it' : 'them'} silently, ` +
             `in INPUT, or in FORWARD after the DNAT of a published port (nothing was seen leaving towards a container).`,
           journeys: ids,
         });
@@ -209,18 +236,17 @@ export class FindingCollector {
       }
       // When other packets of the same conversation crossed the host, forwarding is on: something
       // selective (a filter with a statistic or rate match, a full queue) dropped these ones.
-      const siblingsGotThrough = [...(flowIds ?? [])].some((id) => this.crossed.has(id));
-      const why = siblingsGotThrough
+      const why = siblingsCrossed
         ? 'other packets of the same connection crossed the host, so forwarding is on: a selective filter rule (iptables FORWARD DROP with a statistic, rate or state match) dropped these'
         : 'ip_forward is probably 0 on the host, or a filter (iptables FORWARD policy DROP) dropped it';
       out.push({
         code: 'dropped-at-host',
         severity: 'error',
         message:
-          `${plural(ids.length, `${x.kind.toUpperCase()} packet`)} from ${last.src} to ${last.dst} entered the host (${x.path}) ` +
+          `${plural(count, `${x.kind.toUpperCase()} packet`)} from ${last.src} to ${last.dst} entered the host (${x.path}) ` +
           (role(last.interface) === 'uplink'
-            ? `and never left towards the container that conntrack's NAT binding hands ${ids.length === 1 ? 'it' : 'them'} to: ${why}.`
-            : `and never left${uplinks.length > 0 ? ` through ${uplinks.join(', ')}` : ''}, where routing would send ${ids.length === 1 ? 'it' : 'them'}: ${why}.`),
+            ? `and never left towards the container that conntrack's NAT binding hands ${count === 1 ? 'it' : 'them'} to: ${why}.`
+            : `and never left${uplinks.length > 0 ? ` through ${uplinks.join(', ')}` : ''}, where routing would send ${count === 1 ? 'it' : 'them'}: ${why}.`),
         journeys: ids,
       });
     }
@@ -228,16 +254,16 @@ export class FindingCollector {
 
   /** Private sources that left the uplink untranslated, as sure as the captures make them. */
   private leakFindings(out: Finding[]): void {
-    for (const { exemplar: x, ids, forwarded } of this.leaks.values()) {
+    for (const { exemplar: x, ids, count, forwarded } of this.leaks.values()) {
       // The uplink hop of the group's first journey, as found when it was collected.
       const h = x.leak!;
-      const them = ids.length === 1 ? 'it' : 'them';
+      const them = count === 1 ? 'it' : 'them';
       // Answers came back to it through the uplink: whatever translated or routed them, it worked.
       if (this.reachedFromOutside.has(h.src)) continue;
       // Only an RFC 1918 or CGNAT source the host was seen forwarding is proof: a unique-local
       // source may be routed between sites or translated by NPTv6, and one seen only on the uplink
       // may be the host's own address behind another router's NAT.
-      const left = `${plural(ids.length, 'packet')} left the uplink ${h.interface} with the`;
+      const left = `${plural(count, 'packet')} left the uplink ${h.interface} with the`;
       let severity: Finding['severity'] = 'warning';
       let message: string;
       if (addressScope(h.src) === 'unique-local') {
@@ -261,7 +287,7 @@ export class FindingCollector {
   }
 
   private noReplyFindings(out: Finding[]): void {
-    for (const { exemplar: x, ids } of this.unanswered.values()) {
+    for (const { exemplar: x, ids, count } of this.unanswered.values()) {
       const what = x.request === 'arp' ? 'ARP request' : x.request === 'echo' ? 'ICMP echo request' : x.request === 'syn' ? 'TCP SYN' : 'DNS query';
       // A SYN or a query names its port: one finding per flow, and a scan's thousands of them would
       // otherwise read the same. An ARP request asks the link for an address rather than going to it.
@@ -270,7 +296,7 @@ export class FindingCollector {
       out.push({
         code: 'no-reply',
         severity: 'warning',
-        message: `${plural(ids.length, what)} ${route} got no answer in the captures (last seen on ${x.last.interface}).`,
+        message: `${plural(count, what)} ${route} got no answer in the captures (last seen on ${x.last.interface}).`,
         journeys: ids,
         ...(x.flow !== undefined ? { flows: [x.flow] } : {}),
       });

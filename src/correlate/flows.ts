@@ -118,7 +118,7 @@ const SWEEP_NS = 1_000_000_000;
  * numbered in order of first sighting, and finish in any order.
  */
 /** Past this many numbered tuple sides the numbers start again from the flows still open. */
-const MAX_SIDES = 1 << 20;
+const MAX_SIDES = 1 << 17;
 
 export class FlowBuilder {
   private readonly tuples = new TupleKeys();

@@ -17,7 +17,7 @@ const SAMPLES = join(REPO, 'samples');
 const samples = existsSync(SAMPLES) ? readdirSync(SAMPLES).filter((d) => existsSync(join(SAMPLES, d, 'capture.pcapng'))) : [];
 const TYPES = ['host', 'capture', 'interface', 'journey', 'flow', 'finding', 'summary', 'nat'];
 /** The document's arrays and the records that carry their members. */
-const ARRAYS: Record<string, string> = { captures: 'capture', interfaces: 'interface', journeys: 'journey', flows: 'flow', findings: 'finding', nat: 'nat' };
+const ARRAYS: Record<string, string> = { hosts: 'host', captures: 'capture', interfaces: 'interface', journeys: 'journey', flows: 'flow', findings: 'finding', nat: 'nat' };
 
 type Rec = Record<string, unknown> & { type: string };
 
