@@ -110,8 +110,10 @@ function natSentence(j: Journey, ctx: NarrativeContext, ev: EvidenceList, bypass
 }
 
 function dropSentence(journeys: Journey[], ctx: NarrativeContext, ev: EvidenceList): string | undefined {
-  const dropped = journeys.filter((j) => j.fate === 'dropped');
-  if (dropped.length === 0) return undefined;
+  const tooBig = journeys.filter((j) => j.reason === 'mtu');
+  const dropped = journeys.filter((j) => j.fate === 'dropped' && j.reason !== 'mtu');
+  const mtu = tooBig.length > 0 ? mtuSentence(tooBig, ctx, ev) : '';
+  if (dropped.length === 0) return mtu || undefined;
   const j = dropped[0];
   const last = ctx.hopsOf(j).at(-1);
   const finding = ctx.analysis.findings.find((f) => f.code === 'dropped-at-host' && f.journeys?.includes(j.id));
@@ -124,7 +126,26 @@ function dropSentence(journeys: Journey[], ctx: NarrativeContext, ev: EvidenceLi
   return (
     `${dropped.length === journeys.length && dropped.length > 1 ? `All ${dropped.length}` : plural(dropped.length, 'packet')} ` +
     `entered the host and died there: last seen on ${c(last?.iface ?? '?')} ${ev.cite(last)}, ` +
-    `${inbound ? 'never on the way in to the container its NAT binding leads to' : addressedToHost ? 'never seen going any further' : 'never on the interface routing leads to'}.${why}`
+    `${inbound ? 'never on the way in to the container its NAT binding leads to' : addressedToHost ? 'never seen going any further' : 'never on the interface routing leads to'}.${why}` +
+    (mtu ? ` ${mtu}` : '')
+  );
+}
+
+/** Packets too big for the interface they had to leave by (mtu.ts), and the answer that said so. */
+function mtuSentence(tooBig: Journey[], ctx: NarrativeContext, ev: EvidenceList): string {
+  const j = tooBig[0];
+  const last = ctx.hopsOf(j).at(-1);
+  const answer = ctx.analysis.journeys.find((x) => x.answerOf === j.id && x.id !== j.id);
+  const finding = ctx.analysis.findings.find((f) => f.code === 'mtu-exceeded' && f.journeys?.includes(j.id));
+  const mtu = finding ? /whose MTU is (\d+)/.exec(finding.message)?.[1] : undefined;
+  const next = finding?.message.includes('path-MTU discovery worked')
+    ? 'The sender then sent the data again in smaller packets, which got through: path-MTU discovery worked.'
+    : finding
+      ? "The sender's data did not get through after that: a path-MTU black hole."
+      : '';
+  return (
+    `${tooBig.length === 1 ? 'One packet was' : `${tooBig.length} packets were`} too big for ${c(last?.iface ?? '?')}${mtu ? `, whose MTU is ${mtu}` : ''} ${ev.cite(last)}: ` +
+    `${tooBig.length === 1 ? 'it died' : 'they died'} there, and ${answer ? `ICMP fragmentation needed ${ev.cite(ctx.hopsOf(answer)[0])} told the sender${mtu ? ` to send at most ${mtu} bytes` : ''}` : 'no ICMP answer was captured'}. ${next}`.trim()
   );
 }
 
@@ -462,7 +483,8 @@ function outcome(story: Story, ctx: NarrativeContext): string {
   const requests = story.journeys.filter((j) => !j.isReply && j.fate !== 'delivered');
   const asked = story.journeys.filter((j) => !j.isReply);
   if (asked.length === 0) return '';
-  const dropped = asked.filter((j) => j.fate === 'dropped').length;
+  const dropped = asked.filter((j) => j.fate === 'dropped' && j.reason !== 'mtu').length;
+  const tooBig = asked.filter((j) => j.reason === 'mtu').length;
   const answered = asked.filter((j) => j.fate === 'answered').length;
   const translated = asked.some((j) => j.steps.some((s) => s.nat));
   const leaked = ctx.analysis.findings.some((f) => f.code === 'unnatted-private-source' && f.journeys?.some((id) => asked.some((j) => j.id === id)));
@@ -470,6 +492,7 @@ function outcome(story: Story, ctx: NarrativeContext): string {
   if (bypassFindingOf(ctx.analysis, story.journeys)) return ': answered past NAT, untranslated, and reset';
   if (leaked) return ': leaves untranslated, no reply';
   if (dropped > 0) return `: ${dropped} dropped in the host`;
+  if (tooBig > 0) return `: ${tooBig} too big for the path`;
   if (answered > 0 && translated) return ': answered through NAT';
   if (answered > 0) return '';
   if (requests.length > 0 && requests.every((j) => j.fate === 'unknown') && story.kind !== 'tcp') return ': no reply';
