@@ -59,6 +59,7 @@ interface Hop {
 }
 
 interface AnalysisDocument {
+  hosts: { name: string; files: string[] }[];
   captures: { format: string; interfaces: { name: string; linktype: number }[] }[];
   interfaces: { name: string; role: string }[];
   journeys: { hops: Hop[] }[];
@@ -86,8 +87,9 @@ async function analysisDocument(file: string, ifaceMap?: string): Promise<Analys
  * What a cooked capture cannot hold: the destination MAC (SLL2 keeps the source only, and the
  * journeys then carry neither), the file's name and format.
  */
-function withoutCaptureFormat(d: AnalysisDocument): Omit<AnalysisDocument, 'captures'> {
-  const { captures: _, ...rest } = d;
+function withoutCaptureFormat(d: AnalysisDocument): Omit<AnalysisDocument, 'captures' | 'hosts'> {
+  // The captures and the hosts' files name the file, whose extension differs.
+  const { captures: _, hosts: __, ...rest } = d;
   for (const j of rest.journeys) {
     for (const h of j.hops) {
       delete h.file;
