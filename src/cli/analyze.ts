@@ -21,6 +21,7 @@ import { CliError, EXIT_USAGE } from './exit.js';
 import { checkOutputFile } from './output-paths.js';
 import { loadTopology } from './topology-files.js';
 import { connStateWords } from '../report/conn-state.js';
+import { clockText } from '../report/clock.js';
 import { proxyPartners, teeOutputs, type AnalysisOutput } from './analysis-output.js';
 import { NdjsonStream } from './ndjson.js';
 
@@ -204,6 +205,14 @@ export function throwDamage(work: { damage?: unknown }): void {
 // The terminal shows as many rows of each table as it keeps flows for.
 const MAX_ROWS = LARGEST_FLOWS;
 
+/** The hosts and their clocks, when the captures come from more than one. */
+function hostLines(run: CorrelationRun): string[] {
+  if (run.hosts.length < 2) return [];
+  const t = new Table({ head: ['host', 'files', 'clock against the first host'], style: { head: [], border: [] }, wordWrap: true });
+  for (const h of run.hosts) t.push([h.name, h.files.join(', '), h === run.hosts[0] ? '(the first host)' : clockText(h)]);
+  return ['', 'Hosts', t.toString()];
+}
+
 export function formatAnalysis(run: CorrelationRun): string {
   const { summary: a, captures } = run;
   const out: string[] = [];
@@ -214,7 +223,7 @@ export function formatAnalysis(run: CorrelationRun): string {
     const span = c.start && c.end ? durationText(Math.round((Number(c.end) - Number(c.start)) * 1e9)) : '';
     caps.push([c.file, c.format, String(c.packets), c.interfaces.map((i) => `${i.name} (${i.packets})`).join(', '), span]);
   }
-  out.push(caps.toString());
+  out.push(caps.toString(), ...hostLines(run));
 
   const ifaces = table(['interface', 'role', 'how known', 'packets']);
   for (const i of a.interfaces) ifaces.push([i.name, i.role, i.roleSource ?? '', String(i.packets ?? '')]);

@@ -67,7 +67,9 @@ export function readerOffsets(readers: readonly CaptureReader[], setup: HostSetu
 export function hostRecords(setup: HostSetup): Host[] {
   return setup.plan.hosts.map((h) => {
     const c = setup.clocks.get(h.name);
-    return { name: h.name, files: h.files, clockOffsetNs: String(c?.offsetNs ?? 0), offsetSamples: c?.samples ?? 0 };
+    const host: Host = { name: h.name, files: h.files, clockOffsetNs: String(c?.offsetNs ?? 0), offsetSamples: c?.samples ?? 0 };
+    if (c?.method) host.offsetMethod = c.method;
+    return host;
   });
 }
 

@@ -1,4 +1,4 @@
-import type { Observation } from './observation.js';
+import type { Observation, OuterPacket } from './observation.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
 import type { ConnState, Flow, Journey, NatRewrite, Step, Translation } from './model.js';
 import { endpoint, isLoopbackAddress } from './endpoint.js';
@@ -10,9 +10,16 @@ import { formatEpochNs } from '../capture/frame.js';
 
 type FlowProtocol = Flow['protocol'];
 
-function protocolOf(o: Observation): FlowProtocol {
+function protocolOf(o: Pick<Observation, 'kind'>): FlowProtocol {
   if (o.kind === 'tcp' || o.kind === 'udp' || o.kind === 'icmp' || o.kind === 'icmpv6') return o.kind;
   return 'other';
+}
+
+/** What a flow is made from: its first packet (a journey's first hop, or a tunnel's outer packet). */
+type FirstPacket = Pick<Observation, 'src' | 'dst' | 'sport' | 'dport' | 'icmpId' | 'proto' | 'kind' | 'icmpType' | 'icmpCode' | 't' | 'tsSec' | 'tsNsec'>;
+
+function sameOuter(a: OuterPacket, b: OuterPacket): boolean {
+  return a.src === b.src && a.dst === b.dst && a.sport === b.sport && a.dport === b.dport;
 }
 
 /** One end of a tuple: an address and its port, if it has one. */
@@ -184,6 +191,46 @@ export class FlowBuilder {
       this.newest = fw;
     }
     if (first.t > fw.lastNs) fw.lastNs = first.t;
+    for (let i = 0; i < w.hops.length; i++) {
+      const outer = w.hops[i].outer;
+      // The outer packet on both ends of the wire is one packet of the tunnel's flow, seen on both.
+      if (outer) this.tunnel(fw, w.hops[i], outer, i === 0 || w.hops[i - 1].outer === undefined || !sameOuter(w.hops[i - 1].outer!, outer));
+    }
+  }
+
+  /**
+   * The outer UDP conversation of a tunnel: a flow of its own with `tunnel`, counted by its outer
+   * packets; the flow inside names the one that carried its first packet.
+   */
+  private tunnel(inner: FlowWork, h: Observation, outer: OuterPacket, newPacket: boolean): void {
+    const vni = h.vni ?? 0;
+    inner.flow.tunnel ??= { type: outer.type, vni };
+    const tuple = { src: outer.src, dst: outer.dst, sport: outer.sport, dport: outer.dport, icmpId: undefined, proto: 17 };
+    const key = this.tuples.key(tuple);
+    let fw = this.byKey.get(key);
+    if (!fw) {
+      fw = this.createFlow({ ...tuple, kind: 'udp', icmpType: undefined, icmpCode: undefined, t: h.t, tsSec: h.tsSec, tsNsec: h.tsNsec }, false);
+      fw.flow.tunnel = { type: outer.type, vni };
+      this.byKey.set(key, fw);
+      fw.keys.push(key);
+      fw.sides.set(key, { interface: h.iface, src: outer.src, dst: outer.dst, sport: outer.sport, dport: outer.dport, proto: 17, forward: true });
+    }
+    inner.flow.tunnel.flow ??= fw.flow.id;
+    const f = fw.flow;
+    if (newPacket) {
+      f.packets++;
+      f.bytes += outer.length;
+    }
+    if (!f.interfaces.includes(h.iface)) f.interfaces.push(h.iface);
+    fw.lastSec = h.tsSec;
+    fw.lastNsec = h.tsNsec;
+    if (h.t > fw.lastNs) fw.lastNs = h.t;
+    this.active.delete(f.id);
+    this.active.set(f.id, fw);
+    if (fw.parked) {
+      this.parked.delete(f.id);
+      fw.parked = false;
+    }
   }
 
   /**
@@ -261,9 +308,11 @@ export class FlowBuilder {
   }
 
   private create(w: JourneyWork): FlowWork {
-    const first = w.hops[0];
     // A flow first seen by its answer (capture started late): the client is the answer's destination.
-    const reversed = w.journey.isReply === true;
+    return this.createFlow(w.hops[0], w.journey.isReply === true);
+  }
+
+  private createFlow(first: FirstPacket, reversed: boolean): FlowWork {
     const client = reversed ? endpoint(first.dst, first.dport) : endpoint(first.src, first.sport);
     const server = reversed ? endpoint(first.src, first.sport) : endpoint(first.dst, first.dport);
     const flow: Flow = {

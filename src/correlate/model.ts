@@ -122,6 +122,11 @@ export interface Flow {
   /** TCP: Zeek's history letters in the order they first happened (upper case: client, lower: server). */
   history?: string;
   communityId: string;
+  /**
+   * An overlay: on the tunnel's outer UDP conversation its type and VNI; on a flow carried inside it,
+   * the same and `flow`, the id of the outer conversation that carried its first packet.
+   */
+  tunnel?: { type: 'vxlan' | 'geneve'; vni: number; flow?: number };
   /** Community IDs of each side of a translated flow, keyed by the interface that saw that side. */
   communityIds?: { interface: string; tuple: string; communityId: string }[];
   icmpId?: number;
@@ -162,6 +167,11 @@ export interface Host {
   clockOffsetNs: string;
   /** Packets seen on this host and the first that the offset was estimated from (0: not compared). */
   offsetSamples: number;
+  /**
+   * How: `link` (packets both ways over the link between the hosts, as NTP), `one-way` (one way
+   * only: a bound, not a measure), `sightings` (the median of the first sightings of packets both saw).
+   */
+  offsetMethod?: 'link' | 'one-way' | 'sightings';
 }
 
 export interface Analysis {

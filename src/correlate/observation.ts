@@ -52,8 +52,10 @@ export interface Observation {
   mtu?: number;
   /** The same: the packet it quotes, as `src|sport|dst|dport|seq` (tooBigKey), to find the journey it answers. */
   quoted?: string;
-  /** Encapsulation: the VXLAN VNI of the outer packet this was found in. */
+  /** Encapsulation: the VXLAN or Geneve VNI of the outer packet this was found in. */
   vni?: number;
+  /** The same: the outer packet's tunnel, UDP tuple and IP length (the tunnel's own flow counts them). */
+  outer?: OuterPacket;
   /** The tcpdump-style line of `read`, when the caller asked for evidence lines. */
   line?: string;
 }
@@ -80,4 +82,14 @@ export function isFrameBroadcast(o: Observation): boolean {
 /** The key an ICMP "too big" answer and the packet it quotes share (see Observation.quoted). */
 export function tooBigKey(src: string, sport: number | undefined, dst: string, dport: number | undefined, seq: number | undefined): string {
   return `${src}|${sport ?? ''}|${dst}|${dport ?? ''}|${seq ?? ''}`;
+}
+
+/** The outer packet of a tunnel, as the tunnel's own UDP flow counts it. */
+export interface OuterPacket {
+  type: 'vxlan' | 'geneve';
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  length: number;
 }

@@ -84,7 +84,7 @@ export class Observer {
     }
     // A VXLAN packet is observed as the frame it carries: the same packet as its unencapsulated copies.
     const inner = pkt.inner && (pkt.inner.ipv4 || pkt.inner.ipv6 || pkt.inner.arp) ? pkt.inner : undefined;
-    if (inner && pkt.vxlan) o.vni = pkt.vxlan.vni;
+    if (inner && (pkt.vxlan || pkt.geneve)) this.fillOuter(o, pkt);
     this.fill(o, inner ?? pkt, frame);
     if (this.options.evidenceLines) o.line = formatFrameLine(frame, pkt, { tcpState: this.tcpState });
     return o;
@@ -102,6 +102,22 @@ export class Observer {
       this.hostNames.set(frame.iface, name);
     }
     return name;
+  }
+
+  /** A tunnel's outer packet: its VNI, and its UDP tuple for the tunnel's own flow. */
+  private fillOuter(o: Observation, pkt: Packet): void {
+    o.vni = pkt.vxlan?.vni ?? pkt.geneve?.vni;
+    const udp = pkt.udp;
+    const ip = pkt.ipv4 ?? pkt.ipv6;
+    if (!udp || !ip) return;
+    o.outer = {
+      type: pkt.vxlan ? 'vxlan' : 'geneve',
+      src: pkt.ipv4 ? this.names.ipv4(pkt.ipv4.b, pkt.ipv4.srcOffset) : pkt.ipv6!.src,
+      dst: pkt.ipv4 ? this.names.ipv4(pkt.ipv4.b, pkt.ipv4.dstOffset) : pkt.ipv6!.dst,
+      sport: udp.srcPort,
+      dport: udp.dstPort,
+      length: pkt.ipv4 ? pkt.ipv4.length : pkt.ipv6!.length + 40,
+    };
   }
 
   /** A cooked capture (`-i any`) says the interface and the direction in its own header. */
@@ -359,6 +375,7 @@ function clearObservation(o: Observation, frame: Frame, iface: string, t: number
   o.mtu = undefined;
   o.quoted = undefined;
   o.vni = undefined;
+  o.outer = undefined;
   o.line = undefined;
   return o;
 }
@@ -405,6 +422,7 @@ function blankObservation(frame: Frame, iface: string, t: number): Observation {
     mtu: undefined,
     quoted: undefined,
     vni: undefined,
+    outer: undefined,
     line: undefined,
   };
 }

@@ -5,6 +5,7 @@
  * document can carry Mermaid blocks or rendered images.
  */
 import { basename } from 'node:path';
+import { clockText } from './clock.js';
 import type { Analysis, Finding, Flow, NatBinding } from '../correlate/model.js';
 import type { EvidenceList } from './evidence.js';
 import { conntrackLines } from '../correlate/nat-table.js';
@@ -99,6 +100,10 @@ function inventory(a: Analysis): string[] {
     lines.push(
       `| ${mdCode(basename(c.file), true)} | ${c.format} | ${c.packets} | ${c.interfaces.map((i) => `${mdCode(i.name, true)} (${i.packets})`).join(', ')} | ${span} |`,
     );
+  }
+  if (a.hosts.length > 1) {
+    lines.push('', '| host | captures | clock against the first host |', '|---|---|---|');
+    for (const h of a.hosts) lines.push(`| ${mdCode(h.name, true)} | ${h.files.map((f) => mdCode(basename(f), true)).join(', ')} | ${h === a.hosts[0] ? 'the first host' : mdText(clockText(h))} |`);
   }
   lines.push('', '| interface | role | how the role is known | packets |', '|---|---|---|---:|');
   const how = { name: 'from its name', behaviour: 'from the traffic it carried', given: 'given by the user' } as const;

@@ -8,6 +8,8 @@ export interface SequenceParticipant {
   key: string;
   label: string;
   kind?: 'participant' | 'actor';
+  /** Drawn in a box with the participants next to it that have the same one (the host of an interface). */
+  box?: string;
 }
 
 export type SequenceItem =
@@ -26,11 +28,19 @@ const ARROWS = { solid: '->>', dotted: '-->>', cross: '-x' } as const;
 export function renderSequence(d: SequenceDiagram): string {
   const ids = new Map<string, string>();
   const lines = ['sequenceDiagram'];
+  let box: string | undefined;
   d.participants.forEach((p, i) => {
     const id = mermaidId('p', i + 1);
     ids.set(p.key, id);
-    lines.push(`    ${p.kind ?? 'participant'} ${id} as ${mermaidText(p.label, 60)}`);
+    if (p.box !== box) {
+      if (box !== undefined) lines.push('    end');
+      // `transparent` first: Mermaid takes a box's first word for its colour when it names one.
+      if (p.box !== undefined) lines.push(`    box transparent ${mermaidText(p.box, 60)}`);
+      box = p.box;
+    }
+    lines.push(`    ${box !== undefined ? '    ' : ''}${p.kind ?? 'participant'} ${id} as ${mermaidText(p.label, 60)}`);
   });
+  if (box !== undefined) lines.push('    end');
   const idOf = (key: string): string => {
     const id = ids.get(key);
     if (!id) throw new Error(`sequence diagram: no participant "${key}"`);

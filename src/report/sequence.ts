@@ -7,6 +7,7 @@ import type { Journey } from '../correlate/model.js';
 import { durationText, labelOf } from '../correlate/groups.js';
 import { TCP_FIN, TCP_RST, TCP_SYN } from '../correlate/observation.js';
 import type { Observation } from '../correlate/observation.js';
+import { hostOfInterface } from '../correlate/hosts.js';
 import type { SequenceDiagram, SequenceItem, SequenceParticipant } from './mermaid.js';
 import { bytesText, clientAddresses, natsOf, tcpPhases, type HopsOf } from './facts.js';
 import type { Namer } from './names.js';
@@ -111,7 +112,7 @@ export function storySequence(story: Story, ctx: SequenceContext): SequenceDiagr
   const cast = new Cast(ctx.names);
   const lead = shown.find((j) => !j.isReply) ?? shown[0];
   cast.end(ctx.hopsOf(lead)[0].src, false);
-  for (const j of shown) for (const h of j.hops) cast.add(`if:${h.interface}`, h.interface);
+  for (const j of shown) for (const h of j.hops) cast.add(`if:${h.interface}`, h.interface, 'participant', hostBox(h.interface));
   const items: SequenceItem[] = [];
   const noted = new Set<string>();
   for (const j of shown) {
@@ -134,6 +135,12 @@ export function storySequence(story: Story, ctx: SequenceContext): SequenceDiagr
   return { participants: hostsLast, items };
 }
 
+/** With captures from several hosts, an interface's lane sits in its host's box. */
+function hostBox(iface: string): string | undefined {
+  const host = hostOfInterface(iface);
+  return host === undefined ? undefined : `host ${host}`;
+}
+
 /** The participants, each once, in the order they first appear. */
 class Cast {
   readonly list: SequenceParticipant[] = [];
@@ -141,10 +148,10 @@ class Cast {
 
   constructor(private readonly names: Namer) {}
 
-  add(key: string, label: string, kind: 'participant' | 'actor' = 'participant'): string {
+  add(key: string, label: string, kind: 'participant' | 'actor' = 'participant', box?: string): string {
     if (!this.have.has(key)) {
       this.have.add(key);
-      this.list.push({ key, label, kind });
+      this.list.push(box === undefined ? { key, label, kind } : { key, label, kind, box });
     }
     return key;
   }

@@ -13,7 +13,13 @@ const run = promisify(execFile);
 const CLI = join(REPO, 'dist', 'cli', 'main.js');
 const GOLDEN = join(REPO, 'test', 'fixtures', 'golden');
 const noCli = existsSync(CLI) ? undefined : `skipped: ${relative(REPO, CLI)} is missing (npm run build; npm ci runs it)`;
-const samples = readdirSync(join(REPO, 'samples')).filter((d) => existsSync(join(REPO, 'samples', d, 'capture.pcapng'))).sort();
+/** A sample's captures: its capture.pcapng, or its captures from several hosts (one pcapng each). */
+function capturesOf(sample: string): string[] {
+  const dir = join(REPO, 'samples', sample);
+  if (existsSync(join(dir, 'capture.pcapng'))) return [join('samples', sample, 'capture.pcapng')];
+  return readdirSync(dir).filter((f) => f.endsWith('.pcapng')).sort().map((f) => join('samples', sample, f));
+}
+const samples = readdirSync(join(REPO, 'samples')).filter((d) => capturesOf(d).length > 0).sort();
 
 describe.skipIf(noCli !== undefined)('golden analysis documents of the samples', () => {
   if (noCli) console.warn(noCli);
@@ -29,7 +35,7 @@ describe.skipIf(noCli !== undefined)('golden analysis documents of the samples',
       const map = join(REPO, 'samples', sample, 'iface-map.txt');
       const extra = existsSync(map) ? ['--iface-map', readFileSync(map, 'utf8').trim()] : [];
       const out = join(dir, 'a.json');
-      await run(process.execPath, [CLI, '--quiet', 'analyze', join('samples', sample, 'capture.pcapng'), ...extra, '--json', out], { cwd: REPO, maxBuffer: 1 << 26 });
+      await run(process.execPath, [CLI, '--quiet', 'analyze', ...capturesOf(sample), ...extra, '--json', out], { cwd: REPO, maxBuffer: 1 << 26 });
       const ours = readFileSync(out, 'utf8');
       const golden = readFileSync(join(GOLDEN, `${sample}.json`), 'utf8');
       // Parsed first, so that a failure shows which field moved; then byte for byte.

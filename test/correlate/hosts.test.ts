@@ -130,3 +130,23 @@ describe('a download that meets the tunnel MTU on the overlay', () => {
     expect(a.findings.filter((f) => f.code === 'dropped-at-host')).toEqual([]);
   });
 });
+
+describe("the overlay's tunnel", () => {
+  it('is a UDP flow of its own with tunnel { type, vni }, and every flow it carries names it', async () => {
+    const a = await analyzeFiles(HOST_FILES);
+    const outer = a.flows.filter((f) => f.tunnel && f.tunnel.flow === undefined);
+    expect(outer.length).toBeGreaterThan(0);
+    for (const f of outer) {
+      expect(f.protocol).toBe('udp');
+      expect(f.tunnel).toEqual({ type: 'vxlan', vni: 42 });
+      expect(f.server).toMatch(/:4789$/);
+      expect(f.interfaces.sort()).toEqual(['host:eth1', 'hostb:eth1']);
+    }
+    const carried = a.flows.filter((f) => f.interfaces.includes('host:eth1') && f.protocol !== 'udp');
+    expect(carried.length).toBeGreaterThan(2);
+    for (const f of carried) {
+      expect(f.tunnel?.type).toBe('vxlan');
+      expect(outer.map((o) => o.id)).toContain(f.tunnel?.flow);
+    }
+  });
+});
