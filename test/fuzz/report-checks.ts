@@ -106,6 +106,8 @@ const SEQUENCE_LINES = [
   new RegExp(String.raw`^ +p\d+(->>|-->>|-x|->|-->|--x|-\)|--\))p\d+: ${LABEL}$`),
   new RegExp(String.raw`^ +Note (over|left of|right of) p\d+(,p\d+)?: ${NOTE}$`),
   new RegExp(String.raw`^ +(loop|opt|alt|else|rect|par|and|critical|break) ${LABEL}$`),
+  // A host's lanes (captures from several hosts): `transparent` always, so the label is never a colour.
+  new RegExp(String.raw`^ +box transparent ${LABEL}$`),
   /^ +end$/,
   /^ +(autonumber|activate p\d+|deactivate p\d+)$/,
 ];
@@ -131,7 +133,7 @@ export function mermaidProblem(text: string): string | undefined {
     if (!grammar.some((g) => g.test(l))) return `line ${i + 1} is not a line the report writes: ${JSON.stringify(l.slice(0, 200))}`;
     const word = l.trim().split(' ')[0];
     if (word === 'end') depth--;
-    else if (['subgraph', 'loop', 'opt', 'alt', 'rect', 'par', 'critical', 'break'].includes(word)) depth++;
+    else if (['subgraph', 'loop', 'opt', 'alt', 'rect', 'par', 'critical', 'break', 'box'].includes(word)) depth++;
     if (depth < 0) return `line ${i + 1}: end without a block`;
   }
   if (depth !== 0) return `${depth} block(s) never ended`;
