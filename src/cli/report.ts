@@ -72,27 +72,32 @@ export async function runReport(files: string[], opts: ReportCliOptions, version
   }
   const doc = buildReport(input);
 
-  let images: Map<string, string> | undefined;
-  const wantImages = render !== undefined || format === 'html';
-  if (wantImages) {
-    const browser = findBrowser();
-    if (!browser) {
-      note(`pcap-narrator: ${HOW_TO_RENDER}`, opts.quiet);
-    } else {
-      try {
-        images = await renderDiagrams(doc.diagrams, opts.output, render ?? 'svg', browser);
-      } catch (err) {
-        if (err instanceof DiagramRenderError) throw new CliError(`report: Mermaid could not draw ${err.message}`, EXIT_BAD_INPUT);
-        if (!(err instanceof BrowserLaunchError)) throw err;
-        note(`pcap-narrator: ${err.message}`, opts.quiet);
-      }
-    }
-  }
+  const images = render !== undefined || format === 'html' ? await drawDiagrams(doc.diagrams, opts.output, render ?? 'svg', opts.quiet) : undefined;
   const markdown = toMarkdown(doc, images);
   await writeFile(join(opts.output, 'report.md'), markdown);
   if (format === 'html') await writeFile(join(opts.output, 'report.html'), await toHtml(doc, opts.output, images));
   note(`pcap-narrator: wrote ${join(opts.output, 'report.md')}${images ? ` and ${images.size} ${render ?? 'svg'} diagram${images.size === 1 ? '' : 's'}` : ''}`, opts.quiet);
   throwDamage(run);
+}
+
+/**
+ * The diagrams drawn as images beside the report, when a browser can draw them; without one (or one
+ * that will not start) the report keeps its Mermaid blocks, and the note says how to draw them.
+ */
+async function drawDiagrams(diagrams: Parameters<typeof renderDiagrams>[0], dir: string, format: ImageFormat, quiet: boolean | undefined): Promise<Map<string, string> | undefined> {
+  const browser = findBrowser();
+  if (!browser) {
+    note(`pcap-narrator: ${HOW_TO_RENDER}`, quiet);
+    return undefined;
+  }
+  try {
+    return await renderDiagrams(diagrams, dir, format, browser);
+  } catch (err) {
+    if (err instanceof DiagramRenderError) throw new CliError(`report: Mermaid could not draw ${err.message}`, EXIT_BAD_INPUT);
+    if (!(err instanceof BrowserLaunchError)) throw err;
+    note(`pcap-narrator: ${err.message}`, quiet);
+    return undefined;
+  }
 }
 
 /**

@@ -116,15 +116,9 @@ export class Emulation {
         this.linkSet(step);
         break;
       case 'addr-add':
-        if (step.address.family !== 4) return; // IPv6 addresses change nothing the model emulates.
-        this.device(this.namespaceOf(step.place, step), step.dev, step).addrs.push({ addr: ip4(step.address.address), prefixLen: step.address.prefixLen });
+      case 'route-add':
+        if (!this.addressing(step)) return;
         break;
-      case 'route-add': {
-        const ns = this.namespaceOf(step.place, step);
-        if (step.destination !== 'default' && step.destination.family !== 4) return;
-        this.addRoute(ns, step);
-        break;
-      }
       case 'sysctl':
         if (!this.sysctl(step)) return;
         break;
@@ -152,6 +146,19 @@ export class Emulation {
         return;
     }
     w.sched.runUntil(() => false, w.sched.now + SETUP_COST);
+  }
+
+  /** An address or a route; false for IPv6 ones, which change nothing the model emulates. */
+  private addressing(step: Extract<Step, { kind: 'addr-add' | 'route-add' }>): boolean {
+    if (step.kind === 'addr-add') {
+      if (step.address.family !== 4) return false;
+      this.device(this.namespaceOf(step.place, step), step.dev, step).addrs.push({ addr: ip4(step.address.address), prefixLen: step.address.prefixLen });
+      return true;
+    }
+    const ns = this.namespaceOf(step.place, step);
+    if (step.destination !== 'default' && step.destination.family !== 4) return false;
+    this.addRoute(ns, step);
+    return true;
   }
 
   private vethAdd(step: Extract<Step, { kind: 'veth-add' }>): void {
