@@ -285,18 +285,13 @@ export function formatAnalysis(run: CorrelationRun): string {
 }
 
 export function registerAnalyze(program: Command): void {
-  program
+  const cmd = program
     .command('analyze')
     .description('journeys across hops and NAT, flows, NAT bindings and findings')
-    .argument('<files...>', 'pcap or pcapng files captured on the same host')
+    .argument('<files...>', 'pcap or pcapng files, of one host or of several')
     .option('--json <file>', 'write the analysis document (DESIGN.md) to FILE, or - for stdout')
-    .option('--ndjson <file>', "write the document's records one JSON object a line to FILE, or - for stdout")
-    .option('--host <name=file>', 'the host FILE was captured on (repeatable); without it, files naming the same interface are hosts of their own, named by file', collect)
-    .option('--iface-map <map>', 'names for cooked-v2 interface indexes, e.g. 4=docker0,5=vethc1')
-    .option('--window <ms>', 'correlation window in milliseconds (default 300)')
-    .option('--community-id-seed <n>', 'Community ID seed (default 0)')
-    .option('--role <name=role>', 'give an interface its role (repeatable)', collect)
-    .option('--topology <file>', 'ip -j addr / ip -j route / iptables-save / docker network inspect output (repeatable)', collect)
+    .option('--ndjson <file>', "write the document's records one JSON object a line to FILE, or - for stdout");
+  withAnalysisOptions(cmd)
     .action(async (files: string[], opts: AnalyzeCliOptions) => {
       const quiet = Boolean(program.opts<{ quiet?: boolean }>().quiet);
       if (opts.json && opts.ndjson && (opts.json === '-' ? opts.ndjson === '-' : resolve(opts.json) === resolve(opts.ndjson))) {
@@ -329,4 +324,15 @@ export function registerAnalyze(program: Command): void {
         await Promise.all(opened.map((f) => f.close()));
       }
     });
+}
+
+/** The options of every command that analyses captures (analyze, report). */
+export function withAnalysisOptions(cmd: Command): Command {
+  return cmd
+    .option('--host <name=file>', 'the host FILE was captured on (repeatable); without it, files naming the same interface are hosts of their own, named by file', collect)
+    .option('--iface-map <map>', 'names for cooked-v2 interface indexes, e.g. 4=docker0,5=vethc1')
+    .option('--window <ms>', 'correlation window in milliseconds (default 300)')
+    .option('--community-id-seed <n>', 'Community ID seed (default 0)')
+    .option('--role <name=role>', 'give an interface its role (repeatable)', collect)
+    .option('--topology <file>', 'ip -j addr / ip -j route / iptables-save / docker network inspect output (repeatable)', collect);
 }

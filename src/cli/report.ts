@@ -7,12 +7,11 @@ import { toHtml } from '../report/html.js';
 import { Namer } from '../report/names.js';
 import { emptyTopology } from '../correlate/topology.js';
 import { findBrowser, renderDiagrams, HOW_TO_RENDER, BrowserLaunchError, DiagramRenderError, type ImageFormat } from '../report/render.js';
-import { analyzeOptionsFrom, runAnalyzeStream, StreamedDocument, throwDamage, type AnalyzeCliOptions, type RunAnalyzeOptions } from './analyze.js';
+import { withAnalysisOptions, analyzeOptionsFrom, runAnalyzeStream, StreamedDocument, throwDamage, type AnalyzeCliOptions, type RunAnalyzeOptions } from './analyze.js';
 import { teeOutputs, type AnalysisOutput } from './analysis-output.js';
 import { fileWriter } from './output.js';
 import { ExemplarKeeper, type KeptAnalysis } from '../report/exemplars.js';
 import type { CorrelationRun } from '../correlate/analyze.js';
-import { collect } from './options.js';
 import { CliError, EXIT_BAD_INPUT, EXIT_USAGE } from './exit.js';
 import { checkOutputFile, makeOutputDir } from './output-paths.js';
 import { loadScenarioContext } from './scenario-context.js';
@@ -126,22 +125,17 @@ async function analyzeForReport(files: string[], options: RunAnalyzeOptions, jso
 }
 
 export function registerReport(program: Command, version: string): void {
-  program
+  const cmd = program
     .command('report')
     .description('a narrated Markdown report with Mermaid sequence and topology diagrams')
-    .argument('<files...>', 'pcap or pcapng files captured on the same host')
+    .argument('<files...>', 'pcap or pcapng files, of one host or of several')
     .requiredOption('-o, --output <dir>', 'the folder for report.md (and images)')
     .option('--render <format>', 'render the diagrams to svg or png beside report.md (needs Chromium)')
     .option('--format <format>', 'md (default) or html (a single page with the SVGs inlined)')
     .option('--json <file>', 'also write the analysis document to FILE (- for DIR/analysis.json)')
     .option('--title <text>', 'the report title')
-    .option('--scenario <file>', 'the scenario the captures come from: its title and names, and where reality parts from it')
-    .option('--host <name=file>', 'the host FILE was captured on (repeatable); without it, files naming the same interface are hosts of their own, named by file', collect)
-    .option('--iface-map <map>', 'names for cooked-v2 interface indexes, e.g. 4=docker0,5=vethc1')
-    .option('--window <ms>', 'correlation window in milliseconds (default 300)')
-    .option('--community-id-seed <n>', 'Community ID seed (default 0)')
-    .option('--role <name=role>', 'give an interface its role (repeatable)', collect)
-    .option('--topology <file>', 'ip -j addr / ip -j route / iptables-save / docker network inspect output (repeatable)', collect)
+    .option('--scenario <file>', 'the scenario the captures come from: its title and names, and where reality parts from it');
+  withAnalysisOptions(cmd)
     .action(async (files: string[], opts: ReportCliOptions) => {
       const quiet = (program.opts() as { quiet?: boolean }).quiet;
       await runReport(files, { ...opts, quiet }, version);

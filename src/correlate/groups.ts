@@ -133,24 +133,6 @@ export class TransitSample {
 /** Groups remembered per open flow: each kind of packet (SYN, data, ACK, FIN...) each way. */
 const GROUPS_PER_FLOW = 12;
 
-/**
- * A journey that belongs to `g`: what its key would be made of (label, ends, path and rewrites) is
- * what `g` was made from. Stricter than the key (which keeps only the rewrites' types for ICMP and
- * ARP), so a journey it turns away is looked up by key.
- */
-function isOf(g: JourneyGroup, label: string, hops: readonly Observation[], steps: readonly Step[]): boolean {
-  const first = hops[0];
-  if (g.label !== label || g.src !== first.src || g.dst !== first.dst || g.path.length !== hops.length) return false;
-  for (let i = 0; i < hops.length; i++) if (g.path[i] !== hops[i].iface) return false;
-  let k = 0;
-  for (const st of steps) {
-    if (!st.nat) continue;
-    const n = g.nats[k++];
-    if (n === undefined || n.type !== st.nat.type || n.before !== st.nat.before || n.after !== st.nat.after) return false;
-  }
-  return k === g.nats.length;
-}
-
 const keyHasher = new FingerprintHasher();
 
 /**
@@ -170,7 +152,10 @@ function groupHash(label: string, hops: readonly Observation[], steps: readonly 
   return h.value();
 }
 
-/** `g` is the group of a journey with this label, hops and steps: what groupHash hashes is equal. */
+/**
+ * `g` is the group of a journey with this label, hops and steps: what groupHash hashes is equal
+ * (`byRewrite`: the rewrites' endpoints too, not their types only).
+ */
 function hasKeyOf(g: JourneyGroup, label: string, hops: readonly Observation[], steps: readonly Step[], byRewrite: boolean): boolean {
   const first = hops[0];
   if (g.label !== label || g.src !== first.src || g.dst !== first.dst || g.path.length !== hops.length) return false;
@@ -213,7 +198,8 @@ export class GroupCollector {
     const known = j.flow === undefined ? undefined : this.byFlow.get(j.flow);
     if (known) {
       for (const g of known) {
-        if (isOf(g.group, label, w.hops, j.steps)) {
+        // Compared with the rewrites' endpoints whatever the kind: stricter than the key, never wrong.
+        if (hasKeyOf(g.group, label, w.hops, j.steps, true)) {
           this.count(g, w);
           return;
         }
