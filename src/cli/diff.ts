@@ -3,6 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import { diffAnalyses, type DiffResult, type RuleExplainer } from '../correlate/diff.js';
 import type { AnalysisWork } from '../correlate/analyze.js';
 import { analyzeScenario } from './expected.js';
+import { openAll } from './captures.js';
+import { planHosts } from '../correlate/hosts.js';
 import type { NatRewrite } from '../correlate/model.js';
 import type { Topology } from '../correlate/topology.js';
 import { analyzeOptionsFrom, runAnalyze, throwDamage, type AnalyzeCliOptions } from './analyze.js';
@@ -53,7 +55,9 @@ export async function runDiff(expected: string, observed: string[], opts: DiffCl
     expectedWork = await runAnalyze([expected], options);
   } else {
     const scenario = await readScenario(expected);
-    const emulated = await analyzeScenario(scenario, options, opts.seed !== undefined ? Number(opts.seed) : undefined);
+    // Captures from several hosts are compared with the emulation written the same way, one per host.
+    const perHost = (await hostsOf(observed, options.hostOfFile)) > 1;
+    const emulated = await analyzeScenario(scenario, options, opts.seed !== undefined ? Number(opts.seed) : undefined, perHost);
     expectedWork = emulated.work;
     rules = emulated.rules;
     // The scenario's host addresses make local delivery certain on the observed side too.
@@ -66,6 +70,16 @@ export async function runDiff(expected: string, observed: string[], opts: DiffCl
   throwDamage(observedWork);
   const result = diffAnalyses(expectedWork, observedWork, rules);
   return { result, expected: expectedWork, observed: observedWork };
+}
+
+/** How many hosts `files` come from (planHosts on the interfaces they describe). */
+async function hostsOf(files: string[], given?: Map<string, string>): Promise<number> {
+  const readers = await openAll(files);
+  try {
+    return planHosts(readers.map((r) => ({ file: r.file, interfaces: r.info.interfaces.map((i) => i.name) })), given).hosts.length;
+  } finally {
+    await Promise.all(readers.map((r) => r.close()));
+  }
 }
 
 export function formatDiff(r: DiffResult): string {
@@ -84,6 +98,7 @@ export function registerDiff(program: Command): void {
     .argument('<observed...>', 'the observed captures')
     .option('--json <file>', 'write the differences as JSON to FILE, or - for stdout')
     .option('--seed <n>', 'emulator seed when EXPECTED is a scenario')
+    .option('--host <name=file>', 'the host an observed FILE was captured on (repeatable); by default, files naming the same interface are hosts of their own', collect)
     .option('--iface-map <map>', 'names for cooked-v2 interface indexes, e.g. 4=docker0,5=vethc1')
     .option('--window <ms>', 'correlation window in milliseconds (default 300)')
     .option('--role <name=role>', 'give an interface its role (repeatable)', collect)

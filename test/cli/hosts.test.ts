@@ -52,3 +52,14 @@ describe.skipIf(noCli !== undefined)('analyze --host', () => {
     expect(err?.stderr).toContain(`--host: ${B} is not one of the capture files given`);
   });
 });
+
+describe('diff of a scenario against captures from several hosts', () => {
+  it('emulates the scenario one capture per host, so that both sides name interfaces HOST:IFACE', async () => {
+    const { runDiff } = await import('../../src/cli/diff.js');
+    const { result } = await runDiff(join(REPO, 'samples', 'vxlan-overlay', 'scenario.txt'), [join(REPO, A), join(REPO, B)], { quiet: true });
+    expect(result.compared).toBeGreaterThan(10);
+    // Before, the emulation was one capture whose first host's interfaces had no prefix: every
+    // journey of that host was "never seen on vethc1" and "also seen on host:vethc1".
+    expect(result.sentences.filter((s) => /never seen on (vethc1|vxlan0|eth1)\b/.test(s))).toEqual([]);
+  });
+});
