@@ -268,8 +268,13 @@ export class Observer {
       h.u16(m.seq ?? 0);
     }
     this.payloadStart = m.payloadOffset;
-    // NAT rewrites the packet quoted inside an ICMP error too: only its outer identity counts.
+    // NAT rewrites the packet quoted inside an ICMP error too: its bytes are not hashed, but what NAT
+    // leaves alone of it is (its IP id, its TCP sequence number or echo sequence). Linux sends its
+    // errors with IP id 0, so a burst of them (fragmentation-needed for each segment of a window)
+    // would otherwise share one fingerprint and be joined across one another's copies.
     this.payloadEnd = error ? m.payloadOffset : m.payloadEnd;
+    const q = error ? m.inner : undefined;
+    if (q) h.u16(q.ipv4?.id ?? 0).u32(q.tcp?.seq ?? q.icmp?.seq ?? q.icmpv6?.seq ?? 0);
   }
 
   /** TCP payload length from the IP lengths, so GSO super-frames and snaplen cuts count right. */

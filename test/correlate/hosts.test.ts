@@ -150,3 +150,16 @@ describe("the overlay's tunnel", () => {
     }
   });
 });
+
+describe('a burst of fragmentation-needed answers', () => {
+  it('keeps each answer one journey with its own copies: Linux sends them all with IP id 0, so what they quote tells them apart', async () => {
+    const { readScenario } = await import('../../src/cli/scenario-context.js');
+    const { analyzeScenario } = await import('../../src/cli/expected.js');
+    const scenario = await readScenario(join(OVERLAY, 'scenario.txt'));
+    // The emulator sends the whole download at once: 180 segments too big for vxlan0, answered in a burst.
+    const { work } = await analyzeScenario(scenario, {}, undefined, true);
+    const answers = work.analysis.journeys.filter((j) => j.summary.startsWith('ICMP destination unreachable'));
+    expect(answers.length).toBeGreaterThan(100);
+    for (const j of answers) expect(j.hops.map((h) => h.interface)).toEqual(['hostb:vxlan0', 'hostb:vethc2']);
+  });
+});
