@@ -4,7 +4,7 @@ import { diffAnalyses, type DiffResult, type RuleExplainer } from '../correlate/
 import type { AnalysisWork } from '../correlate/analyze.js';
 import { analyzeScenario } from './expected.js';
 import { openAll } from './captures.js';
-import { planHosts } from '../correlate/hosts.js';
+import { fileInterfaces, planHosts } from '../correlate/hosts.js';
 import type { NatRewrite } from '../correlate/model.js';
 import type { Topology } from '../correlate/topology.js';
 import { analyzeOptionsFrom, runAnalyze, throwDamage, type AnalyzeCliOptions } from './analyze.js';
@@ -76,7 +76,7 @@ export async function runDiff(expected: string, observed: string[], opts: DiffCl
 async function hostsOf(files: string[], given?: Map<string, string>): Promise<number> {
   const readers = await openAll(files);
   try {
-    return planHosts(readers.map((r) => ({ file: r.file, interfaces: r.info.interfaces.map((i) => i.name) })), given).hosts.length;
+    return planHosts(fileInterfaces(readers), given).hosts.length;
   } finally {
     await Promise.all(readers.map((r) => r.close()));
   }

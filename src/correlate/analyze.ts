@@ -1,7 +1,7 @@
 import { getHeapStatistics } from 'node:v8';
 import type { CaptureReader } from '../capture/index.js';
 import { CaptureError } from '../capture/errors.js';
-import { mergeCaptures } from '../capture/index.js';
+import { mergeCaptures, openCapture } from '../capture/index.js';
 import type { Frame } from '../capture/frame.js';
 import { formatEpochNs } from '../capture/frame.js';
 import type { Analysis, CaptureSummary, Flow, Host, InterfaceRole, Journey, NatBinding } from './model.js';
@@ -9,8 +9,7 @@ import type { Observation } from './observation.js';
 import type { JourneyWork } from './journey-work.js';
 import { Correlator, type CorrelationSummary, type CorrelatorSink } from './correlator.js';
 import type { Topology } from './topology.js';
-import { openCapture } from '../capture/index.js';
-import { hostInterfaceName, planHosts, type FileInterfaces, type HostPlan } from './hosts.js';
+import { fileInterfaces, hostInterfaceName, planHosts, type HostPlan } from './hosts.js';
 import { estimateClockOffsets, type ClockEstimate } from './clocks.js';
 
 export interface AnalyzeOptions {
@@ -52,10 +51,6 @@ export async function hostSetup(readers: readonly CaptureReader[], given: Readon
   } finally {
     await Promise.all(again.map((r) => r.close()));
   }
-}
-
-function fileInterfaces(readers: readonly CaptureReader[]): FileInterfaces[] {
-  return readers.map((r) => ({ file: r.file, interfaces: r.info.interfaces.map((i) => i.name) }));
 }
 
 /** The per-reader clock offsets mergeCaptures corrects time with. */
@@ -190,7 +185,8 @@ async function correlateFrames(
   control: { memoryUse: string; drain?: () => Promise<void> },
 ): Promise<CorrelationRun> {
   const hosts = options.hosts ?? { plan: planHosts(fileInterfaces(readers)), clocks: new Map() };
-  const clockOffsetNs = new Map(readers.map((r, i) => [r.file, readerOffsets(readers, hosts)[i]]));
+  const offsets = readerOffsets(readers, hosts);
+  const clockOffsetNs = new Map(readers.map((r, i) => [r.file, offsets[i]]));
   const correlator = new Correlator(
     {
       windowNs: options.windowNs ?? DEFAULT_WINDOW_NS,

@@ -27,6 +27,11 @@ export interface FileInterfaces {
   interfaces: readonly string[];
 }
 
+/** What planHosts needs of open captures: each one's path and the names its interfaces have. */
+export function fileInterfaces(readers: readonly { file: string; info: { interfaces: readonly { name: string }[] } }[]): FileInterfaces[] {
+  return readers.map((r) => ({ file: r.file, interfaces: r.info.interfaces.map((i) => i.name) }));
+}
+
 /** A file's name without folder and extension: `captures/hostb.pcapng` -> `hostb`. */
 export function fileStem(file: string): string {
   const base = basename(file);

@@ -13,7 +13,6 @@ import { plural } from './plural.js';
 
 /** A flow's packets that met an MTU, and what came after. */
 interface TooBig {
-  flow: Flow['id'];
   /** Where the answer came from: the interface whose MTU it was. */
   iface: string;
   mtu: number;
@@ -24,8 +23,6 @@ interface TooBig {
   /** Later data from the sender that crossed, and later packets of it that met the MTU again. */
   crossedAfter: number;
   tooBigAgain: number;
-  client: string;
-  server: string;
 }
 
 export class MtuCollector {
@@ -65,7 +62,6 @@ export class MtuCollector {
     let t = this.byFlow.get(j.flow);
     if (!t) {
       t = {
-        flow: j.flow,
         iface: answer.hops[0].iface,
         mtu: answer.hops[0].mtu!,
         sender: { addr: first.src, port: first.sport },
@@ -73,8 +69,6 @@ export class MtuCollector {
         largest: 0,
         crossedAfter: 0,
         tooBigAgain: 0,
-        client: '',
-        server: '',
       };
       this.byFlow.set(j.flow, t);
     } else t.tooBigAgain++;
@@ -102,9 +96,7 @@ export class MtuCollector {
     const t = this.byFlow.get(f.id);
     if (!t) return;
     this.byFlow.delete(f.id);
-    t.client = f.client;
-    t.server = f.server;
-    this.done.push(findingOf(t));
+    this.done.push(findingOf(t, f));
   }
 
   finish(): Finding[] {
@@ -118,12 +110,12 @@ function crossed(hops: readonly Observation[], iface: string): boolean {
   return i >= 0 && i < hops.length - 1;
 }
 
-function findingOf(t: TooBig): Finding {
-  const what = `${plural(t.ids.length, 'packet')} of ${t.client} -> ${t.server} from ${endpoint(t.sender.addr, t.sender.port)} (up to ${t.largest} bytes)`;
+function findingOf(t: TooBig, f: Flow): Finding {
+  const what = `${plural(t.ids.length, 'packet')} of ${f.client} -> ${f.server} from ${endpoint(t.sender.addr, t.sender.port)} (up to ${t.largest} bytes)`;
   const answered = `${t.ids.length === 1 ? 'was' : 'were'} too big for ${t.iface}, whose MTU is ${t.mtu}: it dropped ${t.ids.length === 1 ? 'it' : 'them'} and answered with ICMP fragmentation needed naming ${t.mtu}`;
   const worked = t.crossedAfter > 0;
   const next = worked
     ? `The sender then sent its data again in smaller packets, and ${plural(t.crossedAfter, 'later packet')} with data crossed ${t.iface}: path-MTU discovery worked.`
     : `The sender's data did not get through ${t.iface} after that${t.tooBigAgain > 0 ? ', and it sent packets too big again' : ''}: a path-MTU black hole (the answer lost or ignored on the way back, or the sender not lowering its packet size).`;
-  return { code: 'mtu-exceeded', severity: worked ? 'info' : 'warning', message: `${what} ${answered}. ${next}`, journeys: t.ids, flows: [t.flow] };
+  return { code: 'mtu-exceeded', severity: worked ? 'info' : 'warning', message: `${what} ${answered}. ${next}`, journeys: t.ids, flows: [f.id] };
 }
