@@ -3,8 +3,6 @@ import { writeFile } from 'node:fs/promises';
 import { diffAnalyses, type DiffResult, type RuleExplainer } from '../correlate/diff.js';
 import type { AnalysisWork } from '../correlate/analyze.js';
 import { analyzeScenario } from './expected.js';
-import { openAll } from './captures.js';
-import { fileInterfaces, planHosts } from '../correlate/hosts.js';
 import type { NatRewrite } from '../correlate/model.js';
 import type { Topology } from '../correlate/topology.js';
 import { analyzeOptionsFrom, runAnalyze, throwDamage, type AnalyzeCliOptions } from './analyze.js';
@@ -50,36 +48,30 @@ export interface DiffRun {
 export async function runDiff(expected: string, observed: string[], opts: DiffCliOptions = {}): Promise<DiffRun> {
   const options = await analyzeOptionsFrom(opts);
   let expectedWork: AnalysisWork;
+  let observedWork: AnalysisWork;
   let rules: RuleExplainer | undefined = topologyRules(options.topology);
   if (await isCapture(expected)) {
-    expectedWork = await runAnalyze([expected], options);
+    // --host names the observed captures; the expected one is planned on its own.
+    expectedWork = await runAnalyze([expected], { ...options, hostOfFile: undefined });
+    observedWork = await runAnalyze(observed, options);
   } else {
     const scenario = await readScenario(expected);
-    // Captures from several hosts are compared with the emulation written the same way, one per host.
-    const perHost = (await hostsOf(observed, options.hostOfFile)) > 1;
-    const emulated = await analyzeScenario(scenario, options, opts.seed !== undefined ? Number(opts.seed) : undefined, perHost);
-    expectedWork = emulated.work;
-    rules = emulated.rules;
+    const emulatedOptions = { ...options };
     // The scenario's host addresses make local delivery certain on the observed side too.
     const host = [...scenarioNames(scenario)].filter(([, n]) => n === 'host').map(([a]) => a);
     if (host.length > 0 && options.topology === undefined) {
       options.topology = { hostAddresses: host, names: new Map(), interfaceAddresses: new Map(), natRules: [] };
     }
+    observedWork = await runAnalyze(observed, options);
+    // Captures from several hosts are compared with the emulation written the same way, one per host.
+    const perHost = observedWork.analysis.hosts.length > 1;
+    const emulated = await analyzeScenario(scenario, emulatedOptions, opts.seed !== undefined ? Number(opts.seed) : undefined, perHost);
+    expectedWork = emulated.work;
+    rules = emulated.rules;
   }
-  const observedWork = await runAnalyze(observed, options);
   throwDamage(observedWork);
   const result = diffAnalyses(expectedWork, observedWork, rules);
   return { result, expected: expectedWork, observed: observedWork };
-}
-
-/** How many hosts `files` come from (planHosts on the interfaces they describe). */
-async function hostsOf(files: string[], given?: Map<string, string>): Promise<number> {
-  const readers = await openAll(files);
-  try {
-    return planHosts(fileInterfaces(readers), given).hosts.length;
-  } finally {
-    await Promise.all(readers.map((r) => r.close()));
-  }
 }
 
 export function formatDiff(r: DiffResult): string {

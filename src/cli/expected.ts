@@ -45,7 +45,8 @@ export async function analyzeScenario(
       files.push(join(dir, 'expected.pcapng'));
       await writeFile(files[0], encodeEmulated(emulated));
     }
-    return { work: await runAnalyze(files, options), rules: emulatorRules(emulated), emulated };
+    // --host names the observed captures: the emulated ones are planned on their own.
+    return { work: await runAnalyze(files, { ...options, hostOfFile: undefined }), rules: emulatorRules(emulated), emulated };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

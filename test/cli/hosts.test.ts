@@ -62,4 +62,13 @@ describe('diff of a scenario against captures from several hosts', () => {
     // journey of that host was "never seen on vethc1" and "also seen on host:vethc1".
     expect(result.sentences.filter((s) => /never seen on (vethc1|vxlan0|eth1)\b/.test(s))).toEqual([]);
   });
+
+  it('takes --host for the observed captures only: the emulated ones are planned on their own', async () => {
+    const { runDiff } = await import('../../src/cli/diff.js');
+    const a = join(REPO, A);
+    const b = join(REPO, B);
+    const { result, observed } = await runDiff(join(REPO, 'samples', 'vxlan-overlay', 'scenario.txt'), [a, b], { quiet: true, host: [`host=${a}`, `hostb=${b}`] });
+    expect(observed.analysis.hosts.map((h) => h.name)).toEqual(['host', 'hostb']);
+    expect(result.sentences.filter((s) => /never seen on (vethc1|vxlan0|eth1)\b/.test(s))).toEqual([]);
+  });
 });
