@@ -22,12 +22,6 @@ const samples = readdirSync(samplesDir)
   .filter((name) => only.length === 0 || only.includes(name))
   .sort();
 
-/**
- * Samples whose report waits for something pcap-narrator cannot do yet, with why. vxlan-overlay is
- * recorded per host (host.pcapng, hostb.pcapng, both with eth1 and vxlan0): until `report` keeps the
- * hosts apart and joins a journey across the tunnel (issue 16, the correlator half), its report
- * would merge both hosts' interfaces and count every packet twice.
- */
 let failed = 0;
 for (const sample of samples) {
   const dir = join(samplesDir, sample);

@@ -12,7 +12,7 @@ import { pluralOf } from '../correlate/plural.js';
 export { conntrackLines };
 import type { Host, InterfaceRole, NatBinding } from '../correlate/model.js';
 import { openAll, asCliError, withProgress } from './captures.js';
-import { writeJsonDocument, streamWriter, fileWriter, JsonDocumentWriter } from './output.js';
+import { streamWriter, fileWriter, JsonDocumentWriter } from './output.js';
 import { JsonSpill, SpilledArray } from './json-spill.js';
 import type { CorrelatorSink } from '../correlate/correlator.js';
 import { LARGEST_FLOWS } from '../correlate/correlator.js';
@@ -185,16 +185,6 @@ export async function runAnalyzeStream(
     await out?.finish(run);
     return run;
   });
-}
-
-/** Writes the analysis document to a file, streamed (see writeJsonDocument). */
-export async function writeJsonFile(path: string, doc: object): Promise<void> {
-  const handle = await open(path, 'w');
-  try {
-    await writeJsonDocument(doc, fileWriter(handle));
-  } finally {
-    await handle.close();
-  }
 }
 
 /** After the analysis of what was readable has been written: exit 2 with the damage's message. */

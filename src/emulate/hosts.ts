@@ -11,11 +11,6 @@ export function hostOf(t: CaptureTarget): { host: string; iface: string } {
   return t.kind === 'any' ? { host: 'host', iface: 'any' } : { host: t.netns ?? 'host', iface: t.iface };
 }
 
-/** The hosts of a scenario's captures, in the order their first interface appears. */
-export function captureHosts(targets: readonly CaptureTarget[]): string[] {
-  return [...new Set(targets.map((t) => hostOf(t).host))];
-}
-
 /** The emulated capture cut into one per host; `targets` are the scenario's, in the capture's interface order. */
 export function splitByHost(c: EmulatedCapture, targets: readonly CaptureTarget[]): Map<string, EmulatedCapture> {
   const out = new Map<string, EmulatedCapture>();

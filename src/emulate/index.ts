@@ -11,7 +11,7 @@ import type { DropEvent } from './namespace.js';
 
 export type { CapturedDevice, EmulatedFrame, EmulatedInterface, FrameRecord, InterfaceIndex } from './capture.js';
 export { encodeEmulatedPcap, ifaceMapText, type EmulatedPcap } from './pcap.js';
-export { captureHosts, hostOf, splitByHost } from './hosts.js';
+export { hostOf, splitByHost } from './hosts.js';
 export type { DropEvent } from './namespace.js';
 export type { Rewrite } from './packet.js';
 export type { RuleOrigin } from './netfilter.js';
