@@ -35,6 +35,12 @@ interface Neighbour {
 
 export type UdpHandler = (pkt: Ipv4Packet, body: UdpBody, dev: Device) => void;
 export type TcpHandler = (pkt: Ipv4Packet, body: TcpBody, dev: Device) => void;
+
+/** A connected TCP socket: what it does with a segment, and when the path to its peer narrows (tcp_v4_mtu_reduced). */
+export interface TcpSocket {
+  segment: TcpHandler;
+  mtuReduced(): void;
+}
 export type IcmpHandler = (pkt: Ipv4Packet) => void;
 
 /** Why the model dropped a packet: `diff` and the tests read these. */
@@ -78,11 +84,10 @@ export class Namespace {
   /** The outside world answers for addresses beyond it (AnyIP), not only its own. */
   extraLocal?: (a: Ip4) => boolean;
   readonly udp = new Map<number, UdpHandler>();
-  readonly tcp = new Map<string, TcpHandler>();
+  /** Connected TCP sockets, by tcpKey. */
+  readonly tcp = new Map<string, TcpSocket>();
   readonly tcpListeners = new Map<number, TcpHandler>();
   readonly icmp = new Map<number, IcmpHandler>();
-  /** What a TCP socket does when the path to its peer turns out narrower (tcp_v4_mtu_reduced), by tcpKey. */
-  readonly tcpMtuReduced = new Map<string, () => void>();
   /** Path MTUs learnt from fragmentation-needed, by destination (the route exceptions of `ip route get`). */
   private readonly pmtu = new Map<Ip4, number>();
   private readonly neighbours = new Map<string, Neighbour>();
@@ -444,7 +449,7 @@ export class Namespace {
     }
     const key = tcpKey(pkt.dst, b.dport, pkt.src, b.sport);
     const conn = this.tcp.get(key);
-    if (conn !== undefined) return conn(pkt, b, dev);
+    if (conn !== undefined) return conn.segment(pkt, b, dev);
     const l = this.tcpListeners.get(b.dport);
     if (l !== undefined) return l(pkt, b, dev);
     this.drop(pkt, `no TCP socket on port ${b.dport}`);
@@ -514,7 +519,7 @@ export class Namespace {
     if (mtu === 0 || mtu >= this.pathMtu(quoted.dst)) return;
     this.pmtu.set(quoted.dst, mtu);
     const q = quoted.body;
-    if (q.proto === IPPROTO_TCP) this.tcpMtuReduced.get(tcpKey(quoted.src, q.sport, quoted.dst, q.dport))?.();
+    if (q.proto === IPPROTO_TCP) this.tcp.get(tcpKey(quoted.src, q.sport, quoted.dst, q.dport))?.mtuReduced();
   }
 
   /** The MTU of the path to `dst`: its route's device's, or less where fragmentation-needed said so. */

@@ -92,8 +92,7 @@ export class TcpConnection {
     this.ipId = rng.between(0, 0xffff);
     this.loopback = ns.route(remoteAddr) === 'local';
     const key = tcpKey(localAddr, localPort, remoteAddr, remotePort);
-    ns.tcp.set(key, (p, b, d) => this.segment(p, b, d));
-    ns.tcpMtuReduced.set(key, () => this.mtuReduced());
+    ns.tcp.set(key, { segment: (p, b, d) => this.segment(p, b, d), mtuReduced: () => this.mtuReduced() });
   }
 
   /** Data bytes a segment carries: the peer's MSS or the path's, whichever is smaller, less the timestamps (tcp_current_mss). */
@@ -253,7 +252,7 @@ export class TcpConnection {
     });
   }
 
-  private segment(pkt: Ipv4Packet, b: TcpBody, _dev: Device): void {
+  private segment(_pkt: Ipv4Packet, b: TcpBody, _dev: Device): void {
     if (this.state === 'closed') {
       // TIME_WAIT: a retransmitted FIN means our last ACK was lost; send it again.
       if (b.flags & TCP_FLAG_FIN && this.finReceived && this.finSent) this.ns.world.sched.after(STACK_COST, () => this.emit(TCP_FLAG_ACK, this.sndNxt, new Uint8Array(0)));
@@ -269,7 +268,6 @@ export class TcpConnection {
       return;
     }
     this.receive(b);
-    void pkt;
   }
 
   /** The segment in the handshake states; returns whether it was consumed there. */
@@ -412,4 +410,3 @@ export function tcpListen(ns: Namespace, port: number, addr: Ip4 | undefined, ac
   });
 }
 
-void TCP_FLAG_RST;
