@@ -1,5 +1,6 @@
 import { parseScenario, ScenarioError, type Scenario } from '../scenario/index.js';
 import type { AnalysisWork, AnalyzeOptions } from '../correlate/analyze.js';
+import type { Expectations } from '../report/document.js';
 import { diffAnalyses } from '../correlate/diff.js';
 import { analyzeScenario } from './expected.js';
 import { CliError, EXIT_BAD_INPUT } from './exit.js';
@@ -11,7 +12,7 @@ export interface ScenarioContext {
   /** Address -> the name the scenario gives its owner (namespace, container, `host`, a `@dns` name). */
   names: Map<string, string>;
   /** Where the captures part from what the scenario predicts (set when the emulator can run it). */
-  compare?: (work: AnalysisWork) => Promise<{ scenario: string; agree: boolean; sentences: string[]; drops?: string[] }>;
+  compare?: (work: AnalysisWork) => Promise<Expectations>;
 }
 
 export async function readScenario(file: string): Promise<Scenario> {

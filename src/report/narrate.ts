@@ -137,8 +137,10 @@ function mtuSentence(tooBig: Journey[], ctx: NarrativeContext, ev: EvidenceList)
   const last = ctx.hopsOf(j).at(-1);
   const answer = ctx.analysis.journeys.find((x) => x.answerOf === j.id && x.id !== j.id);
   const finding = ctx.analysis.findings.find((f) => f.code === 'mtu-exceeded' && f.journeys?.includes(j.id));
-  const mtu = finding ? /whose MTU is (\d+)/.exec(finding.message)?.[1] : undefined;
-  const next = finding?.message.includes('path-MTU discovery worked')
+  // The MTU the answer named; only when the answer is not among the journeys told, the finding's words.
+  const mtu = (answer ? ctx.hopsOf(answer)[0]?.mtu : undefined) ?? (finding ? /whose MTU is (\d+)/.exec(finding.message)?.[1] : undefined);
+  // mtu.ts words a finding `info` exactly when the sender's later data got through.
+  const next = finding?.severity === 'info'
     ? 'The sender then sent the data again in smaller packets, which got through: path-MTU discovery worked.'
     : finding
       ? "The sender's data did not get through after that: a path-MTU black hole."
@@ -544,7 +546,6 @@ function baseTitle(story: Story, ctx: NarrativeContext): string {
   }
 }
 
-/** The narrative of one story. */
 /** What a story's paragraph on a finding is headed ("**No reply.** ..."); other codes go by their code. */
 const FINDING_TITLES: ReadonlyMap<string, string> = new Map([
   ['unnatted-private-source', 'No translation'],
@@ -553,6 +554,7 @@ const FINDING_TITLES: ReadonlyMap<string, string> = new Map([
   ['nat-bypassed', 'NAT bypassed'],
 ]);
 
+/** The narrative of one story. */
 export function narrate(story: Story, ctx: NarrativeContext): Narrative {
   const ev = new EvidenceList();
   const paragraphs: string[] = [];
