@@ -76,6 +76,15 @@ interface Sections {
   additionals: DnsRecord[];
 }
 
+/** The header's flag bits (RFC 1035 4.1.1, RFC 4035 3.2), read by DnsMessage and written by the encoders. */
+const DNS_FLAG_QR = 0x8000;
+const DNS_FLAG_AA = 0x0400;
+const DNS_FLAG_TC = 0x0200;
+const DNS_FLAG_RD = 0x0100;
+const DNS_FLAG_RA = 0x0080;
+const DNS_FLAG_AD = 0x0020;
+const DNS_FLAG_CD = 0x0010;
+
 /**
  * A checked DNS message. `offset` is the first byte of the DNS header (after the TCP length prefix
  * when carried over TCP); names in records are resolved against it. Every section is walked by
@@ -98,28 +107,28 @@ export class DnsMessage {
     return u16(this.b, this.offset + DNS_FLAGS);
   }
   get isResponse(): boolean {
-    return (this.flags & 0x8000) !== 0;
+    return (this.flags & DNS_FLAG_QR) !== 0;
   }
   get opcode(): number {
     return (this.flags >>> 11) & 0xf;
   }
   get authoritative(): boolean {
-    return (this.flags & 0x0400) !== 0;
+    return (this.flags & DNS_FLAG_AA) !== 0;
   }
   get truncatedFlag(): boolean {
-    return (this.flags & 0x0200) !== 0;
+    return (this.flags & DNS_FLAG_TC) !== 0;
   }
   get recursionDesired(): boolean {
-    return (this.flags & 0x0100) !== 0;
+    return (this.flags & DNS_FLAG_RD) !== 0;
   }
   get recursionAvailable(): boolean {
-    return (this.flags & 0x0080) !== 0;
+    return (this.flags & DNS_FLAG_RA) !== 0;
   }
   get authenticData(): boolean {
-    return (this.flags & 0x0020) !== 0;
+    return (this.flags & DNS_FLAG_AD) !== 0;
   }
   get checkingDisabled(): boolean {
-    return (this.flags & 0x0010) !== 0;
+    return (this.flags & DNS_FLAG_CD) !== 0;
   }
   /** The header's 4-bit RCODE extended by the OPT record's upper 8 bits when present. */
   get rcode(): number {
@@ -375,11 +384,6 @@ export function writeDnsName(out: Uint8Array, offset: number, name: string): num
   return o;
 }
 
-const DNS_FLAG_QR = 0x8000;
-const DNS_FLAG_AA = 0x0400;
-const DNS_FLAG_RD = 0x0100;
-const DNS_FLAG_RA = 0x0080;
-const DNS_FLAG_AD = 0x0020;
 const DNS_RCODE_NXDOMAIN = 3;
 const EDNS_OPTION_COOKIE = 10;
 /** The EDNS(0) UDP payload size today's resolvers advertise (DNS flag day 2020). */
