@@ -8,6 +8,9 @@ export const DEFAULT_CHUNK_SIZE = 2 << 20;
  */
 const HEADROOM = 1 << 16;
 
+/** Spare chunks kept for reading into: the ones a merge frees between two reads are few. */
+const MAX_SPARE = 4;
+
 interface Prefetch {
   buf: Uint8Array;
   /** File offset of `buf[HEADROOM]`. */
@@ -35,6 +38,13 @@ export class ChunkSource {
   base = 0;
   eof = false;
   private pending: Promise<Prefetch>;
+  /**
+   * Chunks whose frames no one looks at any more (recycle()), read into again instead of allocating:
+   * a chunk left to the collector is external memory V8 frees only after tens of megabytes of them.
+   */
+  private readonly spare: Uint8Array[] = [];
+  /** The current chunk was handed back while still being parsed: spare once the window moves on. */
+  private currentDone = false;
 
   constructor(
     private readonly handle: FileHandle,
@@ -71,10 +81,25 @@ export class ChunkSource {
     await this.pending;
   }
 
+  /**
+   * The frames (views) of this chunk are no longer looked at: its memory may be read into again.
+   * Only whole standard chunks are kept; anything else is left to the collector.
+   */
+  recycle(chunk: ArrayBufferLike): void {
+    if (chunk === this.buf.buffer) this.currentDone = true;
+    else this.keepSpare(chunk);
+  }
+
+  private keepSpare(chunk: ArrayBufferLike): void {
+    if (chunk.byteLength !== HEADROOM + this.chunkSize || this.spare.length >= MAX_SPARE) return;
+    if (this.spare.some((b) => b.buffer === chunk)) return;
+    this.spare.push(new Uint8Array(chunk, 0, chunk.byteLength));
+  }
+
   private prefetch(at: number, size: number): Promise<Prefetch> {
     // Not zero-filled: every byte is read from the file before any parser looks at it.
     const n = HEADROOM + size;
-    const buf = new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n);
+    const buf = (n === HEADROOM + this.chunkSize ? this.spare.pop() : undefined) ?? new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n);
     return this.handle.read(buf, HEADROOM, size, at).then(
       ({ bytesRead }) => ({ buf, at, bytes: bytesRead }),
       (error: unknown) => ({ buf, at, bytes: 0, error }),
@@ -104,9 +129,17 @@ export class ChunkSource {
       start = 0;
       next.set(this.buf.subarray(this.pos, this.end), 0);
       next.set(p.buf.subarray(HEADROOM, HEADROOM + p.bytes), rest);
+      // Nothing was parsed from the chunk just read: it is all copied into `next`.
+      this.keepSpare(p.buf.buffer);
     }
     this.base = p.at - rest - start;
+    const old = this.buf;
     this.buf = next;
+    // Its unparsed tail is copied out above, so a chunk handed back while current is free now.
+    if (this.currentDone) {
+      this.currentDone = false;
+      this.keepSpare(old.buffer);
+    }
     this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
     this.pos = start;
     this.end = start + rest + p.bytes;

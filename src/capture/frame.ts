@@ -1,7 +1,8 @@
 /**
  * What the capture readers hand to every later stage. One Frame per captured packet; `data` is a
  * view into the reader's chunk buffer (no copy). A consumer that keeps a frame beyond the batch it
- * came in may keep the view: chunks are never reused, only dropped when nothing references them.
+ * came in may keep the view: a chunk is read into again only when its reader is told that nothing
+ * looks at it (CaptureReader.recycle, which mergeCaptures calls only when asked to).
  */
 
 export type CaptureFormat = 'pcap' | 'pcapng';

@@ -13,6 +13,12 @@ export interface MergeOptions {
    * 0): frames are merged in corrected time, their timestamps left as captured.
    */
   clockOffsetNs?: readonly number[];
+  /**
+   * The consumer is done with a batch's frames when it asks for the next batch (it copies what it
+   * keeps): the chunks those frames came from are handed back to their readers to be read into
+   * again, instead of being left to the collector as external memory.
+   */
+  recycle?: boolean;
 }
 
 const DEFAULT_REORDER_BYTES = 32 * 1024 * 1024;
@@ -38,6 +44,8 @@ interface Source {
   /** Chunks referenced by waiting frames, and how many frames reference each. */
   pinned: Map<ArrayBufferLike, number>;
   pinnedBytes: number;
+  /** Chunks with no frame waiting any more, handed back once the batch their last frames went out in is done. */
+  freed: ArrayBufferLike[] | undefined;
   done: boolean;
   error?: unknown;
 }
@@ -63,6 +71,7 @@ export async function* mergeCaptures(readers: CaptureReader[], options: MergeOpt
     empty: 0,
     pinned: new Map(),
     pinnedBytes: 0,
+    freed: options.recycle === true ? [] : undefined,
     done: false,
   }));
   const heap = new QueueHeap();
@@ -109,6 +118,7 @@ async function* merged(sources: Source[], heap: QueueHeap, limit: number): Async
     if (out.length >= BATCH || (!ready(s) && out.length > 0)) {
       yield out;
       out = [];
+      for (const source of sources) recycle(source);
     }
   }
   if (out.length > 0) yield out;
@@ -174,9 +184,18 @@ function unpin(s: Source, frame: Frame): void {
   if (n <= 1) {
     s.pinned.delete(chunk);
     s.pinnedBytes -= chunk.byteLength;
+    s.freed?.push(chunk);
   } else {
     s.pinned.set(chunk, n - 1);
   }
+}
+
+function recycle(s: Source): void {
+  const freed = s.freed;
+  if (freed === undefined || freed.length === 0) return;
+  // A chunk pinned again since (its reader had not moved past it) still has frames waiting.
+  for (const chunk of freed) if (!s.pinned.has(chunk)) s.reader.recycle(chunk);
+  freed.length = 0;
 }
 
 function splitOffset(ns: number): { offsetSec: number; offsetNsec: number } {

@@ -27,6 +27,11 @@ export interface CaptureReader {
    * after yielding every frame before the damage.
    */
   batches(): AsyncGenerator<Frame[]>;
+  /**
+   * Says that no one looks at the frames of this chunk (their `data`'s buffer) any more, so that it
+   * may be read into again. Optional for the reader to honour; wrong to call while a view is in use.
+   */
+  recycle(chunk: ArrayBufferLike): void;
   close(): Promise<void>;
 }
 
@@ -120,6 +125,10 @@ class FileCaptureReader implements CaptureReader {
         throw truncated(this.file, src, parser, need);
       }
     }
+  }
+
+  recycle(chunk: ArrayBufferLike): void {
+    this.src.recycle(chunk);
   }
 
   async close(): Promise<void> {

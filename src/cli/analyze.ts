@@ -102,7 +102,7 @@ async function withCaptures<T>(
   const readers = await openAll(files);
   try {
     const hosts = await hostSetup(readers, options.hostOfFile, options.ifaceMap);
-    const merged = mergeCaptures(readers, { clockOffsetNs: readerOffsets(readers, hosts) });
+    const merged = mergeCaptures(readers, { clockOffsetNs: readerOffsets(readers, hosts), recycle: true });
     return await use(withProgress(merged, readers, options.quiet), readers, hosts);
   } catch (err) {
     throw asCliError(err);

@@ -87,7 +87,7 @@ export interface AnalysisWork {
 /** Reads the captures (merged in time order) and correlates them into the analysis document. */
 export async function analyzeCaptures(readers: CaptureReader[], options: AnalyzeOptions = {}): Promise<AnalysisWork> {
   const hosts = options.hosts ?? (await hostSetup(readers, new Map(), options.ifaceMap));
-  return analyzeFrames(mergeCaptures(readers, { clockOffsetNs: readerOffsets(readers, hosts) }), readers, { ...options, hosts });
+  return analyzeFrames(mergeCaptures(readers, { clockOffsetNs: readerOffsets(readers, hosts), recycle: true }), readers, { ...options, hosts });
 }
 
 export async function analyzeFrames(

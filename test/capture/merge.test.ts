@@ -88,6 +88,7 @@ describe('mergeCaptures', () => {
         return reader.bytesRead;
       },
       close: () => reader.close(),
+      recycle: (chunk) => reader.recycle(chunk),
       async *batches() {
         for await (const batch of reader.batches()) {
           pulled++;
@@ -119,5 +120,33 @@ describe('mergeCaptures', () => {
     expect(frames.filter((f) => f.file === good).length).toBe(10);
     expect(frames.filter((f) => f.file === cut).length).toBe(19);
     expect(frames.every((f, i) => i === 0 || compareFrameTime(frames[i - 1], f) <= 0)).toBe(true);
+  });
+
+  it('reads into chunks again once their frames have gone out, without changing a byte of what it yields', async () => {
+    // A dumpcap capture (buffered per interface, not in time order) of two hosts, in 64 KiB chunks.
+    const files = ['samples/vxlan-overlay/host.pcapng', 'samples/vxlan-overlay/hostb.pcapng'];
+    const consume = async (recycle: boolean) => {
+      const readers = await Promise.all(files.map((f) => openCapture(f, { chunkSize: 64 * 1024 })));
+      const chunks = new Set<ArrayBufferLike>();
+      const seen: string[] = [];
+      let bytes = 0;
+      // The consumer's contract: it reads a batch's frames before it asks for the next batch.
+      for await (const batch of mergeCaptures(readers, { recycle })) {
+        for (const f of batch) {
+          chunks.add(f.data.buffer);
+          bytes += f.data.length;
+          seen.push(`${f.file}#${f.number}:${Buffer.from(f.data).toString('base64')}`);
+        }
+      }
+      await Promise.all(readers.map((r) => r.close()));
+      return { seen, chunks: chunks.size, bytes };
+    };
+    const kept = await consume(false);
+    const recycled = await consume(true);
+    expect(recycled.seen).toEqual(kept.seen);
+    expect(kept.bytes).toBeGreaterThan(1_000_000);
+    // Without recycling every read allocates a chunk; with it a handful are read into again and again.
+    expect(kept.chunks).toBeGreaterThan(20);
+    expect(recycled.chunks).toBeLessThanOrEqual(12);
   });
 });
