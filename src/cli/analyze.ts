@@ -324,5 +324,5 @@ export function withAnalysisOptions(cmd: Command): Command {
     .option('--window <ms>', 'correlation window in milliseconds (default 300)')
     .option('--community-id-seed <n>', 'Community ID seed (default 0)')
     .option('--role <name=role>', 'give an interface its role (repeatable)', collect)
-    .option('--topology <file>', 'ip -j addr / ip -j route / iptables-save / docker network inspect output (repeatable)', collect);
+    .option('--topology <file>', 'ip -j addr / ip -j link / ip -j route / iptables-save / docker network inspect output (repeatable)', collect);
 }

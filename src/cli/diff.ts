@@ -4,7 +4,7 @@ import { diffAnalyses, type DiffResult, type RuleExplainer } from '../correlate/
 import type { AnalysisWork } from '../correlate/analyze.js';
 import { analyzeScenario } from './expected.js';
 import type { NatRewrite } from '../correlate/model.js';
-import type { Topology } from '../correlate/topology.js';
+import { emptyTopology, type Topology } from '../correlate/topology.js';
 import { analyzeOptionsFrom, runAnalyze, throwDamage, type AnalyzeCliOptions } from './analyze.js';
 import { collect } from './options.js';
 import { readScenario, scenarioNames } from './scenario-context.js';
@@ -60,7 +60,7 @@ export async function runDiff(expected: string, observed: string[], opts: DiffCl
     // The scenario's host addresses make local delivery certain on the observed side too.
     const host = [...scenarioNames(scenario)].filter(([, n]) => n === 'host').map(([a]) => a);
     if (host.length > 0 && options.topology === undefined) {
-      options.topology = { hostAddresses: host, names: new Map(), interfaceAddresses: new Map(), natRules: [] };
+      options.topology = { ...emptyTopology(), hostAddresses: host };
     }
     observedWork = await runAnalyze(observed, options);
     // Captures from several hosts are compared with the emulation written the same way, one per host.

@@ -109,7 +109,7 @@ export class Correlator {
   private readonly findings = new FindingCollector();
   private readonly natBindings = new NatBindingCollector();
   private readonly bypasses = new NatBypassCollector();
-  private readonly mtu = new MtuCollector();
+  private readonly mtu: MtuCollector;
   private readonly groups = new GroupCollector();
   private finished = 0;
   private flowCount = 0;
@@ -129,6 +129,7 @@ export class Correlator {
     this.observer = new Observer({ ifaceMap: options.ifaceMap, evidenceLines: options.evidenceLines, hosts: options.hosts, clockOffsetNs: options.clockOffsetNs });
     useHostNames(options.hosts && options.hosts.hosts.length > 1 ? options.hosts.hosts.map((h) => h.name) : []);
     this.judge = new FateJudge(options.topology);
+    this.mtu = new MtuCollector(options.topology);
     this.flows = new FlowBuilder({ communityIdSeed: options.communityIdSeed, expireIdle: true, maxSides: options.maxFlowSides }, (f) => this.flowFinished(f));
     this.assembler = new JourneyAssembler(options.windowNs, (open) => this.close(open));
     this.view = this.roleView();
@@ -242,7 +243,7 @@ export class Correlator {
     this.matcher.forget(w);
     this.flows.add(w);
     if (tooBig) this.mtu.tooBig(w, tooBig);
-    else this.mtu.add(w);
+    else if (!this.mtu.unansweredTooBig(w)) this.mtu.add(w);
     this.mtu.forget(w);
     this.findings.add(w, this.view, silent);
     this.bypasses.add(w);

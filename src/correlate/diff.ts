@@ -123,8 +123,9 @@ function comparable(side: AnalysisSide): { keyed: Keyed[]; bytes: Map<string, nu
       if (r === undefined) continue; // pure ACKs: timing, not configuration
       const dirKey = `${o.src}>${o.dst}:${servicePort(o, j.isReply)}`;
       if (j.retransmission || j.fate === 'dropped') unclean.add(dirKey);
+      // A FIN may carry the last data (Linux sets it on a packet still waiting for the window).
+      if (o.payloadLen > 0) bytes.set(dirKey, (bytes.get(dirKey) ?? 0) + o.payloadLen);
       if (r === 'data') {
-        bytes.set(dirKey, (bytes.get(dirKey) ?? 0) + o.payloadLen);
         if (firstDataSeen.has(`${dirKey}|${j.flow}`)) continue;
         firstDataSeen.add(`${dirKey}|${j.flow}`);
       }

@@ -1,6 +1,7 @@
 /**
- * What the user told us about the host (`--topology FILE`): names for addresses and the host's own
- * addresses. Parsed from `ip -j addr`, `ip -j route`, `iptables-save` and `docker network inspect`.
+ * What the user told us about the host (`--topology FILE`): names for addresses, the host's own
+ * addresses and its interfaces' MTUs. Parsed from `ip -j addr`, `ip -j link` (`-d` adds the device
+ * kind), `ip -j route`, `iptables-save` and `docker network inspect`.
  */
 export interface Topology {
   /** Addresses that belong to the host (its uplink, its bridges). */
@@ -11,14 +12,23 @@ export interface Topology {
   interfaceAddresses: Map<string, string[]>;
   /** iptables-save lines of the nat table, for diff's explanations. */
   natRules: string[];
+  /** Interface -> its MTU (from `ip -j link` or `ip -j addr`). */
+  mtus: Map<string, number>;
+  /** Interface -> its device kind where `ip -j -d link` tells it (`vxlan`, `geneve`, `veth`, `bridge`). */
+  kinds: Map<string, string>;
 }
 
 export function emptyTopology(): Topology {
-  return { hostAddresses: [], names: new Map(), interfaceAddresses: new Map(), natRules: [] };
+  return { hostAddresses: [], names: new Map(), interfaceAddresses: new Map(), natRules: [], mtus: new Map(), kinds: new Map() };
 }
 
-interface IpAddrJson {
+interface IpLinkJson {
   ifname?: string;
+  mtu?: number;
+  linkinfo?: { info_kind?: string };
+}
+
+interface IpAddrJson extends IpLinkJson {
   addr_info?: { family?: string; local?: string; prefixlen?: number }[];
 }
 
@@ -29,8 +39,8 @@ interface DockerNetworkJson {
   Options?: Record<string, string>;
 }
 
-/** Which of the four supported outputs a text is, or why it is none of them. */
-export function topologyKind(text: string): 'ip-addr' | 'ip-route' | 'docker-network' | 'iptables-save' | undefined {
+/** Which of the supported outputs a text is, or why it is none of them. */
+export function topologyKind(text: string): 'ip-addr' | 'ip-link' | 'ip-route' | 'docker-network' | 'iptables-save' | undefined {
   const t = text.trimStart();
   if (t.startsWith('#') || t.startsWith('*') || /^:?\w+ \w+ \[\d+:\d+\]/m.test(t)) return 'iptables-save';
   if (!t.startsWith('[')) return undefined;
@@ -42,7 +52,9 @@ export function topologyKind(text: string): 'ip-addr' | 'ip-route' | 'docker-net
   }
   if (!Array.isArray(value) || value.length === 0) return undefined;
   const first = value[0] as Record<string, unknown>;
-  if ('addr_info' in first || 'ifname' in first) return 'ip-addr';
+  if ('addr_info' in first) return 'ip-addr';
+  // ip -j link: the same interface records without addresses.
+  if ('ifname' in first) return 'ip-link';
   if ('IPAM' in first || 'Containers' in first) return 'docker-network';
   if ('dst' in first) return 'ip-route';
   return undefined;
@@ -52,7 +64,7 @@ export function topologyKind(text: string): 'ip-addr' | 'ip-route' | 'docker-net
 export function addTopology(topo: Topology, text: string, source: string): void {
   const kind = topologyKind(text);
   if (kind === undefined) {
-    throw new Error(`${source}: not the output of ip -j addr, ip -j route, iptables-save or docker network inspect`);
+    throw new Error(`${source}: not the output of ip -j addr, ip -j link, ip -j route, iptables-save or docker network inspect`);
   }
   if (kind === 'iptables-save') {
     let table = '';
@@ -63,6 +75,13 @@ export function addTopology(topo: Topology, text: string, source: string): void 
     return;
   }
   const value = JSON.parse(text) as unknown[];
+  if (kind === 'ip-addr' || kind === 'ip-link') {
+    for (const item of value as IpLinkJson[]) {
+      if (!item.ifname) continue;
+      if (typeof item.mtu === 'number' && item.mtu > 0) topo.mtus.set(item.ifname, item.mtu);
+      if (typeof item.linkinfo?.info_kind === 'string') topo.kinds.set(item.ifname, item.linkinfo.info_kind);
+    }
+  }
   if (kind === 'ip-addr') {
     for (const item of value as IpAddrJson[]) {
       const addrs = (item.addr_info ?? []).filter((a) => a.local).map((a) => `${a.local}/${a.prefixlen ?? (a.family === 'inet6' ? 128 : 32)}`);

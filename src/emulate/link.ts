@@ -9,7 +9,6 @@ import { cloneFrame, type EthFrame } from './packet.js';
 import type { Namespace } from './namespace.js';
 import type { TunnelType } from '../scenario/types.js';
 import { ipv4Length } from './wire.js';
-import { IPPROTO_TCP } from '../decode/enums.js';
 
 export type DeviceKind = 'loopback' | 'veth' | 'bridge' | TunnelType;
 
@@ -100,12 +99,17 @@ export function l3Length(f: EthFrame): number {
 }
 
 /**
- * The model's TCP segments stand for the GSO packets Linux hands a veth or a bridge: the bridge's
- * is_skb_forwardable lets those pass whatever their size, and a tunnel checks their segments itself
+ * A GSO packet passes a device whatever its size: is_skb_forwardable lets it through a bridge or a
+ * veth, a socket cut its segments to its route's MTU, and a tunnel checks the segments itself
  * (skb_tunnel_check_pmtu). Anything else larger than the device's MTU dies before it.
  */
-function passesAsGso(dev: Device, f: EthFrame): boolean {
-  return dev.tunnel !== undefined && f.payload.kind === 'ipv4' && f.payload.ip.body.proto === IPPROTO_TCP;
+function passesAsGso(f: EthFrame): boolean {
+  return f.payload.kind === 'ipv4' && f.payload.ip.gsoSegment !== undefined;
+}
+
+/** The length an MTU is held against: each segment's of a GSO packet, else the packet's own. */
+export function segmentLength(f: EthFrame): number {
+  return f.payload.kind === 'ipv4' ? (f.payload.ip.gsoSegment ?? l3Length(f)) : 0;
 }
 
 /**
@@ -115,7 +119,7 @@ function passesAsGso(dev: Device, f: EthFrame): boolean {
  */
 export function transmit(h: LinkHost, dev: Device, f: EthFrame): void {
   if (!dev.up) return;
-  if (l3Length(f) > dev.mtu && !passesAsGso(dev, f)) {
+  if (l3Length(f) > dev.mtu && !passesAsGso(f)) {
     dev.ns.dropTooBig(dev, f);
     return;
   }

@@ -68,6 +68,11 @@ export interface Ipv4Packet {
    * it on from the port it came in by.
    */
   bridgedDnat?: { srcMac: Mac; ingress: Device };
+  /**
+   * A GSO packet (skb_shinfo gso_size): the segments it stands for, each this many bytes of IP, are
+   * made only when it leaves the host, so every capture on the way sees the one large packet.
+   */
+  gsoSegment?: number;
 }
 
 /** One NAT rewrite of one packet: what `diff` quotes when it explains a translation. */

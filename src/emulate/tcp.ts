@@ -1,8 +1,9 @@
 /**
- * A TCP endpoint good enough for HTTP/1 over the model: Linux's handshake options, MSS-sized data
- * segments (no GSO: captures on veth and bridges show what the wire would carry), immediate ACKs
- * (quickack, as at the start of every Linux connection), FIN teardown, and retransmission on timeout
- * so that a filter dropping a segment shows the retransmission a kernel would send.
+ * A TCP endpoint good enough for HTTP/1 over the model: Linux's handshake options, a congestion
+ * window (ten segments to start, slow start) that data leaves in GSO super-frames as a Linux socket
+ * hands them to its device (what captures on veth and bridges show), immediate ACKs (quickack, as at
+ * the start of every Linux connection), FIN teardown, and retransmission on timeout so that a filter
+ * dropping a segment shows the retransmission a kernel would send.
  */
 import type { Ip4 } from './addr.js';
 import type { Ipv4Packet, TcpBody } from './packet.js';
@@ -24,6 +25,16 @@ const MAX_RETRIES = 6;
 const STACK_COST = 4_000;
 /** TCP_DELACK_MIN. */
 const DELAYED_ACK = 40_000_000;
+/** TCP_INIT_CWND (RFC 6928), in segments. */
+const INITIAL_CWND = 10;
+/**
+ * tcp_send_mss's size goal: a GSO packet holds at most GSO_LEGACY_MAX_SIZE less one and
+ * MAX_TCP_HEADER (320 bytes on x86-64) of data, in whole segments (the recording's largest is
+ * 46 × 1398 = 64308 bytes).
+ */
+const GSO_SIZE_GOAL = 65536 - 1 - 320;
+/** CUBIC's multiplicative decrease (beta 717/1024) when a loss is detected. */
+const CUBIC_BETA = 717 / 1024;
 
 export interface TcpEvents {
   established?(c: TcpConnection): void;
@@ -43,6 +54,22 @@ interface Unacked {
   /** Sequence space: data length, plus one for SYN or FIN. */
   len: number;
   sentAt: number;
+  /** The segment size the data was cut to: a GSO packet when the data is longer (gso_size). */
+  mss: number;
+}
+
+/** Data the application wrote that the congestion window has not let out yet. */
+interface Unsent {
+  data: Uint8Array;
+  /** The end of one send(): its last segment carries PSH. */
+  push: boolean;
+  /** The FIN close() queued behind the data. */
+  fin: boolean;
+}
+
+/** Segments a packet of `len` data bytes cut to `mss` counts for (tcp_skb_pcount); SYN and FIN count one. */
+function segmentCount(len: number, mss: number): number {
+  return Math.max(1, Math.ceil(len / mss));
 }
 
 function seqAfter(a: number, b: number): boolean {
@@ -73,6 +100,14 @@ export class TcpConnection {
   private recoverTo: number | undefined;
   private readonly loopback: boolean;
   private readonly passive: boolean;
+  /** The congestion window and slow-start threshold, in segments (snd_cwnd, snd_ssthresh). */
+  private cwnd = INITIAL_CWND;
+  private ssthresh = Infinity;
+  /** ACKed segments not yet worth a whole segment of window in congestion avoidance (snd_cwnd_cnt). */
+  private cwndCount = 0;
+  private readonly unsent: Unsent[] = [];
+  /** The acknowledgment number last sent: a later ACK of nothing new would read as a duplicate. */
+  private ackSent: number | undefined;
 
   constructor(
     readonly ns: Namespace,
@@ -102,26 +137,33 @@ export class TcpConnection {
   }
 
   /**
-   * tcp_v4_mtu_reduced then tcp_simple_retransmit: every segment still unacknowledged that is now
-   * too big was lost at the narrow hop; each is cut to the new size and sent again at once.
+   * tcp_v4_mtu_reduced then tcp_simple_retransmit: every packet still unacknowledged whose segments
+   * are now too big was lost at the narrow hop; each goes again at once, cut to the new size (a GSO
+   * packet of smaller segments). The window stays: the loss was the path's, not congestion.
    */
   private mtuReduced(): void {
     if (this.state === 'closed') return;
     const size = this.segmentSize();
     const queue = this.unacked.splice(0);
     for (const u of queue) {
-      if (u.data.length <= size) {
+      if (u.mss <= size || u.data.length <= size) {
         this.unacked.push(u);
         continue;
       }
-      for (let o = 0; o < u.data.length; o += size) {
-        const last = o + size >= u.data.length;
-        const data = u.data.subarray(o, Math.min(u.data.length, o + size));
-        const piece: Unacked = { seq: (u.seq + o) >>> 0, flags: last ? u.flags : u.flags & ~(TCP_FLAG_PSH | TCP_FLAG_FIN), data, len: data.length + (last && u.flags & TCP_FLAG_FIN ? 1 : 0), sentAt: -1 };
+      const most = this.gsoBytes(size);
+      for (let o = 0; o < u.data.length; o += most) {
+        const last = o + most >= u.data.length;
+        const data = u.data.subarray(o, Math.min(u.data.length, o + most));
+        const piece: Unacked = { seq: (u.seq + o) >>> 0, flags: last ? u.flags : u.flags & ~(TCP_FLAG_PSH | TCP_FLAG_FIN), data, len: data.length + (last && u.flags & TCP_FLAG_FIN ? 1 : 0), sentAt: -1, mss: size };
         this.unacked.push(piece);
-        this.emit(piece.flags, piece.seq, piece.data);
+        this.emit(piece.flags, piece.seq, piece.data, size);
       }
     }
+  }
+
+  /** The most data one GSO packet of `mss`-byte segments holds. */
+  private gsoBytes(mss: number): number {
+    return Math.max(1, Math.floor(GSO_SIZE_GOAL / mss)) * mss;
   }
 
   private get now(): number {
@@ -140,7 +182,7 @@ export class TcpConnection {
     return this.passive ? 64 : 63;
   }
 
-  private emit(flags: number, seq: number, data: Uint8Array): void {
+  private emit(flags: number, seq: number, data: Uint8Array, mss = data.length): void {
     const syn = (flags & TCP_FLAG_SYN) !== 0;
     const options = syn ? synOptions(this.ns.mssFor(this.remoteAddr), this.tsVal(), flags & TCP_FLAG_ACK ? this.peerTs : 0, WSCALE) : timestampOptions(this.tsVal(), this.peerTs);
     const body: TcpBody = {
@@ -156,17 +198,55 @@ export class TcpConnection {
     };
     // A SYN-ACK goes out with IP id 0 (ip_build_and_send_pkt); the rest count up from a random start.
     const id = syn && flags & TCP_FLAG_ACK ? 0 : this.ipId++ & 0xffff;
+    if (flags & TCP_FLAG_ACK) this.ackSent = this.rcvNxt;
     const pkt: Ipv4Packet = { src: this.localAddr, dst: this.remoteAddr, ttl: 64, id, df: true, tos: 0, body };
+    // A GSO packet counts one IP id per segment it will become (tcp_gso_segment numbers them on).
+    if (data.length > mss) {
+      pkt.gsoSegment = IPV4_MIN_HEADER_LENGTH + TCP_HEADER_LENGTH + options.length + mss;
+      this.ipId += segmentCount(data.length, mss) - 1;
+    }
     if (!this.ns.output(pkt) && this.state === 'syn-sent') this.end('unreachable');
   }
 
-  private sendTracked(flags: number, data: Uint8Array): void {
+  private sendTracked(flags: number, data: Uint8Array, mss = data.length): void {
     const len = data.length + (flags & (TCP_FLAG_SYN | TCP_FLAG_FIN) ? 1 : 0);
     const seq = this.sndNxt;
-    this.unacked.push({ seq, flags, data, len, sentAt: this.now });
+    this.unacked.push({ seq, flags, data, len, sentAt: this.now, mss });
     this.sndNxt = (this.sndNxt + len) >>> 0;
-    this.emit(flags, seq, data);
+    this.emit(flags, seq, data, mss);
     if (this.unacked.length === 1) this.arm();
+  }
+
+  /** Segments in flight (packets_out): what the congestion window is measured against. */
+  private inFlight(): number {
+    let n = 0;
+    for (const u of this.unacked) n += segmentCount(u.data.length, u.mss);
+    return n;
+  }
+
+  /**
+   * tcp_write_xmit: while the window has room, the queued data leaves in GSO packets of whole
+   * segments, each at most half the window (tcp_cwnd_test) and the size goal; the FIN follows the data.
+   */
+  private transmitQueued(): void {
+    const mss = this.segmentSize();
+    while (this.unsent.length > 0 && this.state !== 'closed') {
+      const room = Math.min(Math.max(1, Math.floor(this.cwnd / 2)), this.cwnd - this.inFlight());
+      if (room <= 0) return;
+      const head = this.unsent[0];
+      if (head.data.length === 0) {
+        this.unsent.shift();
+        if (head.fin) this.sendTracked(TCP_FLAG_FIN | TCP_FLAG_ACK, head.data);
+        continue;
+      }
+      const most = Math.min(room * mss, this.gsoBytes(mss));
+      const take = Math.min(most, head.data.length);
+      const data = head.data.subarray(0, take);
+      const whole = take === head.data.length;
+      if (whole) this.unsent.shift();
+      else head.data = head.data.subarray(take);
+      this.sendTracked(TCP_FLAG_ACK | (whole && head.push ? TCP_FLAG_PSH : 0) | (whole && head.fin ? TCP_FLAG_FIN : 0), data, mss);
+    }
   }
 
   private arm(): void {
@@ -177,6 +257,9 @@ export class TcpConnection {
       // A SYN gives up by time, as tcp_syn_retries = 6 would with pure backoff (1+2+...+64 = 127 s),
       // so the linear start below adds tries; other segments give up by count.
       if (this.state === 'syn-sent' ? this.now - this.firstSynAt >= SYN_GIVE_UP : this.retries > MAX_RETRIES) return this.end('timeout');
+      // tcp_enter_loss: the window closes to one segment and slow start begins again.
+      if (this.retries === 1) this.ssthresh = this.reducedWindow();
+      this.cwnd = 1;
       // Go back to the first unacknowledged segment, as an RTO does.
       this.retransmitHead();
       this.recoverTo = this.sndNxt;
@@ -191,7 +274,7 @@ export class TcpConnection {
     const u = this.unacked[0];
     if (u === undefined) return;
     u.sentAt = -1;
-    this.emit(u.flags, u.seq, u.data);
+    this.emit(u.flags, u.seq, u.data, u.mss);
   }
 
   /** SYN from the client side. */
@@ -214,19 +297,20 @@ export class TcpConnection {
   }
 
   send(data: Uint8Array): void {
-    const segment = this.segmentSize();
-    for (let o = 0; o < data.length; o += segment) {
-      const chunk = data.subarray(o, Math.min(data.length, o + segment));
-      const last = o + segment >= data.length;
-      this.sendTracked(TCP_FLAG_ACK | (last ? TCP_FLAG_PSH : 0), chunk);
-    }
+    if (data.length === 0) return;
+    this.unsent.push({ data, push: true, fin: false });
+    this.transmitQueued();
   }
 
   close(): void {
     if (this.finSent || this.state === 'closed') return;
     this.finSent = true;
     this.state = this.finReceived ? 'last-ack' : 'fin-wait';
-    this.sendTracked(TCP_FLAG_FIN | TCP_FLAG_ACK, new Uint8Array(0));
+    // tcp_send_fin: data still waiting for the window takes the FIN on its last packet.
+    const tail = this.unsent.at(-1);
+    if (tail !== undefined && tail.data.length > 0) tail.fin = true;
+    else this.unsent.push({ data: new Uint8Array(0), push: false, fin: true });
+    this.transmitQueued();
   }
 
   private readPeerOptions(b: TcpBody): void {
@@ -335,19 +419,46 @@ export class TcpConnection {
     const mark = this.sndNxt;
     this.ns.world.sched.after(delay, () => {
       if (this.state === 'closed' && !this.finReceived) return;
-      if (this.sndNxt === mark) this.emit(TCP_FLAG_ACK, this.sndNxt, new Uint8Array(0));
-      if (this.finSent && this.finReceived && this.unacked.length === 0) this.end('done');
+      // Packets that arrived together are acknowledged together: the ACK already sent for the first
+      // covers the rest (three of the same would be taken for duplicates and fire a fast retransmit).
+      if (this.sndNxt === mark && this.ackSent !== this.rcvNxt) this.emit(TCP_FLAG_ACK, this.sndNxt, new Uint8Array(0));
+      if (this.finSent && this.finReceived && this.allAcked()) this.end('done');
     });
+  }
+
+  /** Everything written, FIN included, has left and been acknowledged. */
+  private allAcked(): boolean {
+    return this.unacked.length === 0 && this.unsent.length === 0;
+  }
+
+  /** The slow-start threshold after a loss (CUBIC's tcp_recalc_ssthresh). */
+  private reducedWindow(): number {
+    return Math.max(2, Math.floor(this.cwnd * CUBIC_BETA));
+  }
+
+  /** tcp_cong_avoid: slow start doubles the window each round trip, then it grows a segment a round trip. */
+  private growWindow(segments: number): void {
+    if (this.cwnd < this.ssthresh) {
+      this.cwnd += segments;
+      return;
+    }
+    this.cwndCount += segments;
+    if (this.cwndCount >= this.cwnd) {
+      this.cwndCount -= this.cwnd;
+      this.cwnd++;
+    }
   }
 
   private acked(ack: number, pure = false): void {
     let progressed = false;
+    let segments = 0;
     while (this.unacked.length > 0) {
       const u = this.unacked[0];
       const end = (u.seq + u.len) >>> 0;
       if (seqAfter(end, ack)) break;
       this.unacked.shift();
       progressed = true;
+      if (u.data.length > 0) segments += segmentCount(u.data.length, u.mss);
       // The handshake gives the RTT sample (later cumulative ACKs after a loss would overstate it;
       // Linux measures with timestamps, which the model's idle links make equal to the handshake's).
       if (u.sentAt >= 0 && u.flags & TCP_FLAG_SYN) this.baseRto = MIN_RTO + (this.now - u.sentAt);
@@ -357,6 +468,8 @@ export class TcpConnection {
     if (!progressed) {
       if (pure && ack === this.sndUna && this.unacked.length > 0 && ++this.dupAcks === 3) {
         // Fast retransmit (RFC 5681): three duplicate ACKs name the lost segment.
+        this.ssthresh = this.reducedWindow();
+        this.cwnd = this.ssthresh;
         this.retransmitHead();
         this.recoverTo = this.sndNxt;
       }
@@ -365,15 +478,16 @@ export class TcpConnection {
     this.dupAcks = 0;
     this.sndUna = ack;
     this.retries = 0;
+    this.growWindow(segments);
     if (this.recoverTo !== undefined) {
       if (seqAfter(this.recoverTo, ack)) this.retransmitHead();
       else this.recoverTo = undefined;
     }
     this.ns.confirmNeighbour(this.remoteAddr);
+    this.transmitQueued();
     if (this.unacked.length > 0) this.arm();
     else this.timerEpoch++;
-    if (this.finSent && this.unacked.length === 0 && (this.state === 'last-ack' || (this.state === 'fin-wait' && this.finReceived))) this.end('done');
-    else if (this.finSent && this.finReceived && this.unacked.length === 0) this.end('done');
+    if (this.finSent && this.finReceived && this.allAcked()) this.end('done');
   }
 
   private end(reason: 'done' | 'reset' | 'timeout' | 'unreachable'): void {

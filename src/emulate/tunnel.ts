@@ -6,7 +6,7 @@
  */
 import { ip4String, type Ip4 } from './addr.js';
 import { cloneFrame, type EthFrame, type IcmpBody, type Ipv4Packet, type UdpBody } from './packet.js';
-import { l3Length, receive, type Device, type LinkHost } from './link.js';
+import { l3Length, receive, segmentLength, type Device, type LinkHost } from './link.js';
 import { encodeIpv4Packet, encodeTunnelPayload } from './wire.js';
 import { ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, IPPROTO_ICMP, IPPROTO_UDP } from '../decode/enums.js';
 import { isIcmpError } from '../decode/icmp.js';
@@ -70,7 +70,11 @@ export function encapsulate(dev: Device, f: EthFrame): Ipv4Packet {
   const id = t.nextId;
   t.nextId = (t.nextId + 1) & 0xffff;
   // The tunnel's defaults: ttl auto (64), tos 0, df unset, so the outer IP id counts up.
-  return { src: t.local ?? 0, dst: t.remote, ttl: 64, id, df: false, tos: 0, body };
+  const outer: Ipv4Packet = { src: t.local ?? 0, dst: t.remote, ttl: 64, id, df: false, tos: 0, body };
+  // A GSO frame stays one packet through the tunnel (UDP tunnel GSO): its segments grow by the headers.
+  const inner = f.payload.kind === 'ipv4' ? f.payload.ip.gsoSegment : undefined;
+  if (inner !== undefined) outer.gsoSegment = inner + TUNNEL_OVERHEAD;
+  return outer;
 }
 
 /**
@@ -108,13 +112,14 @@ export function tunnelTransmit(h: LinkHost, dev: Device, f: EthFrame, pathMtu: n
   const t = dev.tunnel!;
   if (pathMtu === undefined) return drop(`${dev.name}: no route to its remote ${ip4String(t.remote)}`);
   const mtu = pathMtu - TUNNEL_OVERHEAD;
-  const length = l3Length(f);
+  const length = segmentLength(f);
   if (length <= mtu) {
     const outer = encapsulate(dev, f);
     h.after(TUNNEL_COST, () => send(outer));
     return;
   }
-  drop(`a ${length}-byte packet is too big for ${dev.name}, whose path takes ${mtu}`);
+  const what = length === l3Length(f) ? `a ${length}-byte packet` : `a ${l3Length(f)}-byte GSO packet of ${length}-byte segments`;
+  drop(`${what} is too big for ${dev.name}, whose path takes ${mtu}`);
   const reply = dev.master !== undefined ? fragNeededReply(f, mtu) : undefined;
   if (reply !== undefined) h.after(TUNNEL_COST, () => receive(h, dev, reply));
 }

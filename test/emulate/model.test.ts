@@ -166,7 +166,8 @@ describe('TCP through DNAT', () => {
     const sent = seqs(on(c, 'vethc2'), 80);
     // On wlan0 the server's port is the published one again.
     const arrived = seqs(on(c, 'wlan0'), 8080);
-    expect(sent.size).toBeGreaterThan(100);
+    // The 256 KiB leave in GSO packets of up to 45 segments: still dozens of them.
+    expect(sent.size).toBeGreaterThan(20);
     for (const s of sent) expect(arrived.has(s)).toBe(true);
     const fromServer = on(c, 'vethc2').filter((p) => p.tcp?.srcPort === 80 && (p.tcp?.payloadLength ?? 0) > 0);
     expect(fromServer.length).toBeGreaterThan(sent.size);

@@ -28,8 +28,8 @@ function emulate(name: string) {
  * The normalisation, stated once. Kept: ARP (operation, addresses), ICMP (type, addresses,
  * sequence), UDP and TCP (addresses; ports below 10000 kept, the kernel's and programs' random
  * ports above it replaced by `*`), TCP SYN/SYN-ACK/FIN/RST, and each run of data segments from one
- * sender as one item (the kernel captures GSO super-packets, the model MSS-sized segments: do not
- * emulate GSO). Dropped: pure ACKs (their number follows segmentation and delayed-ACK timing), IGMP
+ * sender as one item (both send GSO packets, but how a window splits into them follows timing).
+ * Dropped: pure ACKs (their number follows segmentation and delayed-ACK timing), IGMP
  * and everything IPv6 (the kernel's own multicast and router-discovery noise). For `-i any`, the
  * interface index and packet type are part of each item. Consecutive FINs are compared as a set:
  * whether curl or Python's http.server closes first is a race (egress-nat and any-capture, the same
@@ -96,8 +96,9 @@ async function recorded(name: string): Promise<{ iface: string; pkt: Packet }[]>
 
 /**
  * Where the model and the recorded run part, with why. Anything else that differs fails the test.
- * - tcp-loss, egress-nat, any-capture: which segments the nth rule drops, and so every retransmission,
- *   depends on GSO segmentation (two super-packets dropped in the recording, MSS segments here).
+ * - tcp-loss: which packets the nth rule drops, and so every retransmission, depends on how the
+ *   window splits into GSO packets, which after the first loss follows the kernel's SACK recovery
+ *   and timing (the model recovers by NewReno).
  * - hairpin-bypassed: the neighbour probes 5 s after the first reset fall between the fifth and sixth
  *   SYN in the recording and just after the sixth here: Linux's timer wheel fires each 1 s SYN timer
  *   up to a few tens of ms late (1.011, 1.024, 1.024, 1.026 s recorded), which the model does not.
