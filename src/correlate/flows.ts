@@ -7,6 +7,7 @@ import { TupleKeys } from './tuple-keys.js';
 import { addressBytes } from './address-bytes.js';
 import type { JourneyWork } from './journey-work.js';
 import { formatEpochNs } from '../capture/frame.js';
+import { withItem } from './lists.js';
 
 type FlowProtocol = Flow['protocol'];
 
@@ -28,6 +29,11 @@ interface End {
   port?: number;
 }
 
+function hasSide(sides: readonly FlowSide[], key: number): boolean {
+  for (let i = 0; i < sides.length; i++) if (sides[i].key === key) return true;
+  return false;
+}
+
 function isAmong(ends: readonly End[], addr: string, port: number | undefined): boolean {
   for (let i = 0; i < ends.length; i++) if (ends[i].addr === addr && ends[i].port === port) return true;
   return false;
@@ -41,11 +47,17 @@ interface FlowWork {
    */
   clientSides: End[];
   history: string;
-  /** Segments that carried sequence space, in two generations (see SEEN_GENERATION). */
-  seen: Set<number>;
+  /**
+   * Segments that carried sequence space, in two generations (see SEEN_GENERATION); made with the
+   * first such segment, as most flows (DNS, ICMP, a refused SYN) never have one.
+   */
+  seen: Set<number> | undefined;
   seenBefore?: Set<number>;
-  /** The tuple of each interface the flow was seen on, by tuple key (see FlowSide). */
-  sides: Map<number, FlowSide>;
+  /**
+   * The tuple of each interface the flow was seen on, one per tuple key (see FlowSide): one or two
+   * almost always, so a list, where a Map per flow cost every open flow a hash table.
+   */
+  sides: FlowSide[];
   /** TCP payload bytes each way, retransmissions left out: what a proxy carries across. */
   c2s: number;
   s2c: number;
@@ -69,6 +81,8 @@ interface FlowWork {
  * not translated) have one.
  */
 interface FlowSide {
+  /** Its tuple key (TupleKeys). */
+  key: number;
   interface: string;
   src: string;
   dst: string;
@@ -176,7 +190,7 @@ export class FlowBuilder {
       const k = keys[i];
       if ((i > 0 && k === keys[i - 1]) || this.byKey.has(k)) continue;
       this.byKey.set(k, fw);
-      fw.keys.push(k);
+      fw.keys = withItem(fw.keys, k);
     }
     this.account(fw, w, keys);
     // Made the most recently active: already so for the next packet of a busy connection.
@@ -212,8 +226,8 @@ export class FlowBuilder {
       fw = this.createFlow({ ...tuple, kind: 'udp', icmpType: undefined, icmpCode: undefined, t: h.t, tsSec: h.tsSec, tsNsec: h.tsNsec }, false);
       fw.flow.tunnel = { type: outer.type, vni };
       this.byKey.set(key, fw);
-      fw.keys.push(key);
-      fw.sides.set(key, { interface: h.iface, src: outer.src, dst: outer.dst, sport: outer.sport, dport: outer.dport, proto: 17, forward: true });
+      fw.keys = withItem(fw.keys, key);
+      fw.sides = withItem(fw.sides, { key, interface: h.iface, src: outer.src, dst: outer.dst, sport: outer.sport, dport: outer.dport, proto: 17, forward: true });
     }
     inner.flow.tunnel.flow ??= fw.flow.id;
     const f = fw.flow;
@@ -221,7 +235,7 @@ export class FlowBuilder {
       f.packets++;
       f.bytes += outer.length;
     }
-    if (!f.interfaces.includes(h.iface)) f.interfaces.push(h.iface);
+    if (!f.interfaces.includes(h.iface)) f.interfaces = withItem(f.interfaces, h.iface);
     fw.lastSec = h.tsSec;
     fw.lastNsec = h.tsNsec;
     if (h.t > fw.lastNs) fw.lastNs = h.t;
@@ -242,15 +256,13 @@ export class FlowBuilder {
     this.byKey.clear();
     const open = [...this.active.values(), ...this.parked.values()].sort((a, b) => a.flow.id - b.flow.id);
     for (const fw of open) {
-      const sides = [...fw.sides.values()];
-      fw.sides = new Map();
       fw.keys = [];
-      for (const side of sides) {
+      for (const side of fw.sides) {
         const k = this.tuples.key(side);
-        fw.sides.set(k, side);
+        side.key = k;
         if (this.byKey.has(k)) continue;
         this.byKey.set(k, fw);
-        fw.keys.push(k);
+        fw.keys = withItem(fw.keys, k);
       }
     }
   }
@@ -294,7 +306,7 @@ export class FlowBuilder {
       f.history = fw.history;
       f.state = connState(fw.history);
     }
-    if (fw.sides.size > 1) f.communityIds = [...fw.sides.values()].flatMap((side) => this.sideIds(side) ?? []);
+    if (fw.sides.length > 1) f.communityIds = fw.sides.flatMap((side) => this.sideIds(side) ?? []);
     for (const k of fw.keys) if (this.byKey.get(k) === fw) this.byKey.delete(k);
     // Only a TCP flow that carried data can be either side of a proxy (see matchProxies).
     if (f.protocol === 'tcp' && fw.c2s > 0) this.proxyFacts.push({ id: f.id, c2s: fw.c2s, s2c: fw.s2c, firstNs: fw.firstNs, serverLocal: fw.serverLocal, tcp: true });
@@ -334,8 +346,8 @@ export class FlowBuilder {
       flow,
       clientSides: [reversed ? { addr: first.dst, port: first.dport } : { addr: first.src, port: first.sport }],
       history: '',
-      seen: new Set<number>(),
-      sides: new Map(),
+      seen: undefined,
+      sides: [],
       c2s: 0,
       s2c: 0,
       firstNs: first.t,
@@ -359,13 +371,13 @@ export class FlowBuilder {
     const last = w.hops[w.hops.length - 1];
     fw.lastSec = last.tsSec;
     fw.lastNsec = last.tsNsec;
-    for (const h of w.hops) if (!flow.interfaces.includes(h.iface)) flow.interfaces.push(h.iface);
+    for (const h of w.hops) if (!flow.interfaces.includes(h.iface)) flow.interfaces = withItem(flow.interfaces, h.iface);
 
     // From the client when any hop's source is a side of the client's: then every hop's source is.
     let forward = false;
     for (let i = 0; i < w.hops.length && !forward; i++) forward = isAmong(fw.clientSides, w.hops[i].src, w.hops[i].sport);
     if (forward) {
-      for (const h of w.hops) if (!isAmong(fw.clientSides, h.src, h.sport)) fw.clientSides.push({ addr: h.src, port: h.sport });
+      for (const h of w.hops) if (!isAmong(fw.clientSides, h.src, h.sport)) fw.clientSides = withItem(fw.clientSides, { addr: h.src, port: h.sport });
     }
 
     for (const step of w.journey.steps) {
@@ -377,8 +389,9 @@ export class FlowBuilder {
       const h = w.hops[i];
       if (h.family === 0) continue;
       const canonical = keys[i];
-      if (fw.sides.has(canonical)) continue;
-      fw.sides.set(canonical, {
+      if (hasSide(fw.sides, canonical)) continue;
+      fw.sides = withItem(fw.sides, {
+        key: canonical,
         interface: h.iface,
         src: h.src,
         dst: h.dst,
@@ -417,13 +430,14 @@ export class FlowBuilder {
       // Sequence number (32 bits), length (16), SYN and FIN (2) and direction (1): one exact number
       // below 2^53, where a string key per segment cost a busy capture hundreds of megabytes.
       const key = ((o.seq ?? 0) * 65536 + (o.payloadLen & 0xffff)) * 8 + (f & TCP_SYN ? 4 : 0) + (f & TCP_FIN ? 2 : 0) + (forward ? 1 : 0);
-      if (fw.seen.has(key) || fw.seenBefore?.has(key)) {
+      if (fw.seen?.has(key) === true || fw.seenBefore?.has(key) === true) {
         // The answer to a request the host delivered twice is sent again, but nothing was lost.
         if (!w.journey.answersCopy) {
           w.journey.retransmission = true;
           fw.flow.retransmissions = (fw.flow.retransmissions ?? 0) + 1;
         }
       } else {
+        fw.seen ??= new Set();
         fw.seen.add(key);
         if (fw.seen.size >= SEEN_GENERATION) {
           fw.seenBefore = fw.seen;
@@ -486,7 +500,7 @@ function addTranslation(flow: Flow, step: Step, nat: NatRewrite): void {
   // Source NAT happens on the way out of an interface, destination NAT on the way in.
   const t: Translation = { type: nat.type, interface: nat.type === 'dnat' ? step.from : step.to, before: nat.before, after: nat.after };
   const known = flow.translations.some((x) => (x.before === t.before && x.after === t.after) || (x.before === t.after && x.after === t.before));
-  if (!known) flow.translations.push(t);
+  if (!known) flow.translations = withItem(flow.translations, t);
 }
 
 /**

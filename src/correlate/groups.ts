@@ -2,6 +2,7 @@ import type { Fate, Journey, NatRewrite, Step } from './model.js';
 import type { Observation } from './observation.js';
 import { FingerprintHasher } from './fingerprint.js';
 import { isIgmp, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
+import { withItem } from './lists.js';
 import { ICMPV6_DEST_UNREACH, ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMPV6_MLDV2_REPORT, ICMPV6_NEIGHBOR_ADVERT, ICMPV6_NEIGHBOR_SOLICIT, ICMPV6_ROUTER_SOLICIT, ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_UNREACH } from '../decode/enums.js';
 
 /** Journeys that tell the same story: same kind of packet, same path, same rewrites, same ends. */
@@ -96,8 +97,10 @@ interface GroupWork {
  * A bounded, reproducible sample of numbers (transit times): exact up to `size` values, a
  * uniform sample (reservoir) beyond, so that its percentiles stand for millions of values.
  */
+const EXACT_UP_TO = 16;
+
 export class TransitSample {
-  private readonly values: number[] = [];
+  private values: number[] = [];
   private seen = 0;
   /** xorshift32 state: the sample, and so the percentiles printed, is the same on every run. */
   private rng = 0x9e3779b9;
@@ -107,7 +110,9 @@ export class TransitSample {
   add(value: number): void {
     const n = ++this.seen;
     if (this.values.length < this.size) {
-      this.values.push(value);
+      // Most groups keep a handful: grown one at a time while short, not by V8's seventeen slots.
+      if (this.values.length < EXACT_UP_TO) this.values = withItem(this.values, value);
+      else this.values.push(value);
       return;
     }
     // Reservoir sampling: the n-th value replaces a kept one with probability size / n.
@@ -218,7 +223,8 @@ export class GroupCollector {
     }
     if (!g) {
       const path = w.hops.map((h) => h.iface);
-      const nats = j.steps.flatMap((st) => (st.nat ? [st.nat] : []));
+      // map() makes an array of the exact size: a group lives to the end (see lists.ts).
+      const nats = j.steps.filter((st) => st.nat).map((st) => st.nat!);
       g = { group: { label, src: first.src, dst: first.dst, path, nats, count: 0, fates: {} }, transits: new TransitSample() };
       if (j.flow !== undefined) {
         g.group.flow = j.flow;

@@ -170,6 +170,9 @@ export class MtuCollector {
       else if (s.kind === 'decapsulated') this.tunnels.set(s.to, s.from);
     }
     if (j.flow === undefined || j.fate === 'dropped' || w.hops.length < 2) return;
+    // The ways packets go matter only against an MTU known otherwise than by an answer: without a
+    // tunnel or a topology's MTUs, a busy capture's every journey would build keys for nothing.
+    if (this.tunnels.size === 0 && (this.topology === undefined || (this.topology.mtus.size === 0 && this.topology.kinds.size === 0))) return;
     let next = this.nextHops.get(j.flow);
     if (next === undefined) this.nextHops.set(j.flow, (next = new Map()));
     for (let i = 0; i + 1 < w.hops.length; i++) next.set(`${w.hops[i].src}:${w.hops[i].sport}|${w.hops[i].iface}`, w.hops[i + 1].iface);

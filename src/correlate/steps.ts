@@ -192,7 +192,8 @@ export function stepsOf(hops: Observation[]): Step[] {
     if (snat && dnat) step.natAlso = dnat;
     steps.push(step);
   }
-  return steps;
+  // Trimmed: a journey's steps wait with it for its answer (see lists.ts).
+  return steps.slice();
 }
 
 export { sourceOf, destinationOf };
