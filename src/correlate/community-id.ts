@@ -2,7 +2,7 @@
  * Community ID v1 (github.com/corelight/community-id-spec): the flow hash Zeek, Suricata and Arkime
  * log, so a flow here can be found in their logs of the same traffic.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMPV6_HA_DISCOVERY_REPLY, ICMPV6_HA_DISCOVERY_REQUEST, ICMPV6_MLD_QUERY, ICMPV6_MLD_REPORT, ICMPV6_NEIGHBOR_ADVERT, ICMPV6_NEIGHBOR_SOLICIT, ICMPV6_NI_QUERY, ICMPV6_NI_REPLY, ICMPV6_ROUTER_ADVERT, ICMPV6_ROUTER_SOLICIT, ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_INFO_REPLY, ICMP_INFO_REQUEST, ICMP_MASK_REPLY, ICMP_MASK_REQUEST, ICMP_ROUTER_ADVERT, ICMP_ROUTER_SOLICIT, ICMP_TIMESTAMP, ICMP_TIMESTAMP_REPLY, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../decode/enums.js';
 
 export interface FlowTuple {
@@ -71,6 +71,6 @@ export function communityId(tuple: FlowTuple, seed = 0, base64 = true): string {
     o = buf.writeUInt16BE(sport & 0xffff, o);
     buf.writeUInt16BE(dport & 0xffff, o);
   }
-  const digest = createHash('sha1').update(buf).digest();
-  return `1:${base64 ? digest.toString('base64') : digest.toString('hex')}`;
+  // The one-shot hash: a Hash object per flow cost five times as much for a 40-byte input.
+  return `1:${hash('sha1', buf, base64 ? 'base64' : 'hex')}`;
 }
