@@ -21,10 +21,10 @@ export function teeOutputs(outputs: readonly AnalysisOutput[]): AnalysisOutput {
   if (outputs.length === 1) return outputs[0];
   return {
     sink: {
-      journey: (w) => outputs.forEach((o) => o.sink.journey?.(w)),
+      // Every output sees the journey: kept if any one of them keeps it.
+      journey: (w) => outputs.reduce((kept, o) => o.sink.journey?.(w) === true || kept, false),
       flow: (f) => outputs.forEach((o) => o.sink.flow(f)),
       natBinding: (b) => outputs.forEach((o) => o.sink.natBinding(b)),
-      keepsObservations: outputs.some((o) => o.sink.keepsObservations === true),
     },
     drain: async () => {
       for (const o of outputs) await o.drain();

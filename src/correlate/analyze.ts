@@ -100,7 +100,7 @@ export async function analyzeFrames(
   const nat: NatBinding[] = [];
   // Every journey is kept for the document: each waits for its answer to the end of the captures.
   // Flows end as they do in analyze (and in conntrack): when they have gone quiet.
-  const sink: CorrelatorSink = { journey: (w) => work.push(w), flow: (f) => flows.push(f), natBinding: (b) => nat.push(b), keepsObservations: true };
+  const sink: CorrelatorSink = { journey: (w) => work.push(w) > 0, flow: (f) => flows.push(f), natBinding: (b) => nat.push(b) };
   const run = await correlateFrames(batches, readers, { ...options, maxWaiting: Infinity }, sink, { memoryUse: 'keeping every journey needs' });
   const hopsById = new Map(work.map((w) => [w.journey.id, w.hops]));
   const rest = run.summary;

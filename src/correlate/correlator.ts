@@ -48,12 +48,12 @@ export interface CorrelatorOptions {
  * Without `journey` (the terminal view) the journeys' document records (hops, summary) are never made.
  */
 export interface CorrelatorSink {
-  journey?(w: JourneyWork): void;
   /**
-   * The sink keeps journeys' observations (w.hops) after journey() returns: a report's exemplars,
-   * the analysis that keeps every journey. Otherwise they are filled again for later frames.
+   * Returns true when the sink keeps `w` (and so its observations, w.hops) after it returns: the
+   * analysis that keeps every journey, a report's exemplars. The observations of a journey no sink
+   * keeps are filled again for later frames.
    */
-  keepsObservations?: boolean;
+  journey?(w: JourneyWork): boolean | void;
   flow(f: Flow): void;
   natBinding(b: NatBinding): void;
 }
@@ -250,12 +250,15 @@ export class Correlator {
     this.natBindings.add(w);
     this.groups.add(w);
     this.finished++;
+    // Its answer's observation is another journey's, filled again once that one is finished.
+    w.answerFirstHop = undefined;
+    let kept = false;
     if (this.sink.journey) {
       w.journey.summary = summaryOf(w.hops[0]);
       w.journey.hops = w.hops.map(toHop);
-      this.sink.journey(w);
+      kept = this.sink.journey(w) === true;
     }
-    if (!this.sink.keepsObservations) this.observer.release(w.hops);
+    if (!kept) this.observer.release(w.hops);
   }
 
   private flowFinished(f: Flow): void {

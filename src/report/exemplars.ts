@@ -113,16 +113,16 @@ export class ExemplarKeeper {
   private flowCount = 0;
 
   readonly sink: CorrelatorSink = {
+    // Exemplars are told from their observations long after they are finished: kept ones say so.
     journey: (w) => this.journey(w),
-    // Exemplars are told from their observations long after they are finished.
-    keepsObservations: true,
     flow: (f) => this.flow(f),
     natBinding: (b) => {
       if (this.complete || this.keptFlows.has(b.flow) || this.live.get(b.flow)?.keep) this.nat.push(b);
     },
   };
 
-  private journey(w: JourneyWork): void {
+  /** Takes in a journey; true when `w` is kept (an exemplar, or its family's slowest so far). */
+  private journey(w: JourneyWork): boolean {
     const j = w.journey;
     this.journeys++;
     const dropped = j.fate === 'dropped';
@@ -131,7 +131,7 @@ export class ExemplarKeeper {
     let tally = j.flow === undefined ? undefined : this.live.get(j.flow);
     if (j.flow !== undefined && !tally) {
       const family = this.familyFor(w, true);
-      if (!family) return this.drop();
+      if (!family) return this.drop(false);
       const keep = family.keptFlows < FLOWS_PER_FAMILY && this.kept.length < KEPT_BUDGET;
       if (keep) family.keptFlows++;
       tally = { family, keep, journeys: 0, kept: 0, endings: 0, dropped: 0, retransmissions: 0 };
@@ -139,20 +139,23 @@ export class ExemplarKeeper {
       family.flows++;
     }
     const family = tally?.family ?? this.familyFor(w, false);
-    if (!family) return this.drop();
+    if (!family) return this.drop(false);
     family.journeys++;
     if (dropped) family.dropped++;
     if (j.retransmission) family.retransmissions++;
+    let slowest = false;
     if (j.hops.length > 1) {
       const ns = transitNs(j);
       family.transits.add(ns);
-      if (!family.slowest || ns > family.slowest.ns) family.slowest = { work: w, ns };
+      if (!family.slowest || ns > family.slowest.ns) {
+        family.slowest = { work: w, ns };
+        slowest = true;
+      }
     }
     if (!tally) {
       // Loose traffic (ARP, ICMP errors, neighbour discovery): the family's first journeys.
-      if (family.journeys <= JOURNEYS_PER_FLOW && this.kept.length < 2 * KEPT_BUDGET) this.keep(w, family);
-      else this.drop();
-      return;
+      if (family.journeys <= JOURNEYS_PER_FLOW && this.kept.length < 2 * KEPT_BUDGET) return this.keep(w, family);
+      return this.drop(slowest);
     }
     tally.journeys++;
     noteJourney(tally, j);
@@ -161,25 +164,28 @@ export class ExemplarKeeper {
       family.failingFlows++;
       tally.keep = true;
     }
-    if (!tally.keep) return this.drop();
+    if (!tally.keep) return this.drop(slowest);
     if (tally.kept < JOURNEYS_PER_FLOW) {
       tally.kept++;
-      this.keep(w, family);
-    } else if (tally.endings < ENDINGS_PER_FLOW && ((w.hops[0].tcpFlags ?? 0) & (TCP_FIN | TCP_RST)) !== 0) {
-      tally.endings++;
-      this.keep(w, family);
-    } else {
-      this.drop();
+      return this.keep(w, family);
     }
+    if (tally.endings < ENDINGS_PER_FLOW && ((w.hops[0].tcpFlags ?? 0) & (TCP_FIN | TCP_RST)) !== 0) {
+      tally.endings++;
+      return this.keep(w, family);
+    }
+    return this.drop(slowest);
   }
 
-  private keep(w: JourneyWork, family: Family): void {
+  private keep(w: JourneyWork, family: Family): true {
     this.kept.push(w);
     this.familyOfKept.set(w.journey.id, family);
+    return true;
   }
 
-  private drop(): void {
+  /** A journey not told as an exemplar; still kept (`slowest`) while it is its family's slowest. */
+  private drop(slowest: boolean): boolean {
     this.complete = false;
+    return slowest;
   }
 
   /**
