@@ -92,13 +92,26 @@ const DNS_FLAG_CD = 0x0010;
  */
 export class DnsMessage {
   constructor(
-    readonly b: Uint8Array,
-    readonly offset: number,
+    public b: Uint8Array,
+    public offset: number,
     /** End of the message: the UDP payload end, or the TCP length prefix's end, clipped to the capture. */
-    readonly end: number,
-    readonly overTcp: boolean,
-    private readonly sections: Sections,
+    public end: number,
+    public overTcp: boolean,
+    private sections: Sections,
   ) {}
+
+  /**
+   * Points the view at the message `like` holds, found again in `b`: `b` has at `like`'s offsets the
+   * bytes `like` was decoded from (DnsMessageMemo), so `like`'s sections are this message's too.
+   */
+  aimAsCopyOf(b: Uint8Array, like: DnsMessage): this {
+    this.b = b;
+    this.offset = like.offset;
+    this.end = like.end;
+    this.overTcp = like.overTcp;
+    this.sections = like.sections;
+    return this;
+  }
 
   get id(): number {
     return u16(this.b, this.offset + DNS_ID);
@@ -348,6 +361,55 @@ export function decodeDns(b: Uint8Array, offset: number, end: number, overTcp = 
     }
   }
   return new DnsMessage(b, msg, msgEnd, overTcp, sections);
+}
+
+/** Distinct messages a DnsMessageMemo keeps before it starts afresh: far more than are in flight at once. */
+const DNS_MEMO_ENTRIES = 1024;
+
+interface DnsMemoEntry {
+  /** A copy of the frame's bytes up to the message's end, which `result` was decoded from (and points into). */
+  readonly bytes: Uint8Array;
+  readonly offset: number;
+  readonly overTcp: boolean;
+  readonly result: DnsMessage | DecodeProblem;
+}
+
+/**
+ * DNS messages decoded lately, by their bytes and their place in the frame. The copies of one DNS
+ * packet on several interfaces carry the same message (NAT rewrites addresses and ports, not the
+ * payload), so its names and records are made for the first copy and shared by the others.
+ */
+export class DnsMessageMemo {
+  private readonly entries = new Map<number, DnsMemoEntry>();
+
+  /** What decodeDns(b, offset, end, overTcp) returns, a message being `into` aimed at it. */
+  decode(b: Uint8Array, offset: number, end: number, overTcp: boolean, into: DnsMessage): DnsMessage | DecodeProblem {
+    const key = dnsMemoKey(b, offset, end, overTcp);
+    let entry = this.entries.get(key);
+    if (entry === undefined || !holdsMessage(entry, b, offset, end, overTcp)) {
+      // Decoded from a copy, so that what the sections point into (EDNS option data) outlives the frame.
+      const bytes = b.slice(0, end);
+      entry = { bytes, offset, overTcp, result: decodeDns(bytes, offset, end, overTcp) };
+      if (this.entries.size >= DNS_MEMO_ENTRIES) this.entries.clear();
+      this.entries.set(key, entry);
+    }
+    const r = entry.result;
+    return isProblem(r) ? r : into.aimAsCopyOf(b, r);
+  }
+}
+
+/** FNV-1a of the message's bytes, its place and its transport. */
+function dnsMemoKey(b: Uint8Array, offset: number, end: number, overTcp: boolean): number {
+  let h = (0x811c9dc5 ^ offset ^ (overTcp ? 0x10000 : 0)) >>> 0;
+  for (let i = offset; i < end; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  return (h ^ end) >>> 0;
+}
+
+function holdsMessage(e: DnsMemoEntry, b: Uint8Array, offset: number, end: number, overTcp: boolean): boolean {
+  if (e.offset !== offset || e.overTcp !== overTcp || e.bytes.length !== end) return false;
+  const c = e.bytes;
+  for (let i = offset; i < end; i++) if (c[i] !== b[i]) return false;
+  return true;
 }
 
 export interface DnsHeaderFields {

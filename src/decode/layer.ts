@@ -66,3 +66,24 @@ export function problem(layer: LayerName, offset: number, code: ProblemCode, rea
 export function isProblem(v: unknown): v is DecodeProblem {
   return typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'problem';
 }
+
+/**
+ * Where a header view sits: the frame's bytes, the header's first byte and the end of the bytes
+ * the layer may use. `aim` points the view at another header, so that one view can serve frame
+ * after frame (PacketDecoder); views whose decoder finds more than a position have their own `aim`.
+ */
+export abstract class HeaderView {
+  constructor(
+    public b: Uint8Array,
+    public offset: number,
+    /** End of the captured bytes available to this layer. */
+    public end: number,
+  ) {}
+
+  aim(b: Uint8Array, offset: number, end: number): this {
+    this.b = b;
+    this.offset = offset;
+    this.end = end;
+    return this;
+  }
+}
