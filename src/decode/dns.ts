@@ -363,53 +363,76 @@ export function decodeDns(b: Uint8Array, offset: number, end: number, overTcp = 
   return new DnsMessage(b, msg, msgEnd, overTcp, sections);
 }
 
-/** Distinct messages a DnsMessageMemo keeps before it starts afresh: far more than are in flight at once. */
-const DNS_MEMO_ENTRIES = 1024;
-
-interface DnsMemoEntry {
-  /** A copy of the frame's bytes up to the message's end, which `result` was decoded from (and points into). */
-  readonly bytes: Uint8Array;
-  readonly offset: number;
-  readonly overTcp: boolean;
-  readonly result: DnsMessage | DecodeProblem;
-}
+/** Messages a DnsMessageMemo holds: far more than are in flight at once between a packet's copies. */
+const DNS_MEMO_SLOTS = 256;
+/** Longer messages are decoded every time: a slot keeps the bytes of a message up to this length. */
+const DNS_MEMO_SLOT_BYTES = 512;
+const NO_BYTES = new Uint8Array(0);
 
 /**
  * DNS messages decoded lately, by their bytes and their place in the frame. The copies of one DNS
  * packet on several interfaces carry the same message (NAT rewrites addresses and ports, not the
- * payload), so its names and records are made for the first copy and shared by the others.
+ * payload), so its names and records are made for the first copy and shared by the others. A table
+ * of slots by hash, whose bytes live in one buffer: remembering a message allocates nothing.
  */
 export class DnsMessageMemo {
-  private readonly entries = new Map<number, DnsMemoEntry>();
+  private readonly bytes = new Uint8Array(DNS_MEMO_SLOTS * DNS_MEMO_SLOT_BYTES);
+  private readonly starts = new Int32Array(DNS_MEMO_SLOTS);
+  private readonly ends = new Int32Array(DNS_MEMO_SLOTS);
+  private readonly overTcp = new Uint8Array(DNS_MEMO_SLOTS);
+  /** What decodeDns returned, the message detached from its frame's bytes (only its sections are used). */
+  private readonly results: Array<DnsMessage | DecodeProblem | undefined> = new Array<undefined>(DNS_MEMO_SLOTS).fill(undefined);
 
   /** What decodeDns(b, offset, end, overTcp) returns, a message being `into` aimed at it. */
   decode(b: Uint8Array, offset: number, end: number, overTcp: boolean, into: DnsMessage): DnsMessage | DecodeProblem {
-    const key = dnsMemoKey(b, offset, end, overTcp);
-    let entry = this.entries.get(key);
-    if (entry === undefined || !holdsMessage(entry, b, offset, end, overTcp)) {
-      // Decoded from a copy, so that what the sections point into (EDNS option data) outlives the frame.
-      const bytes = b.slice(0, end);
-      entry = { bytes, offset, overTcp, result: decodeDns(bytes, offset, end, overTcp) };
-      if (this.entries.size >= DNS_MEMO_ENTRIES) this.entries.clear();
-      this.entries.set(key, entry);
+    if (end - offset > DNS_MEMO_SLOT_BYTES) return decodeDns(b, offset, end, overTcp);
+    const slot = dnsMemoSlot(b, offset, end, overTcp);
+    let r = this.results[slot];
+    if (r === undefined || !this.holds(slot, b, offset, end, overTcp)) {
+      r = decodeDns(b, offset, end, overTcp);
+      // EDNS option data are views of the frame's bytes, which a later frame may overwrite.
+      if (!isProblem(r) && hasEdnsOptions(r)) {
+        this.results[slot] = undefined;
+        return r;
+      }
+      this.remember(slot, b, offset, end, overTcp, r);
     }
-    const r = entry.result;
     return isProblem(r) ? r : into.aimAsCopyOf(b, r);
+  }
+
+  private holds(slot: number, b: Uint8Array, offset: number, end: number, overTcp: boolean): boolean {
+    if (this.starts[slot] !== offset || this.ends[slot] !== end || this.overTcp[slot] !== (overTcp ? 1 : 0)) return false;
+    const c = this.bytes;
+    const delta = slot * DNS_MEMO_SLOT_BYTES - offset;
+    for (let i = offset; i < end; i++) if (c[i + delta] !== b[i]) return false;
+    return true;
+  }
+
+  private remember(slot: number, b: Uint8Array, offset: number, end: number, overTcp: boolean, r: DnsMessage | DecodeProblem): void {
+    const c = this.bytes;
+    const delta = slot * DNS_MEMO_SLOT_BYTES - offset;
+    for (let i = offset; i < end; i++) c[i + delta] = b[i];
+    this.starts[slot] = offset;
+    this.ends[slot] = end;
+    this.overTcp[slot] = overTcp ? 1 : 0;
+    // The frame's bytes are not kept alive by the memo: a hit aims the caller's view at its own frame.
+    if (!isProblem(r)) r.b = NO_BYTES;
+    this.results[slot] = r;
   }
 }
 
-/** FNV-1a of the message's bytes, its place and its transport. */
-function dnsMemoKey(b: Uint8Array, offset: number, end: number, overTcp: boolean): number {
-  let h = (0x811c9dc5 ^ offset ^ (overTcp ? 0x10000 : 0)) >>> 0;
-  for (let i = offset; i < end; i++) h = Math.imul(h ^ b[i], 0x01000193);
-  return (h ^ end) >>> 0;
+function hasEdnsOptions(m: DnsMessage): boolean {
+  const records = m.additionals;
+  for (let i = 0; i < records.length; i++) if ((records[i].edns?.options.length ?? 0) > 0) return true;
+  return false;
 }
 
-function holdsMessage(e: DnsMemoEntry, b: Uint8Array, offset: number, end: number, overTcp: boolean): boolean {
-  if (e.offset !== offset || e.overTcp !== overTcp || e.bytes.length !== end) return false;
-  const c = e.bytes;
-  for (let i = offset; i < end; i++) if (c[i] !== b[i]) return false;
-  return true;
+/** FNV-1a of the message's bytes, its place and its transport, folded to a slot. */
+function dnsMemoSlot(b: Uint8Array, offset: number, end: number, overTcp: boolean): number {
+  let h = 0x811c9dc5 ^ offset ^ (overTcp ? 0x10000 : 0);
+  for (let i = offset; i < end; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  h ^= h >>> 16;
+  return (h ^ (h >>> 8)) & (DNS_MEMO_SLOTS - 1);
 }
 
 export interface DnsHeaderFields {
