@@ -365,66 +365,51 @@ export function decodeDns(b: Uint8Array, offset: number, end: number, overTcp = 
 
 /** Messages a DnsMessageMemo holds: far more than are in flight at once between a packet's copies. */
 const DNS_MEMO_SLOTS = 256;
-/** Longer messages are decoded every time: a slot keeps the bytes of a message up to this length. */
-const DNS_MEMO_SLOT_BYTES = 512;
-const NO_BYTES = new Uint8Array(0);
+/** Where in its frame a message may start to be remembered (past the link, IP and UDP or TCP headers). */
+const DNS_MEMO_MAX_OFFSET = 256;
+/** A slot keeps a message of up to 512 bytes at the offset it had in its frame; longer ones are decoded every time. */
+const DNS_MEMO_SLOT_BYTES = DNS_MEMO_MAX_OFFSET + 512;
 
 /**
  * DNS messages decoded lately, by their bytes and their place in the frame. The copies of one DNS
  * packet on several interfaces carry the same message (NAT rewrites addresses and ports, not the
  * payload), so its names and records are made for the first copy and shared by the others. A table
- * of slots by hash, whose bytes live in one buffer: remembering a message allocates nothing.
+ * of slots by hash, in one buffer: each message is decoded from its slot's copy of its bytes, at
+ * the offsets it has in the frame, so what the records point into (EDNS option data) stays the
+ * memo's and the frame's bytes are not kept.
  */
 export class DnsMessageMemo {
   private readonly bytes = new Uint8Array(DNS_MEMO_SLOTS * DNS_MEMO_SLOT_BYTES);
   private readonly starts = new Int32Array(DNS_MEMO_SLOTS);
   private readonly ends = new Int32Array(DNS_MEMO_SLOTS);
   private readonly overTcp = new Uint8Array(DNS_MEMO_SLOTS);
-  /** What decodeDns returned, the message detached from its frame's bytes (only its sections are used). */
   private readonly results: Array<DnsMessage | DecodeProblem | undefined> = new Array<undefined>(DNS_MEMO_SLOTS).fill(undefined);
 
   /** What decodeDns(b, offset, end, overTcp) returns, a message being `into` aimed at it. */
   decode(b: Uint8Array, offset: number, end: number, overTcp: boolean, into: DnsMessage): DnsMessage | DecodeProblem {
-    if (end - offset > DNS_MEMO_SLOT_BYTES) return decodeDns(b, offset, end, overTcp);
+    if (offset > DNS_MEMO_MAX_OFFSET || end - offset > DNS_MEMO_SLOT_BYTES - DNS_MEMO_MAX_OFFSET) return decodeDns(b, offset, end, overTcp);
     const slot = dnsMemoSlot(b, offset, end, overTcp);
+    // Where the frame's first byte would be in `bytes`, for the slot to hold the message at its offset.
+    const zero = slot * DNS_MEMO_SLOT_BYTES + DNS_MEMO_MAX_OFFSET - offset;
     let r = this.results[slot];
-    if (r === undefined || !this.holds(slot, b, offset, end, overTcp)) {
-      r = decodeDns(b, offset, end, overTcp);
-      // EDNS option data are views of the frame's bytes, which a later frame may overwrite.
-      if (!isProblem(r) && hasEdnsOptions(r)) {
-        this.results[slot] = undefined;
-        return r;
-      }
-      this.remember(slot, b, offset, end, overTcp, r);
+    if (r === undefined || !this.holds(slot, zero, b, offset, end, overTcp)) {
+      const c = this.bytes;
+      for (let i = offset; i < end; i++) c[zero + i] = b[i];
+      r = decodeDns(c.subarray(zero, zero + end), offset, end, overTcp);
+      this.starts[slot] = offset;
+      this.ends[slot] = end;
+      this.overTcp[slot] = overTcp ? 1 : 0;
+      this.results[slot] = r;
     }
     return isProblem(r) ? r : into.aimAsCopyOf(b, r);
   }
 
-  private holds(slot: number, b: Uint8Array, offset: number, end: number, overTcp: boolean): boolean {
+  private holds(slot: number, zero: number, b: Uint8Array, offset: number, end: number, overTcp: boolean): boolean {
     if (this.starts[slot] !== offset || this.ends[slot] !== end || this.overTcp[slot] !== (overTcp ? 1 : 0)) return false;
     const c = this.bytes;
-    const delta = slot * DNS_MEMO_SLOT_BYTES - offset;
-    for (let i = offset; i < end; i++) if (c[i + delta] !== b[i]) return false;
+    for (let i = offset; i < end; i++) if (c[zero + i] !== b[i]) return false;
     return true;
   }
-
-  private remember(slot: number, b: Uint8Array, offset: number, end: number, overTcp: boolean, r: DnsMessage | DecodeProblem): void {
-    const c = this.bytes;
-    const delta = slot * DNS_MEMO_SLOT_BYTES - offset;
-    for (let i = offset; i < end; i++) c[i + delta] = b[i];
-    this.starts[slot] = offset;
-    this.ends[slot] = end;
-    this.overTcp[slot] = overTcp ? 1 : 0;
-    // The frame's bytes are not kept alive by the memo: a hit aims the caller's view at its own frame.
-    if (!isProblem(r)) r.b = NO_BYTES;
-    this.results[slot] = r;
-  }
-}
-
-function hasEdnsOptions(m: DnsMessage): boolean {
-  const records = m.additionals;
-  for (let i = 0; i < records.length; i++) if ((records[i].edns?.options.length ?? 0) > 0) return true;
-  return false;
 }
 
 /** FNV-1a of the message's bytes, its place and its transport, folded to a slot. */
