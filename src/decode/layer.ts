@@ -5,7 +5,8 @@
  * - `decodeX(b, offset, end)` checks that the header fits between `offset` and `end` (the end of
  *   the captured bytes, or of the enclosing layer's declared length) and returns either a header
  *   view or a DecodeProblem. It never throws and never copies: views keep `b` and read fields in
- *   getters.
+ *   getters. Given a view of its kind as `into`, it aims that view at the header instead of making
+ *   one (PacketDecoder's reuse; every view has an `aim`).
  * - A view says where its payload starts and ends (`payloadOffset`, `payloadEnd`), clipped to the
  *   captured bytes; `truncated` style facts are fields of the view, not exceptions.
  * - A problem carries a ProblemCode to match on and a reason to show.

@@ -66,9 +66,9 @@ export const LINKTYPE_ETHERNET = 1;
 type ReusablePacket = { -readonly [K in keyof Packet]: Packet[K] };
 
 /**
- * A packet with every layer absent. Every field is set, even when empty, and always in this order,
- * so that all packets share one shape: V8 then reads their layers with one inline cache wherever
- * packets are looked at, instead of one shape per combination of layers a frame happened to have.
+ * A packet with every layer absent. Every field is set, even when empty, so that all packets share
+ * one shape: V8 then reads their layers with one inline cache wherever packets are looked at,
+ * instead of one shape per combination of layers a frame happened to have.
  */
 export function emptyPacket(data: Uint8Array, linktype: number): Packet {
   return {
