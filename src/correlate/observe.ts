@@ -4,8 +4,9 @@
  */
 import type { CaptureInterface, Frame } from '../capture/frame.js';
 import { hostInterfaceName, type HostPlan } from './hosts.js';
-import { decodePacket, type Packet } from '../decode/packet.js';
-import { decodeDns, type DnsMessage } from '../decode/dns.js';
+import type { Packet } from '../decode/packet.js';
+import { PacketDecoder } from '../decode/decoder.js';
+import { decodeDns, type DnsMessage, type DnsQuestion } from '../decode/dns.js';
 import type { IcmpMessage } from '../decode/icmp.js';
 import type { Icmpv6Message } from '../decode/icmpv6.js';
 import { isProblem } from '../decode/layer.js';
@@ -38,6 +39,8 @@ export interface ObserverOptions {
 }
 
 export class Observer {
+  /** Its packet is read in `observe` and let go before the next frame: nothing from it is kept but numbers and strings. */
+  private readonly decoder = new PacketDecoder();
   private readonly hasher = new FingerprintHasher();
   private readonly names = new AddressNames();
   private readonly tcpState = new TcpSequenceTracker();
@@ -71,7 +74,7 @@ export class Observer {
       this.baseSec = frame.tsSec;
       this.baseNsec = frame.tsNsec;
     }
-    const pkt = decodePacket(frame.data, frame.iface.linktype);
+    const pkt = this.decoder.decode(frame.data, frame.iface.linktype);
     if (pkt.problem) this.noteProblem(frame, pkt);
     const t = (frame.tsSec - this.baseSec) * 1e9 + (frame.tsNsec - this.baseNsec) - (this.options.clockOffsetNs?.get(frame.file) ?? 0);
     const reused = this.free.pop();
@@ -169,11 +172,26 @@ export class Observer {
     if (dns) {
       o.dnsId = dns.id;
       o.dnsResponse = dns.isResponse;
-      o.dnsText = dnsText(dns);
+      o.dnsText = this.dnsText(dns);
     }
     if (pkt.http) o.httpText = pkt.http.firstLine;
     h.u32(o.payloadLen).bytes(b, this.payloadStart, Math.min(this.payloadEnd, this.payloadStart + PAYLOAD_HASH_BYTES));
     o.fp = h.value();
+  }
+
+  /**
+   * The copies of one DNS packet share their message's sections (DnsMessageMemo), so its text is made
+   * for the first copy only; the questions array, one per decoded message, stands for the message.
+   */
+  private readonly dnsTexts = new WeakMap<readonly DnsQuestion[], string>();
+
+  private dnsText(d: DnsMessage): string {
+    let text = this.dnsTexts.get(d.questions);
+    if (text === undefined) {
+      text = dnsText(d);
+      this.dnsTexts.set(d.questions, text);
+    }
+    return text;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { ipv4String, u16 } from './bytes.js';
-import { problem, type DecodeProblem } from './layer.js';
+import { HeaderView, problem, type DecodeProblem } from './layer.js';
 import { linkAddressString } from './sll.js';
 import { ARPHRD_ETHER, ETHERTYPE_IPV4 } from './enums.js';
 
@@ -20,13 +20,7 @@ export const ARPOP_NAK = 10;
  * A checked view of an ARP (or RARP) packet with any hardware and protocol address lengths. The
  * address getters return text; the `*Offset` getters let hot code compare bytes instead.
  */
-export class ArpPacket {
-  constructor(
-    readonly b: Uint8Array,
-    readonly offset: number,
-    readonly end: number,
-  ) {}
-
+export class ArpPacket extends HeaderView {
   get hardwareType(): number {
     return u16(this.b, this.offset);
   }
@@ -92,7 +86,7 @@ function protocolAddress(b: Uint8Array, o: number, len: number): string {
   return len === 4 ? ipv4String(b, o) : linkAddressString(b, o, len);
 }
 
-export function decodeArp(b: Uint8Array, offset: number, end: number): ArpPacket | DecodeProblem {
+export function decodeArp(b: Uint8Array, offset: number, end: number, into?: ArpPacket): ArpPacket | DecodeProblem {
   const avail = end - offset;
   if (avail < ARP_FIXED_LENGTH) {
     return problem('arp', offset, 'truncated', `ARP header needs ${ARP_FIXED_LENGTH} bytes, ${Math.max(0, avail)} captured`);
@@ -101,7 +95,7 @@ export function decodeArp(b: Uint8Array, offset: number, end: number): ArpPacket
   if (avail < need) {
     return problem('arp', offset, 'truncated', `ARP with ${b[offset + 4]}-byte hardware and ${b[offset + 5]}-byte protocol addresses needs ${need} bytes, ${avail} captured`);
   }
-  return new ArpPacket(b, offset, end);
+  return into?.aim(b, offset, end) ?? new ArpPacket(b, offset, end);
 }
 
 export interface ArpFields {

@@ -92,13 +92,26 @@ const DNS_FLAG_CD = 0x0010;
  */
 export class DnsMessage {
   constructor(
-    readonly b: Uint8Array,
-    readonly offset: number,
+    public b: Uint8Array,
+    public offset: number,
     /** End of the message: the UDP payload end, or the TCP length prefix's end, clipped to the capture. */
-    readonly end: number,
-    readonly overTcp: boolean,
-    private readonly sections: Sections,
+    public end: number,
+    public overTcp: boolean,
+    private sections: Sections,
   ) {}
+
+  /**
+   * Points the view at the message `like` holds, found again in `b`: `b` has at `like`'s offsets the
+   * bytes `like` was decoded from (DnsMessageMemo), so `like`'s sections are this message's too.
+   */
+  aimAsCopyOf(b: Uint8Array, like: DnsMessage): this {
+    this.b = b;
+    this.offset = like.offset;
+    this.end = like.end;
+    this.overTcp = like.overTcp;
+    this.sections = like.sections;
+    return this;
+  }
 
   get id(): number {
     return u16(this.b, this.offset + DNS_ID);
@@ -348,6 +361,63 @@ export function decodeDns(b: Uint8Array, offset: number, end: number, overTcp = 
     }
   }
   return new DnsMessage(b, msg, msgEnd, overTcp, sections);
+}
+
+/** Messages a DnsMessageMemo holds: far more than are in flight at once between a packet's copies. */
+const DNS_MEMO_SLOTS = 256;
+/** Where in its frame a message may start to be remembered (past the link, IP and UDP or TCP headers). */
+const DNS_MEMO_MAX_OFFSET = 256;
+/** A slot keeps a message of up to 512 bytes at the offset it had in its frame; longer ones are decoded every time. */
+const DNS_MEMO_SLOT_BYTES = DNS_MEMO_MAX_OFFSET + 512;
+
+/**
+ * DNS messages decoded lately, by their bytes and their place in the frame. The copies of one DNS
+ * packet on several interfaces carry the same message (NAT rewrites addresses and ports, not the
+ * payload), so its names and records are made for the first copy and shared by the others. A table
+ * of slots by hash, in one buffer: each message is decoded from its slot's copy of its bytes, at
+ * the offsets it has in the frame, so what the records point into (EDNS option data) stays the
+ * memo's and the frame's bytes are not kept.
+ */
+export class DnsMessageMemo {
+  private readonly bytes = new Uint8Array(DNS_MEMO_SLOTS * DNS_MEMO_SLOT_BYTES);
+  private readonly starts = new Int32Array(DNS_MEMO_SLOTS);
+  private readonly ends = new Int32Array(DNS_MEMO_SLOTS);
+  private readonly overTcp = new Uint8Array(DNS_MEMO_SLOTS);
+  private readonly results: Array<DnsMessage | DecodeProblem | undefined> = new Array<undefined>(DNS_MEMO_SLOTS).fill(undefined);
+
+  /** What decodeDns(b, offset, end, overTcp) returns, a message being `into` aimed at it. */
+  decode(b: Uint8Array, offset: number, end: number, overTcp: boolean, into: DnsMessage): DnsMessage | DecodeProblem {
+    if (offset > DNS_MEMO_MAX_OFFSET || end - offset > DNS_MEMO_SLOT_BYTES - DNS_MEMO_MAX_OFFSET) return decodeDns(b, offset, end, overTcp);
+    const slot = dnsMemoSlot(b, offset, end, overTcp);
+    // Where the frame's first byte would be in `bytes`, for the slot to hold the message at its offset.
+    const zero = slot * DNS_MEMO_SLOT_BYTES + DNS_MEMO_MAX_OFFSET - offset;
+    let r = this.results[slot];
+    if (r === undefined || !this.holds(slot, zero, b, offset, end, overTcp)) {
+      const c = this.bytes;
+      for (let i = offset; i < end; i++) c[zero + i] = b[i];
+      r = decodeDns(c.subarray(zero, zero + end), offset, end, overTcp);
+      this.starts[slot] = offset;
+      this.ends[slot] = end;
+      this.overTcp[slot] = overTcp ? 1 : 0;
+      this.results[slot] = r;
+    }
+    return isProblem(r) ? r : into.aimAsCopyOf(b, r);
+  }
+
+  private holds(slot: number, zero: number, b: Uint8Array, offset: number, end: number, overTcp: boolean): boolean {
+    if (this.starts[slot] !== offset || this.ends[slot] !== end || this.overTcp[slot] !== (overTcp ? 1 : 0)) return false;
+    const c = this.bytes;
+    for (let i = offset; i < end; i++) if (c[zero + i] !== b[i]) return false;
+    return true;
+  }
+}
+
+/** FNV-1a of the message's bytes, its place and its transport, folded to a slot. */
+function dnsMemoSlot(b: Uint8Array, offset: number, end: number, overTcp: boolean): number {
+  let h = 0x811c9dc5 ^ offset ^ (overTcp ? 0x10000 : 0);
+  for (let i = offset; i < end; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  h ^= h >>> 16;
+  return (h ^ (h >>> 8)) & (DNS_MEMO_SLOTS - 1);
 }
 
 export interface DnsHeaderFields {

@@ -1,19 +1,12 @@
 import { macString, u16 } from './bytes.js';
-import { problem, type DecodeProblem } from './layer.js';
+import { HeaderView, problem, type DecodeProblem } from './layer.js';
 
 export const ETHERNET_HEADER_LENGTH = 14;
 /** Type/length values up to this are an IEEE 802.3 length (IEEE 802.3 clause 3.2.6; tcpdump's MAX_ETHERNET_LENGTH_VAL). */
 export const MAX_ETHERNET_LENGTH = 1500;
 
 /** A checked view of an Ethernet II / IEEE 802.3 MAC header (no FCS: Linux captures carry none). */
-export class EthernetHeader {
-  constructor(
-    readonly b: Uint8Array,
-    readonly offset: number,
-    /** End of the captured bytes. */
-    readonly end: number,
-  ) {}
-
+export class EthernetHeader extends HeaderView {
   get dst(): string {
     return macString(this.b, this.offset);
   }
@@ -60,11 +53,11 @@ export class EthernetHeader {
   }
 }
 
-export function decodeEthernet(b: Uint8Array, offset: number, end: number): EthernetHeader | DecodeProblem {
+export function decodeEthernet(b: Uint8Array, offset: number, end: number, into?: EthernetHeader): EthernetHeader | DecodeProblem {
   if (end - offset < ETHERNET_HEADER_LENGTH) {
     return problem('ethernet', offset, 'truncated', `Ethernet header needs ${ETHERNET_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
-  return new EthernetHeader(b, offset, end);
+  return into?.aim(b, offset, end) ?? new EthernetHeader(b, offset, end);
 }
 
 export interface EthernetFields {

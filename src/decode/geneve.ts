@@ -1,5 +1,5 @@
 import { u16 } from './bytes.js';
-import { problem, type DecodeProblem } from './layer.js';
+import { HeaderView, problem, type DecodeProblem } from './layer.js';
 
 /** RFC 8926: version and options length, flags, protocol type, 24-bit VNI, reserved byte. */
 export const GENEVE_HEADER_LENGTH = 8;
@@ -20,13 +20,7 @@ export interface GeneveOption {
 }
 
 /** A Geneve header; what it carries (by `protocolType`, an ethertype) starts at `payloadOffset`. */
-export class GeneveHeader {
-  constructor(
-    readonly b: Uint8Array,
-    readonly offset: number,
-    readonly end: number,
-  ) {}
-
+export class GeneveHeader extends HeaderView {
   get version(): number {
     return this.b[this.offset] >>> 6;
   }
@@ -71,11 +65,11 @@ export class GeneveHeader {
   }
 }
 
-export function decodeGeneve(b: Uint8Array, offset: number, end: number): GeneveHeader | DecodeProblem {
+export function decodeGeneve(b: Uint8Array, offset: number, end: number, into?: GeneveHeader): GeneveHeader | DecodeProblem {
   if (end - offset < GENEVE_HEADER_LENGTH) {
     return problem('geneve', offset, 'truncated', `Geneve header needs ${GENEVE_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
-  const h = new GeneveHeader(b, offset, end);
+  const h = into?.aim(b, offset, end) ?? new GeneveHeader(b, offset, end);
   if (h.version !== 0) return problem('geneve', offset, 'bad-version', `Geneve version ${h.version}, only version 0 is defined`);
   if (h.payloadOffset > end) {
     return problem('geneve', offset + GENEVE_HEADER_LENGTH, 'truncated', `Geneve options of ${h.optionsLength} bytes, ${end - offset - GENEVE_HEADER_LENGTH} captured`);

@@ -18,15 +18,27 @@ export const GRE_VERSION_MASK = 0x0007;
  */
 export class GreHeader {
   constructor(
-    readonly b: Uint8Array,
-    readonly offset: number,
-    readonly end: number,
-    readonly keyOffset: number,
-    readonly sequenceOffset: number,
-    readonly ackOffset: number,
+    public b: Uint8Array,
+    public offset: number,
+    public end: number,
+    public keyOffset: number,
+    public sequenceOffset: number,
+    public ackOffset: number,
     /** Where the payload starts: after the optional fields and any source route entries. */
-    readonly payloadOffset: number,
+    public payloadOffset: number,
   ) {}
+
+  /** Points the view at another header, with the offsets decodeGre found in it. */
+  aim(b: Uint8Array, offset: number, end: number, keyOffset: number, sequenceOffset: number, ackOffset: number, payloadOffset: number): this {
+    this.b = b;
+    this.offset = offset;
+    this.end = end;
+    this.keyOffset = keyOffset;
+    this.sequenceOffset = sequenceOffset;
+    this.ackOffset = ackOffset;
+    this.payloadOffset = payloadOffset;
+    return this;
+  }
 
   get flags(): number {
     return u16(this.b, this.offset) & ~GRE_VERSION_MASK;
@@ -63,7 +75,7 @@ export class GreHeader {
 }
 
 /** Decodes the header between `offset` and `end` (the IP payload's end, clipped to the capture). */
-export function decodeGre(b: Uint8Array, offset: number, end: number): GreHeader | DecodeProblem {
+export function decodeGre(b: Uint8Array, offset: number, end: number, into?: GreHeader): GreHeader | DecodeProblem {
   const cut = (at: number, what: string): DecodeProblem => problem('gre', at, 'truncated', `GRE ${what} at byte ${at - offset} of the header runs past the ${end - offset} bytes captured`);
   if (end - offset < GRE_BASE_LENGTH) return problem('gre', offset, 'truncated', `GRE header needs ${GRE_BASE_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   const word = u16(b, offset);
@@ -100,5 +112,5 @@ export function decodeGre(b: Uint8Array, offset: number, end: number): GreHeader
       p += length;
     }
   }
-  return new GreHeader(b, offset, end, keyOffset, sequenceOffset, ackOffset, p);
+  return into?.aim(b, offset, end, keyOffset, sequenceOffset, ackOffset, p) ?? new GreHeader(b, offset, end, keyOffset, sequenceOffset, ackOffset, p);
 }

@@ -36,13 +36,23 @@ export abstract class IcmpBase {
   inner?: Packet;
 
   constructor(
-    readonly b: Uint8Array,
-    readonly offset: number,
+    public b: Uint8Array,
+    public offset: number,
     /** End of the message: the IP payload end, clipped to the capture. */
-    readonly end: number,
+    public end: number,
     /** The message length the IP header declares (may exceed what was captured). */
-    readonly length: number,
+    public length: number,
   ) {}
+
+  /** Points the view at another message, with no quoted packet yet (HeaderView's aim, with the length). */
+  aim(b: Uint8Array, offset: number, end: number, length: number): this {
+    this.b = b;
+    this.offset = offset;
+    this.end = end;
+    this.length = length;
+    this.inner = undefined;
+    return this;
+  }
 
   get type(): number {
     return this.b[this.offset + ICMP_OFF_TYPE];
@@ -104,12 +114,12 @@ export class IcmpMessage extends IcmpBase {
   }
 }
 
-export function decodeIcmp(b: Uint8Array, offset: number, end: number, length: number = end - offset): IcmpMessage | DecodeProblem {
+export function decodeIcmp(b: Uint8Array, offset: number, end: number, length: number = end - offset, into?: IcmpMessage): IcmpMessage | DecodeProblem {
   const avail = end - offset;
   if (avail < ICMP_HEADER_LENGTH) {
     return problem('icmp', offset, 'truncated', `ICMP header needs ${ICMP_HEADER_LENGTH} bytes, ${Math.max(0, avail)} captured`);
   }
-  return new IcmpMessage(b, offset, end, length);
+  return into?.aim(b, offset, end, length) ?? new IcmpMessage(b, offset, end, length);
 }
 
 export interface IcmpFields {

@@ -119,11 +119,11 @@ export class Icmpv6Message extends IcmpBase {
   }
 }
 
-export function decodeIcmpv6(b: Uint8Array, offset: number, end: number, length: number = end - offset): Icmpv6Message | DecodeProblem {
+export function decodeIcmpv6(b: Uint8Array, offset: number, end: number, length: number = end - offset, into?: Icmpv6Message): Icmpv6Message | DecodeProblem {
   const avail = end - offset;
   // tcpdump prints type and code from 2 bytes; a message is only useful with its first 4.
   if (avail < 4) return problem('icmpv6', offset, 'truncated', `ICMPv6 header needs 4 bytes, ${Math.max(0, avail)} captured`);
-  return new Icmpv6Message(b, offset, end, length);
+  return into?.aim(b, offset, end, length) ?? new Icmpv6Message(b, offset, end, length);
 }
 
 export interface Icmpv6Fields {

@@ -1,6 +1,6 @@
 import { ipv4String, put16, u16, u32 } from './bytes.js';
 import { internetChecksum, pseudoHeaderSum, putChecksum } from './checksum.js';
-import { problem, type DecodeProblem } from './layer.js';
+import { HeaderView, problem, type DecodeProblem } from './layer.js';
 
 export const IPV4_MIN_HEADER_LENGTH = 20;
 export const IPV4_MAX_HEADER_LENGTH = 60;
@@ -23,14 +23,7 @@ export const IPV4_FLAG_MF = 0x2000;
 export const IPV4_FRAGMENT_OFFSET_MASK = 0x1fff;
 
 /** A checked view of an IPv4 header (RFC 791), options included. */
-export class Ipv4Header {
-  constructor(
-    readonly b: Uint8Array,
-    readonly offset: number,
-    /** End of the captured bytes available to this packet. */
-    readonly end: number,
-  ) {}
-
+export class Ipv4Header extends HeaderView {
   get version(): number {
     return this.b[this.offset] >>> 4;
   }
@@ -136,7 +129,7 @@ export class Ipv4Header {
   }
 }
 
-export function decodeIpv4(b: Uint8Array, offset: number, end: number): Ipv4Header | DecodeProblem {
+export function decodeIpv4(b: Uint8Array, offset: number, end: number, into?: Ipv4Header): Ipv4Header | DecodeProblem {
   const avail = end - offset;
   if (avail < 1) return problem('ipv4', offset, 'truncated', 'IPv4 header needs 20 bytes, 0 captured');
   const version = b[offset] >>> 4;
@@ -148,7 +141,7 @@ export function decodeIpv4(b: Uint8Array, offset: number, end: number): Ipv4Head
   if (total !== 0 && total < hlen) {
     return problem('ipv4', offset + IPV4_OFF_TOTAL_LENGTH, 'bad-length', `IPv4 total length ${total} is less than the ${hlen}-byte header`);
   }
-  return new Ipv4Header(b, offset, end);
+  return into?.aim(b, offset, end) ?? new Ipv4Header(b, offset, end);
 }
 
 export interface Ipv4Fields {

@@ -45,18 +45,31 @@ export interface Ipv6Fragment {
 /** A checked view of an IPv6 header with the chain of extension headers walked once at decode. */
 export class Ipv6Header {
   constructor(
-    readonly b: Uint8Array,
-    readonly offset: number,
-    readonly end: number,
-    readonly extensions: readonly Ipv6Extension[],
+    public b: Uint8Array,
+    public offset: number,
+    public end: number,
+    public extensions: readonly Ipv6Extension[],
     /** The upper-layer protocol (or 59, or an extension that could not be walked). */
-    readonly protocol: number,
+    public protocol: number,
     /** Where that protocol's header starts. */
-    readonly payloadOffset: number,
+    public payloadOffset: number,
     /** The jumbo payload length from a hop-by-hop option, when the payload length field is 0. */
-    readonly jumboLength: number | undefined,
-    readonly fragment: Ipv6Fragment | undefined,
+    public jumboLength: number | undefined,
+    public fragment: Ipv6Fragment | undefined,
   ) {}
+
+  /** Points the view at another header, with what decodeIpv6 found walking its extensions. */
+  aim(b: Uint8Array, offset: number, end: number, extensions: readonly Ipv6Extension[], protocol: number, payloadOffset: number, jumboLength: number | undefined, fragment: Ipv6Fragment | undefined): this {
+    this.b = b;
+    this.offset = offset;
+    this.end = end;
+    this.extensions = extensions;
+    this.protocol = protocol;
+    this.payloadOffset = payloadOffset;
+    this.jumboLength = jumboLength;
+    this.fragment = fragment;
+    return this;
+  }
 
   get version(): number {
     return this.b[this.offset] >>> 4;
@@ -129,7 +142,10 @@ function findJumbo(b: Uint8Array, o: number, end: number): number | undefined {
   return undefined;
 }
 
-export function decodeIpv6(b: Uint8Array, offset: number, end: number): Ipv6Header | DecodeProblem {
+/** Shared by every header without extensions (most of them): an array is made only when one is found. */
+const NO_EXTENSIONS: readonly Ipv6Extension[] = Object.freeze([]);
+
+export function decodeIpv6(b: Uint8Array, offset: number, end: number, into?: Ipv6Header): Ipv6Header | DecodeProblem {
   const avail = end - offset;
   if (avail < 1) return problem('ipv6', offset, 'truncated', `IPv6 header needs ${IPV6_HEADER_LENGTH} bytes, 0 captured`);
   const version = b[offset] >>> 4;
@@ -138,7 +154,7 @@ export function decodeIpv6(b: Uint8Array, offset: number, end: number): Ipv6Head
   const payloadLength = u16(b, offset + IPV6_OFF_PAYLOAD_LENGTH);
   // Extension headers lie within the declared payload, or within the capture for length 0.
   const limit = payloadLength === 0 ? end : Math.min(end, offset + IPV6_HEADER_LENGTH + payloadLength);
-  const extensions: Ipv6Extension[] = [];
+  let extensions = NO_EXTENSIONS as Ipv6Extension[];
   let nh = b[offset + IPV6_OFF_NEXT_HEADER];
   let o = offset + IPV6_HEADER_LENGTH;
   let jumbo: number | undefined;
@@ -154,6 +170,7 @@ export function decodeIpv6(b: Uint8Array, offset: number, end: number): Ipv6Head
     const len = nh === IPPROTO_FRAGMENT ? IPV6_FRAGMENT_HEADER_LENGTH : (b[o + 1] + 1) * 8;
     if (limit - o < len) return problem('ipv6', o, 'truncated', `IPv6 extension header ${nh} needs ${len} bytes, ${limit - o} available`);
     const next = b[o];
+    if (extensions === NO_EXTENSIONS) extensions = [];
     extensions.push({ type: nh, offset: o, length: len, nextHeader: next });
     if (nh === IPPROTO_HOPOPTS) jumbo = findJumbo(b, o + 2, o + len);
     if (nh === IPPROTO_FRAGMENT) {
@@ -168,7 +185,8 @@ export function decodeIpv6(b: Uint8Array, offset: number, end: number): Ipv6Head
   if (payloadLength === 0 && jumbo !== undefined && jumbo <= 0xffff) {
     return problem('ipv6', offset, 'bad-length', `jumbo payload length ${jumbo} is not above 65535 (RFC 2675)`);
   }
-  return new Ipv6Header(b, offset, end, extensions, nh, o, payloadLength === 0 ? jumbo : undefined, fragment);
+  const jumboLength = payloadLength === 0 ? jumbo : undefined;
+  return into?.aim(b, offset, end, extensions, nh, o, jumboLength, fragment) ?? new Ipv6Header(b, offset, end, extensions, nh, o, jumboLength, fragment);
 }
 
 export interface Ipv6Fields {

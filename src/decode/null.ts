@@ -22,12 +22,21 @@ export const BSD_AF_INET6_DARWIN = 30;
 /** A checked view of a null/loop header. */
 export class NullHeader {
   constructor(
-    readonly b: Uint8Array,
-    readonly offset: number,
-    readonly end: number,
+    public b: Uint8Array,
+    public offset: number,
+    public end: number,
     /** LINKTYPE_NULL or LINKTYPE_LOOP: decides the byte order of the family field. */
-    readonly linktype: number,
+    public linktype: number,
   ) {}
+
+  /** Points the view at another header (HeaderView's aim, with the link type). */
+  aim(b: Uint8Array, offset: number, end: number, linktype: number): this {
+    this.b = b;
+    this.offset = offset;
+    this.end = end;
+    this.linktype = linktype;
+    return this;
+  }
 
   /**
    * The address family. For LINKTYPE_NULL the writer's byte order is unknown; a family never has
@@ -53,11 +62,11 @@ export class NullHeader {
   }
 }
 
-export function decodeNull(b: Uint8Array, offset: number, end: number, linktype: number = LINKTYPE_NULL): NullHeader | DecodeProblem {
+export function decodeNull(b: Uint8Array, offset: number, end: number, linktype: number = LINKTYPE_NULL, into?: NullHeader): NullHeader | DecodeProblem {
   if (end - offset < NULL_HEADER_LENGTH) {
     return problem('null', offset, 'truncated', `null/loopback header needs ${NULL_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
-  return new NullHeader(b, offset, end, linktype);
+  return into?.aim(b, offset, end, linktype) ?? new NullHeader(b, offset, end, linktype);
 }
 
 /** Writes the family field; LINKTYPE_NULL is written little-endian, as Linux and x86 BSDs do. */

@@ -27,6 +27,7 @@ import type { HttpMessage } from './http.js';
 import type { VxlanHeader } from './vxlan.js';
 import type { GeneveHeader } from './geneve.js';
 import { decodeGre, type GreHeader } from './gre.js';
+import type { LayerViews } from './decoder.js';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_REVARP, ETHERTYPE_TEB, IPPROTO_AH, IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_NONE, IPPROTO_TCP, IPPROTO_UDP } from './enums.js';
 
 export type LinkHeader = EthernetHeader | SllHeader | Sll2Header | NullHeader;
@@ -61,12 +62,15 @@ export interface Packet {
 
 export const LINKTYPE_ETHERNET = 1;
 
+/** A Packet whose bytes can be changed: only by clearPacket, for PacketDecoder's reused packets. */
+type ReusablePacket = { -readonly [K in keyof Packet]: Packet[K] };
+
 /**
  * A packet with every layer absent. Every field is set, even when empty, so that all packets share
  * one shape: V8 then reads their layers with one inline cache wherever packets are looked at,
  * instead of one shape per combination of layers a frame happened to have.
  */
-function emptyPacket(data: Uint8Array, linktype: number): Packet {
+export function emptyPacket(data: Uint8Array, linktype: number): Packet {
   return {
     data,
     linktype,
@@ -90,6 +94,35 @@ function emptyPacket(data: Uint8Array, linktype: number): Packet {
   };
 }
 
+/** `pkt` made what emptyPacket(data, linktype) makes, field for field. */
+function clearPacket(pkt: ReusablePacket, data: Uint8Array, linktype: number): Packet {
+  pkt.data = data;
+  pkt.linktype = linktype;
+  pkt.link = undefined;
+  pkt.vlans = NO_VLANS;
+  pkt.etherType = undefined;
+  pkt.arp = undefined;
+  pkt.ipv4 = undefined;
+  pkt.ipv6 = undefined;
+  pkt.icmp = undefined;
+  pkt.icmpv6 = undefined;
+  pkt.tcp = undefined;
+  pkt.udp = undefined;
+  pkt.dns = undefined;
+  pkt.http = undefined;
+  pkt.vxlan = undefined;
+  pkt.geneve = undefined;
+  pkt.gre = undefined;
+  pkt.inner = undefined;
+  pkt.problem = undefined;
+  return pkt;
+}
+
+/** A fresh packet (decodePacket), or the reused one of this nesting level (PacketDecoder). */
+function startPacket(data: Uint8Array, linktype: number, views: LayerViews | undefined): Packet {
+  return views === undefined ? emptyPacket(data, linktype) : clearPacket(views.packet, data, linktype);
+}
+
 /** Shared by every untagged packet (most of them): an array is made only when a tag is found. */
 const NO_VLANS: VlanTag[] = Object.freeze([]) as unknown as VlanTag[];
 
@@ -107,50 +140,57 @@ const MAX_TUNNEL_NESTING = 8;
 /** Next header, length, reserved, SPI and sequence number (RFC 4302 section 2). */
 export const AH_MIN_LENGTH = 12;
 
-/** Decodes every layer of a frame of the given link type. Never throws. */
+/**
+ * Decodes every layer of a frame of the given link type into a new Packet and new layer views,
+ * which the caller may keep. Never throws. (The analyze path, which keeps none of them, decodes with
+ * a PacketDecoder instead.)
+ */
 export function decodePacket(data: Uint8Array, linktype: number): Packet {
-  return decodeFrame(data, linktype, 0);
+  return decodeFrame(data, linktype, 0, undefined);
 }
 
 /**
  * What a tunnel header at nesting `depth` carries, by the ethertype it names: an Ethernet frame
  * (Transparent Ethernet Bridging) or a network packet; undefined for other types, or too deep.
+ * `views` are those of the tunnel's packet (undefined: new objects), the carried packet takes the next level's.
  */
-export function decodeTunnelled(data: Uint8Array, etherType: number, depth: number): Packet | undefined {
+export function decodeTunnelled(data: Uint8Array, etherType: number, depth: number, views: LayerViews | undefined): Packet | undefined {
   if (depth >= MAX_TUNNEL_NESTING) return undefined;
-  if (etherType === ETHERTYPE_TEB) return decodeFrame(data, LINKTYPE_ETHERNET, depth + 1);
+  if (etherType === ETHERTYPE_TEB) return decodeFrame(data, LINKTYPE_ETHERNET, depth + 1, views?.nested());
   if (etherType !== ETHERTYPE_IPV4 && etherType !== ETHERTYPE_IPV6 && etherType !== ETHERTYPE_ARP && etherType !== ETHERTYPE_REVARP) return undefined;
-  const pkt = emptyPacket(data, LINKTYPE_RAW);
+  const inner = views?.nested();
+  const pkt = startPacket(data, LINKTYPE_RAW, inner);
   pkt.etherType = etherType;
-  decodeNetwork(pkt, etherType, 0, data.length, depth + 1);
+  decodeNetwork(pkt, etherType, 0, data.length, depth + 1, inner);
   return pkt;
 }
 
-function decodeFrame(data: Uint8Array, linktype: number, depth: number): Packet {
-  const pkt = emptyPacket(data, linktype);
+/** Decodes a frame into new objects (`views` undefined), or into the reused ones of a nesting level. */
+export function decodeFrame(data: Uint8Array, linktype: number, depth: number, views: LayerViews | undefined): Packet {
+  const pkt = startPacket(data, linktype, views);
   const end = data.length;
   let type: number | undefined;
   let offset = 0;
   if (linktype === LINKTYPE_ETHERNET) {
-    const eth = decodeEthernet(data, 0, end);
+    const eth = decodeEthernet(data, 0, end, views?.ethernet);
     if (isProblem(eth)) return fail(pkt, eth);
     pkt.link = eth;
     type = eth.typeOrLength;
     offset = eth.payloadOffset;
   } else if (linktype === LINKTYPE_LINUX_SLL) {
-    const sll = decodeSll(data, 0, end);
+    const sll = decodeSll(data, 0, end, views?.sll);
     if (isProblem(sll)) return fail(pkt, sll);
     pkt.link = sll;
     type = sll.protocol;
     offset = sll.payloadOffset;
   } else if (linktype === LINKTYPE_LINUX_SLL2) {
-    const sll2 = decodeSll2(data, 0, end);
+    const sll2 = decodeSll2(data, 0, end, views?.sll2);
     if (isProblem(sll2)) return fail(pkt, sll2);
     pkt.link = sll2;
     type = sll2.protocol;
     offset = sll2.payloadOffset;
   } else if (linktype === LINKTYPE_NULL || linktype === LINKTYPE_LOOP) {
-    const nul = decodeNull(data, 0, end, linktype);
+    const nul = decodeNull(data, 0, end, linktype, views?.null);
     if (isProblem(nul)) return fail(pkt, nul);
     pkt.link = nul;
     type = nul.etherType;
@@ -166,9 +206,9 @@ function decodeFrame(data: Uint8Array, linktype: number, depth: number): Packet 
     return fail(pkt, problem('link', 0, 'unsupported', `link type ${linktype} is not decoded`));
   }
   while (isVlanTpid(type) && pkt.vlans.length < MAX_VLAN_TAGS) {
-    const tag = decodeVlan(data, offset, end, type);
+    const tag = decodeVlan(data, offset, end, type, views?.vlanTags[pkt.vlans.length]);
     if (isProblem(tag)) return fail(pkt, tag);
-    if (pkt.vlans === NO_VLANS) pkt.vlans = [];
+    if (pkt.vlans === NO_VLANS) pkt.vlans = views === undefined ? [] : views.emptyVlans();
     pkt.vlans.push(tag);
     type = tag.innerType;
     offset = tag.payloadOffset;
@@ -176,7 +216,7 @@ function decodeFrame(data: Uint8Array, linktype: number, depth: number): Packet 
   // An 802.3 length field (also after a tag) bounds an LLC payload, which is not decoded.
   if (type <= MAX_ETHERNET_LENGTH) return pkt;
   pkt.etherType = type;
-  decodeNetwork(pkt, type, offset, end, depth);
+  decodeNetwork(pkt, type, offset, end, depth, views);
   return pkt;
 }
 
@@ -185,40 +225,41 @@ function fail(pkt: Packet, p: DecodeProblem): Packet {
   return pkt;
 }
 
-/** A packet that starts with an IP header (quoted in an ICMP error, or tunnelled in IP). */
-function decodeIpPacket(data: Uint8Array, offset: number, end: number, depth: number): Packet {
-  const pkt = emptyPacket(data, LINKTYPE_RAW);
+/** A packet that starts with an IP header (quoted in an ICMP error, or tunnelled in IP), in the next level's views. */
+function decodeIpPacket(data: Uint8Array, offset: number, end: number, depth: number, outer: LayerViews | undefined): Packet {
+  const views = outer?.nested();
+  const pkt = startPacket(data, LINKTYPE_RAW, views);
   const type = rawEtherType(data, offset, end, LINKTYPE_RAW);
   if (type === undefined) {
     const empty = end <= offset;
     return fail(pkt, problem('link', offset, empty ? 'truncated' : 'bad-version', empty ? 'no IP header' : `IP version ${data[offset] >>> 4}, neither 4 nor 6`));
   }
   pkt.etherType = type;
-  decodeNetwork(pkt, type, offset, end, depth);
+  decodeNetwork(pkt, type, offset, end, depth, views);
   return pkt;
 }
 
-function decodeNetwork(pkt: Packet, etherType: number, offset: number, end: number, depth: number): void {
+function decodeNetwork(pkt: Packet, etherType: number, offset: number, end: number, depth: number, views: LayerViews | undefined): void {
   const b = pkt.data;
   if (etherType === ETHERTYPE_ARP || etherType === ETHERTYPE_REVARP) {
-    const arp = decodeArp(b, offset, end);
+    const arp = decodeArp(b, offset, end, views?.arp);
     if (isProblem(arp)) pkt.problem = arp;
     else pkt.arp = arp;
     return;
   }
   if (etherType === ETHERTYPE_IPV4) {
-    const ip = decodeIpv4(b, offset, end);
+    const ip = decodeIpv4(b, offset, end, views?.ipv4);
     if (isProblem(ip)) {
       pkt.problem = ip;
       return;
     }
     pkt.ipv4 = ip;
     if (ip.isLaterFragment) return;
-    decodeUpper(pkt, ip.protocol, ip.payloadOffset, ip.payloadEnd, ip.payloadLength, depth);
+    decodeUpper(pkt, ip.protocol, ip.payloadOffset, ip.payloadEnd, ip.payloadLength, depth, views);
     return;
   }
   if (etherType === ETHERTYPE_IPV6) {
-    const ip = decodeIpv6(b, offset, end);
+    const ip = decodeIpv6(b, offset, end, views?.ipv6);
     if (isProblem(ip)) {
       pkt.problem = ip;
       return;
@@ -226,36 +267,36 @@ function decodeNetwork(pkt: Packet, etherType: number, offset: number, end: numb
     pkt.ipv6 = ip;
     if (ip.isLaterFragment || ip.protocol === IPPROTO_NONE) return;
     const declaredEnd = ip.offset + 40 + ip.length;
-    decodeUpper(pkt, ip.protocol, ip.payloadOffset, ip.payloadEnd, Math.max(0, declaredEnd - ip.payloadOffset), depth);
+    decodeUpper(pkt, ip.protocol, ip.payloadOffset, ip.payloadEnd, Math.max(0, declaredEnd - ip.payloadOffset), depth, views);
   }
 }
 
 /** What follows an IP header; `length` is what the IP header declares for it. */
-function decodeUpper(pkt: Packet, protocol: number, offset: number, end: number, length: number, depth: number): void {
+function decodeUpper(pkt: Packet, protocol: number, offset: number, end: number, length: number, depth: number, views: LayerViews | undefined): void {
   const b = pkt.data;
   switch (protocol) {
     case IPPROTO_TCP:
     case IPPROTO_UDP:
-      decodeTransport(pkt, protocol, offset, end, depth);
+      decodeTransport(pkt, protocol, offset, end, depth, views);
       return;
     case IPPROTO_ICMP: {
-      const icmp = decodeIcmp(b, offset, end, length);
+      const icmp = decodeIcmp(b, offset, end, length, views?.icmp);
       if (isProblem(icmp)) {
         pkt.problem = icmp;
         return;
       }
       pkt.icmp = icmp;
-      if (icmp.isError && depth < MAX_NESTING && icmp.payloadOffset < end) icmp.inner = decodeIpPacket(b, icmp.payloadOffset, end, depth + 1);
+      if (icmp.isError && depth < MAX_NESTING && icmp.payloadOffset < end) icmp.inner = decodeIpPacket(b, icmp.payloadOffset, end, depth + 1, views);
       return;
     }
     case IPPROTO_ICMPV6: {
-      const icmp = decodeIcmpv6(b, offset, end, length);
+      const icmp = decodeIcmpv6(b, offset, end, length, views?.icmpv6);
       if (isProblem(icmp)) {
         pkt.problem = icmp;
         return;
       }
       pkt.icmpv6 = icmp;
-      if (icmp.isError && depth < MAX_NESTING && icmp.payloadOffset < end) icmp.inner = decodeIpPacket(b, icmp.payloadOffset, end, depth + 1);
+      if (icmp.isError && depth < MAX_NESTING && icmp.payloadOffset < end) icmp.inner = decodeIpPacket(b, icmp.payloadOffset, end, depth + 1, views);
       return;
     }
     case IPPROTO_AH: {
@@ -263,21 +304,21 @@ function decodeUpper(pkt: Packet, protocol: number, offset: number, end: number,
       if (end - offset < AH_MIN_LENGTH) return;
       const len = (b[offset + 1] + 2) * 4;
       if (len < AH_MIN_LENGTH || end - offset < len || depth >= MAX_NESTING) return;
-      decodeUpper(pkt, b[offset], offset + len, end, length - len, depth + 1);
+      decodeUpper(pkt, b[offset], offset + len, end, length - len, depth + 1, views);
       return;
     }
     case IPPROTO_IPIP:
     case IPPROTO_IPV6:
-      if (depth < MAX_NESTING) pkt.inner = decodeIpPacket(b, offset, end, depth + 1);
+      if (depth < MAX_NESTING) pkt.inner = decodeIpPacket(b, offset, end, depth + 1, views);
       return;
     case IPPROTO_GRE: {
-      const gre = decodeGre(b, offset, end);
+      const gre = decodeGre(b, offset, end, views?.gre);
       if (isProblem(gre)) {
         pkt.problem = gre;
         return;
       }
       pkt.gre = gre;
-      pkt.inner = decodeTunnelled(b.subarray(gre.payloadOffset, gre.payloadEnd), gre.protocolType, depth);
+      pkt.inner = decodeTunnelled(b.subarray(gre.payloadOffset, gre.payloadEnd), gre.protocolType, depth, views);
       return;
     }
     default:

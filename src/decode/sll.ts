@@ -1,5 +1,5 @@
 import { hex2, macString, u16 } from './bytes.js';
-import { problem, type DecodeProblem } from './layer.js';
+import { HeaderView, problem, type DecodeProblem } from './layer.js';
 
 /** LINKTYPE_LINUX_SLL: the "cooked" header libpcap builds for `-i any` (and non-Ethernet devices). */
 export const LINKTYPE_LINUX_SLL = 113;
@@ -27,13 +27,7 @@ export function linkAddressString(b: Uint8Array, o: number, len: number): string
 }
 
 /** A checked view of a Linux cooked-capture v1 header. All fields are big-endian on disk. */
-export class SllHeader {
-  constructor(
-    readonly b: Uint8Array,
-    readonly offset: number,
-    readonly end: number,
-  ) {}
-
+export class SllHeader extends HeaderView {
   /** PACKET_HOST .. PACKET_OUTGOING: who the packet was for, or that this host sent it. */
   get packetType(): number {
     return u16(this.b, this.offset);
@@ -67,11 +61,11 @@ export class SllHeader {
   }
 }
 
-export function decodeSll(b: Uint8Array, offset: number, end: number): SllHeader | DecodeProblem {
+export function decodeSll(b: Uint8Array, offset: number, end: number, into?: SllHeader): SllHeader | DecodeProblem {
   if (end - offset < SLL_HEADER_LENGTH) {
     return problem('sll', offset, 'truncated', `Linux cooked (SLL) header needs ${SLL_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
-  return new SllHeader(b, offset, end);
+  return into?.aim(b, offset, end) ?? new SllHeader(b, offset, end);
 }
 
 export interface SllFields {

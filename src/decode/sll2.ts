@@ -1,6 +1,6 @@
 import { put16, put32, u16, u32 } from './bytes.js';
 import { EthernetHeader } from './ethernet.js';
-import { problem, type DecodeProblem } from './layer.js';
+import { HeaderView, problem, type DecodeProblem } from './layer.js';
 import { linkAddressString, PACKET_OUTGOING, SLL_ADDRESS_MAX } from './sll.js';
 
 /** LINKTYPE_LINUX_SLL2: cooked v2, which adds the interface index (libpcap 1.10 `-i any`). */
@@ -8,13 +8,7 @@ export const LINKTYPE_LINUX_SLL2 = 276;
 export const SLL2_HEADER_LENGTH = 20;
 
 /** A checked view of a Linux cooked-capture v2 header (big-endian fields, protocol first). */
-export class Sll2Header {
-  constructor(
-    readonly b: Uint8Array,
-    readonly offset: number,
-    readonly end: number,
-  ) {}
-
+export class Sll2Header extends HeaderView {
   get protocol(): number {
     return u16(this.b, this.offset);
   }
@@ -52,11 +46,11 @@ export class Sll2Header {
   }
 }
 
-export function decodeSll2(b: Uint8Array, offset: number, end: number): Sll2Header | DecodeProblem {
+export function decodeSll2(b: Uint8Array, offset: number, end: number, into?: Sll2Header): Sll2Header | DecodeProblem {
   if (end - offset < SLL2_HEADER_LENGTH) {
     return problem('sll2', offset, 'truncated', `Linux cooked v2 (SLL2) header needs ${SLL2_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
-  return new Sll2Header(b, offset, end);
+  return into?.aim(b, offset, end) ?? new Sll2Header(b, offset, end);
 }
 
 export interface Sll2Fields {

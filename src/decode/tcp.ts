@@ -1,6 +1,6 @@
 import { put16, put32, u16, u32 } from './bytes.js';
 import { putChecksum } from './checksum.js';
-import { problem, type DecodeProblem } from './layer.js';
+import { HeaderView, problem, type DecodeProblem } from './layer.js';
 import { TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_RST, TCP_FLAG_SYN } from './enums.js';
 
 /** RFC 9293 header without options. */
@@ -46,15 +46,11 @@ export type TcpOption =
   /** MPTCP, MD5, unknown and malformed-length options, kept as their raw bytes (kind, length, data). */
   | { kind: 'raw'; offset: number; type: number; bytes: Uint8Array };
 
-/** A checked view of a TCP header; `offset` is where the source port starts. */
-export class TcpHeader {
-  constructor(
-    readonly b: Uint8Array,
-    readonly offset: number,
-    /** End of the segment's captured bytes (the IP datagram's end, clipped to the capture). */
-    readonly end: number,
-  ) {}
-
+/**
+ * A checked view of a TCP header; `offset` is where the source port starts, `end` the segment's end
+ * (the IP datagram's end, clipped to the capture).
+ */
+export class TcpHeader extends HeaderView {
   get srcPort(): number {
     return u16(this.b, this.offset + TCP_SRC_PORT);
   }
@@ -152,11 +148,11 @@ export function parseTcpOptions(b: Uint8Array, start: number, end: number): TcpO
  * Checks the fixed header and the data offset against what was captured. A header whose options
  * were cut by the snaplen is a truncation problem; a data offset under 5 words is impossible.
  */
-export function decodeTcp(b: Uint8Array, offset: number, end: number): TcpHeader | DecodeProblem {
+export function decodeTcp(b: Uint8Array, offset: number, end: number, into?: TcpHeader): TcpHeader | DecodeProblem {
   if (end - offset < TCP_HEADER_LENGTH) {
     return problem('tcp', offset, 'truncated', `TCP header needs ${TCP_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
-  const h = new TcpHeader(b, offset, end);
+  const h = into?.aim(b, offset, end) ?? new TcpHeader(b, offset, end);
   const hlen = h.headerLength;
   if (hlen < TCP_HEADER_LENGTH) {
     return problem('tcp', offset, 'bad-length', `TCP data offset ${hlen / 4} words (${hlen} bytes) is shorter than the ${TCP_HEADER_LENGTH}-byte header`);

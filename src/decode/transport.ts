@@ -5,6 +5,7 @@
  */
 import type { Packet } from './packet.js';
 import { decodeTunnelled } from './packet.js';
+import type { LayerViews } from './decoder.js';
 import { isProblem } from './layer.js';
 import { decodeTcp } from './tcp.js';
 import { decodeUdp } from './udp.js';
@@ -29,12 +30,13 @@ function either(a: number, b: number, port: number): boolean {
 
 /**
  * Decodes what follows the IP header. `end` is the IP payload's end, clipped to the capture;
- * `depth` is how many tunnels the packet is already inside.
+ * `depth` is how many tunnels the packet is already inside; `views` the packet's reused layer
+ * views, or undefined for new ones.
  */
-export function decodeTransport(pkt: Packet, protocol: number, offset: number, end: number, depth = 0): void {
+export function decodeTransport(pkt: Packet, protocol: number, offset: number, end: number, depth = 0, views?: LayerViews): void {
   const b = pkt.data;
   if (protocol === IPPROTO_TCP) {
-    const tcp = decodeTcp(b, offset, end);
+    const tcp = decodeTcp(b, offset, end, views?.tcp);
     if (isProblem(tcp)) {
       pkt.problem = tcp;
       return;
@@ -51,14 +53,14 @@ export function decodeTransport(pkt: Packet, protocol: number, offset: number, e
       if (isProblem(http)) pkt.problem = http;
       else pkt.http = http;
     } else if (either(sp, dp, DNS_PORT)) {
-      const dns = decodeDns(b, p, e, true);
+      const dns = views === undefined ? decodeDns(b, p, e, true) : views.dns(b, p, e, true);
       if (isProblem(dns)) pkt.problem = dns;
       else pkt.dns = dns;
     }
     return;
   }
   if (protocol !== IPPROTO_UDP) return;
-  const udp = decodeUdp(b, offset, end);
+  const udp = decodeUdp(b, offset, end, views?.udp);
   if (isProblem(udp)) {
     pkt.problem = udp;
     return;
@@ -69,7 +71,7 @@ export function decodeTransport(pkt: Packet, protocol: number, offset: number, e
   const p = udp.payloadOffset;
   const e = udp.payloadEnd;
   if (either(sp, dp, DNS_PORT) || either(sp, dp, MDNS_PORT)) {
-    const dns = decodeDns(b, p, e);
+    const dns = views === undefined ? decodeDns(b, p, e) : views.dns(b, p, e, false);
     if (isProblem(dns)) pkt.problem = dns;
     else pkt.dns = dns;
     return;
@@ -78,21 +80,21 @@ export function decodeTransport(pkt: Packet, protocol: number, offset: number, e
   // print-udp.c tries OTV's port before VXLAN's, and both before Geneve's.
   const port = either(sp, dp, OTV_PORT) ? OTV_PORT : either(sp, dp, VXLAN_PORT) ? VXLAN_PORT : 0;
   if (port !== 0) {
-    const vxlan = decodeVxlan(b, p, e, port);
+    const vxlan = decodeVxlan(b, p, e, port, views?.vxlan);
     if (isProblem(vxlan)) {
       pkt.problem = vxlan;
       return;
     }
     pkt.vxlan = vxlan;
-    pkt.inner = decodeTunnelled(b.subarray(vxlan.payloadOffset, vxlan.payloadEnd), ETHERTYPE_TEB, depth);
+    pkt.inner = decodeTunnelled(b.subarray(vxlan.payloadOffset, vxlan.payloadEnd), ETHERTYPE_TEB, depth, views);
     return;
   }
   if (!either(sp, dp, GENEVE_PORT)) return;
-  const geneve = decodeGeneve(b, p, e);
+  const geneve = decodeGeneve(b, p, e, views?.geneve);
   if (isProblem(geneve)) {
     pkt.problem = geneve;
     return;
   }
   pkt.geneve = geneve;
-  pkt.inner = decodeTunnelled(b.subarray(geneve.payloadOffset, geneve.payloadEnd), geneve.protocolType, depth);
+  pkt.inner = decodeTunnelled(b.subarray(geneve.payloadOffset, geneve.payloadEnd), geneve.protocolType, depth, views);
 }

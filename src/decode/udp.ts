@@ -1,6 +1,6 @@
 import { put16, u16 } from './bytes.js';
 import { putChecksum } from './checksum.js';
-import { problem, type DecodeProblem } from './layer.js';
+import { HeaderView, problem, type DecodeProblem } from './layer.js';
 
 export const UDP_HEADER_LENGTH = 8;
 
@@ -11,14 +11,7 @@ export const UDP_OFF_LENGTH = 4;
 export const UDP_OFF_CHECKSUM = 6;
 
 /** A checked view of a UDP header (RFC 768). */
-export class UdpHeader {
-  constructor(
-    readonly b: Uint8Array,
-    readonly offset: number,
-    /** End of the captured bytes available to this datagram. */
-    readonly end: number,
-  ) {}
-
+export class UdpHeader extends HeaderView {
   get srcPort(): number {
     return u16(this.b, this.offset + UDP_OFF_SRC_PORT);
   }
@@ -42,11 +35,11 @@ export class UdpHeader {
   }
 }
 
-export function decodeUdp(b: Uint8Array, offset: number, end: number): UdpHeader | DecodeProblem {
+export function decodeUdp(b: Uint8Array, offset: number, end: number, into?: UdpHeader): UdpHeader | DecodeProblem {
   if (end - offset < UDP_HEADER_LENGTH) {
     return problem('udp', offset, 'truncated', `UDP header needs ${UDP_HEADER_LENGTH} bytes, ${end - offset} captured`);
   }
-  const h = new UdpHeader(b, offset, end);
+  const h = into?.aim(b, offset, end) ?? new UdpHeader(b, offset, end);
   if (h.length < UDP_HEADER_LENGTH && h.length !== 0) {
     return problem('udp', offset + UDP_OFF_LENGTH, 'bad-length', `UDP length ${h.length} is less than the 8-byte header`);
   }

@@ -20,11 +20,19 @@ export function isVlanTpid(type: number): boolean {
  */
 export class VlanTag {
   constructor(
-    readonly b: Uint8Array,
-    readonly offset: number,
+    public b: Uint8Array,
+    public offset: number,
     /** 0x8100 (C-tag), 0x88a8 (S-tag) or a pre-standard 0x9100/0x9200. */
-    readonly tpid: number,
+    public tpid: number,
   ) {}
+
+  /** Points the view at another tag (HeaderView's aim, with the TPID). */
+  aim(b: Uint8Array, offset: number, tpid: number): this {
+    this.b = b;
+    this.offset = offset;
+    this.tpid = tpid;
+    return this;
+  }
 
   get tci(): number {
     return u16(this.b, this.offset);
@@ -49,11 +57,11 @@ export class VlanTag {
   }
 }
 
-export function decodeVlan(b: Uint8Array, offset: number, end: number, tpid: number): VlanTag | DecodeProblem {
+export function decodeVlan(b: Uint8Array, offset: number, end: number, tpid: number, into?: VlanTag): VlanTag | DecodeProblem {
   if (end - offset < VLAN_TAG_LENGTH) {
     return problem('vlan', offset, 'truncated', `802.1Q tag needs ${VLAN_TAG_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
-  return new VlanTag(b, offset, tpid);
+  return into?.aim(b, offset, tpid) ?? new VlanTag(b, offset, tpid);
 }
 
 /** Writes TCI and inner type at `offset` (the TPID is the caller's preceding type field). */

@@ -14,12 +14,21 @@ export const VXLAN_VNI = 4;
 /** A VXLAN header; the encapsulated Ethernet frame starts at `payloadOffset`. */
 export class VxlanHeader {
   constructor(
-    readonly b: Uint8Array,
-    readonly offset: number,
-    readonly end: number,
+    public b: Uint8Array,
+    public offset: number,
+    public end: number,
     /** The UDP port that led here (4789, or 8472 which tcpdump names OTV). */
-    readonly port: number,
+    public port: number,
   ) {}
+
+  /** Points the view at another header (HeaderView's aim, with the port). */
+  aim(b: Uint8Array, offset: number, end: number, port: number): this {
+    this.b = b;
+    this.offset = offset;
+    this.end = end;
+    this.port = port;
+    return this;
+  }
 
   get flags(): number {
     return this.b[this.offset + VXLAN_FLAGS];
@@ -38,11 +47,11 @@ export class VxlanHeader {
   }
 }
 
-export function decodeVxlan(b: Uint8Array, offset: number, end: number, port = VXLAN_PORT): VxlanHeader | DecodeProblem {
+export function decodeVxlan(b: Uint8Array, offset: number, end: number, port = VXLAN_PORT, into?: VxlanHeader): VxlanHeader | DecodeProblem {
   if (end - offset < VXLAN_HEADER_LENGTH) {
     return problem('vxlan', offset, 'truncated', `VXLAN header needs ${VXLAN_HEADER_LENGTH} bytes, ${Math.max(0, end - offset)} captured`);
   }
-  return new VxlanHeader(b, offset, end, port);
+  return into?.aim(b, offset, end, port) ?? new VxlanHeader(b, offset, end, port);
 }
 
 /** Writes the 8-byte header with the I flag (the layout decodeVxlan reads); returns the inner frame's offset. */
