@@ -52,7 +52,7 @@ export class FateJudge {
    * Endpoints of the host that NAT forwards inwards: the outside side of source NAT (answers come
    * back to it) and the published side of destination NAT.
    */
-  private readonly natInward = new Map<string, number>();
+  private readonly natInward = new NatInward();
   /** Connections that got a RST, by the client's tuple. */
   private readonly resetTuples = new Map<string, number>();
   /** SYNs sent and SYNs answered, by the client's tuple. */
@@ -124,8 +124,8 @@ export class FateJudge {
 
   /** The host's endpoint a rewrite between `before` and `after` forwards inwards (natInward). */
   private learnInward(nat: NatRewrite, before: Observation | undefined, after: Observation | undefined, t: number): void {
-    if (nat.type === 'snat' && after) this.natInward.set(echoOrEndpoint(after.src, after.sport, after.icmpId), t);
-    if (nat.type === 'dnat' && before) this.natInward.set(echoOrEndpoint(before.dst, before.dport, before.icmpId), t);
+    if (nat.type === 'snat' && after) this.natInward.set(after.src, after.sport, after.icmpId, t);
+    if (nat.type === 'dnat' && before) this.natInward.set(before.dst, before.dport, before.icmpId, t);
   }
 
   /** `request` got its first answer. */
@@ -150,7 +150,7 @@ export class FateJudge {
     if (nowNs < this.nextPrune) return;
     this.nextPrune = nowNs + CONNECTION_FACTS_NS / 4;
     const before = nowNs - CONNECTION_FACTS_NS;
-    for (const [k, t] of this.natInward) if (t < before) this.natInward.delete(k);
+    this.natInward.forgetBefore(before);
     for (const [k, t] of this.resetTuples) if (t < before) this.resetTuples.delete(k);
     for (const [k, n] of this.syns) if (n.last < before) this.syns.delete(k);
   }
@@ -211,8 +211,7 @@ export class FateJudge {
     if (this.settledByScope(w, last, lastRole)) return false;
     // Addressed to the host's address, but to a port (or echo id) that NAT hands on to a container:
     // a packet that stops at the uplink there was dropped on the way in.
-    const natKey = echoOrEndpoint(last.dst, last.dport, last.icmpId);
-    if (this.natInward.has(natKey)) {
+    if (this.natInward.has(last.dst, last.dport, last.icmpId)) {
       if (lastRole === 'uplink' || lastRole === 'bridge') j.fate = 'dropped';
       return false;
     }
@@ -299,4 +298,34 @@ export class FateJudge {
   hostAddresses(roles: RoleView): string[] {
     return [...new Set([...this.hostKnown, ...this.derivedAddresses(roles)])].sort();
   }
+}
+
+/**
+ * Endpoints of the host that NAT forwards inwards, with when each was last seen: by address, then
+ * by port or echo identifier as a number, so that the question asked of every journey builds no text.
+ */
+class NatInward {
+  private readonly byAddress = new Map<string, Map<number, number>>();
+
+  set(addr: string, port: number | undefined, icmpId: number | undefined, t: number): void {
+    let ends = this.byAddress.get(addr);
+    if (ends === undefined) this.byAddress.set(addr, (ends = new Map()));
+    ends.set(endSlot(port, icmpId), t);
+  }
+
+  has(addr: string, port: number | undefined, icmpId: number | undefined): boolean {
+    return this.byAddress.get(addr)?.has(endSlot(port, icmpId)) === true;
+  }
+
+  forgetBefore(t: number): void {
+    for (const [addr, ends] of this.byAddress) {
+      for (const [slot, seen] of ends) if (seen < t) ends.delete(slot);
+      if (ends.size === 0) this.byAddress.delete(addr);
+    }
+  }
+}
+
+/** A port (0-65535), an echo identifier (above them), or neither: what echoOrEndpoint writes after the address. */
+function endSlot(port: number | undefined, icmpId: number | undefined): number {
+  return icmpId !== undefined ? 0x10000 + icmpId : (port ?? -1);
 }
