@@ -2,6 +2,7 @@ import type { Observation } from './observation.js';
 import { isFrameBroadcast, TCP_ACK, TCP_SYN } from './observation.js';
 import { isGroupAddress } from './endpoint.js';
 import type { JourneyWork } from './journey-work.js';
+import { FingerprintHasher } from './fingerprint.js';
 import { ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMP_ECHO, ICMP_ECHO_REPLY } from '../decode/enums.js';
 
 /**
@@ -33,47 +34,89 @@ export function expectsAnswer(o: Observation): boolean {
   return kind !== undefined && !isGroupAddress(o.dst) && !isFrameBroadcast(o);
 }
 
-/** The key an answer to `o` would have, as seen on `o`'s interface. */
-export function expectedAnswerKey(o: Observation, kind: RequestKind): string {
+const keys = new FingerprintHasher();
+
+/** A number, or its absence, into the key: `undefined` is not 0. */
+function num(h: FingerprintHasher, v: number | undefined): FingerprintHasher {
+  return v === undefined ? h.byte(0) : h.byte(1).u32(v >>> 0).u16(Math.floor(v / 0x1_0000_0000));
+}
+
+/**
+ * The key an answer to `o` would have, as seen on `o`'s interface: a 53-bit hash of what the answer
+ * carries back (answerKeys hashes the same fields of an answer in the same order), so that matching
+ * builds no text. A hash found is checked field by field (answersTo) before it counts.
+ */
+export function expectedAnswerKey(o: Observation, kind: RequestKind): number {
+  const h = keys.reset().byte(KIND_CODES[kind]).text(o.iface);
   switch (kind) {
     case 'arp':
-      return `arp|${o.iface}|${o.dst}|${o.src}`;
+      return h.text(o.dst).text(o.src).value();
     case 'echo':
       // A ping to a group (ff02::1, 224.0.0.1, broadcast) is answered from each member's own address.
-      return `echo|${o.iface}|${isGroupAddress(o.dst) ? '*' : o.dst}|${o.src}|${o.icmpId}|${o.icmpSeq}`;
+      return num(num(h.text(isGroupAddress(o.dst) ? ANY_MEMBER : o.dst).text(o.src), o.icmpId), o.icmpSeq).value();
     case 'syn':
-      return `syn|${o.iface}|${o.dst}:${o.dport}|${o.src}:${o.sport}|${((o.seq ?? 0) + 1) >>> 0}`;
+      return num(num(num(h.text(o.dst), o.dport).text(o.src), o.sport), ((o.seq ?? 0) + 1) >>> 0).value();
     // The server's port is left out: a redirected resolver (Docker's embedded DNS) answers from :53
     // a query the capture saw going to its real port.
     case 'dns':
-      return `dns|${o.iface}|${o.dst}|${o.src}:${o.sport}|${o.dnsId}`;
+      return num(num(h.text(o.dst).text(o.src), o.sport), o.dnsId).value();
     case 'udp':
-      return `udp|${o.iface}|${o.dst}:${o.dport}|${o.src}:${o.sport}`;
+      return num(num(h.text(o.dst), o.dport).text(o.src), o.sport).value();
   }
 }
 
-const NO_KEYS: readonly string[] = [];
+/** Stands for "any member of the group" where an echo's answering address goes (never an address's text). */
+const ANY_MEMBER = '*';
+const KIND_CODES: Record<RequestKind, number> = { arp: 1, echo: 2, syn: 3, dns: 4, udp: 5 };
+
+const NO_KEYS: readonly number[] = [];
 
 /**
- * The keys `o` carries if it is an answer, in the form expectedAnswerKey builds: an echo reply may
+ * The keys `o` carries if it is an answer, as expectedAnswerKey makes them: an echo reply may
  * answer a ping to its own address or one to a group.
  */
-export function answerKeys(o: Observation): readonly string[] {
+export function answerKeys(o: Observation): readonly number[] {
   const key = answerKey(o);
   if (key === undefined) return NO_KEYS;
-  if (o.icmpType === ICMP_ECHO_REPLY || o.icmpType === ICMPV6_ECHO_REPLY) return [key, `echo|${o.iface}|*|${o.dst}|${o.icmpId}|${o.icmpSeq}`];
+  if (o.icmpType === ICMP_ECHO_REPLY || o.icmpType === ICMPV6_ECHO_REPLY) {
+    return [key, num(num(keys.reset().byte(KIND_CODES.echo).text(o.iface).text(ANY_MEMBER).text(o.dst), o.icmpId), o.icmpSeq).value()];
+  }
   return [key];
 }
 
-/** The key `o` carries if it is an answer, in the form expectedAnswerKey builds. */
-export function answerKey(o: Observation): string | undefined {
-  if (o.kind === 'arp') return o.arpOp === 2 ? `arp|${o.iface}|${o.src}|${o.dst}` : undefined;
-  if (o.icmpType === ICMP_ECHO_REPLY || o.icmpType === ICMPV6_ECHO_REPLY) return `echo|${o.iface}|${o.src}|${o.dst}|${o.icmpId}|${o.icmpSeq}`;
-  if (o.kind === 'tcp' && o.tcpFlags !== undefined && (o.tcpFlags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
-    return `syn|${o.iface}|${o.src}:${o.sport}|${o.dst}:${o.dport}|${o.ack}`;
+/** The key `o` carries if it is an answer, as expectedAnswerKey makes them. */
+function answerKey(o: Observation): number | undefined {
+  if (o.kind === 'arp') return o.arpOp === 2 ? keys.reset().byte(KIND_CODES.arp).text(o.iface).text(o.src).text(o.dst).value() : undefined;
+  if (o.icmpType === ICMP_ECHO_REPLY || o.icmpType === ICMPV6_ECHO_REPLY) {
+    return num(num(keys.reset().byte(KIND_CODES.echo).text(o.iface).text(o.src).text(o.dst), o.icmpId), o.icmpSeq).value();
   }
-  if (o.dnsId !== undefined && o.dnsResponse === true) return `dns|${o.iface}|${o.src}|${o.dst}:${o.dport}|${o.dnsId}`;
+  if (o.kind === 'tcp' && o.tcpFlags !== undefined && (o.tcpFlags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
+    return num(num(num(keys.reset().byte(KIND_CODES.syn).text(o.iface).text(o.src), o.sport).text(o.dst), o.dport), o.ack).value();
+  }
+  if (o.dnsId !== undefined && o.dnsResponse === true) return num(num(keys.reset().byte(KIND_CODES.dns).text(o.iface).text(o.src).text(o.dst), o.dport), o.dnsId).value();
   return undefined;
+}
+
+/**
+ * Whether `a` answers `r` (a hop of a request of `kind`) as their keys say, field by field: what a
+ * key found in the table must also be, as two different keys may share a hash.
+ */
+function answersTo(kind: RequestKind, r: Observation, a: Observation): boolean {
+  if (r.iface !== a.iface) return false;
+  switch (kind) {
+    case 'arp':
+      return a.kind === 'arp' && a.arpOp === 2 && a.src === r.dst && a.dst === r.src;
+    case 'echo': {
+      if (a.dst !== r.src || a.icmpId !== r.icmpId || a.icmpSeq !== r.icmpSeq) return false;
+      return isGroupAddress(r.dst) || a.src === r.dst;
+    }
+    case 'syn':
+      return a.src === r.dst && a.sport === r.dport && a.dst === r.src && a.dport === r.sport && a.ack === ((r.seq ?? 0) + 1) >>> 0;
+    case 'dns':
+      return a.src === r.dst && a.dst === r.src && a.dport === r.sport && a.dnsId === r.dnsId;
+    case 'udp':
+      return a.src === r.dst && a.sport === r.dport && a.dst === r.src && a.dport === r.sport;
+  }
 }
 
 /**
@@ -82,7 +125,7 @@ export function answerKey(o: Observation): string | undefined {
  * the journeys still waiting, not of the whole capture.
  */
 export class AnswerMatcher {
-  private readonly waiting = new Map<string, JourneyWork>();
+  private readonly waiting = new Map<number, JourneyWork>();
 
   /** Matches `w` if it answers a waiting request (returned when `w` is its first answer), then lets `w` wait if it asks. */
   admit(w: JourneyWork): JourneyWork | undefined {
@@ -90,7 +133,7 @@ export class AnswerMatcher {
     hops: for (const h of w.hops) {
       for (const key of answerKeys(h)) {
         const req = this.waiting.get(key);
-        if (!req || req === w) continue;
+        if (!req || req === w || !answersToAny(req, h)) continue;
         if (req.journey.answeredBy === undefined) {
           req.answers = 1;
           req.journey.answeredBy = w.journey.id;
@@ -132,6 +175,14 @@ export class AnswerMatcher {
     for (const key of w.waitKeys ?? []) if (this.waiting.get(key) === w) this.waiting.delete(key);
     w.waitKeys = undefined;
   }
+}
+
+/** Whether `a` answers any hop of the request `req` (see answersTo). */
+function answersToAny(req: JourneyWork, a: Observation): boolean {
+  const kind = requestKind(req.hops[0]);
+  if (kind === undefined) return false;
+  for (const r of req.hops) if (answersTo(kind, r, a)) return true;
+  return false;
 }
 
 /** How many copies of `req` the interface `iface` carried (`any` names every interface: one). */

@@ -15,5 +15,5 @@ export interface JourneyWork {
   /** How many answers this request has had. */
   answers?: number;
   /** The keys this request waits under, to forget them once its fate is decided. */
-  waitKeys?: string[];
+  waitKeys?: number[];
 }
