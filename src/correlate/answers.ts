@@ -130,8 +130,12 @@ export class AnswerMatcher {
   /** Matches `w` if it answers a waiting request (returned when `w` is its first answer), then lets `w` wait if it asks. */
   admit(w: JourneyWork): JourneyWork | undefined {
     let answered: JourneyWork | undefined;
-    hops: for (const h of w.hops) {
-      for (const key of answerKeys(h)) {
+    // Indexed loops: for-of made an iterator per journey and per hop here.
+    hops: for (let i = 0; i < w.hops.length; i++) {
+      const h = w.hops[i];
+      const carried = answerKeys(h);
+      for (let k = 0; k < carried.length; k++) {
+        const key = carried[k];
         const req = this.waiting.get(key);
         if (!req || req === w || !answersToAny(req, h)) continue;
         if (req.journey.answeredBy === undefined) {

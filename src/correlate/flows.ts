@@ -29,6 +29,12 @@ interface End {
   port?: number;
 }
 
+/** Adds a letter to a flow's history (Zeek's: upper case from the client), once. */
+function mark(fw: FlowWork, letter: string, forward: boolean): void {
+  const l = forward ? letter.toUpperCase() : letter;
+  if (!fw.history.includes(l)) fw.history += l;
+}
+
 function hasSide(sides: readonly FlowSide[], key: number): boolean {
   for (let i = 0; i < sides.length; i++) if (sides[i].key === key) return true;
   return false;
@@ -413,16 +419,12 @@ export class FlowBuilder {
   private tcp(fw: FlowWork, w: JourneyWork, forward: boolean): void {
     const o = w.hops[0];
     const f = o.tcpFlags ?? 0;
-    const mark = (letter: string): void => {
-      const l = forward ? letter.toUpperCase() : letter.toLowerCase();
-      if (!fw.history.includes(l)) fw.history += l;
-    };
-    if ((f & (TCP_SYN | TCP_ACK)) === TCP_SYN) mark('s');
-    else if ((f & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) mark('h');
-    else if (f & TCP_ACK && o.payloadLen === 0) mark('a');
-    if (o.payloadLen > 0) mark('d');
-    if (f & TCP_FIN) mark('f');
-    if (f & TCP_RST) mark('r');
+    if ((f & (TCP_SYN | TCP_ACK)) === TCP_SYN) mark(fw, 's', forward);
+    else if ((f & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) mark(fw, 'h', forward);
+    else if (f & TCP_ACK && o.payloadLen === 0) mark(fw, 'a', forward);
+    if (o.payloadLen > 0) mark(fw, 'd', forward);
+    if (f & TCP_FIN) mark(fw, 'f', forward);
+    if (f & TCP_RST) mark(fw, 'r', forward);
 
     // A segment that carries sequence space (data, SYN or FIN) seen again in the same direction is
     // sent again: a true retransmission. Copies on other interfaces joined this journey instead.

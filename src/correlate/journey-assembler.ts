@@ -16,13 +16,20 @@ export interface OpenJourney {
  * other. A second copy on an interface the journey already crossed is a new journey (the packet
  * sent again: a retransmission), unless it is the host's own copy of the packet (hostCopy). Journeys
  * are closed, and handed to `onClose`, once the window has passed, so memory holds only the packets
- * of the last window.
+ * of the last window. The journey handed to `onClose` is filled again afterwards: keep its fields,
+ * not it or its hop list.
  */
 export class JourneyAssembler {
   private readonly open = new Map<number, OpenJourney>();
   private nextId = 1;
   /** No sweep before this time: sweeping a few times per window bounds memory just as well. */
   private nextSweep = -Infinity;
+  /**
+   * Closed journeys to be opened again for later packets, their hop lists with them: onClose takes
+   * what it keeps out of them (orderHops makes a new list), and an object and a list per packet
+   * were the largest share of what analyze allocated.
+   */
+  private readonly free: OpenJourney[] = [];
 
   constructor(
     private readonly windowNs: number,
@@ -40,9 +47,27 @@ export class JourneyAssembler {
     }
     if (j) {
       this.open.delete(o.fp);
-      this.onClose(j);
+      this.closeOne(j);
     }
-    this.open.set(o.fp, { id: this.nextId++, fp: o.fp, hops: [o], first: o.t, last: o.t });
+    this.open.set(o.fp, this.opened(o));
+  }
+
+  private opened(o: Observation): OpenJourney {
+    const j = this.free.pop();
+    if (j === undefined) return { id: this.nextId++, fp: o.fp, hops: [o], first: o.t, last: o.t };
+    j.id = this.nextId++;
+    j.fp = o.fp;
+    // Cut to one rather than emptied: V8 gives back an emptied array's storage, not a shortened one's.
+    j.hops.length = 1;
+    j.hops[0] = o;
+    j.first = o.t;
+    j.last = o.t;
+    return j;
+  }
+
+  private closeOne(j: OpenJourney): void {
+    this.onClose(j);
+    if (this.free.length < MAX_FREE) this.free.push(j);
   }
 
   /**
@@ -56,7 +81,7 @@ export class JourneyAssembler {
       // Map iteration is insertion order: the first journey still in its window ends the sweep.
       if (now - j.last <= this.windowNs) break;
       this.open.delete(fp);
-      this.onClose(j);
+      this.closeOne(j);
     }
   }
 
@@ -65,6 +90,9 @@ export class JourneyAssembler {
     this.open.clear();
   }
 }
+
+/** Open journeys kept for reuse: more than a window's worth are never closed at once. */
+const MAX_FREE = 4096;
 
 function crossed(hops: Observation[], iface: string): boolean {
   for (let i = 0; i < hops.length; i++) if (hops[i].iface === iface) return true;

@@ -169,6 +169,8 @@ function kindBetween(a: Observation, b: Observation): StepKind {
 }
 
 export function stepsOf(hops: Observation[]): Step[] {
+  // Two hops, most journeys: one step, in a list of its size (a journey's steps wait with it).
+  if (hops.length === 2) return [stepFrom(hops[0], hops[1])];
   const steps: Step[] = [];
   // A bridge floods a broadcast to every port at once: each egress port is a step from the bridge,
   // not from the port listed before it.
@@ -179,21 +181,24 @@ export function stepsOf(hops: Observation[]): Step[] {
     if (roleFromName(prev.iface) === 'bridge') bridge = prev;
     else if (bridge && bridge.ttl !== prev.ttl) bridge = undefined;
     const flooded = bridge !== undefined && bridge !== prev && roleFromName(b.iface) !== 'bridge' && kindBetween(prev, b) === 'bridged' && bridge.ttl === b.ttl;
-    const a = flooded ? bridge! : prev;
-    // A bridge's own copy may be stamped after the egress port's (see bridgeCopyBeforeRewrite):
-    // the step through the bridge then took no time the captures can measure, not less than none.
-    const latencyNs = b.t < a.t && roleFromName(a.iface) === 'bridge' ? 0 : b.t - a.t;
-    const step: Step = { from: a.iface, to: b.iface, kind: kindBetween(a, b), latencyNs };
-    // Source NAT first, as the document has always listed two rewrites of one step.
-    const snat = snatBetween(a, b);
-    const dnat = dnatBetween(a, b);
-    const first = snat ?? dnat;
-    if (first) step.nat = first;
-    if (snat && dnat) step.natAlso = dnat;
-    steps.push(step);
+    steps.push(stepFrom(flooded ? bridge! : prev, b));
   }
-  // Trimmed: a journey's steps wait with it for its answer (see lists.ts).
-  return steps.slice();
+  // Trimmed: V8 gives a list pushed to room for seventeen (see lists.ts).
+  return steps.length === 0 ? steps : steps.slice();
+}
+
+function stepFrom(a: Observation, b: Observation): Step {
+  // A bridge's own copy may be stamped after the egress port's (see bridgeCopyBeforeRewrite):
+  // the step through the bridge then took no time the captures can measure, not less than none.
+  const latencyNs = b.t < a.t && roleFromName(a.iface) === 'bridge' ? 0 : b.t - a.t;
+  const step: Step = { from: a.iface, to: b.iface, kind: kindBetween(a, b), latencyNs };
+  // Source NAT first, as the document has always listed two rewrites of one step.
+  const snat = snatBetween(a, b);
+  const dnat = dnatBetween(a, b);
+  const first = snat ?? dnat;
+  if (first) step.nat = first;
+  if (snat && dnat) step.natAlso = dnat;
+  return step;
 }
 
 export { sourceOf, destinationOf };
