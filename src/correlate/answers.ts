@@ -43,7 +43,7 @@ function num(h: FingerprintHasher, v: number | undefined): FingerprintHasher {
 
 /**
  * The key an answer to `o` would have, as seen on `o`'s interface: a 53-bit hash of what the answer
- * carries back (answerKeys hashes the same fields of an answer in the same order), so that matching
+ * carries back (answerKey and groupEchoKey hash the same fields of an answer in the same order), so that matching
  * builds no text. A hash found is checked field by field (answersTo) before it counts.
  */
 export function expectedAnswerKey(o: Observation, kind: RequestKind): number {
@@ -69,23 +69,14 @@ export function expectedAnswerKey(o: Observation, kind: RequestKind): number {
 const ANY_MEMBER = '*';
 const KIND_CODES: Record<RequestKind, number> = { arp: 1, echo: 2, syn: 3, dns: 4, udp: 5 };
 
-const NO_KEYS: readonly number[] = [];
-
-/**
- * The keys `o` carries if it is an answer, as expectedAnswerKey makes them: an echo reply may
- * answer a ping to its own address or one to a group.
- */
-export function answerKeys(o: Observation): readonly number[] {
-  const key = answerKey(o);
-  if (key === undefined) return NO_KEYS;
-  if (o.icmpType === ICMP_ECHO_REPLY || o.icmpType === ICMPV6_ECHO_REPLY) {
-    return [key, num(num(keys.reset().byte(KIND_CODES.echo).text(o.iface).text(ANY_MEMBER).text(o.dst), o.icmpId), o.icmpSeq).value()];
-  }
-  return [key];
+/** The second key an echo reply carries: the one of a ping to a group it may answer. */
+function groupEchoKey(o: Observation): number | undefined {
+  if (o.icmpType !== ICMP_ECHO_REPLY && o.icmpType !== ICMPV6_ECHO_REPLY) return undefined;
+  return num(num(keys.reset().byte(KIND_CODES.echo).text(o.iface).text(ANY_MEMBER).text(o.dst), o.icmpId), o.icmpSeq).value();
 }
 
 /** The key `o` carries if it is an answer, as expectedAnswerKey makes them. */
-function answerKey(o: Observation): number | undefined {
+export function answerKey(o: Observation): number | undefined {
   if (o.kind === 'arp') return o.arpOp === 2 ? keys.reset().byte(KIND_CODES.arp).text(o.iface).text(o.src).text(o.dst).value() : undefined;
   if (o.icmpType === ICMP_ECHO_REPLY || o.icmpType === ICMPV6_ECHO_REPLY) {
     return num(num(keys.reset().byte(KIND_CODES.echo).text(o.iface).text(o.src).text(o.dst), o.icmpId), o.icmpSeq).value();
@@ -130,41 +121,20 @@ export class AnswerMatcher {
   /** Matches `w` if it answers a waiting request (returned when `w` is its first answer), then lets `w` wait if it asks. */
   admit(w: JourneyWork): JourneyWork | undefined {
     let answered: JourneyWork | undefined;
-    // Indexed loops: for-of made an iterator per journey and per hop here.
-    hops: for (let i = 0; i < w.hops.length; i++) {
+    // An answer carries one key, an echo reply a second (a ping to a group); indexed, as for-of
+    // made an iterator per journey here.
+    for (let i = 0; i < w.hops.length; i++) {
       const h = w.hops[i];
-      const carried = answerKeys(h);
-      for (let k = 0; k < carried.length; k++) {
-        const key = carried[k];
-        const req = this.waiting.get(key);
-        if (!req || req === w || !answersToAny(req, h)) continue;
-        if (req.journey.answeredBy === undefined) {
-          req.answers = 1;
-          req.journey.answeredBy = w.journey.id;
-          req.journey.fate = 'answered';
-          req.answerFirstHop = w.hops[0];
-          w.journey.isReply = true;
-          w.journey.answerOf = req.journey.id;
-          w.requestIface = req.hops[0].iface;
-          answered = req;
-          break hops;
-        }
-        // The answerer got the request twice (a hairpin with br_netfilter delivers it once bridged
-        // and once routed) and answered each copy: the same answer again, not a retransmission.
-        if ((req.answers ?? 0) < deliveries(req, w.hops[0].iface)) {
-          req.answers = (req.answers ?? 0) + 1;
-          w.journey.isReply = true;
-          w.journey.answerOf = req.journey.id;
-          w.journey.answersCopy = true;
-          break hops;
-        }
-        // Every member of a group answers a ping to the group: the later answers are answers too.
-        if (isGroupAddress(req.hops[0].dst)) {
-          w.journey.isReply = true;
-          w.journey.answerOf = req.journey.id;
-          break hops;
-        }
+      const key = answerKey(h);
+      if (key === undefined) continue;
+      let found = this.answer(w, h, key);
+      if (found === undefined) {
+        const group = groupEchoKey(h);
+        if (group !== undefined) found = this.answer(w, h, group);
       }
+      if (found === undefined) continue;
+      if (found !== false) answered = found;
+      break;
     }
     const kind = requestKind(w.hops[0]);
     if (kind) {
@@ -172,6 +142,42 @@ export class AnswerMatcher {
       for (const key of w.waitKeys) this.waiting.set(key, w);
     }
     return answered;
+  }
+
+  /**
+   * Whether hop `h` of `w`, carrying `key`, answers a waiting request: the request when `w` is its
+   * first answer, false when `w` answers it again (a copy's answer, a group's other members),
+   * undefined when it answers nothing waiting under that key.
+   */
+  private answer(w: JourneyWork, h: Observation, key: number): JourneyWork | false | undefined {
+    const req = this.waiting.get(key);
+    if (!req || req === w || !answersToAny(req, h)) return undefined;
+    if (req.journey.answeredBy === undefined) {
+      req.answers = 1;
+      req.journey.answeredBy = w.journey.id;
+      req.journey.fate = 'answered';
+      req.answerFirstHop = w.hops[0];
+      w.journey.isReply = true;
+      w.journey.answerOf = req.journey.id;
+      w.requestIface = req.hops[0].iface;
+      return req;
+    }
+    // The answerer got the request twice (a hairpin with br_netfilter delivers it once bridged
+    // and once routed) and answered each copy: the same answer again, not a retransmission.
+    if ((req.answers ?? 0) < deliveries(req, w.hops[0].iface)) {
+      req.answers = (req.answers ?? 0) + 1;
+      w.journey.isReply = true;
+      w.journey.answerOf = req.journey.id;
+      w.journey.answersCopy = true;
+      return false;
+    }
+    // Every member of a group answers a ping to the group: the later answers are answers too.
+    if (isGroupAddress(req.hops[0].dst)) {
+      w.journey.isReply = true;
+      w.journey.answerOf = req.journey.id;
+      return false;
+    }
+    return undefined;
   }
 
   /** A request whose fate is decided takes no more answers. */
