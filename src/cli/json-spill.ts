@@ -31,8 +31,9 @@ export class JsonSpill {
 
   private constructor(private readonly handle: FileHandle) {}
 
-  static async create(): Promise<JsonSpill> {
-    const dir = await mkdtemp(join(tmpdir(), 'pcap-narrator-'));
+  /** A spill in a scratch folder under `root` (the system's temporary folder), gone before this returns. */
+  static async create(root: string = tmpdir()): Promise<JsonSpill> {
+    const dir = await mkdtemp(join(root, 'pcap-narrator-'));
     try {
       return new JsonSpill(await open(join(dir, 'members.json'), 'w+'));
     } finally {

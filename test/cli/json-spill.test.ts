@@ -1,8 +1,9 @@
 // The scratch files behind analyze's document: members come back as JSON.stringify prints them in
 // the document, in order of id, and nothing is left on disk.
 import { describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { JsonSpill, SpilledArray } from '../../src/cli/json-spill.js';
 import { writeJsonDocument } from '../../src/cli/output.js';
 
@@ -14,16 +15,16 @@ async function documentText(doc: object): Promise<string> {
   return parts.join('');
 }
 
-const scratch = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('pcap-narrator-'));
-
 describe('JsonSpill', () => {
   it('is unlinked as soon as it is open: no exit can leave it behind', async () => {
-    const before = scratch();
-    const spill = await JsonSpill.create();
+    // A folder of its own: the system's is shared with the other test files running at the same time.
+    const root = mkdtempSync(join(tmpdir(), 'spill-root-'));
+    const spill = await JsonSpill.create(root);
     try {
-      expect(scratch()).toEqual(before);
+      expect(readdirSync(root)).toEqual([]);
     } finally {
       await spill.close();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 
