@@ -19,6 +19,8 @@ import { tooBigKey, type Observation } from './observation.js';
 import type { JourneyWork } from './journey-work.js';
 import { endpoint } from './endpoint.js';
 import { plural } from './plural.js';
+import { localInterfaceName } from './hosts.js';
+import { TUNNEL_OVERHEAD } from '../decode/vxlan.js';
 
 /** A flow's packets that met an MTU, and what came after. */
 interface TooBig {
@@ -36,8 +38,6 @@ interface TooBig {
   tooBigAgain: number;
 }
 
-/** A VXLAN or Geneve device's MTU is its underlay's less this (the outer IPv4, UDP, tunnel and inner Ethernet headers). */
-const TUNNEL_OVERHEAD = 50;
 /** The underlay MTU assumed when nothing tells it: Ethernet's. */
 const ASSUMED_UNDERLAY_MTU = 1500;
 
@@ -45,11 +45,6 @@ interface KnownMtu {
   mtu: number;
   /** How it is known, for the finding. */
   source: string;
-}
-
-/** The interface's own name on its host: `hostb:eth1` is `eth1` in that host's `ip -j link`. */
-function localName(iface: string): string {
-  return iface.slice(iface.lastIndexOf(':') + 1);
 }
 
 export class MtuCollector {
@@ -132,7 +127,7 @@ export class MtuCollector {
   }
 
   private isTunnel(iface: string): boolean {
-    const kind = this.topology?.kinds.get(iface) ?? this.topology?.kinds.get(localName(iface));
+    const kind = this.topology?.kinds.get(iface) ?? this.topology?.kinds.get(localInterfaceName(iface));
     return this.tunnels.has(iface) || kind === 'vxlan' || kind === 'geneve';
   }
 
@@ -148,7 +143,7 @@ export class MtuCollector {
   }
 
   private topologyMtu(iface: string): number | undefined {
-    return this.topology?.mtus.get(iface) ?? this.topology?.mtus.get(localName(iface));
+    return this.topology?.mtus.get(iface) ?? this.topology?.mtus.get(localInterfaceName(iface));
   }
 
   /** Call for every journey once its fate is decided: the sender's later data that got through, and the ways packets went. */

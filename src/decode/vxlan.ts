@@ -1,8 +1,16 @@
 import { u16 } from './bytes.js';
 import { problem, type DecodeProblem } from './layer.js';
+import { ETHERNET_HEADER_LENGTH } from './ethernet.js';
+import { IPV4_MIN_HEADER_LENGTH } from './ipv4.js';
+import { UDP_HEADER_LENGTH } from './udp.js';
 
 /** RFC 7348: flags, 24 reserved bits, 24-bit VNI, 8 reserved bits. */
 export const VXLAN_HEADER_LENGTH = 8;
+/**
+ * What a VXLAN or Geneve device over IPv4 takes off its underlay's MTU (the kernel's VXLAN_HEADROOM
+ * and GENEVE_IPV4_HLEN): the inner Ethernet header, outer IPv4, UDP and the 8-byte tunnel header.
+ */
+export const TUNNEL_OVERHEAD = ETHERNET_HEADER_LENGTH + IPV4_MIN_HEADER_LENGTH + UDP_HEADER_LENGTH + VXLAN_HEADER_LENGTH;
 /** The IANA port; Linux's own vxlan driver defaults to 8472, which tcpdump prints as OTV. */
 export const VXLAN_PORT = 4789;
 export const OTV_PORT = 8472;

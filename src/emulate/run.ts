@@ -14,7 +14,7 @@ import { World } from './world.js';
 import { curl, dig, ping, resolveName, serveDns, serveHttp, serveProxy, type Program } from './apps.js';
 import { Docker } from './docker.js';
 import { makeOutside } from './outside.js';
-import { TUNNEL_OVERHEAD } from './tunnel.js';
+import { TUNNEL_OVERHEAD } from '../decode/vxlan.js';
 
 /** Time a setup command (ip, sysctl, iptables) takes, and the pause between lines. */
 const SETUP_COST = 3 * MS;

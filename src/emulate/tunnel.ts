@@ -10,13 +10,9 @@ import { l3Length, receive, segmentLength, type Device, type LinkHost } from './
 import { encodeIpv4Packet, encodeTunnelPayload } from './wire.js';
 import { ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, IPPROTO_ICMP, IPPROTO_UDP } from '../decode/enums.js';
 import { isIcmpError } from '../decode/icmp.js';
-import { ETHERNET_HEADER_LENGTH } from '../decode/ethernet.js';
 import { IPV4_MIN_HEADER_LENGTH } from '../decode/ipv4.js';
-import { UDP_HEADER_LENGTH } from '../decode/udp.js';
-import { VXLAN_HEADER_LENGTH } from '../decode/vxlan.js';
+import { TUNNEL_OVERHEAD } from '../decode/vxlan.js';
 
-/** VXLAN_HEADROOM and GENEVE_IPV4_HLEN: the inner Ethernet header, outer IPv4, UDP and the 8-byte tunnel header. */
-export const TUNNEL_OVERHEAD = ETHERNET_HEADER_LENGTH + IPV4_MIN_HEADER_LENGTH + UDP_HEADER_LENGTH + VXLAN_HEADER_LENGTH;
 /** ip_local_port_range, which udp_flow_src_port spreads tunnel source ports over. */
 const SOURCE_PORT_LOW = 32768;
 const SOURCE_PORT_HIGH = 60999;
