@@ -49,7 +49,7 @@ function namesOf(h: Observation): HopNames {
  * Journey ids kept per finding: its first ones. A long capture's finding speaks for every packet of
  * its kind (its count), and lists the first of them, so that memory does not grow with the capture.
  */
-const MAX_IDS = 1000;
+export const MAX_IDS = 1000;
 
 interface Group {
   exemplar: Exemplar;

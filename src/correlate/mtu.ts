@@ -19,6 +19,7 @@ import { tooBigKey, type Observation } from './observation.js';
 import type { JourneyWork } from './journey-work.js';
 import { endpoint } from './endpoint.js';
 import { plural } from './plural.js';
+import { MAX_IDS } from './findings.js';
 import { localInterfaceName } from './hosts.js';
 import { TUNNEL_OVERHEAD } from '../decode/vxlan.js';
 
@@ -31,11 +32,12 @@ interface TooBig {
   mtuSource?: string;
   /** The sender's side of the flow (`ip:port`): its later packets are what it did next. */
   sender: { addr: string; port?: number };
+  /** The packets that met the MTU, and the first MAX_IDS of their journeys (as every finding keeps). */
+  count: number;
   ids: number[];
   largest: number;
-  /** Later data from the sender that crossed, and later packets of it that met the MTU again. */
+  /** Later data from the sender that crossed. */
   crossedAfter: number;
-  tooBigAgain: number;
 }
 
 /** The underlay MTU assumed when nothing tells it: Ethernet's. */
@@ -119,10 +121,11 @@ export class MtuCollector {
     const key = `${j.flow}/${known.source === '' ? 'a' : 's'}`;
     let t = this.byFlow.get(key);
     if (!t) {
-      t = { iface, mtu: known.mtu, mtuSource: known.source === '' ? undefined : known.source, sender: { addr: first.src, port: first.sport }, ids: [], largest: 0, crossedAfter: 0, tooBigAgain: 0 };
+      t = { iface, mtu: known.mtu, mtuSource: known.source === '' ? undefined : known.source, sender: { addr: first.src, port: first.sport }, count: 0, ids: [], largest: 0, crossedAfter: 0 };
       this.byFlow.set(key, t);
-    } else t.tooBigAgain++;
-    t.ids.push(j.id);
+    }
+    t.count++;
+    if (t.ids.length < MAX_IDS) t.ids.push(j.id);
     t.largest = Math.max(t.largest, first.length);
   }
 
@@ -201,23 +204,23 @@ function crossed(hops: readonly Observation[], iface: string): boolean {
 }
 
 function findingOf(t: TooBig, f: Flow): Finding {
-  const what = `${plural(t.ids.length, 'packet')} of ${f.client} -> ${f.server} from ${endpoint(t.sender.addr, t.sender.port)} (up to ${t.largest} bytes)`;
-  const answered = `${t.ids.length === 1 ? 'was' : 'were'} too big for ${t.iface}, whose MTU is ${t.mtu}: it dropped ${t.ids.length === 1 ? 'it' : 'them'} and answered with ICMP fragmentation needed naming ${t.mtu}`;
+  const what = `${plural(t.count, 'packet')} of ${f.client} -> ${f.server} from ${endpoint(t.sender.addr, t.sender.port)} (up to ${t.largest} bytes)`;
+  const answered = `${t.count === 1 ? 'was' : 'were'} too big for ${t.iface}, whose MTU is ${t.mtu}: it dropped ${t.count === 1 ? 'it' : 'them'} and answered with ICMP fragmentation needed naming ${t.mtu}`;
   const worked = t.crossedAfter > 0;
   const next = worked
     ? `The sender then sent its data again in smaller packets, and ${plural(t.crossedAfter, 'later packet')} with data crossed ${t.iface}: path-MTU discovery worked.`
-    : `The sender's data did not get through ${t.iface} after that${t.tooBigAgain > 0 ? ', and it sent packets too big again' : ''}: a path-MTU black hole (the answer lost or ignored on the way back, or the sender not lowering its packet size).`;
+    : `The sender's data did not get through ${t.iface} after that${t.count > 1 ? ', and it sent packets too big again' : ''}: a path-MTU black hole (the answer lost or ignored on the way back, or the sender not lowering its packet size).`;
   return { code: 'mtu-exceeded', severity: worked ? 'info' : 'warning', message: `${what} ${answered}. ${next}`, journeys: t.ids, flows: [f.id] };
 }
 
 /** Packets that did not get through an MTU no captured answer named. */
 function unansweredFindingOf(t: TooBig, f: Flow): Finding {
-  const one = t.ids.length === 1;
-  const what = `${plural(t.ids.length, 'packet')} of ${f.client} -> ${f.server} from ${endpoint(t.sender.addr, t.sender.port)} (up to ${t.largest} bytes)`;
+  const one = t.count === 1;
+  const what = `${plural(t.count, 'packet')} of ${f.client} -> ${f.server} from ${endpoint(t.sender.addr, t.sender.port)} (up to ${t.largest} bytes)`;
   const died = `${one ? 'was' : 'were'} larger than the MTU of ${t.iface}, ${t.mtu} (${t.mtuSource}), and never left by it; no ICMP fragmentation needed answering ${one ? 'it' : 'them'} was seen`;
   const worked = t.crossedAfter > 0;
   const next = worked
     ? `The sender's later data crossed ${t.iface} (${plural(t.crossedAfter, 'packet')}): it lowered its packet size, so an answer the captures do not hold reached it, or it probed the path itself.`
-    : `The sender's data did not get through ${t.iface} after that${t.tooBigAgain > 0 ? ', and it sent packets too big again' : ''}: a path-MTU black hole (no fragmentation-needed sent, or one filtered on its way back; check the MTUs along the path and that ICMP type 3 code 4 reaches the sender).`;
+    : `The sender's data did not get through ${t.iface} after that${t.count > 1 ? ', and it sent packets too big again' : ''}: a path-MTU black hole (no fragmentation-needed sent, or one filtered on its way back; check the MTUs along the path and that ICMP type 3 code 4 reaches the sender).`;
   return { code: 'mtu-exceeded', severity: worked ? 'info' : 'warning', message: `${what} ${died}. ${next}`, journeys: t.ids, flows: [f.id] };
 }
