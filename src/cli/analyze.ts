@@ -10,7 +10,7 @@ import { conntrackLines, isReversal } from '../correlate/nat-table.js';
 import { findingsForPeople } from '../correlate/findings.js';
 import { pluralOf } from '../correlate/plural.js';
 export { conntrackLines };
-import type { Host, InterfaceRole, NatBinding } from '../correlate/model.js';
+import type { Host, InterfaceRole } from '../correlate/model.js';
 import { openAll, asCliError, withProgress } from './captures.js';
 import { streamWriter, fileWriter, JsonDocumentWriter } from './output.js';
 import { JsonSpill, SpilledArray } from './json-spill.js';

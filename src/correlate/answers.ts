@@ -76,7 +76,7 @@ function groupEchoKey(o: Observation): number | undefined {
 }
 
 /** The key `o` carries if it is an answer, as expectedAnswerKey makes them. */
-export function answerKey(o: Observation): number | undefined {
+function answerKey(o: Observation): number | undefined {
   if (o.kind === 'arp') return o.arpOp === 2 ? keys.reset().byte(KIND_CODES.arp).text(o.iface).text(o.src).text(o.dst).value() : undefined;
   if (o.icmpType === ICMP_ECHO_REPLY || o.icmpType === ICMPV6_ECHO_REPLY) {
     return num(num(keys.reset().byte(KIND_CODES.echo).text(o.iface).text(o.src).text(o.dst), o.icmpId), o.icmpSeq).value();

@@ -1,7 +1,7 @@
 import type { InterfaceRole, NatRewrite } from './model.js';
 import { isFrameBroadcast, TCP_RST, type Observation } from './observation.js';
 import { requestKind } from './answers.js';
-import { addressOf, addressScope, echoOrEndpoint, endpoint, isGroupScope, isLinkScope } from './endpoint.js';
+import { addressOf, addressScope, endpoint, isGroupScope, isLinkScope } from './endpoint.js';
 import type { JourneyWork } from './journey-work.js';
 import type { Topology } from './topology.js';
 import { IPPROTO_TCP } from '../decode/enums.js';

@@ -1,4 +1,4 @@
-import type { Finding, Flow, Hop, InterfaceInfo, JourneyKind } from './model.js';
+import type { Finding, Flow, InterfaceInfo, JourneyKind } from './model.js';
 import type { Observation } from './observation.js';
 import { addressScope, endpoint } from './endpoint.js';
 import { expectsAnswer, requestKind } from './answers.js';

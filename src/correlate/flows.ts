@@ -1,6 +1,6 @@
 import type { Observation, OuterPacket } from './observation.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
-import type { ConnState, Flow, Journey, NatRewrite, Step, Translation } from './model.js';
+import type { ConnState, Flow, NatRewrite, Step, Translation } from './model.js';
 import { endpoint, isLoopbackAddress } from './endpoint.js';
 import { communityId } from './community-id.js';
 import { TupleKeys } from './tuple-keys.js';

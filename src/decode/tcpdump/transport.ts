@@ -7,7 +7,7 @@ import type { Packet } from '../packet.js';
 import { u16, u32, macString } from '../bytes.js';
 import type { LineOptions } from './line.js';
 import { formatGeneve, formatVxlan } from './tunnel.js';
-import { formatDns, tcpdumpChar } from './dns.js';
+import { formatDns } from './dns.js';
 import { formatOpenflow, OPENFLOW_PORTS } from './tcp-openflow.js';
 import { formatTextProtocol, HTTP_TEXT, RTSP_TEXT, FTP_TEXT, SMTP_TEXT, WHOIS_TEXT } from './http.js';
 import { TCP_HEADER_LENGTH } from '../tcp.js';
