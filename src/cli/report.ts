@@ -11,6 +11,7 @@ import { withAnalysisOptions, analyzeOptionsFrom, runAnalyzeStream, StreamedDocu
 import { teeOutputs, type AnalysisOutput } from './analysis-output.js';
 import { fileWriter } from './output.js';
 import { ExemplarKeeper, type KeptAnalysis } from '../report/exemplars.js';
+import { fillEvidenceLines } from '../correlate/evidence-lines.js';
 import type { CorrelationRun } from '../correlate/analyze.js';
 import { CliError, EXIT_BAD_INPUT, EXIT_USAGE } from './exit.js';
 import { checkOutputFile, makeOutputDir } from './output-paths.js';
@@ -38,7 +39,8 @@ export async function runReport(files: string[], opts: ReportCliOptions, version
   if (opts.json && opts.json !== '-') await checkOutputFile(opts.json, '--json');
   await makeOutputDir(opts.output, '--output');
   const analyzeOptions = await analyzeOptionsFrom(opts);
-  analyzeOptions.evidenceLines = true;
+  // Lines are printed for the frames the report cites, once it is known which (evidence-lines.ts).
+  analyzeOptions.evidenceLines = 'later';
   const scenario = opts.scenario ? await loadScenarioContext(opts.scenario, analyzeOptions) : undefined;
   if (scenario) {
     // The scenario says which addresses are the host's own: local delivery needs no guessing then.
@@ -117,7 +119,9 @@ async function analyzeForReport(files: string[], options: RunAnalyzeOptions, jso
   };
   try {
     const run = await runAnalyzeStream(files, options, begin);
-    return { run, kept: keeper.result(run) };
+    const kept = keeper.result(run);
+    await fillEvidenceLines(kept.observations());
+    return { run, kept };
   } finally {
     await doc?.close();
     await handle?.close();

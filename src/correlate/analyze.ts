@@ -20,8 +20,11 @@ export interface AnalyzeOptions {
   ifaceMap?: Map<number, string>;
   /** Roles the user gave, overriding inference. */
   roles?: Map<string, InterfaceRole>;
-  /** Keep the `read` line of every hop, for reports that cite their evidence. */
-  evidenceLines?: boolean;
+  /**
+   * Keep the `read` line of every hop, for reports that cite their evidence: true, made as the
+   * frames are read; 'later', left for fillEvidenceLines to make for the hops a report cites.
+   */
+  evidenceLines?: boolean | 'later';
   topology?: Topology;
   /**
    * Heap bytes the frames may fill before reading stops (default: 40% of the process's heap limit,

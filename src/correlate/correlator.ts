@@ -26,8 +26,8 @@ export interface CorrelatorOptions {
   ifaceMap: Map<number, string>;
   /** Roles the user gave, overriding inference. */
   roles: Map<string, InterfaceRole>;
-  /** Keep the `read` line of every hop, for reports that cite their evidence. */
-  evidenceLines: boolean;
+  /** Keep the `read` line of every hop, for reports that cite their evidence (ObserverOptions.evidenceLines). */
+  evidenceLines: boolean | 'later';
   topology?: Topology;
   /**
    * How many journeys wait at once for their answers, and for the later packets that tell where

@@ -14,7 +14,7 @@ import { Sll2Header } from '../decode/sll2.js';
 import { PACKET_OUTGOING, SllHeader } from '../decode/sll.js';
 import { EthernetHeader } from '../decode/ethernet.js';
 import { formatFrameLine } from '../decode/tcpdump/line.js';
-import { TcpSequenceTracker } from '../decode/tcpdump/transport.js';
+import { TcpSequenceTracker, deferredRelation } from '../decode/tcpdump/transport.js';
 import type { JourneyKind } from './model.js';
 import { tooBigKey, type Observation } from './observation.js';
 import { FingerprintHasher } from './fingerprint.js';
@@ -30,8 +30,11 @@ const ICMP6_ERRORS = new Set([ICMPV6_DEST_UNREACH, ICMPV6_PACKET_TOO_BIG, ICMPV6
 export interface ObserverOptions {
   /** Names for cooked-v2 interface indexes. */
   ifaceMap: Map<number, string>;
-  /** Keep the `read` line of every frame, for reports that cite their evidence. */
-  evidenceLines: boolean;
+  /**
+   * The `read` line of every frame, for reports that cite their evidence: made as each frame is
+   * read (true), or left for fillEvidenceLines to make for the frames cited ('later').
+   */
+  evidenceLines: boolean | 'later';
   /** The hosts the files come from: with several, interfaces are named HOST:IFACE. */
   hosts?: HostPlan;
   /** Nanoseconds each file's clock runs ahead of the first host's: taken off its frames' run time. */
@@ -89,7 +92,13 @@ export class Observer {
     const inner = pkt.inner && (pkt.inner.ipv4 || pkt.inner.ipv6 || pkt.inner.arp) ? pkt.inner : undefined;
     if (inner && (pkt.vxlan || pkt.geneve)) this.fillOuter(o, pkt);
     this.fill(o, inner ?? pkt, frame);
-    if (this.options.evidenceLines) o.line = flat(formatFrameLine(frame, pkt, { tcpState: this.tcpState }));
+    if (this.options.evidenceLines === true) o.line = flatText(formatFrameLine(frame, pkt, { tcpState: this.tcpState }));
+    else if (this.options.evidenceLines === 'later') {
+      // Most lines are never cited: what printing one later needs is kept instead of the line.
+      const relation = deferredRelation(pkt, this.tcpState);
+      if (relation === 'now') o.line = flatText(formatFrameLine(frame, pkt, { tcpState: this.tcpState }));
+      else o.deferredLine = relation === 'none' ? false : relation;
+    }
     return o;
   }
 
@@ -400,6 +409,7 @@ function clearObservation(o: Observation, frame: Frame, iface: string, t: number
   o.vni = undefined;
   o.outer = undefined;
   o.line = undefined;
+  o.deferredLine = undefined;
   return o;
 }
 
@@ -447,6 +457,7 @@ function blankObservation(frame: Frame, iface: string, t: number): Observation {
     vni: undefined,
     outer: undefined,
     line: undefined,
+    deferredLine: undefined,
   };
 }
 
@@ -455,7 +466,7 @@ function blankObservation(frame: Frame, iface: string, t: number): Observation {
  * (V8's cons strings, tens of bytes each), and a report keeps a line per observation of every
  * journey still waiting: reading a character flattens it in place and lets the pieces go.
  */
-function flat(text: string): string {
+export function flatText(text: string): string {
   text.charCodeAt(0);
   return text;
 }

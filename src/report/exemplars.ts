@@ -84,6 +84,8 @@ export interface SampledTraffic {
 export interface KeptAnalysis {
   analysis: Analysis;
   hopsOf: (j: Journey) => Observation[];
+  /** The observations of every journey kept, whose evidence the report may cite. */
+  observations: () => Iterable<Observation>;
   /** Set when only exemplars were kept: what all traffic was. */
   sampled?: SampledTraffic;
 }
@@ -266,7 +268,10 @@ export class ExemplarKeeper {
     };
     const hopsById = new Map(this.kept.map((w) => [w.journey.id, w.hops]));
     const hopsOf = (j: Journey): Observation[] => hopsById.get(j.id) ?? [];
-    if (this.complete) return { analysis, hopsOf };
+    const observations = function* (): Iterable<Observation> {
+      for (const hops of hopsById.values()) yield* hops;
+    };
+    if (this.complete) return { analysis, hopsOf, observations };
     // The slowest journey of each family is cited by its story: its observations are kept with it.
     for (const family of this.families.values()) if (family.slowest) hopsById.set(family.slowest.work.journey.id, family.slowest.work.hops);
     const sampled: SampledTraffic = {
@@ -284,6 +289,6 @@ export class ExemplarKeeper {
       families: this.families.size,
       uncounted: this.uncounted,
     };
-    return { analysis, hopsOf, sampled };
+    return { analysis, hopsOf, observations, sampled };
   }
 }

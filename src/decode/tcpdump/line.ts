@@ -12,7 +12,7 @@ import { formatLldp } from './lldp.js';
 import { Sll2Header } from '../sll2.js';
 import { isRawLinktype } from '../raw.js';
 import { ethertypeText } from './names.js';
-import type { TcpSequenceTracker } from './transport.js';
+import type { TcpRelations } from './transport.js';
 import { ETHERTYPE_LLDP } from '../enums.js';
 
 export interface LineOptions {
@@ -25,7 +25,7 @@ export interface LineOptions {
   /** Printed after the timestamp, followed by a space (tcpdump -i any's interface and direction). */
   ifacePrefix?: string;
   /** Keeps TCP sequence numbers relative per connection, as tcpdump does without -S. */
-  tcpState?: TcpSequenceTracker;
+  tcpState?: TcpRelations;
 }
 
 function pad(n: number, width: number): string {

@@ -21,7 +21,21 @@ import { IPPROTO_TCP, IPPROTO_UDP, TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_RST, TCP
  * segments print seq and ack minus the bases. Segments without ACK (a first SYN, a bare RST) are
  * always absolute and do not touch the table.
  */
-export class TcpSequenceTracker {
+/** The numbers a TCP line prints and the bases its SACK blocks are made relative with (print-tcp.c). */
+export interface TcpRelation {
+  seq: number;
+  ack: number;
+  thseq: number;
+  thack: number;
+  rev: boolean;
+}
+
+/** Where a TCP line's relative numbers come from: tcpdump's state as it reads, or one recorded earlier. */
+export interface TcpRelations {
+  relate(src: Uint8Array, dst: Uint8Array, sport: number, dport: number, flags: number, seq: number, ack: number): TcpRelation;
+}
+
+export class TcpSequenceTracker implements TcpRelations {
   // IPv4 connections are keyed by numbers (address and port of each side), others by a short string
   // of the addresses' 16-bit words: a TCP frame is printed without building a hex string.
   private readonly table4 = new Map<number, Map<number, { seq: number; ack: number }>>();
@@ -39,7 +53,7 @@ export class TcpSequenceTracker {
     flags: number,
     seq: number,
     ack: number,
-  ): { seq: number; ack: number; thseq: number; thack: number; rev: boolean } {
+  ): TcpRelation {
     let rev = false;
     if (sport > dport) rev = true;
     else if (sport === dport && compareBytes(src, dst) > 0) rev = true;
@@ -68,6 +82,20 @@ export class TcpSequenceTracker {
     const rs = rev ? (seq - th.ack) >>> 0 : (seq - th.seq) >>> 0;
     const ra = rev ? (ack - th.seq) >>> 0 : (ack - th.ack) >>> 0;
     return { seq: rs, ack: ra, thseq: th.seq, thack: th.ack, rev };
+  }
+}
+
+/**
+ * The relation a TcpSequenceTracker gave one segment when its frame was read, handed back when the
+ * frame's line is printed later, out of order (evidence lines made only for the frames a report
+ * cites): the tracker's state then is not what it was at that frame. Without one, numbers print
+ * absolute, as they do for a segment the tracker never saw.
+ */
+export class RecordedRelation implements TcpRelations {
+  constructor(private readonly recorded: TcpRelation | undefined) {}
+
+  relate(_src: Uint8Array, _dst: Uint8Array, _sport: number, _dport: number, _flags: number, seq: number, ack: number): TcpRelation {
+    return this.recorded ?? { seq, ack, thseq: 0, thack: 0, rev: false };
   }
 }
 
@@ -120,6 +148,38 @@ function segmentOf(pkt: Packet, protocol: number): Segment | undefined {
     };
   }
   return undefined;
+}
+
+/**
+ * How a frame's line can be printed later, from its bytes read again (evidence lines made only for
+ * the frames a report cites), and what must be kept for that now: 'none' when no TCP printer will
+ * look at tcpdump's sequence state; the relation `state` gives the segment now, for a plain TCP
+ * packet whose printer will ask for it; 'now' for anything else with TCP in it (a tunnel, a
+ * damaged or fragmented packet, IPv6 extension headers), whose line must be printed in order.
+ */
+export function deferredRelation(pkt: Packet, state: TcpRelations): TcpRelation | 'none' | 'now' {
+  if (pkt.inner) return 'now';
+  // What lies above TCP (DNS, HTTP) does not change the way to its printer; anything below may.
+  const problem = pkt.problem?.layer;
+  if (problem !== undefined && !(pkt.tcp && (problem === 'dns' || problem === 'http'))) return pkt.tcp || problem === 'tcp' || pkt.ipv4 || pkt.ipv6 ? 'now' : 'none';
+  const ip4 = pkt.ipv4;
+  const ip6 = pkt.ipv6;
+  if (!ip4 && !ip6) return 'none';
+  const protocol = ip4 ? ip4.protocol : ip6!.extensions.length === 0 ? ip6!.nextHeader : -1;
+  if (!pkt.tcp) return protocol === IPPROTO_TCP || protocol === -1 ? 'now' : 'none';
+  if (protocol !== IPPROTO_TCP) return 'now';
+  // The checks formatIpv4 and formatIpv6 make before they hand a TCP packet to formatTcp.
+  if (ip4 && (ip4.totalLength < ip4.headerLength || ip4.isLaterFragment)) return 'now';
+  if (ip6 && ip6.payloadLength === 0) return 'now';
+  const seg = segmentOf(pkt, IPPROTO_TCP);
+  if (!seg || seg.start !== pkt.tcp.offset) return 'now';
+  // formatTcp's, up to the point where it asks for the relation.
+  const { b, start } = seg;
+  if (start + TCP_HEADER_LENGTH > seg.snapend) return 'none';
+  if ((b[start + 12] >>> 4) * 4 < TCP_HEADER_LENGTH) return 'none';
+  const flags = b[start + 13];
+  if (!(flags & TCP_FLAG_ACK)) return 'none';
+  return state.relate(seg.srcAddr, seg.dstAddr, u16(b, start), u16(b, start + 2), flags, u32(b, start + 4), u32(b, start + 8));
 }
 
 /**
