@@ -1,6 +1,6 @@
 import type { JourneyKind } from './model.js';
 import { IPPROTO_IGMP, IPPROTO_TCP } from '../decode/enums.js';
-import type { TcpRelation } from '../decode/tcpdump/transport.js';
+import type { TcpLineState } from '../decode/tcpdump/transport.js';
 
 /**
  * One frame as the correlator needs it: flat numbers and short strings pulled from the decoded
@@ -61,10 +61,10 @@ export interface Observation {
   line?: string;
   /**
    * Evidence lines are made when they are wanted, from the frame read again (evidence-lines.ts):
-   * set while this one's is still to be made; false, or the relative TCP numbers tcpdump's state
-   * gave its segment when the frame was read in order.
+   * set while this one's is still to be made; false, or what tcpdump's TCP state was at its segment
+   * when the frame was read in order (its connection's bases, shared by its other segments).
    */
-  deferredLine?: TcpRelation | false;
+  deferredLine?: TcpLineState | false;
 }
 
 export { TCP_FLAG_FIN as TCP_FIN, TCP_FLAG_SYN as TCP_SYN, TCP_FLAG_RST as TCP_RST, TCP_FLAG_PSH as TCP_PSH, TCP_FLAG_ACK as TCP_ACK } from '../decode/enums.js';

@@ -41,12 +41,18 @@ export interface ObserverOptions {
   clockOffsetNs?: ReadonlyMap<string, number>;
 }
 
+/**
+ * Connections whose relative TCP numbers evidence lines remember (TcpSequenceTracker): one to two
+ * generations of this many, so that a report of any length keeps a bounded table.
+ */
+const TCP_LINE_CONNECTIONS = 1 << 16;
+
 export class Observer {
   /** Its packet is read in `observe` and let go before the next frame: nothing from it is kept but numbers and strings. */
   private readonly decoder = new PacketDecoder();
   private readonly hasher = new FingerprintHasher();
   private readonly names = new AddressNames();
-  private readonly tcpState = new TcpSequenceTracker();
+  private readonly tcpState = new TcpSequenceTracker(TCP_LINE_CONNECTIONS);
   private baseSec: number | undefined;
   private baseNsec = 0;
   private readonly unnamedIndexes = new Set<number>();

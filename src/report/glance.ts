@@ -4,7 +4,7 @@
  * flow of a capture of any size.
  */
 import { addressOf } from '../correlate/endpoint.js';
-import type { Flow, Hop, Journey } from '../correlate/model.js';
+import type { Flow, Journey } from '../correlate/model.js';
 import { mdCell, mdCode } from './escape.js';
 
 /** Rows of the table a person reads. */
@@ -14,15 +14,18 @@ const MAX_GLANCE_ROWS = 30;
 export interface FlowTraffic {
   dropped: number;
   retransmissions: number;
-  /** The hops of its request with the most hops (the path its row shows): none when all had one. */
-  longest?: Hop[];
+  /**
+   * The interfaces of its request with the most hops (the path its row shows): none when all had
+   * one. Names, not the hops: a report keeps this for every conversation still open.
+   */
+  longest?: string[];
 }
 
 /** Counts journey `j` of a flow into its traffic. */
 export function noteJourney(t: FlowTraffic, j: Journey): void {
   if (j.fate === 'dropped') t.dropped++;
   if (j.retransmission) t.retransmissions++;
-  if (!j.isReply && j.hops.length > (t.longest?.length ?? 1)) t.longest = j.hops;
+  if (!j.isReply && j.hops.length > (t.longest?.length ?? 1)) t.longest = j.hops.map((h) => h.interface);
 }
 
 interface GlanceRow {
@@ -44,7 +47,7 @@ export class GlanceTable {
 
   add(f: Flow, t: FlowTraffic): void {
     this.flows++;
-    const path = t.longest ? t.longest.map((h) => h.interface).join(' -> ') : '';
+    const path = t.longest ? t.longest.join(' -> ') : '';
     const port = f.server.slice(f.server.lastIndexOf(':') + 1);
     const service = f.protocol === 'tcp' || f.protocol === 'udp' ? `${f.protocol}/${port}` : f.protocol;
     const nat = [...new Set(f.translations.map((x) => `${x.type.toUpperCase()} on ${x.interface}`))].join(', ') || 'none';

@@ -13,14 +13,6 @@ import { formatTextProtocol, HTTP_TEXT, RTSP_TEXT, FTP_TEXT, SMTP_TEXT, WHOIS_TE
 import { TCP_HEADER_LENGTH } from '../tcp.js';
 import { IPPROTO_TCP, IPPROTO_UDP, TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_RST, TCP_FLAG_SYN, TCP_FLAG_URG } from '../enums.js';
 
-/**
- * tcpdump's relative sequence numbers (print-tcp.c, tcp_seq_hash4/6). For a segment with ACK set,
- * the connection is keyed by addresses and ports in a fixed order (the lower port first; on equal
- * ports the lower address first). The first segment seen for a key, or any SYN, records
- * `seq` and `ack - 1` as the bases of its two directions and is itself printed absolute; later
- * segments print seq and ack minus the bases. Segments without ACK (a first SYN, a bare RST) are
- * always absolute and do not touch the table.
- */
 /** The numbers a TCP line prints and the bases its SACK blocks are made relative with (print-tcp.c). */
 export interface TcpRelation {
   seq: number;
@@ -35,67 +27,137 @@ export interface TcpRelations {
   relate(src: Uint8Array, dst: Uint8Array, sport: number, dport: number, flags: number, seq: number, ack: number): TcpRelation;
 }
 
+/** A connection's bases: never changed, a SYN makes new ones, so every segment of theirs may share them. */
+export interface TcpBases {
+  readonly seq: number;
+  readonly ack: number;
+}
+
+/**
+ * What a segment's line needs of the tracker's state, kept to print it later (RecordedRelation): the
+ * bases its connection had, shared with its other segments; for the segment that set them (printed
+ * absolute), the bases as `first`.
+ */
+export type TcpLineState = TcpBases | { readonly first: TcpBases };
+
+/** The order print-tcp.c keys a connection by: the lower port first; on equal ports the lower address. */
+function reversed(src: Uint8Array, dst: Uint8Array, sport: number, dport: number): boolean {
+  return sport > dport || (sport === dport && compareBytes(src, dst) > 0);
+}
+
+function relation(th: TcpBases, first: boolean, rev: boolean, seq: number, ack: number): TcpRelation {
+  if (first) return { seq, ack, thseq: th.seq, thack: th.ack, rev };
+  const rs = rev ? (seq - th.ack) >>> 0 : (seq - th.seq) >>> 0;
+  const ra = rev ? (ack - th.seq) >>> 0 : (ack - th.ack) >>> 0;
+  return { seq: rs, ack: ra, thseq: th.seq, thack: th.ack, rev };
+}
+
+/**
+ * tcpdump's relative sequence numbers (print-tcp.c, tcp_seq_hash4/6). For a segment with ACK set,
+ * the connection is keyed by addresses and ports in a fixed order (the lower port first; on equal
+ * ports the lower address first). The first segment seen for a key, or any SYN, records
+ * `seq` and `ack - 1` as the bases of its two directions and is itself printed absolute; later
+ * segments print seq and ack minus the bases. Segments without ACK (a first SYN, a bare RST) are
+ * always absolute and do not touch the table.
+ */
 export class TcpSequenceTracker implements TcpRelations {
   // IPv4 connections are keyed by numbers (address and port of each side), others by a short string
   // of the addresses' 16-bit words: a TCP frame is printed without building a hex string.
-  private readonly table4 = new Map<number, Map<number, { seq: number; ack: number }>>();
-  private readonly table = new Map<string, { seq: number; ack: number }>();
+  private table4 = new Map<number, Map<number, TcpBases>>();
+  private table = new Map<string, TcpBases>();
+  /** The generation before (see maxConnections): looked in when the current one has no entry. */
+  private old4 = new Map<number, Map<number, TcpBases>>();
+  private old = new Map<string, TcpBases>();
+  private added = 0;
+  /** What the last `bases` call found: whether its segment set the bases, and the key's order. */
+  private first = false;
+  private rev = false;
+
+  /**
+   * `maxConnections`: tcpdump remembers every connection it has seen; a reader of captures of any
+   * length remembers the connections of the last one to two generations of this many, and a
+   * connection quiet for that long that speaks again without a SYN prints absolute numbers.
+   */
+  constructor(private readonly maxConnections = Infinity) {}
 
   /**
    * Returns the numbers to print and the bases (`thseq`, `thack`, `rev`) SACK blocks are made
    * relative with, as print-tcp.c keeps them.
    */
-  relate(
-    src: Uint8Array,
-    dst: Uint8Array,
-    sport: number,
-    dport: number,
-    flags: number,
-    seq: number,
-    ack: number,
-  ): TcpRelation {
-    let rev = false;
-    if (sport > dport) rev = true;
-    else if (sport === dport && compareBytes(src, dst) > 0) rev = true;
+  relate(src: Uint8Array, dst: Uint8Array, sport: number, dport: number, flags: number, seq: number, ack: number): TcpRelation {
+    const th = this.bases(src, dst, sport, dport, flags, seq, ack);
+    return relation(th, this.first, this.rev, seq, ack);
+  }
+
+  /** The same step of the state as `relate`, returning what printing the segment later needs. */
+  lineState(src: Uint8Array, dst: Uint8Array, sport: number, dport: number, flags: number, seq: number, ack: number): TcpLineState {
+    const th = this.bases(src, dst, sport, dport, flags, seq, ack);
+    return this.first ? { first: th } : th;
+  }
+
+  private bases(src: Uint8Array, dst: Uint8Array, sport: number, dport: number, flags: number, seq: number, ack: number): TcpBases {
+    const rev = reversed(src, dst, sport, dport);
+    this.rev = rev;
     const a = rev ? dst : src;
     const b = rev ? src : dst;
     const pa = rev ? dport : sport;
     const pb = rev ? sport : dport;
-    let inner: Map<number, { seq: number; ack: number }> | undefined;
+    let inner: Map<number, TcpBases> | undefined;
+    let ka = 0;
     let k4 = 0;
     let key = '';
     if (a.length === 4 && b.length === 4) {
-      const ka = (((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) >>> 0) * 65536 + pa;
+      ka = (((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) >>> 0) * 65536 + pa;
       k4 = (((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0) * 65536 + pb;
       inner = this.table4.get(ka);
       if (!inner) this.table4.set(ka, (inner = new Map()));
     } else {
       key = `${words(a)}|${words(b)}|${pa}|${pb}`;
     }
+    const th = this.find(inner, ka, k4, key);
+    this.first = !th || (flags & TCP_FLAG_SYN) !== 0;
+    if (!this.first) return th!;
+    const entry = rev ? { ack: seq, seq: (ack - 1) >>> 0 } : { seq, ack: (ack - 1) >>> 0 };
+    this.remember(inner, k4, key, entry);
+    return entry;
+  }
+
+  /** The entry of a connection, from the generation before if need be (then moved to this one). */
+  private find(inner: Map<number, TcpBases> | undefined, ka: number, k4: number, key: string): TcpBases | undefined {
     const th = inner ? inner.get(k4) : this.table.get(key);
-    if (!th || (flags & TCP_FLAG_SYN) !== 0) {
-      const entry = rev ? { ack: seq, seq: (ack - 1) >>> 0 } : { seq, ack: (ack - 1) >>> 0 };
-      if (inner) inner.set(k4, entry);
-      else this.table.set(key, entry);
-      return { seq, ack, thseq: entry.seq, thack: entry.ack, rev };
+    if (th !== undefined || (this.old4.size === 0 && this.old.size === 0)) return th;
+    const before = inner ? this.old4.get(ka)?.get(k4) : this.old.get(key);
+    if (before !== undefined) this.remember(inner, k4, key, before);
+    return before;
+  }
+
+  private remember(inner: Map<number, TcpBases> | undefined, k4: number, key: string, entry: TcpBases): void {
+    if (inner) inner.set(k4, entry);
+    else this.table.set(key, entry);
+    if (++this.added >= this.maxConnections) {
+      this.old4 = this.table4;
+      this.old = this.table;
+      this.table4 = new Map();
+      this.table = new Map();
+      this.added = 0;
     }
-    const rs = rev ? (seq - th.ack) >>> 0 : (seq - th.seq) >>> 0;
-    const ra = rev ? (ack - th.seq) >>> 0 : (ack - th.ack) >>> 0;
-    return { seq: rs, ack: ra, thseq: th.seq, thack: th.ack, rev };
   }
 }
 
 /**
- * The relation a TcpSequenceTracker gave one segment when its frame was read, handed back when the
+ * The tracker's state as it was at one segment (TcpSequenceTracker.lineState), handed back when the
  * frame's line is printed later, out of order (evidence lines made only for the frames a report
  * cites): the tracker's state then is not what it was at that frame. Without one, numbers print
  * absolute, as they do for a segment the tracker never saw.
  */
 export class RecordedRelation implements TcpRelations {
-  constructor(private readonly recorded: TcpRelation | undefined) {}
+  constructor(private readonly recorded: TcpLineState | undefined) {}
 
-  relate(_src: Uint8Array, _dst: Uint8Array, _sport: number, _dport: number, _flags: number, seq: number, ack: number): TcpRelation {
-    return this.recorded ?? { seq, ack, thseq: 0, thack: 0, rev: false };
+  relate(src: Uint8Array, dst: Uint8Array, sport: number, dport: number, _flags: number, seq: number, ack: number): TcpRelation {
+    const r = this.recorded;
+    if (r === undefined) return { seq, ack, thseq: 0, thack: 0, rev: false };
+    const rev = reversed(src, dst, sport, dport);
+    return 'first' in r ? relation(r.first, true, rev, seq, ack) : relation(r, false, rev, seq, ack);
   }
 }
 
@@ -153,11 +215,11 @@ function segmentOf(pkt: Packet, protocol: number): Segment | undefined {
 /**
  * How a frame's line can be printed later, from its bytes read again (evidence lines made only for
  * the frames a report cites), and what must be kept for that now: 'none' when no TCP printer will
- * look at tcpdump's sequence state; the relation `state` gives the segment now, for a plain TCP
+ * look at tcpdump's sequence state; what `state` gives the segment now, for a plain TCP
  * packet whose printer will ask for it; 'now' for anything else with TCP in it (a tunnel, a
  * damaged or fragmented packet, IPv6 extension headers), whose line must be printed in order.
  */
-export function deferredRelation(pkt: Packet, state: TcpRelations): TcpRelation | 'none' | 'now' {
+export function deferredRelation(pkt: Packet, state: TcpSequenceTracker): TcpLineState | 'none' | 'now' {
   if (pkt.inner) return 'now';
   // What lies above TCP (DNS, HTTP) does not change the way to its printer; anything below may.
   const problem = pkt.problem?.layer;
@@ -179,7 +241,7 @@ export function deferredRelation(pkt: Packet, state: TcpRelations): TcpRelation 
   if ((b[start + 12] >>> 4) * 4 < TCP_HEADER_LENGTH) return 'none';
   const flags = b[start + 13];
   if (!(flags & TCP_FLAG_ACK)) return 'none';
-  return state.relate(seg.srcAddr, seg.dstAddr, u16(b, start), u16(b, start + 2), flags, u32(b, start + 4), u32(b, start + 8));
+  return state.lineState(seg.srcAddr, seg.dstAddr, u16(b, start), u16(b, start + 2), flags, u32(b, start + 4), u32(b, start + 8));
 }
 
 /**

@@ -78,4 +78,28 @@ describe('TcpSequenceTracker', () => {
     const again = t.relate(a, b, 1234, 80, TCP_FLAG_SYN | TCP_FLAG_ACK, 77, 88);
     expect([again.seq, again.ack]).toEqual([77, 88]);
   });
+
+  it('with a bound, remembers the connections of the last one to two generations, IPv4 and IPv6 alike', () => {
+    const a6 = Uint8Array.from({ length: 16 }, (_, i) => (i === 15 ? 1 : 0x20));
+    const b6 = Uint8Array.from({ length: 16 }, (_, i) => (i === 15 ? 2 : 0x20));
+    const t = new TcpSequenceTracker(3);
+    t.relate(a, b, 1000, 80, TCP_FLAG_ACK, 100, 200);
+    t.relate(a6, b6, 1000, 80, TCP_FLAG_ACK, 100, 200);
+    // Two more connections fill the first generation: the first two are now the generation before.
+    t.relate(a, b, 1001, 80, TCP_FLAG_ACK, 5, 5);
+    const before = t.relate(a, b, 1000, 80, TCP_FLAG_ACK, 110, 210);
+    expect([before.seq, before.ack]).toEqual([10, 11]);
+    const before6 = t.relate(a6, b6, 1000, 80, TCP_FLAG_ACK, 150, 200);
+    expect([before6.seq, before6.ack]).toEqual([50, 1]);
+    // Moved to the current generation when found, so they outlive the next turn.
+    for (let p = 2000; p < 2006; p++) t.relate(a, b, p, 80, TCP_FLAG_ACK, 1, 1);
+    const forgotten = t.relate(a, b, 1001, 80, TCP_FLAG_ACK, 9, 9);
+    expect([forgotten.seq, forgotten.ack]).toEqual([9, 9]);
+    // Unbounded, as tcpdump: never forgotten.
+    const all = new TcpSequenceTracker();
+    all.relate(a, b, 1000, 80, TCP_FLAG_ACK, 100, 200);
+    for (let p = 2000; p < 2100; p++) all.relate(a, b, p, 80, TCP_FLAG_ACK, 1, 1);
+    const kept = all.relate(a, b, 1000, 80, TCP_FLAG_ACK, 110, 210);
+    expect([kept.seq, kept.ack]).toEqual([10, 11]);
+  });
 });
