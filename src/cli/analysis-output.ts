@@ -25,6 +25,7 @@ export function teeOutputs(outputs: readonly AnalysisOutput[]): AnalysisOutput {
       journey: (w) => outputs.reduce((kept, o) => o.sink.journey?.(w) === true || kept, false),
       flow: (f) => outputs.forEach((o) => o.sink.flow(f)),
       natBinding: (b) => outputs.forEach((o) => o.sink.natBinding(b)),
+      finding: (f, part, key) => outputs.forEach((o) => o.sink.finding?.(f, part, key)),
     },
     drain: async () => {
       for (const o of outputs) await o.drain();
