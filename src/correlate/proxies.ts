@@ -59,6 +59,13 @@ export class ProxyMatcher {
 
   constructor(private readonly windowNs = PROXY_WINDOW_NS) {}
 
+  /** How many finished flows wait to be matched. */
+  get held(): number {
+    let n = 0;
+    for (const list of this.pending.values()) n += list.length;
+    return n;
+  }
+
   add(f: ProxyFacts): void {
     const key = bytesKey(f);
     const list = this.pending.get(key);
