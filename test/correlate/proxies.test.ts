@@ -5,35 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { openCapture, mergeCaptures, writePcapng, type WriterFrame } from '../../src/capture/index.js';
-import type { Frame } from '../../src/capture/frame.js';
+import { openCapture, mergeCaptures } from '../../src/capture/index.js';
 import { analyzeCaptures, streamFrames } from '../../src/correlate/analyze.js';
 import { ProxyMatcher, matchProxies, type ProxyFacts } from '../../src/correlate/proxies.js';
 import type { Flow } from '../../src/correlate/model.js';
 import { REPO } from '../helpers/tools.js';
+import { repeatCapture } from '../helpers/repeat.js';
 
 const SAMPLE = join(REPO, 'samples', 'localhost-publish', 'capture.pcapng');
-
-/** The sample's frames `copies` times, each copy `gapNs` after the one before. */
-async function repeated(dir: string, copies: number, gapNs: bigint): Promise<string> {
-  const source = await openCapture(SAMPLE);
-  const frames: Frame[] = [];
-  try {
-    for await (const b of mergeCaptures([source])) frames.push(...b);
-  } finally {
-    await source.close();
-  }
-  const ifaces = [...new Set(frames.map((f) => f.iface))];
-  const out: WriterFrame[] = [];
-  for (let c = 0; c < copies; c++) {
-    for (const f of frames) {
-      out.push({ iface: ifaces.indexOf(f.iface), tsNs: BigInt(f.tsSec) * 1_000_000_000n + BigInt(f.tsNsec) + BigInt(c) * gapNs, data: f.data, origLen: f.origLen });
-    }
-  }
-  const file = join(dir, 'repeated.pcapng');
-  await writePcapng(file, ifaces.map((i) => ({ name: i.name, linktype: i.linktype })), out);
-  return file;
-}
 
 describe.skipIf(!existsSync(SAMPLE))('userland proxies matched as flows finish', () => {
   it.each([
@@ -44,7 +23,7 @@ describe.skipIf(!existsSync(SAMPLE))('userland proxies matched as flows finish',
     try {
       const copies = 5;
       const once = await openCapture(SAMPLE);
-      const many = await openCapture(await repeated(dir, copies, gapNs));
+      const many = await openCapture(await repeatCapture(SAMPLE, dir, copies, gapNs));
       try {
         const { analysis: a } = await analyzeCaptures([once]);
         const pair = a.flows.filter((f) => f.proxyOf !== undefined).map((f) => f.id);
