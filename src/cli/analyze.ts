@@ -22,7 +22,7 @@ import { checkOutputFile } from './output-paths.js';
 import { loadTopology } from './topology-files.js';
 import { connStateWords } from '../report/conn-state.js';
 import { clockText } from '../report/clock.js';
-import { proxyPartners, teeOutputs, type AnalysisOutput } from './analysis-output.js';
+import { proxyPartners, teeOutputs, tookFindings, type AnalysisOutput } from './analysis-output.js';
 import { NdjsonStream } from './ndjson.js';
 
 const ROLES: InterfaceRole[] = ['container', 'veth', 'bridge', 'uplink', 'loopback', 'any', 'unknown'];
@@ -159,7 +159,7 @@ export class StreamedDocument implements AnalysisOutput {
       return other === undefined ? text : text.replace('\n      "history": ', `\n      "proxyOf": ${other},\n      "history": `);
     };
     this.out.closeArray();
-    const rest = documentTail(run, new SpilledArray(this.flows, patch), new SpilledArray(this.nat), new SpilledArray(this.findings));
+    const rest = documentTail(run, new SpilledArray(this.flows, patch), new SpilledArray(this.nat), tookFindings(run) ? new SpilledArray(this.findings) : undefined);
     for (const [key, value] of Object.entries(rest)) await this.out.member(key, value);
     await this.out.end();
   }

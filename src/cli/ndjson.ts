@@ -5,7 +5,7 @@
 import { documentTail, type CorrelationRun } from '../correlate/analyze.js';
 import type { CorrelatorSink } from '../correlate/correlator.js';
 import type { Flow, Host } from '../correlate/model.js';
-import { proxyPartners, type AnalysisOutput } from './analysis-output.js';
+import { proxyPartners, tookFindings, type AnalysisOutput } from './analysis-output.js';
 import { JsonSpill, PartedSpill } from './json-spill.js';
 import { FINDING_PARTS } from '../correlate/findings.js';
 import { utf8Chunk } from './utf8-chunk.js';
@@ -96,7 +96,7 @@ export class NdjsonStream implements AnalysisOutput {
         // Each spilled line ends in its newline: nothing goes between them.
         for await (const text of this.tcpFlows.text(patch, '')) await this.write(text);
       }
-      if (key === 'findings') {
+      if (key === 'findings' && tookFindings(run)) {
         await this.drain(true);
         for await (const text of this.findings.text(undefined, '')) await this.write(text);
       }
