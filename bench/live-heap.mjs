@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // What analyze holds in memory as it reads, apart from garbage V8 has not collected yet: the heap
 // in use right after a full collection, every STEP frames, of the streamed analysis analyze runs
-// (journeys, flows and bindings handed to a sink that drops them, as --json hands them to the file).
+// (journeys, flows, bindings and findings handed to a sink that drops them, as --json hands them to the file).
 //   node --expose-gc bench/live-heap.mjs FILE [STEP]
 // Prints one JSON line: { frames, seconds, liveMb: [[frames, MB], ...], maxRssMb }.
 import { openCapture, mergeCaptures } from '../dist/capture/index.js';
@@ -33,7 +33,7 @@ async function* batches() {
   }
 }
 try {
-  const run = await streamFrames(batches(), [reader], {}, { journey() {}, flow() {}, natBinding() {} });
+  const run = await streamFrames(batches(), [reader], {}, { journey() {}, flow() {}, natBinding() {}, finding() {} });
   if (run.damage) throw run.damage;
 } finally {
   await reader.close();

@@ -25,6 +25,9 @@ export function teeOutputs(outputs: readonly AnalysisOutput[]): AnalysisOutput {
       journey: (w) => outputs.reduce((kept, o) => o.sink.journey?.(w) === true || kept, false),
       flow: (f) => outputs.forEach((o) => o.sink.flow(f)),
       natBinding: (b) => outputs.forEach((o) => o.sink.natBinding(b)),
+      // Findings are taken only if every output takes them (a report's keeper does not): otherwise
+      // the summary keeps them all, and the outputs write them from there.
+      finding: outputs.every((o) => o.sink.finding) ? (f, part, key) => outputs.forEach((o) => o.sink.finding?.(f, part, key)) : undefined,
     },
     drain: async () => {
       for (const o of outputs) await o.drain();
@@ -46,4 +49,9 @@ export function proxyPartners(run: CorrelationRun): Map<number, number> {
   const partner = new Map<number, number>();
   for (const [x, y] of run.summary.proxies) partner.set(x, y).set(y, x);
   return partner;
+}
+
+/** The sink took the findings (CorrelatorSink.finding): the summary holds none of them. */
+export function tookFindings(run: CorrelationRun): boolean {
+  return run.summary.findings.length < run.summary.findingCount;
 }

@@ -7,13 +7,13 @@ import { mergeCaptures, type CaptureReader } from '../capture/index.js';
 import type { Frame } from '../capture/frame.js';
 import { fateText, durationText, MAX_GROUPS } from '../correlate/groups.js';
 import { conntrackLines, isReversal } from '../correlate/nat-table.js';
-import { findingsForPeople } from '../correlate/findings.js';
+import { FINDING_PARTS } from '../correlate/findings.js';
 import { pluralOf } from '../correlate/plural.js';
 export { conntrackLines };
 import type { Host, InterfaceRole } from '../correlate/model.js';
 import { openAll, asCliError, withProgress } from './captures.js';
 import { streamWriter, fileWriter, JsonDocumentWriter } from './output.js';
-import { JsonSpill, SpilledArray } from './json-spill.js';
+import { arrayMembersText, JsonSpill, PartedSpill, SpilledArray } from './json-spill.js';
 import type { CorrelatorSink } from '../correlate/correlator.js';
 import { LARGEST_FLOWS } from '../correlate/correlator.js';
 import { parseIfaceMap, collect } from './options.js';
@@ -22,7 +22,7 @@ import { checkOutputFile } from './output-paths.js';
 import { loadTopology } from './topology-files.js';
 import { connStateWords } from '../report/conn-state.js';
 import { clockText } from '../report/clock.js';
-import { proxyPartners, teeOutputs, type AnalysisOutput } from './analysis-output.js';
+import { proxyPartners, teeOutputs, tookFindings, type AnalysisOutput } from './analysis-output.js';
 import { NdjsonStream } from './ndjson.js';
 
 const ROLES: InterfaceRole[] = ['container', 'veth', 'bridge', 'uplink', 'loopback', 'any', 'unknown'];
@@ -113,18 +113,19 @@ async function withCaptures<T>(
 
 /**
  * The analysis document written while the analysis runs: its journeys as they are finished, in the
- * document itself; its flows and NAT bindings, which finish in any order, through scratch files that
- * put them in order of id at the end.
+ * document itself; its flows, NAT bindings and findings, which are final in any order, through
+ * scratch files that put them in the document's order at the end.
  */
 export class StreamedDocument implements AnalysisOutput {
   private constructor(
     private readonly out: JsonDocumentWriter,
     private readonly flows: JsonSpill,
     private readonly nat: JsonSpill,
+    private readonly findings: PartedSpill,
   ) {}
 
   static async create(write: (chunk: string | Buffer) => Promise<void>, hosts: Host[]): Promise<StreamedDocument> {
-    const doc = new StreamedDocument(new JsonDocumentWriter(write), await JsonSpill.create(), await JsonSpill.create());
+    const doc = new StreamedDocument(new JsonDocumentWriter(write), await JsonSpill.create(), await JsonSpill.create(), await PartedSpill.create(FINDING_PARTS));
     await doc.out.member('version', 1);
     await doc.out.member('hosts', hosts);
     doc.out.openArray('journeys');
@@ -135,6 +136,7 @@ export class StreamedDocument implements AnalysisOutput {
     journey: (w) => this.out.push(w.journey),
     flow: (f) => this.flows.addWithId(f.id, f),
     natBinding: (b) => this.nat.addWithId(b.flow, b),
+    finding: (f, part, key) => this.findings.addTextWithId(part, key, arrayMembersText([f])),
   };
 
   /** Writes what has gathered (between batches of frames). */
@@ -142,6 +144,7 @@ export class StreamedDocument implements AnalysisOutput {
     await this.out.flush(false);
     await this.flows.drain();
     await this.nat.drain();
+    await this.findings.drain();
   }
 
   /**
@@ -156,13 +159,13 @@ export class StreamedDocument implements AnalysisOutput {
       return other === undefined ? text : text.replace('\n      "history": ', `\n      "proxyOf": ${other},\n      "history": `);
     };
     this.out.closeArray();
-    const rest = documentTail(run, new SpilledArray(this.flows, patch), new SpilledArray(this.nat));
+    const rest = documentTail(run, new SpilledArray(this.flows, patch), new SpilledArray(this.nat), tookFindings(run) ? new SpilledArray(this.findings) : undefined);
     for (const [key, value] of Object.entries(rest)) await this.out.member(key, value);
     await this.out.end();
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.flows.close(), this.nat.close()]);
+    await Promise.all([this.flows.close(), this.nat.close(), this.findings.close()]);
   }
 }
 
@@ -179,8 +182,9 @@ export async function runAnalyzeStream(
 ): Promise<CorrelationRun> {
   return withCaptures(files, options, async (batches, readers, hosts) => {
     const out = await begin(hostsOf(hosts));
-    // The terminal view needs no journey records: without a `journey` the correlator never makes them.
-    const sink: CorrelatorSink = out?.sink ?? { flow: () => {}, natBinding: () => {} };
+    // The terminal view needs no journey records (without a `journey` the correlator never makes
+    // them), and of the findings what the summary counts.
+    const sink: CorrelatorSink = out?.sink ?? { flow: () => {}, natBinding: () => {}, finding: () => {} };
     const run = await streamFrames(batches, readers, { ...options, hosts }, sink, out ? () => out.drain() : undefined);
     await out?.finish(run);
     return run;
@@ -264,8 +268,9 @@ export function formatAnalysis(run: CorrelationRun): string {
     out.push('', 'NAT bindings (as conntrack -L)', ...conntrackLines(a.firstNatBindings).map((l) => `  ${l}`));
     if (a.natBindings > a.firstNatBindings.length) out.push(`  ... and ${a.natBindings - a.firstNatBindings.length} more`);
   }
-  out.push('', a.findings.length > 0 ? 'Findings' : 'Findings: none');
-  const { shown: shownFindings, hidden, left } = findingsForPeople(a.findings, MAX_ROWS);
+  out.push('', a.findingCount > 0 ? 'Findings' : 'Findings: none');
+  // The summary counts the findings as the terminal shows them (MAX_ROWS, LARGEST_FLOWS): --json has them all.
+  const { shown: shownFindings, hidden, left } = a.findingsForPeople;
   for (const f of shownFindings) out.push(`  [${f.severity}] ${f.code}: ${f.message}`);
   if (hidden > 0) {
     out.push(`  ... and ${hidden} more findings (${left.map((l) => `${l.code} ${l.count}`).join(', ')}; --json has them all)`);

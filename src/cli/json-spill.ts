@@ -150,13 +150,64 @@ export function arrayMembersText(values: readonly unknown[]): string {
   return text.slice(head.length, text.length - tail.length);
 }
 
+/** Serialised members read back in order: a spill, or several one after the other. */
+export interface SpilledMembers {
+  readonly count: number;
+  text(patch?: (id: number, text: string) => string, separator?: string): AsyncGenerator<Buffer>;
+}
+
+/**
+ * Members that come in parts, each part's members in the order of their ids, one part after the
+ * other (the document's findings: each part of them final at its own time).
+ */
+export class PartedSpill implements SpilledMembers {
+  private constructor(private readonly parts: JsonSpill[]) {}
+
+  static async create(parts: number): Promise<PartedSpill> {
+    const spills: JsonSpill[] = [];
+    try {
+      for (let i = 0; i < parts; i++) spills.push(await JsonSpill.create());
+    } catch (err) {
+      await Promise.all(spills.map((s) => s.close()));
+      throw err;
+    }
+    return new PartedSpill(spills);
+  }
+
+  get count(): number {
+    return this.parts.reduce((n, p) => n + p.count, 0);
+  }
+
+  addTextWithId(part: number, id: number, text: string): void {
+    this.parts[part].addTextWithId(id, text);
+  }
+
+  async drain(): Promise<void> {
+    for (const p of this.parts) await p.drain();
+  }
+
+  async *text(patch?: (id: number, text: string) => string, separator = ',\n'): AsyncGenerator<Buffer> {
+    let any = false;
+    for (const p of this.parts) {
+      if (p.count === 0) continue;
+      if (any && separator !== '') yield Buffer.from(separator);
+      any = true;
+      yield* p.text(patch, separator);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.parts.map((p) => p.close()));
+  }
+}
+
 /**
  * An array of a document whose members are written from a spill rather than serialised in place;
  * `patch` rewrites an indexed member on the way (a value learnt after it was spilled).
  */
 export class SpilledArray {
   constructor(
-    readonly spill: JsonSpill,
+    readonly spill: SpilledMembers,
     readonly patch?: (id: number, text: string) => string,
   ) {}
 }

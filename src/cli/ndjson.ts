@@ -5,8 +5,9 @@
 import { documentTail, type CorrelationRun } from '../correlate/analyze.js';
 import type { CorrelatorSink } from '../correlate/correlator.js';
 import type { Flow, Host } from '../correlate/model.js';
-import { proxyPartners, type AnalysisOutput } from './analysis-output.js';
-import { JsonSpill } from './json-spill.js';
+import { proxyPartners, tookFindings, type AnalysisOutput } from './analysis-output.js';
+import { JsonSpill, PartedSpill } from './json-spill.js';
+import { FINDING_PARTS } from '../correlate/findings.js';
 import { utf8Chunk } from './utf8-chunk.js';
 
 /** The document's arrays that are written a record each, and the `type` of their records. */
@@ -33,12 +34,14 @@ export class NdjsonStream implements AnalysisOutput {
     private readonly write: (chunk: string | Buffer) => Promise<void>,
     /** TCP flows, final only at the end: a userland proxy pairs two of them once every flow is known. */
     private readonly tcpFlows: JsonSpill,
+    /** Findings, final in any order: written in the document's order at the end. */
+    private readonly findings: PartedSpill,
     private readonly flushAt: number,
   ) {}
 
   /** Starts the stream with a record of each host. */
   static async create(write: (chunk: string | Buffer) => Promise<void>, hosts: readonly Host[], flushAt = 1 << 20): Promise<NdjsonStream> {
-    const out = new NdjsonStream(write, await JsonSpill.create(), flushAt);
+    const out = new NdjsonStream(write, await JsonSpill.create(), await PartedSpill.create(FINDING_PARTS), flushAt);
     for (const h of hosts) out.record('host', h);
     return out;
   }
@@ -59,6 +62,7 @@ export class NdjsonStream implements AnalysisOutput {
       else this.record('flow', f);
     },
     natBinding: (b) => this.record('nat', b),
+    finding: (f, part, key) => this.findings.addTextWithId(part, key, ndjsonLine('finding', f)),
   };
 
   async drain(all = false): Promise<void> {
@@ -68,6 +72,7 @@ export class NdjsonStream implements AnalysisOutput {
     this.size = 0;
     await this.write(utf8Chunk(parts));
     await this.tcpFlows.drain();
+    await this.findings.drain();
   }
 
   /**
@@ -91,15 +96,19 @@ export class NdjsonStream implements AnalysisOutput {
         // Each spilled line ends in its newline: nothing goes between them.
         for await (const text of this.tcpFlows.text(patch, '')) await this.write(text);
       }
+      if (key === 'findings' && tookFindings(run)) {
+        await this.drain(true);
+        for await (const text of this.findings.text(undefined, '')) await this.write(text);
+      }
     }
     const a = run.summary;
     // How many records of each kind came before: a reader can tell a complete stream from a cut one.
-    summary.counts = { journeys: this.journeys, flows: a.flows, nat: a.natBindings, findings: a.findings.length };
+    summary.counts = { journeys: this.journeys, flows: a.flows, nat: a.natBindings, findings: a.findingCount };
     this.record('summary', summary);
     await this.drain(true);
   }
 
   async close(): Promise<void> {
-    await this.tcpFlows.close();
+    await Promise.all([this.tcpFlows.close(), this.findings.close()]);
   }
 }

@@ -4,7 +4,7 @@ import { CaptureError } from '../capture/errors.js';
 import { mergeCaptures, openCapture } from '../capture/index.js';
 import type { Frame } from '../capture/frame.js';
 import { formatEpochNs } from '../capture/frame.js';
-import type { Analysis, CaptureSummary, Flow, Host, InterfaceRole, Journey, NatBinding } from './model.js';
+import type { Analysis, CaptureSummary, Finding, Flow, Host, InterfaceRole, Journey, NatBinding } from './model.js';
 import type { Observation } from './observation.js';
 import type { JourneyWork } from './journey-work.js';
 import { Correlator, type CorrelationSummary, type CorrelatorSink } from './correlator.js';
@@ -121,11 +121,12 @@ export async function analyzeFrames(
 
 /**
  * The document's fields after its journeys, in the order they are written: what is known only at the
- * end. Flows and NAT bindings are given, as arrays or as whatever writes them (analyze's spills).
+ * end. Flows and NAT bindings are given, as arrays or as whatever writes them (analyze's spills), and
+ * so are the findings when the sink took them (the summary's otherwise).
  */
-export function documentTail<F, N>(run: CorrelationRun, flows: F, nat: N) {
+export function documentTail<F, N, G = Finding[]>(run: CorrelationRun, flows: F, nat: N, findings?: G) {
   const a = run.summary;
-  return { captures: run.captures, interfaces: a.interfaces, hostAddresses: a.hostAddresses, flows, findings: a.findings, nat, limitations: a.limitations };
+  return { captures: run.captures, interfaces: a.interfaces, hostAddresses: a.hostAddresses, flows, findings: findings ?? a.findings, nat, limitations: a.limitations };
 }
 
 /** What a streamed run leaves besides the journeys it handed on. */

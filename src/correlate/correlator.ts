@@ -10,7 +10,7 @@ import { FlowBuilder } from './flows.js';
 import { RoleInference } from './roles.js';
 import { AnswerMatcher } from './answers.js';
 import { FateJudge, type RoleView } from './fates.js';
-import { FindingCollector } from './findings.js';
+import { FindingCollector, FindingPart, FindingTally, type FindingsForPeople } from './findings.js';
 import { NatBindingCollector } from './nat-table.js';
 import { NatBypassCollector } from './nat-bypass.js';
 import { GroupCollector, type JourneyGroup, type UngroupedJourneys, durationText } from './groups.js';
@@ -56,6 +56,11 @@ export interface CorrelatorSink {
   journey?(w: JourneyWork): boolean | void;
   flow(f: Flow): void;
   natBinding(b: NatBinding): void;
+  /**
+   * Takes each finding once it is final, with its place in the document (its part, then its key
+   * there), rather than the summary keeping every one: analyze's documents spill them.
+   */
+  finding?(f: Finding, part: FindingPart, key: number): void;
 }
 
 /** Flows the terminal shows: the ones with the most packets. */
@@ -65,7 +70,11 @@ export const LARGEST_FLOWS = 60;
 export interface CorrelationSummary {
   interfaces: InterfaceInfo[];
   hostAddresses: string[];
+  /** Every finding in the document's order, unless the sink took them (CorrelatorSink.finding): then none. */
   findings: Finding[];
+  /** How many findings there are, and those the terminal shows (findingsForPeople with LARGEST_FLOWS). */
+  findingCount: number;
+  findingsForPeople: FindingsForPeople;
   limitations: string[];
   /** How many flows and NAT bindings went to the sink. */
   flows: number;
@@ -106,9 +115,12 @@ export class Correlator {
   private readonly matcher = new AnswerMatcher();
   private readonly judge: FateJudge;
   private readonly flows: FlowBuilder;
-  private readonly findings = new FindingCollector();
+  private readonly findings = new FindingCollector((f, part, key) => this.found(f, part, key));
   private readonly natBindings = new NatBindingCollector();
-  private readonly bypasses = new NatBypassCollector();
+  private readonly bypasses = new NatBypassCollector((f, part, key) => this.found(f, part, key));
+  private readonly findingTally = new FindingTally(LARGEST_FLOWS);
+  /** Findings by their place in the document, when the sink does not take them. */
+  private readonly keptFindings: { pos: number; finding: Finding }[] = [];
   private readonly mtu: MtuCollector;
   private readonly groups = new GroupCollector();
   private finished = 0;
@@ -261,6 +273,15 @@ export class Correlator {
     if (!kept) this.observer.release(w.hops);
   }
 
+  /** A finding is final: counted for the terminal, and handed on or kept. */
+  private found(f: Finding, part: FindingPart, key: number): void {
+    // A part's keys are below 2^40 (flow ids, ordinals): one number orders the whole document.
+    const pos = part * 2 ** 40 + key;
+    this.findingTally.add(f, pos);
+    if (this.sink.finding) this.sink.finding(f, part, key);
+    else this.keptFindings.push({ pos, finding: f });
+  }
+
   private flowFinished(f: Flow): void {
     this.flowCount++;
     this.mtu.flowFinished(f);
@@ -314,6 +335,8 @@ export class Correlator {
       if (fa) fa.proxyOf = b;
       if (fb) fb.proxyOf = a;
     }
+    this.findings.finish(roles);
+    this.mtu.finish().forEach((f, i) => this.found(f, FindingPart.mtu, i + 1));
     const limitations = this.observer.limitations();
     if (this.early > 0) {
       limitations.push(
@@ -325,8 +348,9 @@ export class Correlator {
     return {
       interfaces,
       hostAddresses: this.judge.hostAddresses(this.view),
-      // A bypassed NAT explains the silence and the resets the other findings would see alone: first.
-      findings: [...this.bypasses.finish(), ...this.findings.finish(roles), ...this.mtu.finish()],
+      findings: this.keptFindings.sort((a, b) => a.pos - b.pos).map((x) => x.finding),
+      findingCount: this.findingTally.count,
+      findingsForPeople: this.findingTally.forPeople(),
       limitations,
       flows: this.flowCount,
       natBindings: this.natCount,

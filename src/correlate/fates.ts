@@ -55,8 +55,13 @@ export class FateJudge {
   private readonly natInward = new NatInward();
   /** Connections that got a RST, by the client's tuple. */
   private readonly resetTuples = new Map<string, number>();
-  /** SYNs sent and SYNs answered, by the client's tuple. */
-  private readonly syns = new Map<string, { sent: number; answered: number; last: number }>();
+  /**
+   * SYNs sent and not answered, by the client's tuple, and when the last was sent. Only that
+   * difference is ever asked, so a tuple whose SYNs were all answered (nearly every connection) is
+   * forgotten at once, where keeping it for CONNECTION_FACTS_NS held every connection of the last
+   * 150 s of capture.
+   */
+  private readonly syns = new Map<string, { unanswered: number; last: number }>();
   /** When facts about connections are next looked through for ones to forget (decision time). */
   private nextPrune = -Infinity;
   /** Bumped when a fact the derived host addresses depend on is learnt. */
@@ -115,11 +120,7 @@ export class FateJudge {
         this.resetTuples.set(`${endpoint(h.dst, h.dport)}>${endpoint(h.src, h.sport)}`, first.t);
       }
     }
-    if (requestKind(first) === 'syn') {
-      const n = this.synsOf(first);
-      n.sent++;
-      n.last = first.t;
-    }
+    if (requestKind(first) === 'syn') this.countSyn(first, 1);
   }
 
   /** The host's endpoint a rewrite between `before` and `after` forwards inwards (natInward). */
@@ -130,14 +131,20 @@ export class FateJudge {
 
   /** `request` got its first answer. */
   answered(request: JourneyWork): void {
-    if (requestKind(request.hops[0]) === 'syn') this.synsOf(request.hops[0]).answered++;
+    if (requestKind(request.hops[0]) === 'syn') this.countSyn(request.hops[0], -1);
   }
 
-  private synsOf(o: Observation): { sent: number; answered: number; last: number } {
+  /** A SYN of `o`'s tuple sent (+1) or answered (-1). */
+  private countSyn(o: Observation, change: 1 | -1): void {
     const k = tupleOf(o);
-    let n = this.syns.get(k);
-    if (!n) this.syns.set(k, (n = { sent: 0, answered: 0, last: o.t }));
-    return n;
+    const n = this.syns.get(k);
+    if (n === undefined) {
+      this.syns.set(k, { unanswered: change, last: o.t });
+      return;
+    }
+    n.unanswered += change;
+    if (change > 0) n.last = o.t;
+    if (n.unanswered === 0) this.syns.delete(k);
   }
 
   /**
@@ -220,7 +227,7 @@ export class FateJudge {
     if (toHost && (lastRole === 'uplink' || lastRole === 'bridge') && requestKind(w.hops[0]) === 'syn') {
       const k = tupleOf(w.hops[0]);
       const n = this.syns.get(k);
-      if (n !== undefined && n.sent - n.answered >= 2 && !this.resetTuples.has(k)) {
+      if (n !== undefined && n.unanswered >= 2 && !this.resetTuples.has(k)) {
         j.fate = 'dropped';
         return true;
       }

@@ -13,6 +13,22 @@ import type { RoleView } from './fates.js';
 export const SILENT_DROP_WORDS = 'not even the RST a closed port sends';
 
 /**
+ * The parts of the document's findings, in its order; within a part, findings go in the order of
+ * their keys. A bypassed NAT explains the silence and the resets the other findings would see
+ * alone: first.
+ */
+export const FindingPart = { natBypassed: 0, dropped: 1, leaks: 2, retransmissions: 3, noReply: 4, mtu: 5 } as const;
+export type FindingPart = (typeof FindingPart)[keyof typeof FindingPart];
+/** How many parts there are. */
+export const FINDING_PARTS = Object.keys(FindingPart).length;
+
+/**
+ * Takes a finding once it is final, with its place in the document: its part and its key there (a
+ * positive integer, each once per part).
+ */
+export type FindingHandler = (f: Finding, part: FindingPart, key: number) => void;
+
+/**
  * What one finding needs of the first journey of its group: a few fields, kept instead of the
  * journey so that a group of a million packets costs a million ids, not a million journeys.
  */
@@ -63,6 +79,9 @@ interface Group {
   flows?: Set<number>;
   /** Leaks: some journey of the group was seen crossing the host before the uplink, untranslated. */
   forwarded?: boolean;
+  /** No reply: its place among the no-reply groups (their findings' order), and its key in `unanswered`. */
+  ordinal?: number;
+  key?: string;
 }
 
 /** An uplink hop that carried a source needing NAT untranslated, and whether the host forwarded it. */
@@ -97,16 +116,19 @@ function addTo(groups: Map<string, Group>, key: string, w: JourneyWork, options:
 
 /**
  * Collects findings from journeys as their fates are decided (in order of first sighting) and words
- * them at the end, when the roles and the flows are known: one finding speaks for every packet with
- * the same story, so what is kept per packet is its id.
+ * them once they are final, when the roles and the flows are known: one finding speaks for every
+ * packet with the same story, so what is kept per packet is its id. A finding of one flow (its
+ * retransmissions, its requests nobody answered) is final when the flow finishes and is handed on
+ * then; the others at the end.
  */
 export class FindingCollector {
   private readonly dropped = new Map<string, Group>();
   private readonly leaks = new Map<string, Group>();
   private readonly unanswered = new Map<string, Group>();
+  private unansweredGroups = 0;
+  /** The no-reply groups of each open flow. */
+  private readonly unansweredOf = new Map<number, Group[]>();
   private readonly retransmitted = new Map<number, number[]>();
-  /** Retransmission findings of finished flows, by flow id. */
-  private readonly retransmissions = new Map<number, Finding>();
   /** Open flows some packet of which crossed the host (more than one hop, not dropped). */
   private readonly crossed = new Set<number>();
   /** The drop groups of each open flow with a dropped packet: told when the flow ends whether others crossed. */
@@ -117,6 +139,8 @@ export class FindingCollector {
    * left untranslated did not leak.
    */
   private readonly reachedFromOutside = new Set<string>();
+
+  constructor(private readonly hand: FindingHandler) {}
 
   /** Call after the journey's fate and flow are known; `silent`: a SYN dropped without even a RST. */
   add(w: JourneyWork, roles: RoleView, silent: boolean): void {
@@ -148,7 +172,17 @@ export class FindingCollector {
       else this.retransmitted.set(j.flow, [j.id]);
     }
     if (j.fate !== 'answered' && j.fate !== 'dropped' && w.hops[0] !== undefined && expectsAnswer(w.hops[0])) {
-      addTo(this.unanswered, `${j.kind}|${j.flow ?? first.dst}`, w);
+      const key = `${j.kind}|${j.flow ?? first.dst}`;
+      const g = addTo(this.unanswered, key, w);
+      if (g.ordinal === undefined) {
+        g.ordinal = ++this.unansweredGroups;
+        g.key = key;
+        if (j.flow !== undefined) {
+          const groups = this.unansweredOf.get(j.flow);
+          if (groups) groups.push(g);
+          else this.unansweredOf.set(j.flow, [g]);
+        }
+      }
     }
   }
 
@@ -186,16 +220,24 @@ export class FindingCollector {
     }
   }
 
-  /** A flow is finished: its retransmissions, if any, are one finding. */
+  /**
+   * A flow is finished (no later journey is of it): its requests nobody answered are final, and its
+   * retransmissions, if any, are one finding.
+   */
   flowFinished(f: Flow): void {
     const groups = this.dropsOf.get(f.id);
     if (groups && this.crossed.has(f.id)) for (const g of groups) g.siblingsCrossed = true;
     this.dropsOf.delete(f.id);
     this.crossed.delete(f.id);
+    for (const g of this.unansweredOf.get(f.id) ?? []) {
+      this.unanswered.delete(g.key!);
+      this.hand(noReplyFinding(g), FindingPart.noReply, g.ordinal!);
+    }
+    this.unansweredOf.delete(f.id);
     const ids = this.retransmitted.get(f.id) ?? [];
     this.retransmitted.delete(f.id);
     if (!f.retransmissions) return;
-    this.retransmissions.set(f.id, {
+    this.hand({
       code: 'retransmission',
       severity: 'warning',
       message:
@@ -203,27 +245,28 @@ export class FindingCollector {
         `true retransmissions, the first copy was lost or not acknowledged in time.`,
       journeys: ids,
       flows: [f.id],
-    });
+    }, FindingPart.retransmissions, f.id);
   }
 
-  finish(roles: Map<string, InterfaceInfo>): Finding[] {
-    const out: Finding[] = [];
-    this.dropFindings(roles, out);
-    this.leakFindings(out);
-    // A loop, not push(...): a long capture has more flows with retransmissions than V8 takes arguments.
-    for (const [, f] of [...this.retransmissions].sort((a, b) => a[0] - b[0])) out.push(f);
-    this.noReplyFindings(out);
-    return out;
+  /** The end of the captures: hands on the findings final only now. */
+  finish(roles: Map<string, InterfaceInfo>): void {
+    const numbered = (part: FindingPart): ((f: Finding) => void) => {
+      let key = 0;
+      return (f) => this.hand(f, part, ++key);
+    };
+    this.dropFindings(roles, numbered(FindingPart.dropped));
+    this.leakFindings(numbered(FindingPart.leaks));
+    for (const g of this.unanswered.values()) this.hand(noReplyFinding(g), FindingPart.noReply, g.ordinal!);
   }
 
   /** Packets that entered the host and never left it. */
-  private dropFindings(roles: Map<string, InterfaceInfo>, out: Finding[]): void {
+  private dropFindings(roles: Map<string, InterfaceInfo>, out: (f: Finding) => void): void {
     const role = (iface: string): string => roles.get(iface)?.role ?? 'unknown';
     const uplinks = [...roles.values()].filter((r) => r.role === 'uplink').map((r) => r.name);
     for (const { exemplar: x, ids, count, siblingsCrossed } of this.dropped.values()) {
       const { last } = x;
       if (x.silent) {
-        out.push({
+        out({
           code: 'dropped-at-host',
           severity: 'error',
           message:
@@ -239,7 +282,7 @@ export class FindingCollector {
       const why = siblingsCrossed
         ? 'other packets of the same connection crossed the host, so forwarding is on: a selective filter rule (iptables FORWARD DROP with a statistic, rate or state match) dropped these'
         : 'ip_forward is probably 0 on the host, or a filter (iptables FORWARD policy DROP) dropped it';
-      out.push({
+      out({
         code: 'dropped-at-host',
         severity: 'error',
         message:
@@ -253,7 +296,7 @@ export class FindingCollector {
   }
 
   /** Private sources that left the uplink untranslated, as sure as the captures make them. */
-  private leakFindings(out: Finding[]): void {
+  private leakFindings(out: (f: Finding) => void): void {
     for (const { exemplar: x, ids, count, forwarded } of this.leaks.values()) {
       // The uplink hop of the group's first journey, as found when it was collected.
       const h = x.leak!;
@@ -282,26 +325,26 @@ export class FindingCollector {
           `the captures do not show ${them} crossing the host: if ${h.src} is a container's address rather than the host's own, no MASQUERADE or SNAT rule ` +
           `translated ${them} (check iptables -t nat -L POSTROUTING).`;
       }
-      out.push({ code: 'unnatted-private-source', severity, message, journeys: ids });
+      out({ code: 'unnatted-private-source', severity, message, journeys: ids });
     }
   }
 
-  private noReplyFindings(out: Finding[]): void {
-    for (const { exemplar: x, ids, count } of this.unanswered.values()) {
-      const what = x.request === 'arp' ? 'ARP request' : x.request === 'echo' ? 'ICMP echo request' : x.request === 'syn' ? 'TCP SYN' : 'DNS query';
-      // A SYN or a query names its port: one finding per flow, and a scan's thousands of them would
-      // otherwise read the same. An ARP request asks the link for an address rather than going to it.
-      const to = x.request === 'syn' || x.request === 'dns' ? endpoint(x.first.dst, x.first.dport) : x.first.dst;
-      const route = x.request === 'arp' ? `from ${x.first.src} for ${to}` : `from ${x.first.src} to ${to}`;
-      out.push({
-        code: 'no-reply',
-        severity: 'warning',
-        message: `${plural(count, what)} ${route} got no answer in the captures (last seen on ${x.last.interface}).`,
-        journeys: ids,
-        ...(x.flow !== undefined ? { flows: [x.flow] } : {}),
-      });
-    }
-  }
+}
+
+/** The finding of requests nobody answered. */
+function noReplyFinding({ exemplar: x, ids, count }: Group): Finding {
+  const what = x.request === 'arp' ? 'ARP request' : x.request === 'echo' ? 'ICMP echo request' : x.request === 'syn' ? 'TCP SYN' : 'DNS query';
+  // A SYN or a query names its port: one finding per flow, and a scan's thousands of them would
+  // otherwise read the same. An ARP request asks the link for an address rather than going to it.
+  const to = x.request === 'syn' || x.request === 'dns' ? endpoint(x.first.dst, x.first.dport) : x.first.dst;
+  const route = x.request === 'arp' ? `from ${x.first.src} for ${to}` : `from ${x.first.src} to ${to}`;
+  return {
+    code: 'no-reply',
+    severity: 'warning',
+    message: `${plural(count, what)} ${route} got no answer in the captures (last seen on ${x.last.interface}).`,
+    journeys: ids,
+    ...(x.flow !== undefined ? { flows: [x.flow] } : {}),
+  };
 }
 
 /**
@@ -316,4 +359,87 @@ export function findingsForPeople(findings: readonly Finding[], max: number): { 
   const rest = new Map<string, number>();
   for (const f of ordered.slice(max)) rest.set(f.code, (rest.get(f.code) ?? 0) + 1);
   return { shown: ordered.slice(0, max), hidden: ordered.length - max, left: [...rest].sort((x, y) => y[1] - x[1]).map(([code, count]) => ({ code, count })) };
+}
+
+/** What findingsForPeople gives. */
+export interface FindingsForPeople {
+  shown: Finding[];
+  hidden: number;
+  left: { code: string; count: number }[];
+}
+
+const SEVERITIES: readonly Finding['severity'][] = ['error', 'warning', 'info'];
+
+/** Positions (ascending) kept up to a bound: the smallest `size` of those offered. */
+class Smallest<T> {
+  readonly items: { pos: number; value: T }[] = [];
+
+  constructor(private readonly size: number) {}
+
+  offer(pos: number, value: T): void {
+    const items = this.items;
+    if (items.length === this.size && pos > items[items.length - 1].pos) return;
+    let at = items.length;
+    while (at > 0 && items[at - 1].pos > pos) at--;
+    items.splice(at, 0, { pos, value });
+    if (items.length > this.size) items.pop();
+  }
+}
+
+/**
+ * findingsForPeople of every finding without holding them: findings come as they are final, in any
+ * order, each with its position in the document, and what is kept is what the person reads (the
+ * first `max` of each severity) and, for the count of each code left out, the first `max` + 1
+ * positions of each code of each severity (the first one left out is among them).
+ */
+export class FindingTally {
+  count = 0;
+  private readonly first = new Map<Finding['severity'], Smallest<Finding>>();
+  private readonly codes = new Map<Finding['severity'], Map<string, { count: number; positions: Smallest<null> }>>();
+
+  constructor(private readonly max: number) {}
+
+  /** `pos`: the finding's place in the document's order (any numbers that sort as it does). */
+  add(f: Finding, pos: number): void {
+    this.count++;
+    let first = this.first.get(f.severity);
+    if (!first) this.first.set(f.severity, (first = new Smallest(this.max)));
+    first.offer(pos, f);
+    let codes = this.codes.get(f.severity);
+    if (!codes) this.codes.set(f.severity, (codes = new Map()));
+    let c = codes.get(f.code);
+    if (!c) codes.set(f.code, (c = { count: 0, positions: new Smallest(this.max + 1) }));
+    c.count++;
+    c.positions.offer(pos, null);
+  }
+
+  /** What findingsForPeople(every finding in document order, max) gives. */
+  forPeople(): FindingsForPeople {
+    const ofSeverity = SEVERITIES.map((s) => this.first.get(s)?.items ?? []);
+    if (this.count <= this.max) {
+      const all = ofSeverity.flat().sort((a, b) => a.pos - b.pos);
+      return { shown: all.map((x) => x.value), hidden: 0, left: [] };
+    }
+    const shown: Finding[] = [];
+    // Each code left out: how many, and where its first one left out is (severity, position).
+    const rest = new Map<string, { count: number; rank: number; pos: number }>();
+    SEVERITIES.forEach((severity, rank) => {
+      const taken = ofSeverity[rank].slice(0, this.max - shown.length);
+      for (const x of taken) shown.push(x.value);
+      const lastShown = taken.length > 0 ? taken[taken.length - 1].pos : -Infinity;
+      for (const [code, c] of this.codes.get(severity) ?? []) {
+        const kept = c.positions.items;
+        const shownOfCode = kept.filter((x) => x.pos <= lastShown).length;
+        if (c.count === shownOfCode) continue;
+        const r = rest.get(code);
+        if (r) r.count += c.count - shownOfCode;
+        else rest.set(code, { count: c.count - shownOfCode, rank, pos: kept[shownOfCode].pos });
+      }
+    });
+    const left = [...rest]
+      .sort((x, y) => x[1].rank - y[1].rank || x[1].pos - y[1].pos)
+      .sort((x, y) => y[1].count - x[1].count)
+      .map(([code, r]) => ({ code, count: r.count }));
+    return { shown, hidden: this.count - this.max, left };
+  }
 }

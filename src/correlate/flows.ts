@@ -8,6 +8,7 @@ import { addressBytes } from './address-bytes.js';
 import type { JourneyWork } from './journey-work.js';
 import { formatEpochNs } from '../capture/frame.js';
 import { withItem } from './lists.js';
+import { PROXY_WINDOW_NS, ProxyMatcher } from './proxies.js';
 
 type FlowProtocol = Flow['protocol'];
 
@@ -102,16 +103,6 @@ interface FlowSide {
   forward: boolean;
 }
 
-/** What the userland proxy match needs of a finished flow. */
-interface ProxyFacts {
-  id: number;
-  c2s: number;
-  s2c: number;
-  firstNs: number;
-  serverLocal: boolean;
-  tcp: boolean;
-}
-
 /**
  * Segments remembered per flow for retransmissions: the last one to two generations of this many.
  * A sender retransmits within its window, which is far fewer segments than this, so nothing is
@@ -135,6 +126,8 @@ export interface FlowOptions {
 /** conntrack's timeouts for a closed TCP connection (CLOSE) and for unreplied UDP and ICMP. */
 const CLOSED_IDLE_NS = 10_000_000_000;
 const QUIET_IDLE_NS = 30_000_000_000;
+/** How far before a journey's first sighting a later journey's first hop may lie (see settleProxies). */
+const PROXY_SLACK_NS = 10_000_000_000;
 /** How often, in capture time, quiet flows are looked for. */
 const SWEEP_NS = 1_000_000_000;
 
@@ -156,7 +149,8 @@ export class FlowBuilder {
   private readonly parked = new Map<number, FlowWork>();
   /** The flow last made most recently active: the last entry of `active`, unless it left it. */
   private newest: FlowWork | undefined;
-  private readonly proxyFacts: ProxyFacts[] = [];
+  private readonly proxies = new ProxyMatcher();
+  private nextProxySettle = -Infinity;
   private nextId = 1;
   private nextSweep = -Infinity;
 
@@ -172,6 +166,7 @@ export class FlowBuilder {
       this.nextSweep = first.t + SWEEP_NS;
       this.expire(first.t);
     }
+    if (this.options.expireIdle) this.settleProxies(w);
     if (this.tuples.size > (this.options.maxSides ?? MAX_SIDES)) this.renumber();
     // Bridged copies of a packet carry the same tuple: its key is looked up once.
     const keys: number[] = new Array<number>(w.hops.length);
@@ -315,7 +310,7 @@ export class FlowBuilder {
     if (fw.sides.length > 1) f.communityIds = fw.sides.flatMap((side) => this.sideIds(side) ?? []);
     for (const k of fw.keys) if (this.byKey.get(k) === fw) this.byKey.delete(k);
     // Only a TCP flow that carried data can be either side of a proxy (see matchProxies).
-    if (f.protocol === 'tcp' && fw.c2s > 0) this.proxyFacts.push({ id: f.id, c2s: fw.c2s, s2c: fw.s2c, firstNs: fw.firstNs, serverLocal: fw.serverLocal, tcp: true });
+    if (f.protocol === 'tcp' && fw.c2s > 0) this.proxies.add({ id: f.id, c2s: fw.c2s, s2c: fw.s2c, firstNs: fw.firstNs, serverLocal: fw.serverLocal, tcp: true });
     this.onFinish(f);
   }
 
@@ -460,41 +455,25 @@ export class FlowBuilder {
     this.active.clear();
     this.parked.clear();
     for (const fw of open) this.finishFlow(fw);
-    this.proxyFacts.sort((a, b) => a.id - b.id);
-    return matchProxies(this.proxyFacts);
+    return this.proxies.finish();
   }
-}
 
-/**
- * A userland proxy (docker-proxy, socat) accepts one connection and opens another, then copies
- * bytes: two TCP flows, the first ending at the host, the second starting after it, carrying the
- * same bytes each way. They are told apart from NAT because no packet is rewritten: the byte counts
- * are what ties them.
- */
-export function matchProxies(
-  flows: { id: number; c2s: number; s2c: number; firstNs: number; serverLocal: boolean; tcp: boolean }[],
-  windowNs = 5_000_000_000,
-): [number, number][] {
-  const pairs: [number, number][] = [];
-  const used = new Set<number>();
-  const byBytes = new Map<string, typeof flows>();
-  for (const f of flows) {
-    if (!f.tcp || f.c2s === 0) continue;
-    const key = `${f.c2s}|${f.s2c}`;
-    const list = byBytes.get(key);
-    if (list) list.push(f);
-    else byBytes.set(key, [f]);
+  /**
+   * Lets the proxy match forget the finished flows nothing to come can pair with. Flows yet to be
+   * made start no earlier than the first sighting of the journey being added (journeys come in that
+   * order), less PROXY_SLACK_NS for captures whose frames are not quite in time order; the open
+   * ones are asked.
+   */
+  private settleProxies(w: JourneyWork): void {
+    let floor = Infinity;
+    for (const h of w.hops) if (h.t < floor) floor = h.t;
+    if (floor < this.nextProxySettle) return;
+    this.nextProxySettle = floor + PROXY_WINDOW_NS;
+    const open: number[] = [];
+    for (const fw of this.active.values()) if (fw.flow.protocol === 'tcp') open.push(fw.firstNs);
+    for (const fw of this.parked.values()) if (fw.flow.protocol === 'tcp') open.push(fw.firstNs);
+    this.proxies.settle(floor - PROXY_SLACK_NS, Float64Array.from(open).sort());
   }
-  for (const a of flows) {
-    if (!a.tcp || !a.serverLocal || a.c2s === 0 || used.has(a.id)) continue;
-    const b = byBytes
-      .get(`${a.c2s}|${a.s2c}`)!
-      .find((x) => x !== a && !used.has(x.id) && x.firstNs >= a.firstNs && x.firstNs - a.firstNs <= windowNs);
-    if (!b) continue;
-    used.add(a.id).add(b.id);
-    pairs.push([a.id, b.id]);
-  }
-  return pairs;
 }
 
 /** A flow's translations name each rewrite once, whichever way its packet went. */

@@ -4,6 +4,7 @@ import { addressOf, endpoint } from './endpoint.js';
 import { labelOf } from './groups.js';
 import { plural } from './plural.js';
 import { roleFromName } from './roles.js';
+import { FindingPart, type FindingHandler } from './findings.js';
 import type { JourneyWork } from './journey-work.js';
 
 const BRIDGE_NF_FIX = 'sysctl -w net.bridge.bridge-nf-call-iptables=1';
@@ -51,7 +52,8 @@ interface Translated {
  */
 export class NatBypassCollector {
   private readonly flows = new Map<number, Translated>();
-  private readonly findings: [number, Finding][] = [];
+
+  constructor(private readonly hand: FindingHandler) {}
 
   /** Call for every journey in order of first sighting, once its flow is known. */
   add(w: JourneyWork): void {
@@ -96,16 +98,12 @@ export class NatBypassCollector {
     }
   }
 
-  /** A flow is finished: its bypassed answers, if any, are one finding. */
+  /** A flow is finished: its bypassed answers, if any, are one finding, handed on now. */
   flowFinished(f: Flow): void {
     const t = this.flows.get(f.id);
     this.flows.delete(f.id);
     if (!t || t.bypassed.length === 0) return;
-    this.findings.push([f.id, findingOf(f, t)]);
-  }
-
-  finish(): Finding[] {
-    return this.findings.sort((a, b) => a[0] - b[0]).map(([, f]) => f);
+    this.hand(findingOf(f, t), FindingPart.natBypassed, f.id);
   }
 }
 

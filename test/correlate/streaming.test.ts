@@ -5,12 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { openCapture, mergeCaptures, writePcapng, type CaptureReader, type WriterFrame } from '../../src/capture/index.js';
+import { openCapture, mergeCaptures, type CaptureReader } from '../../src/capture/index.js';
 import type { Frame } from '../../src/capture/frame.js';
 import { analyzeCaptures, streamFrames, type CorrelationRun } from '../../src/correlate/analyze.js';
 import type { Flow, Journey, NatBinding } from '../../src/correlate/model.js';
 import { parseIfaceMap } from '../../src/cli/options.js';
 import { REPO } from '../helpers/tools.js';
+import { repeatCapture } from '../helpers/repeat.js';
 
 const SAMPLES = join(REPO, 'samples');
 
@@ -113,24 +114,8 @@ describe.skipIf(samples.length === 0)('streaming analysis', () => {
     const file = join(SAMPLES, 'egress-nat', 'capture.pcapng');
     const dir = mkdtempSync(join(tmpdir(), 'pn-stream-'));
     try {
-      const source = await openCapture(file);
-      const frames: Frame[] = [];
-      try {
-        for await (const b of mergeCaptures([source])) frames.push(...b);
-      } finally {
-        await source.close();
-      }
-      const ifaces = [...new Set(frames.map((f) => f.iface))];
       const copies = 4;
-      const gapNs = 60_000_000_000n;
-      const out: WriterFrame[] = [];
-      for (let c = 0; c < copies; c++) {
-        for (const f of frames) {
-          out.push({ iface: ifaces.indexOf(f.iface), tsNs: BigInt(f.tsSec) * 1_000_000_000n + BigInt(f.tsNsec) + BigInt(c) * gapNs, data: f.data, origLen: f.origLen });
-        }
-      }
-      const repeated = join(dir, 'repeated.pcapng');
-      await writePcapng(repeated, ifaces.map((i) => ({ name: i.name, linktype: i.linktype })), out);
+      const repeated = await repeatCapture(file, dir, copies, 60_000_000_000n);
 
       const once = await openCapture(file);
       const many = await openCapture(repeated);
