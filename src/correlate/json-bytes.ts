@@ -1,0 +1,175 @@
+/**
+ * JSON written as UTF-8 straight into a growing buffer: exactly the bytes JSON.stringify gives, for
+ * records written millions of times (journeys), without the intermediate objects and strings that
+ * stringifying a record made for each of them.
+ */
+export class JsonBytes {
+  private buf: Buffer;
+  private at = 0;
+
+  constructor(private readonly initial = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(initial);
+  }
+
+  /** Bytes written since the last take(). */
+  get length(): number {
+    return this.at;
+  }
+
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.at + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.at);
+    this.buf = next;
+  }
+
+  /** The bytes written, handed over (the caller may write them out at leisure); writing starts afresh. */
+  take(): Buffer {
+    const out = this.buf.subarray(0, this.at);
+    this.buf = Buffer.allocUnsafe(Math.max(this.initial, this.buf.length));
+    this.at = 0;
+    return out;
+  }
+
+  /** Text that is ASCII with nothing to escape: keys the caller wrote, punctuation, indentation. */
+  ascii(s: string): void {
+    const n = s.length;
+    this.room(n);
+    const b = this.buf;
+    let at = this.at;
+    for (let i = 0; i < n; i++) b[at++] = s.charCodeAt(i);
+    this.at = at;
+  }
+
+  /** Any text as it is (JSON already serialised), in UTF-8. */
+  text(s: string): void {
+    if (s.length === 0) return;
+    // A UTF-16 unit is at most three bytes of UTF-8 (a surrogate pair, two units, is four).
+    this.room(s.length * 3);
+    this.at += this.buf.write(s, this.at, 'utf8');
+  }
+
+  /**
+   * A string as JSON.stringify writes it. Most are addresses, interface names and digits: printable
+   * ASCII, copied as they are scanned; one that holds a quote, a backslash, a control character or
+   * anything beyond ASCII (a lone surrogate is escaped, a pair is not) is left to JSON.stringify.
+   */
+  string(s: string): void {
+    const n = s.length;
+    this.room(n + 2);
+    const b = this.buf;
+    let at = this.at;
+    b[at++] = 0x22;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7f) {
+        this.text(JSON.stringify(s));
+        return;
+      }
+      b[at++] = c;
+    }
+    b[at++] = 0x22;
+    this.at = at;
+  }
+
+  /** A number as JSON.stringify writes it: -0 as 0, NaN and the infinities as null. */
+  number(n: number): void {
+    if ((n | 0) !== n || n < 0) {
+      this.ascii(Number.isFinite(n) ? String(n) : 'null');
+      return;
+    }
+    this.digits(n);
+  }
+
+  /** A non-negative 31-bit integer's decimal digits, at least `width` of them (zeros in front). */
+  digits(n: number, width = 1): void {
+    let count = 1;
+    for (let m = n; m >= 10; m = (m / 10) | 0) count++;
+    if (count < width) count = width;
+    this.room(count);
+    const b = this.buf;
+    let at = this.at + count;
+    this.at = at;
+    for (let i = 0; i < count; i++) {
+      const q = (n / 10) | 0;
+      b[--at] = 0x30 + n - q * 10;
+      n = q;
+    }
+  }
+}
+
+/** A newline and the indentation of `depth` levels of JSON.stringify(x, null, 2). */
+export function indent(depth: number): string {
+  return `\n${'  '.repeat(depth)}`;
+}
+
+/** Newline-and-indentation strings by depth, made once. */
+const INDENTS = Array.from({ length: 16 }, (_, d) => indent(d));
+
+/**
+ * Any JSON value as JSON.stringify(v) (pretty false) or JSON.stringify(v, null, 2) nested `depth`
+ * levels deep writes it, for the fields of a record that are plain data (a journey's steps). A
+ * value with a toJSON, or nested deeper than the indentation made once, goes to JSON.stringify.
+ */
+export function writeValue(out: JsonBytes, v: unknown, pretty: boolean, depth: number): void {
+  switch (typeof v) {
+    case 'string':
+      out.string(v);
+      return;
+    case 'number':
+      out.number(v);
+      return;
+    case 'boolean':
+      out.ascii(v ? 'true' : 'false');
+      return;
+    case 'object':
+      break;
+    default:
+      // undefined, a function or a symbol where a value must be (an array's member): null.
+      out.ascii(JSON.stringify(v) ?? 'null');
+      return;
+  }
+  if (v === null) {
+    out.ascii('null');
+    return;
+  }
+  if (depth + 1 >= INDENTS.length || typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+    const text = pretty ? JSON.stringify(v, null, 2).replaceAll('\n', indent(depth)) : JSON.stringify(v);
+    out.text(text);
+    return;
+  }
+  const inner = pretty ? INDENTS[depth + 1] : '';
+  if (Array.isArray(v)) {
+    if (v.length === 0) {
+      out.ascii('[]');
+      return;
+    }
+    for (let i = 0; i < v.length; i++) {
+      out.ascii(i === 0 ? '[' : ',');
+      out.ascii(inner);
+      writeValue(out, v[i], pretty, depth + 1);
+    }
+    out.ascii(pretty ? INDENTS[depth] : '');
+    out.ascii(']');
+    return;
+  }
+  let first = true;
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    const x = o[k];
+    if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
+    out.ascii(first ? '{' : ',');
+    first = false;
+    out.ascii(inner);
+    out.string(k);
+    out.ascii(pretty ? ': ' : ':');
+    writeValue(out, x, pretty, depth + 1);
+  }
+  if (first) out.ascii('{}');
+  else {
+    out.ascii(pretty ? INDENTS[depth] : '');
+    out.ascii('}');
+  }
+}
