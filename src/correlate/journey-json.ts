@@ -5,11 +5,11 @@
  * what a million-frame `--json`/`--ndjson` spent on a Hop object and a timestamp string per hop and
  * on JSON.stringify of each record, seconds of CPU and of garbage collection.
  */
-import type { Hop, Journey } from './model.js';
+import type { Hop, NatRewrite, Step } from './model.js';
 import type { Observation } from './observation.js';
 import type { JourneyWork } from './journey-work.js';
 import { summaryOf } from './summary.js';
-import { indent, writeValue, type JsonBytes } from './json-bytes.js';
+import { indent, type JsonBytes } from './json-bytes.js';
 
 /** A hop of the document. */
 export function hopOf(o: Observation): Hop {
@@ -31,65 +31,63 @@ export function hopOf(o: Observation): Hop {
   };
 }
 
-/** The punctuation of one layout: keys with what goes before them, as hopOf's fields print. */
-interface Layout {
-  pretty: boolean;
-  /** How deep the journey's own braces are (pretty only). */
-  depth: number;
-  open: string;
-  close: string;
-  /** Before a journey key: the comma and newline (the first key has its brace instead). */
-  keyGap: string;
-  colon: string;
-  hopsOpen: string;
-  hopGap: string;
-  hopsClose: string;
-  hop: { interface: string; ts: string; file: string; frame: string; src: string; dst: string; sport: string; dport: string; icmpId: string; ttl: string; srcMac: string; dstMac: string; direction: string; close: string };
+/**
+ * The record's fields in the order of the Journey literal in Correlator.close (one shape for every
+ * journey, so the document's key order is this one); the test holds every record's keys to it.
+ */
+export const JOURNEY_KEYS = ['id', 'kind', 'summary', 'hops', 'steps', 'fate', 'reason', 'isReply', 'answerOf', 'answeredBy', 'flow', 'retransmission', 'answersCopy', 'resetOf'] as const;
+/** A Step's fields in the order stepFrom (and the fates' local steps) make them. */
+export const STEP_KEYS = ['from', 'to', 'kind', 'latencyNs', 'nat', 'natAlso'] as const;
+const HOP_KEYS = ['interface', 'ts', 'file', 'frame', 'src', 'dst', 'sport', 'dport', 'icmpId', 'ttl', 'srcMac', 'dstMac', 'direction'] as const;
+const NAT_KEYS = ['type', 'before', 'after'] as const;
+
+/** Each key with what goes before it (a comma or the opening brace, the indentation) and its colon. */
+type Keys<K extends string> = Record<K, string> & { close: string };
+
+function keys<K extends string>(names: readonly K[], open: string, pretty: boolean, depth: number): Keys<K> {
+  const nl = pretty ? indent(depth + 1) : '';
+  const colon = pretty ? ': ' : ':';
+  const out = { close: `${pretty ? indent(depth) : ''}}` } as Keys<K>;
+  names.forEach((name, i) => {
+    (out as Record<string, string>)[name] = `${i === 0 ? open : ','}${nl}"${name}"${colon}`;
+  });
+  return out;
 }
 
-function layout(pretty: boolean, depth: number): Layout {
+/** The punctuation of one layout: the journey's braces `depth` levels deep, its lists and their members below. */
+interface Layout {
+  journey: Keys<(typeof JOURNEY_KEYS)[number]>;
+  hop: Keys<(typeof HOP_KEYS)[number]>;
+  step: Keys<(typeof STEP_KEYS)[number]>;
+  nat: Keys<(typeof NAT_KEYS)[number]>;
+  /** A list's opening bracket and first member's indentation, the gap between members, its closing bracket. */
+  listOpen: string;
+  listGap: string;
+  listClose: string;
+}
+
+function layout(pretty: boolean, depth: number, journeyOpen: string): Layout {
   const nl = (d: number): string => (pretty ? indent(d) : '');
-  const colon = pretty ? ': ' : ':';
-  const field = (name: string): string => `,${nl(depth + 3)}"${name}"${colon}`;
   return {
-    pretty,
-    depth,
-    open: `${pretty ? '  '.repeat(depth) : ''}{`,
-    close: `${nl(depth)}}`,
-    keyGap: nl(depth + 1),
-    colon,
-    hopsOpen: `[${nl(depth + 2)}`,
-    hopGap: `,${nl(depth + 2)}`,
-    hopsClose: `${nl(depth + 1)}]`,
-    hop: {
-      interface: `{${nl(depth + 3)}"interface"${colon}`,
-      ts: field('ts'),
-      file: field('file'),
-      frame: field('frame'),
-      src: field('src'),
-      dst: field('dst'),
-      sport: field('sport'),
-      dport: field('dport'),
-      icmpId: field('icmpId'),
-      ttl: field('ttl'),
-      srcMac: field('srcMac'),
-      dstMac: field('dstMac'),
-      direction: field('direction'),
-      close: `${nl(depth + 2)}}`,
-    },
+    journey: keys(JOURNEY_KEYS, journeyOpen, pretty, depth),
+    hop: keys(HOP_KEYS, '{', pretty, depth + 2),
+    step: keys(STEP_KEYS, '{', pretty, depth + 2),
+    nat: keys(NAT_KEYS, '{', pretty, depth + 3),
+    listOpen: `[${nl(depth + 2)}`,
+    listGap: `,${nl(depth + 2)}`,
+    listClose: `${nl(depth + 1)}]`,
   };
 }
 
 /** NDJSON: one line, `"type":"journey"` first. */
-const LINE = layout(false, 0);
+const LINE = layout(false, 0, '{"type":"journey",');
 /** A member of the --json document's journeys array (JsonDocumentWriter): its braces two levels deep, indented. */
-const MEMBER = layout(true, 2);
+const MEMBER = layout(true, 2, '    {');
 
 /** The journey's record as its NDJSON line: JSON.stringify({ type: 'journey', ...record }) and a newline. */
 export function writeJourneyLine(out: JsonBytes, w: JourneyWork): void {
-  out.ascii('{"type":"journey"');
-  writeFields(out, w, LINE, false);
-  out.ascii('}\n');
+  writeJourney(out, w, LINE);
+  out.ascii('\n');
 }
 
 /**
@@ -97,41 +95,62 @@ export function writeJourneyLine(out: JsonBytes, w: JourneyWork): void {
  * JSON.stringify(document, null, 2) has between the comma (or bracket) before it and the one after.
  */
 export function writeJourneyMember(out: JsonBytes, w: JourneyWork): void {
-  out.ascii(MEMBER.open);
-  writeFields(out, w, MEMBER, true);
-  out.ascii(MEMBER.close);
+  writeJourney(out, w, MEMBER);
 }
 
 /**
- * The record's fields in the Journey's own order (the literal in Correlator.close), from the work:
- * `hops` from the observations and `summary` from the first, whatever w.journey holds for them
- * (a sink that serialises leaves them unmade); undefined fields left out, as JSON.stringify does.
+ * The record, from the work: `hops` from the observations and `summary` from the first, whatever
+ * w.journey holds for them (a sink that serialises leaves them unmade); undefined fields left out,
+ * as JSON.stringify does. id, kind, summary, hops, steps and fate are always there.
  */
-function writeFields(out: JsonBytes, w: JourneyWork, l: Layout, first: boolean): void {
+function writeJourney(out: JsonBytes, w: JourneyWork, l: Layout): void {
   const j = w.journey;
-  for (const k in j) {
-    const key = k as keyof Journey;
-    if (key === 'hops') {
-      writeKey(out, l, key, first);
-      writeHops(out, w.hops, l);
-    } else if (key === 'summary') {
-      writeKey(out, l, key, first);
-      out.string(summaryOf(w.hops[0]));
-    } else {
-      const v = j[key];
-      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-      writeKey(out, l, key, first);
-      writeValue(out, v, l.pretty, l.depth + 1);
-    }
-    first = false;
+  const k = l.journey;
+  out.ascii(k.id);
+  out.number(j.id);
+  out.ascii(k.kind);
+  out.string(j.kind);
+  out.ascii(k.summary);
+  out.string(summaryOf(w.hops[0]));
+  out.ascii(k.hops);
+  writeHops(out, w.hops, l);
+  out.ascii(k.steps);
+  writeSteps(out, j.steps, l);
+  out.ascii(k.fate);
+  out.string(j.fate);
+  if (j.reason !== undefined) {
+    out.ascii(k.reason);
+    out.string(j.reason);
   }
-}
-
-function writeKey(out: JsonBytes, l: Layout, key: string, first: boolean): void {
-  if (!first) out.ascii(',');
-  out.ascii(l.keyGap);
-  out.string(key);
-  out.ascii(l.colon);
+  if (j.isReply !== undefined) {
+    out.ascii(k.isReply);
+    out.ascii(j.isReply ? 'true' : 'false');
+  }
+  if (j.answerOf !== undefined) {
+    out.ascii(k.answerOf);
+    out.number(j.answerOf);
+  }
+  if (j.answeredBy !== undefined) {
+    out.ascii(k.answeredBy);
+    out.number(j.answeredBy);
+  }
+  if (j.flow !== undefined) {
+    out.ascii(k.flow);
+    out.number(j.flow);
+  }
+  if (j.retransmission !== undefined) {
+    out.ascii(k.retransmission);
+    out.ascii(j.retransmission ? 'true' : 'false');
+  }
+  if (j.answersCopy !== undefined) {
+    out.ascii(k.answersCopy);
+    out.ascii(j.answersCopy ? 'true' : 'false');
+  }
+  if (j.resetOf !== undefined) {
+    out.ascii(k.resetOf);
+    out.number(j.resetOf);
+  }
+  out.ascii(k.close);
 }
 
 function writeHops(out: JsonBytes, hops: readonly Observation[], l: Layout): void {
@@ -139,12 +158,12 @@ function writeHops(out: JsonBytes, hops: readonly Observation[], l: Layout): voi
     out.ascii('[]');
     return;
   }
-  out.ascii(l.hopsOpen);
+  out.ascii(l.listOpen);
   for (let i = 0; i < hops.length; i++) {
-    if (i > 0) out.ascii(l.hopGap);
+    if (i > 0) out.ascii(l.listGap);
     writeHop(out, hops[i], l.hop);
   }
-  out.ascii(l.hopsClose);
+  out.ascii(l.listClose);
 }
 
 /** hopOf(o) serialised, field for field. */
@@ -201,4 +220,45 @@ function writeTs(out: JsonBytes, sec: number, nsec: number): void {
     out.digits(nsec, 9);
     out.ascii('"');
   } else out.string(`${sec}.${String(nsec).padStart(9, '0')}`);
+}
+
+function writeSteps(out: JsonBytes, steps: readonly Step[], l: Layout): void {
+  if (steps.length === 0) {
+    out.ascii('[]');
+    return;
+  }
+  out.ascii(l.listOpen);
+  const k = l.step;
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i];
+    if (i > 0) out.ascii(l.listGap);
+    out.ascii(k.from);
+    out.string(s.from);
+    out.ascii(k.to);
+    out.string(s.to);
+    out.ascii(k.kind);
+    out.string(s.kind);
+    out.ascii(k.latencyNs);
+    out.number(s.latencyNs);
+    if (s.nat !== undefined) {
+      out.ascii(k.nat);
+      writeNat(out, s.nat, l.nat);
+    }
+    if (s.natAlso !== undefined) {
+      out.ascii(k.natAlso);
+      writeNat(out, s.natAlso, l.nat);
+    }
+    out.ascii(k.close);
+  }
+  out.ascii(l.listClose);
+}
+
+function writeNat(out: JsonBytes, n: NatRewrite, k: Layout['nat']): void {
+  out.ascii(k.type);
+  out.string(n.type);
+  out.ascii(k.before);
+  out.string(n.before);
+  out.ascii(k.after);
+  out.string(n.after);
+  out.ascii(k.close);
 }
