@@ -42,14 +42,14 @@ const HOP_KEYS = ['interface', 'ts', 'file', 'frame', 'src', 'dst', 'sport', 'dp
 const NAT_KEYS = ['type', 'before', 'after'] as const;
 
 /** Each key with what goes before it (a comma or the opening brace, the indentation) and its colon. */
-type Keys<K extends string> = Record<K, string> & { close: string };
+type Keys<K extends string> = Record<K | 'close', Uint8Array>;
 
 function keys<K extends string>(names: readonly K[], open: string, pretty: boolean, depth: number): Keys<K> {
   const nl = pretty ? indent(depth + 1) : '';
   const colon = pretty ? ': ' : ':';
-  const out = { close: `${pretty ? indent(depth) : ''}}` } as Keys<K>;
+  const out = { close: Buffer.from(`${pretty ? indent(depth) : ''}}`) } as Keys<K>;
   names.forEach((name, i) => {
-    (out as Record<string, string>)[name] = `${i === 0 ? open : ','}${nl}"${name}"${colon}`;
+    (out as Record<string, Uint8Array>)[name] = Buffer.from(`${i === 0 ? open : ','}${nl}"${name}"${colon}`);
   });
   return out;
 }
@@ -61,9 +61,9 @@ interface Layout {
   step: Keys<(typeof STEP_KEYS)[number]>;
   nat: Keys<(typeof NAT_KEYS)[number]>;
   /** A list's opening bracket and first member's indentation, the gap between members, its closing bracket. */
-  listOpen: string;
-  listGap: string;
-  listClose: string;
+  listOpen: Uint8Array;
+  listGap: Uint8Array;
+  listClose: Uint8Array;
 }
 
 function layout(pretty: boolean, depth: number, journeyOpen: string): Layout {
@@ -73,9 +73,9 @@ function layout(pretty: boolean, depth: number, journeyOpen: string): Layout {
     hop: keys(HOP_KEYS, '{', pretty, depth + 2),
     step: keys(STEP_KEYS, '{', pretty, depth + 2),
     nat: keys(NAT_KEYS, '{', pretty, depth + 3),
-    listOpen: `[${nl(depth + 2)}`,
-    listGap: `,${nl(depth + 2)}`,
-    listClose: `${nl(depth + 1)}]`,
+    listOpen: Buffer.from(`[${nl(depth + 2)}`),
+    listGap: Buffer.from(`,${nl(depth + 2)}`),
+    listClose: Buffer.from(`${nl(depth + 1)}]`),
   };
 }
 
@@ -106,51 +106,51 @@ export function writeJourneyMember(out: JsonBytes, w: JourneyWork): void {
 function writeJourney(out: JsonBytes, w: JourneyWork, l: Layout): void {
   const j = w.journey;
   const k = l.journey;
-  out.ascii(k.id);
+  out.bytes(k.id);
   out.number(j.id);
-  out.ascii(k.kind);
+  out.bytes(k.kind);
   out.string(j.kind);
-  out.ascii(k.summary);
+  out.bytes(k.summary);
   out.string(summaryOf(w.hops[0]));
-  out.ascii(k.hops);
+  out.bytes(k.hops);
   writeHops(out, w.hops, l);
-  out.ascii(k.steps);
+  out.bytes(k.steps);
   writeSteps(out, j.steps, l);
-  out.ascii(k.fate);
+  out.bytes(k.fate);
   out.string(j.fate);
   if (j.reason !== undefined) {
-    out.ascii(k.reason);
+    out.bytes(k.reason);
     out.string(j.reason);
   }
   if (j.isReply !== undefined) {
-    out.ascii(k.isReply);
+    out.bytes(k.isReply);
     out.ascii(j.isReply ? 'true' : 'false');
   }
   if (j.answerOf !== undefined) {
-    out.ascii(k.answerOf);
+    out.bytes(k.answerOf);
     out.number(j.answerOf);
   }
   if (j.answeredBy !== undefined) {
-    out.ascii(k.answeredBy);
+    out.bytes(k.answeredBy);
     out.number(j.answeredBy);
   }
   if (j.flow !== undefined) {
-    out.ascii(k.flow);
+    out.bytes(k.flow);
     out.number(j.flow);
   }
   if (j.retransmission !== undefined) {
-    out.ascii(k.retransmission);
+    out.bytes(k.retransmission);
     out.ascii(j.retransmission ? 'true' : 'false');
   }
   if (j.answersCopy !== undefined) {
-    out.ascii(k.answersCopy);
+    out.bytes(k.answersCopy);
     out.ascii(j.answersCopy ? 'true' : 'false');
   }
   if (j.resetOf !== undefined) {
-    out.ascii(k.resetOf);
+    out.bytes(k.resetOf);
     out.number(j.resetOf);
   }
-  out.ascii(k.close);
+  out.bytes(k.close);
 }
 
 function writeHops(out: JsonBytes, hops: readonly Observation[], l: Layout): void {
@@ -158,57 +158,57 @@ function writeHops(out: JsonBytes, hops: readonly Observation[], l: Layout): voi
     out.ascii('[]');
     return;
   }
-  out.ascii(l.listOpen);
+  out.bytes(l.listOpen);
   for (let i = 0; i < hops.length; i++) {
-    if (i > 0) out.ascii(l.listGap);
+    if (i > 0) out.bytes(l.listGap);
     writeHop(out, hops[i], l.hop);
   }
-  out.ascii(l.listClose);
+  out.bytes(l.listClose);
 }
 
 /** hopOf(o) serialised, field for field. */
 function writeHop(out: JsonBytes, o: Observation, k: Layout['hop']): void {
-  out.ascii(k.interface);
-  out.string(o.iface);
-  out.ascii(k.ts);
+  out.bytes(k.interface);
+  out.repeated(o.iface);
+  out.bytes(k.ts);
   writeTs(out, o.tsSec, o.tsNsec);
-  out.ascii(k.file);
-  out.string(o.file);
-  out.ascii(k.frame);
+  out.bytes(k.file);
+  out.repeated(o.file);
+  out.bytes(k.frame);
   out.number(o.frame);
-  out.ascii(k.src);
-  out.string(o.src);
-  out.ascii(k.dst);
-  out.string(o.dst);
+  out.bytes(k.src);
+  out.repeated(o.src);
+  out.bytes(k.dst);
+  out.repeated(o.dst);
   if (o.sport !== undefined) {
-    out.ascii(k.sport);
+    out.bytes(k.sport);
     out.number(o.sport);
   }
   if (o.dport !== undefined) {
-    out.ascii(k.dport);
+    out.bytes(k.dport);
     out.number(o.dport);
   }
   if (o.icmpId !== undefined) {
-    out.ascii(k.icmpId);
+    out.bytes(k.icmpId);
     out.number(o.icmpId);
   }
   if (o.ttl !== undefined) {
-    out.ascii(k.ttl);
+    out.bytes(k.ttl);
     out.number(o.ttl);
   }
   if (o.srcMac !== undefined) {
-    out.ascii(k.srcMac);
-    out.string(o.srcMac);
+    out.bytes(k.srcMac);
+    out.repeated(o.srcMac);
   }
   if (o.dstMac !== undefined) {
-    out.ascii(k.dstMac);
-    out.string(o.dstMac);
+    out.bytes(k.dstMac);
+    out.repeated(o.dstMac);
   }
   if (o.direction !== undefined) {
-    out.ascii(k.direction);
+    out.bytes(k.direction);
     out.string(o.direction);
   }
-  out.ascii(k.close);
+  out.bytes(k.close);
 }
 
 /** hopOf's `ts`, digits written as they are (seconds and nine digits of nanoseconds) when they are plain. */
@@ -227,38 +227,38 @@ function writeSteps(out: JsonBytes, steps: readonly Step[], l: Layout): void {
     out.ascii('[]');
     return;
   }
-  out.ascii(l.listOpen);
+  out.bytes(l.listOpen);
   const k = l.step;
   for (let i = 0; i < steps.length; i++) {
     const s = steps[i];
-    if (i > 0) out.ascii(l.listGap);
-    out.ascii(k.from);
-    out.string(s.from);
-    out.ascii(k.to);
-    out.string(s.to);
-    out.ascii(k.kind);
+    if (i > 0) out.bytes(l.listGap);
+    out.bytes(k.from);
+    out.repeated(s.from);
+    out.bytes(k.to);
+    out.repeated(s.to);
+    out.bytes(k.kind);
     out.string(s.kind);
-    out.ascii(k.latencyNs);
+    out.bytes(k.latencyNs);
     out.number(s.latencyNs);
     if (s.nat !== undefined) {
-      out.ascii(k.nat);
+      out.bytes(k.nat);
       writeNat(out, s.nat, l.nat);
     }
     if (s.natAlso !== undefined) {
-      out.ascii(k.natAlso);
+      out.bytes(k.natAlso);
       writeNat(out, s.natAlso, l.nat);
     }
-    out.ascii(k.close);
+    out.bytes(k.close);
   }
-  out.ascii(l.listClose);
+  out.bytes(l.listClose);
 }
 
 function writeNat(out: JsonBytes, n: NatRewrite, k: Layout['nat']): void {
-  out.ascii(k.type);
+  out.bytes(k.type);
   out.string(n.type);
-  out.ascii(k.before);
-  out.string(n.before);
-  out.ascii(k.after);
-  out.string(n.after);
-  out.ascii(k.close);
+  out.bytes(k.before);
+  out.repeated(n.before);
+  out.bytes(k.after);
+  out.repeated(n.after);
+  out.bytes(k.close);
 }

@@ -3,9 +3,13 @@
  * records written millions of times (journeys), without the intermediate objects and strings that
  * stringifying a record made for each of them.
  */
+/** Strings whose bytes repeated() keeps, before it starts again: memory stays bounded. */
+const MAX_REPEATED = 1 << 14;
+
 export class JsonBytes {
   private buf: Buffer;
   private at = 0;
+  private readonly repeats = new Map<string, Uint8Array>();
 
   constructor(private readonly initial = 1 << 16) {
     this.buf = Buffer.allocUnsafe(initial);
@@ -71,6 +75,38 @@ export class JsonBytes {
       b[at++] = c;
     }
     b[at++] = 0x22;
+    this.at = at;
+  }
+
+  /**
+   * string(s) for a string written again and again (an interface, a file, an address, a MAC): its
+   * bytes are made once and copied after, which for long ones (a file's path on every hop) beats
+   * scanning it again.
+   */
+  repeated(s: string): void {
+    const known = this.repeats.get(s);
+    if (known !== undefined) {
+      this.bytes(known);
+      return;
+    }
+    const start = this.at;
+    this.string(s);
+    if (this.repeats.size >= MAX_REPEATED) this.repeats.clear();
+    this.repeats.set(s, new Uint8Array(this.buf.subarray(start, this.at)));
+  }
+
+  /** Bytes made before (keys and their punctuation, a repeated string). */
+  bytes(u: Uint8Array): void {
+    const n = u.length;
+    this.room(n);
+    if (n > 32) {
+      this.buf.set(u, this.at);
+      this.at += n;
+      return;
+    }
+    const b = this.buf;
+    let at = this.at;
+    for (let i = 0; i < n; i++) b[at++] = u[i];
     this.at = at;
   }
 
