@@ -9,7 +9,7 @@ import type { Hop, NatRewrite, Step } from './model.js';
 import type { Observation } from './observation.js';
 import type { JourneyWork } from './journey-work.js';
 import { summaryOf } from './summary.js';
-import { indent, type JsonBytes } from './json-bytes.js';
+import { Fragments, indent, type JsonBytes } from './json-bytes.js';
 
 /** A hop of the document. */
 export function hopOf(o: Observation): Hop {
@@ -42,24 +42,36 @@ const HOP_KEYS = ['interface', 'ts', 'file', 'frame', 'src', 'dst', 'sport', 'dp
 const NAT_KEYS = ['type', 'before', 'after'] as const;
 
 /** Each key with what goes before it (a comma or the opening brace, the indentation) and its colon. */
-type Keys<K extends string> = Record<K | 'close', Uint8Array>;
+type Keys<K extends string> = Record<K | 'close', string>;
 
 function keys<K extends string>(names: readonly K[], open: string, pretty: boolean, depth: number): Keys<K> {
   const nl = pretty ? indent(depth + 1) : '';
   const colon = pretty ? ': ' : ':';
-  const out = { close: Buffer.from(`${pretty ? indent(depth) : ''}}`) } as Keys<K>;
+  const out = { close: `${pretty ? indent(depth) : ''}}` } as Keys<K>;
   names.forEach((name, i) => {
-    (out as Record<string, Uint8Array>)[name] = Buffer.from(`${i === 0 ? open : ','}${nl}"${name}"${colon}`);
+    (out as Record<string, string>)[name] = `${i === 0 ? open : ','}${nl}"${name}"${colon}`;
   });
   return out;
 }
 
+/** The same as bytes. */
+function bytesOf<K extends string>(k: Keys<K>): Record<K | 'close', Uint8Array> {
+  return Object.fromEntries(Object.entries(k).map(([name, text]) => [name, Buffer.from(text as string)])) as unknown as Record<K | 'close', Uint8Array>;
+}
+
 /** The punctuation of one layout: the journey's braces `depth` levels deep, its lists and their members below. */
 interface Layout {
-  journey: Keys<(typeof JOURNEY_KEYS)[number]>;
-  hop: Keys<(typeof HOP_KEYS)[number]>;
-  step: Keys<(typeof STEP_KEYS)[number]>;
-  nat: Keys<(typeof NAT_KEYS)[number]>;
+  journey: Record<(typeof JOURNEY_KEYS)[number] | 'close', Uint8Array>;
+  hop: Record<(typeof HOP_KEYS)[number] | 'close', Uint8Array>;
+  step: Record<(typeof STEP_KEYS)[number] | 'close', Uint8Array>;
+  nat: Record<(typeof NAT_KEYS)[number] | 'close', Uint8Array>;
+  /** A hop's fields that repeat from hop to hop, with their keys. */
+  hopIface: Fragments;
+  hopFile: Fragments;
+  hopAddresses: Fragments;
+  hopMacs: Fragments;
+  /** A step's ends, with their keys and the next. */
+  stepEnds: Fragments;
   /** A list's opening bracket and first member's indentation, the gap between members, its closing bracket. */
   listOpen: Uint8Array;
   listGap: Uint8Array;
@@ -68,11 +80,18 @@ interface Layout {
 
 function layout(pretty: boolean, depth: number, journeyOpen: string): Layout {
   const nl = (d: number): string => (pretty ? indent(d) : '');
+  const hop = keys(HOP_KEYS, '{', pretty, depth + 2);
+  const step = keys(STEP_KEYS, '{', pretty, depth + 2);
   return {
-    journey: keys(JOURNEY_KEYS, journeyOpen, pretty, depth),
-    hop: keys(HOP_KEYS, '{', pretty, depth + 2),
-    step: keys(STEP_KEYS, '{', pretty, depth + 2),
-    nat: keys(NAT_KEYS, '{', pretty, depth + 3),
+    journey: bytesOf(keys(JOURNEY_KEYS, journeyOpen, pretty, depth)),
+    hop: bytesOf(hop),
+    step: bytesOf(step),
+    nat: bytesOf(keys(NAT_KEYS, '{', pretty, depth + 3)),
+    hopIface: new Fragments(hop.interface, hop.ts),
+    hopFile: new Fragments(hop.file, hop.frame),
+    hopAddresses: new Fragments(hop.src, '', hop.dst),
+    hopMacs: new Fragments(hop.srcMac, '', hop.dstMac),
+    stepEnds: new Fragments(step.from, step.kind, step.to),
     listOpen: Buffer.from(`[${nl(depth + 2)}`),
     listGap: Buffer.from(`,${nl(depth + 2)}`),
     listClose: Buffer.from(`${nl(depth + 1)}]`),
@@ -161,25 +180,19 @@ function writeHops(out: JsonBytes, hops: readonly Observation[], l: Layout): voi
   out.bytes(l.listOpen);
   for (let i = 0; i < hops.length; i++) {
     if (i > 0) out.bytes(l.listGap);
-    writeHop(out, hops[i], l.hop);
+    writeHop(out, hops[i], l);
   }
   out.bytes(l.listClose);
 }
 
 /** hopOf(o) serialised, field for field. */
-function writeHop(out: JsonBytes, o: Observation, k: Layout['hop']): void {
-  out.bytes(k.interface);
-  out.repeated(o.iface);
-  out.bytes(k.ts);
+function writeHop(out: JsonBytes, o: Observation, l: Layout): void {
+  const k = l.hop;
+  l.hopIface.write(out, o.iface);
   writeTs(out, o.tsSec, o.tsNsec);
-  out.bytes(k.file);
-  out.repeated(o.file);
-  out.bytes(k.frame);
+  l.hopFile.write(out, o.file);
   out.number(o.frame);
-  out.bytes(k.src);
-  out.repeated(o.src);
-  out.bytes(k.dst);
-  out.repeated(o.dst);
+  l.hopAddresses.write(out, o.src, o.dst);
   if (o.sport !== undefined) {
     out.bytes(k.sport);
     out.number(o.sport);
@@ -196,13 +209,13 @@ function writeHop(out: JsonBytes, o: Observation, k: Layout['hop']): void {
     out.bytes(k.ttl);
     out.number(o.ttl);
   }
-  if (o.srcMac !== undefined) {
+  if (o.srcMac !== undefined && o.dstMac !== undefined) l.hopMacs.write(out, o.srcMac, o.dstMac);
+  else if (o.srcMac !== undefined) {
     out.bytes(k.srcMac);
-    out.repeated(o.srcMac);
-  }
-  if (o.dstMac !== undefined) {
+    out.string(o.srcMac);
+  } else if (o.dstMac !== undefined) {
     out.bytes(k.dstMac);
-    out.repeated(o.dstMac);
+    out.string(o.dstMac);
   }
   if (o.direction !== undefined) {
     out.bytes(k.direction);
@@ -232,11 +245,7 @@ function writeSteps(out: JsonBytes, steps: readonly Step[], l: Layout): void {
   for (let i = 0; i < steps.length; i++) {
     const s = steps[i];
     if (i > 0) out.bytes(l.listGap);
-    out.bytes(k.from);
-    out.repeated(s.from);
-    out.bytes(k.to);
-    out.repeated(s.to);
-    out.bytes(k.kind);
+    l.stepEnds.write(out, s.from, s.to);
     out.string(s.kind);
     out.bytes(k.latencyNs);
     out.number(s.latencyNs);
@@ -257,8 +266,8 @@ function writeNat(out: JsonBytes, n: NatRewrite, k: Layout['nat']): void {
   out.bytes(k.type);
   out.string(n.type);
   out.bytes(k.before);
-  out.repeated(n.before);
+  out.string(n.before);
   out.bytes(k.after);
-  out.repeated(n.after);
+  out.string(n.after);
   out.bytes(k.close);
 }

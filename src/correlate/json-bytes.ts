@@ -3,13 +3,9 @@
  * records written millions of times (journeys), without the intermediate objects and strings that
  * stringifying a record made for each of them.
  */
-/** Strings whose bytes repeated() keeps, before it starts again: memory stays bounded. */
-const MAX_REPEATED = 1 << 14;
-
 export class JsonBytes {
   private buf: Buffer;
   private at = 0;
-  private readonly repeats = new Map<string, Uint8Array>();
 
   constructor(private readonly initial = 1 << 16) {
     this.buf = Buffer.allocUnsafe(initial);
@@ -78,24 +74,7 @@ export class JsonBytes {
     this.at = at;
   }
 
-  /**
-   * string(s) for a string written again and again (an interface, a file, an address, a MAC): its
-   * bytes are made once and copied after, which for long ones (a file's path on every hop) beats
-   * scanning it again.
-   */
-  repeated(s: string): void {
-    const known = this.repeats.get(s);
-    if (known !== undefined) {
-      this.bytes(known);
-      return;
-    }
-    const start = this.at;
-    this.string(s);
-    if (this.repeats.size >= MAX_REPEATED) this.repeats.clear();
-    this.repeats.set(s, new Uint8Array(this.buf.subarray(start, this.at)));
-  }
-
-  /** Bytes made before (keys and their punctuation, a repeated string). */
+  /** Bytes made before (keys and their punctuation, Fragments). */
   bytes(u: Uint8Array): void {
     const n = u.length;
     this.room(n);
@@ -139,4 +118,59 @@ export class JsonBytes {
 /** A newline and the indentation of `depth` levels of JSON.stringify(x, null, 2). */
 export function indent(depth: number): string {
   return `\n${'  '.repeat(depth)}`;
+}
+
+/** Values whose fragments a Fragments keeps, before it starts again: memory stays bounded. */
+const MAX_FRAGMENTS = 1 << 14;
+
+/**
+ * A piece of JSON that comes back with the same values again and again (a hop's interface, file,
+ * addresses and MACs with their keys): `head`, a value as a JSON string, `tail`; or for a pair,
+ * `head`, the first, `middle`, the second, `tail`. Encoded once per value (or pair) and copied whole
+ * after, which costs less than scanning each string and copying each key again.
+ */
+export class Fragments {
+  private readonly made = new Map<string, Map<string, Uint8Array>>();
+  private count = 0;
+  private readonly scratch = new JsonBytes(256);
+
+  constructor(
+    private readonly head: string,
+    private readonly tail: string,
+    /** Given for a pair: what goes between its values. */
+    private readonly middle?: string,
+  ) {}
+
+  /** The fragment of `a` (and `b`, for a pair). */
+  write(out: JsonBytes, a: string, b = ''): void {
+    let second = this.made.get(a);
+    let bytes = second?.get(b);
+    if (bytes === undefined) {
+      if (this.count >= MAX_FRAGMENTS) {
+        this.made.clear();
+        this.count = 0;
+        second = undefined;
+      }
+      if (second === undefined) {
+        second = new Map();
+        this.made.set(a, second);
+      }
+      bytes = this.make(a, b);
+      second.set(b, bytes);
+      this.count++;
+    }
+    out.bytes(bytes);
+  }
+
+  private make(a: string, b: string): Uint8Array {
+    const s = this.scratch;
+    s.ascii(this.head);
+    s.string(a);
+    if (this.middle !== undefined) {
+      s.ascii(this.middle);
+      s.string(b);
+    }
+    s.ascii(this.tail);
+    return new Uint8Array(s.take());
+  }
 }

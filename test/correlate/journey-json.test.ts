@@ -13,7 +13,7 @@ import { arrayMembersText } from '../../src/cli/json-spill.js';
 import type { JourneyWork } from '../../src/correlate/journey-work.js';
 import type { Journey } from '../../src/correlate/model.js';
 import type { Observation } from '../../src/correlate/observation.js';
-import { JsonBytes } from '../../src/correlate/json-bytes.js';
+import { Fragments, JsonBytes } from '../../src/correlate/json-bytes.js';
 import { hopOf, JOURNEY_KEYS, STEP_KEYS, writeJourneyLine, writeJourneyMember } from '../../src/correlate/journey-json.js';
 import { summaryOf } from '../../src/correlate/summary.js';
 import { parseScenario } from '../../src/scenario/index.js';
@@ -129,15 +129,21 @@ const NASTY = [
 ];
 
 describe('JsonBytes', () => {
-  it('writes strings exactly as JSON.stringify, scanned or repeated', () => {
+  it('writes strings exactly as JSON.stringify, scanned or in fragments', () => {
     const out = new JsonBytes(8);
+    const one = new Fragments('{"a":', '}');
+    const pair = new Fragments('{"a":', '}', ',"b":');
     for (const s of NASTY) {
       out.string(s);
       expect(out.take().toString('utf8'), JSON.stringify(s)).toBe(JSON.stringify(s));
       // Twice: the second is the copy of the bytes made the first time.
-      out.repeated(s);
-      out.repeated(s);
-      expect(out.take().toString('utf8')).toBe(JSON.stringify(s).repeat(2));
+      for (let i = 0; i < 2; i++) {
+        one.write(out, s);
+        expect(out.take().toString('utf8')).toBe(JSON.stringify({ a: s }));
+        pair.write(out, s, NASTY[3]);
+        pair.write(out, 'x', s);
+        expect(out.take().toString('utf8')).toBe(JSON.stringify({ a: s, b: NASTY[3] }) + JSON.stringify({ a: 'x', b: s }));
+      }
     }
   });
 
