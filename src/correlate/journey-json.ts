@@ -192,7 +192,7 @@ function writeHop(out: JsonBytes, o: Observation, l: Layout): void {
   writeTs(out, o.tsSec, o.tsNsec);
   l.hopFile.write(out, o.file);
   out.number(o.frame);
-  l.hopAddresses.write(out, o.src, o.dst);
+  l.hopAddresses.writePair(out, o.src, o.dst);
   if (o.sport !== undefined) {
     out.bytes(k.sport);
     out.number(o.sport);
@@ -209,7 +209,7 @@ function writeHop(out: JsonBytes, o: Observation, l: Layout): void {
     out.bytes(k.ttl);
     out.number(o.ttl);
   }
-  if (o.srcMac !== undefined && o.dstMac !== undefined) l.hopMacs.write(out, o.srcMac, o.dstMac);
+  if (o.srcMac !== undefined && o.dstMac !== undefined) l.hopMacs.writePair(out, o.srcMac, o.dstMac);
   else if (o.srcMac !== undefined) {
     out.bytes(k.srcMac);
     out.string(o.srcMac);
@@ -224,12 +224,19 @@ function writeHop(out: JsonBytes, o: Observation, l: Layout): void {
   out.bytes(k.close);
 }
 
+/** The seconds of the last `ts` written, and their bytes with the quote before and the point after. */
+let tsSec = -1;
+let tsSecBytes: Uint8Array = Buffer.from('"0.');
+
 /** hopOf's `ts`, digits written as they are (seconds and nine digits of nanoseconds) when they are plain. */
 function writeTs(out: JsonBytes, sec: number, nsec: number): void {
   if ((sec | 0) === sec && sec >= 0 && (nsec | 0) === nsec && nsec >= 0 && nsec < 1e9) {
-    out.ascii('"');
-    out.digits(sec);
-    out.ascii('.');
+    // Hops come in time order: the seconds change once a second of capture.
+    if (sec !== tsSec) {
+      tsSec = sec;
+      tsSecBytes = Buffer.from(`"${sec}.`);
+    }
+    out.bytes(tsSecBytes);
     out.digits(nsec, 9);
     out.ascii('"');
   } else out.string(`${sec}.${String(nsec).padStart(9, '0')}`);
@@ -245,7 +252,7 @@ function writeSteps(out: JsonBytes, steps: readonly Step[], l: Layout): void {
   for (let i = 0; i < steps.length; i++) {
     const s = steps[i];
     if (i > 0) out.bytes(l.listGap);
-    l.stepEnds.write(out, s.from, s.to);
+    l.stepEnds.writePair(out, s.from, s.to);
     out.string(s.kind);
     out.bytes(k.latencyNs);
     out.number(s.latencyNs);

@@ -78,7 +78,7 @@ export class JsonBytes {
   bytes(u: Uint8Array): void {
     const n = u.length;
     this.room(n);
-    if (n > 32) {
+    if (n > 16) {
       this.buf.set(u, this.at);
       this.at += n;
       return;
@@ -130,36 +130,51 @@ const MAX_FRAGMENTS = 1 << 14;
  * after, which costs less than scanning each string and copying each key again.
  */
 export class Fragments {
-  private readonly made = new Map<string, Map<string, Uint8Array>>();
+  /** A value's fragment; for a pair, the first value's fragments by the second. */
+  private readonly made = new Map<string, Uint8Array | Map<string, Uint8Array>>();
   private count = 0;
   private readonly scratch = new JsonBytes(256);
 
   constructor(
     private readonly head: string,
     private readonly tail: string,
-    /** Given for a pair: what goes between its values. */
+    /** Given for a pair (writePair; write for one value): what goes between its values. */
     private readonly middle?: string,
   ) {}
 
-  /** The fragment of `a` (and `b`, for a pair). */
-  write(out: JsonBytes, a: string, b = ''): void {
-    let second = this.made.get(a);
+  /** The fragment of `a`. */
+  write(out: JsonBytes, a: string): void {
+    let bytes = this.made.get(a) as Uint8Array | undefined;
+    if (bytes === undefined) {
+      this.room();
+      bytes = this.make(a, '');
+      this.made.set(a, bytes);
+    }
+    out.bytes(bytes);
+  }
+
+  /** The fragment of the pair `a`, `b`. */
+  writePair(out: JsonBytes, a: string, b: string): void {
+    let second = this.made.get(a) as Map<string, Uint8Array> | undefined;
     let bytes = second?.get(b);
     if (bytes === undefined) {
-      if (this.count >= MAX_FRAGMENTS) {
-        this.made.clear();
-        this.count = 0;
-        second = undefined;
-      }
+      if (this.room()) second = undefined;
       if (second === undefined) {
         second = new Map();
         this.made.set(a, second);
       }
       bytes = this.make(a, b);
       second.set(b, bytes);
-      this.count++;
     }
     out.bytes(bytes);
+  }
+
+  /** Room for one more: true when the ones made were forgotten to make it. */
+  private room(): boolean {
+    if (this.count++ < MAX_FRAGMENTS) return false;
+    this.made.clear();
+    this.count = 1;
+    return true;
   }
 
   private make(a: string, b: string): Uint8Array {

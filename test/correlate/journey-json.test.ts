@@ -140,8 +140,8 @@ describe('JsonBytes', () => {
       for (let i = 0; i < 2; i++) {
         one.write(out, s);
         expect(out.take().toString('utf8')).toBe(JSON.stringify({ a: s }));
-        pair.write(out, s, NASTY[3]);
-        pair.write(out, 'x', s);
+        pair.writePair(out, s, NASTY[3]);
+        pair.writePair(out, 'x', s);
         expect(out.take().toString('utf8')).toBe(JSON.stringify({ a: s, b: NASTY[3] }) + JSON.stringify({ a: 'x', b: s }));
       }
     }
