@@ -68,7 +68,8 @@ interface Layout {
   /** A hop's fields that repeat from hop to hop, with their keys. */
   hopIface: Fragments;
   hopFile: Fragments;
-  hopAddresses: Fragments;
+  hopSrc: Fragments;
+  hopDst: Fragments;
   hopMacs: Fragments;
   /** A step's ends, with their keys and the next. */
   stepEnds: Fragments;
@@ -89,7 +90,9 @@ function layout(pretty: boolean, depth: number, journeyOpen: string): Layout {
     nat: bytesOf(keys(NAT_KEYS, '{', pretty, depth + 3)),
     hopIface: new Fragments(hop.interface, hop.ts),
     hopFile: new Fragments(hop.file, hop.frame),
-    hopAddresses: new Fragments(hop.src, '', hop.dst),
+    // Addresses one by one: pairs of them are as many as the conversations, too many to keep.
+    hopSrc: new Fragments(hop.src, ''),
+    hopDst: new Fragments(hop.dst, ''),
     hopMacs: new Fragments(hop.srcMac, '', hop.dstMac),
     stepEnds: new Fragments(step.from, step.kind, step.to),
     listOpen: Buffer.from(`[${nl(depth + 2)}`),
@@ -192,7 +195,8 @@ function writeHop(out: JsonBytes, o: Observation, l: Layout): void {
   writeTs(out, o.tsSec, o.tsNsec);
   l.hopFile.write(out, o.file);
   out.number(o.frame);
-  l.hopAddresses.writePair(out, o.src, o.dst);
+  l.hopSrc.write(out, o.src);
+  l.hopDst.write(out, o.dst);
   if (o.sport !== undefined) {
     out.bytes(k.sport);
     out.number(o.sport);
