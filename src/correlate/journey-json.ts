@@ -9,7 +9,7 @@ import type { Hop, NatRewrite, Step } from './model.js';
 import type { Observation } from './observation.js';
 import type { JourneyWork } from './journey-work.js';
 import { summaryOf } from './summary.js';
-import { Fragments, indent, type JsonBytes } from './json-bytes.js';
+import { encoded, Fragments, indent, type JsonBytes } from './json-bytes.js';
 
 /** A hop of the document. */
 export function hopOf(o: Observation): Hop {
@@ -56,7 +56,7 @@ function keys<K extends string>(names: readonly K[], open: string, pretty: boole
 
 /** The same as bytes. */
 function bytesOf<K extends string>(k: Keys<K>): Record<K | 'close', Uint8Array> {
-  return Object.fromEntries(Object.entries(k).map(([name, text]) => [name, Buffer.from(text as string)])) as unknown as Record<K | 'close', Uint8Array>;
+  return Object.fromEntries(Object.entries(k).map(([name, text]) => [name, encoded(text as string)])) as unknown as Record<K | 'close', Uint8Array>;
 }
 
 /** The punctuation of one layout: the journey's braces `depth` levels deep, its lists and their members below. */
@@ -95,9 +95,9 @@ function layout(pretty: boolean, depth: number, journeyOpen: string): Layout {
     hopDst: new Fragments(hop.dst, ''),
     hopMacs: new Fragments(hop.srcMac, '', hop.dstMac),
     stepEnds: new Fragments(step.from, step.kind, step.to),
-    listOpen: Buffer.from(`[${nl(depth + 2)}`),
-    listGap: Buffer.from(`,${nl(depth + 2)}`),
-    listClose: Buffer.from(`${nl(depth + 1)}]`),
+    listOpen: encoded(`[${nl(depth + 2)}`),
+    listGap: encoded(`,${nl(depth + 2)}`),
+    listClose: encoded(`${nl(depth + 1)}]`),
   };
 }
 
@@ -230,7 +230,7 @@ function writeHop(out: JsonBytes, o: Observation, l: Layout): void {
 
 /** The seconds of the last `ts` written, and their bytes with the quote before and the point after. */
 let tsSec = -1;
-let tsSecBytes: Uint8Array = Buffer.from('"0.');
+let tsSecBytes: Uint8Array = encoded('"0.');
 
 /** hopOf's `ts`, digits written as they are (seconds and nine digits of nanoseconds) when they are plain. */
 function writeTs(out: JsonBytes, sec: number, nsec: number): void {
@@ -238,7 +238,7 @@ function writeTs(out: JsonBytes, sec: number, nsec: number): void {
     // Hops come in time order: the seconds change once a second of capture.
     if (sec !== tsSec) {
       tsSec = sec;
-      tsSecBytes = Buffer.from(`"${sec}.`);
+      tsSecBytes = encoded(`"${sec}.`);
     }
     out.bytes(tsSecBytes);
     out.digits(nsec, 9);

@@ -115,6 +115,16 @@ export class JsonBytes {
   }
 }
 
+const encoder = new TextEncoder();
+
+/**
+ * Text as UTF-8 in a plain Uint8Array, as JsonBytes.bytes() takes it: one kind of array for all
+ * (not Buffers beside them), so that copying them stays one fast path.
+ */
+export function encoded(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
 /** A newline and the indentation of `depth` levels of JSON.stringify(x, null, 2). */
 export function indent(depth: number): string {
   return `\n${'  '.repeat(depth)}`;
