@@ -140,39 +140,34 @@ function writeJourney(out: JsonBytes, w: JourneyWork, l: Layout): void {
   writeSteps(out, j.steps, l);
   out.bytes(k.fate);
   out.string(j.fate);
-  if (j.reason !== undefined) {
-    out.bytes(k.reason);
-    out.string(j.reason);
-  }
-  if (j.isReply !== undefined) {
-    out.bytes(k.isReply);
-    out.ascii(j.isReply ? 'true' : 'false');
-  }
-  if (j.answerOf !== undefined) {
-    out.bytes(k.answerOf);
-    out.number(j.answerOf);
-  }
-  if (j.answeredBy !== undefined) {
-    out.bytes(k.answeredBy);
-    out.number(j.answeredBy);
-  }
-  if (j.flow !== undefined) {
-    out.bytes(k.flow);
-    out.number(j.flow);
-  }
-  if (j.retransmission !== undefined) {
-    out.bytes(k.retransmission);
-    out.ascii(j.retransmission ? 'true' : 'false');
-  }
-  if (j.answersCopy !== undefined) {
-    out.bytes(k.answersCopy);
-    out.ascii(j.answersCopy ? 'true' : 'false');
-  }
-  if (j.resetOf !== undefined) {
-    out.bytes(k.resetOf);
-    out.number(j.resetOf);
-  }
+  stringField(out, k.reason, j.reason);
+  booleanField(out, k.isReply, j.isReply);
+  numberField(out, k.answerOf, j.answerOf);
+  numberField(out, k.answeredBy, j.answeredBy);
+  numberField(out, k.flow, j.flow);
+  booleanField(out, k.retransmission, j.retransmission);
+  booleanField(out, k.answersCopy, j.answersCopy);
+  numberField(out, k.resetOf, j.resetOf);
   out.bytes(k.close);
+}
+
+/** A field that may be undefined, left out then, as JSON.stringify does. */
+function numberField(out: JsonBytes, key: Uint8Array, v: number | undefined): void {
+  if (v === undefined) return;
+  out.bytes(key);
+  out.number(v);
+}
+
+function stringField(out: JsonBytes, key: Uint8Array, v: string | undefined): void {
+  if (v === undefined) return;
+  out.bytes(key);
+  out.string(v);
+}
+
+function booleanField(out: JsonBytes, key: Uint8Array, v: boolean | undefined): void {
+  if (v === undefined) return;
+  out.bytes(key);
+  out.ascii(v ? 'true' : 'false');
 }
 
 function writeHops(out: JsonBytes, hops: readonly Observation[], l: Layout): void {
@@ -197,34 +192,16 @@ function writeHop(out: JsonBytes, o: Observation, l: Layout): void {
   out.number(o.frame);
   l.hopSrc.write(out, o.src);
   l.hopDst.write(out, o.dst);
-  if (o.sport !== undefined) {
-    out.bytes(k.sport);
-    out.number(o.sport);
-  }
-  if (o.dport !== undefined) {
-    out.bytes(k.dport);
-    out.number(o.dport);
-  }
-  if (o.icmpId !== undefined) {
-    out.bytes(k.icmpId);
-    out.number(o.icmpId);
-  }
-  if (o.ttl !== undefined) {
-    out.bytes(k.ttl);
-    out.number(o.ttl);
-  }
+  numberField(out, k.sport, o.sport);
+  numberField(out, k.dport, o.dport);
+  numberField(out, k.icmpId, o.icmpId);
+  numberField(out, k.ttl, o.ttl);
   if (o.srcMac !== undefined && o.dstMac !== undefined) l.hopMacs.writePair(out, o.srcMac, o.dstMac);
-  else if (o.srcMac !== undefined) {
-    out.bytes(k.srcMac);
-    out.string(o.srcMac);
-  } else if (o.dstMac !== undefined) {
-    out.bytes(k.dstMac);
-    out.string(o.dstMac);
+  else {
+    stringField(out, k.srcMac, o.srcMac);
+    stringField(out, k.dstMac, o.dstMac);
   }
-  if (o.direction !== undefined) {
-    out.bytes(k.direction);
-    out.string(o.direction);
-  }
+  stringField(out, k.direction, o.direction);
   out.bytes(k.close);
 }
 
