@@ -21,6 +21,8 @@ export function teeOutputs(outputs: readonly AnalysisOutput[]): AnalysisOutput {
   if (outputs.length === 1) return outputs[0];
   return {
     sink: {
+      // The records are made unless every output serialises them itself.
+      serialisesJourneys: outputs.every((o) => o.sink.serialisesJourneys === true),
       // Every output sees the journey: kept if any one of them keeps it.
       journey: (w) => outputs.reduce((kept, o) => o.sink.journey?.(w) === true || kept, false),
       flow: (f) => outputs.forEach((o) => o.sink.flow(f)),

@@ -24,6 +24,7 @@ import { connStateWords } from '../report/conn-state.js';
 import { clockText } from '../report/clock.js';
 import { proxyPartners, teeOutputs, tookFindings, type AnalysisOutput } from './analysis-output.js';
 import { NdjsonStream } from './ndjson.js';
+import { writeJourneyMember } from '../correlate/journey-json.js';
 
 const ROLES: InterfaceRole[] = ['container', 'veth', 'bridge', 'uplink', 'loopback', 'any', 'unknown'];
 
@@ -133,7 +134,8 @@ export class StreamedDocument implements AnalysisOutput {
   }
 
   readonly sink: CorrelatorSink = {
-    journey: (w) => this.out.push(w.journey),
+    serialisesJourneys: true,
+    journey: (w) => writeJourneyMember(this.out.nextMember(), w),
     flow: (f) => this.flows.addWithId(f.id, f),
     natBinding: (b) => this.nat.addWithId(b.flow, b),
     finding: (f, part, key) => this.findings.addTextWithId(part, key, arrayMembersText([f])),

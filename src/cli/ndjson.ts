@@ -8,7 +8,8 @@ import type { Flow, Host } from '../correlate/model.js';
 import { proxyPartners, tookFindings, type AnalysisOutput } from './analysis-output.js';
 import { JsonSpill, PartedSpill } from './json-spill.js';
 import { FINDING_PARTS } from '../correlate/findings.js';
-import { utf8Chunk } from './utf8-chunk.js';
+import { JsonBytes } from '../correlate/json-bytes.js';
+import { writeJourneyLine } from '../correlate/journey-json.js';
 
 /** The document's arrays that are written a record each, and the `type` of their records. */
 const RECORD_TYPES: Record<string, string> = {
@@ -26,8 +27,7 @@ function ndjsonLine(type: string, value: object): string {
 }
 
 export class NdjsonStream implements AnalysisOutput {
-  private parts: string[] = [];
-  private size = 0;
+  private readonly out = new JsonBytes();
   private journeys = 0;
 
   private constructor(
@@ -47,15 +47,14 @@ export class NdjsonStream implements AnalysisOutput {
   }
 
   private record(type: string, value: object): void {
-    const line = ndjsonLine(type, value);
-    this.parts.push(line);
-    this.size += line.length;
+    this.out.text(ndjsonLine(type, value));
   }
 
   readonly sink: CorrelatorSink = {
+    serialisesJourneys: true,
     journey: (w) => {
       this.journeys++;
-      this.record('journey', w.journey);
+      writeJourneyLine(this.out, w);
     },
     flow: (f: Flow) => {
       if (f.protocol === 'tcp') this.tcpFlows.addTextWithId(f.id, ndjsonLine('flow', f));
@@ -66,11 +65,8 @@ export class NdjsonStream implements AnalysisOutput {
   };
 
   async drain(all = false): Promise<void> {
-    if (this.size === 0 || (!all && this.size < this.flushAt)) return;
-    const parts = this.parts;
-    this.parts = [];
-    this.size = 0;
-    await this.write(utf8Chunk(parts));
+    if (this.out.length === 0 || (!all && this.out.length < this.flushAt)) return;
+    await this.write(this.out.take());
     await this.tcpFlows.drain();
     await this.findings.drain();
   }

@@ -2,7 +2,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { arrayMembersText, SpilledArray } from './json-spill.js';
 import { OutputClosed } from './stdout.js';
-import { utf8Chunk } from './utf8-chunk.js';
+import { JsonBytes } from '../correlate/json-bytes.js';
 
 /**
  * Buffers text and writes it in large pieces, waiting for 'drain' so that a slow reader (a pager,
@@ -77,8 +77,7 @@ export const ARRAY_SLICE = 512;
  * analysis that makes it runs: an array opened with openArray() takes members as they come.
  */
 export class JsonDocumentWriter {
-  private parts: string[] = [];
-  private size = 0;
+  private readonly out = new JsonBytes();
   private members = 0;
   /** The array being streamed: members waiting to be serialised, and whether any was written. */
   private slice: unknown[] = [];
@@ -90,17 +89,13 @@ export class JsonDocumentWriter {
   ) {}
 
   private emit(s: string): void {
-    this.parts.push(s);
-    this.size += s.length;
+    this.out.text(s);
   }
 
   /** Writes what has gathered, when enough has (or `all`). */
   async flush(all = true): Promise<void> {
-    if (this.size === 0 || (!all && this.size < this.flushAt)) return;
-    const parts = this.parts;
-    this.parts = [];
-    this.size = 0;
-    await this.write(parts.length === 1 ? parts[0] : utf8Chunk(parts));
+    if (this.out.length === 0 || (!all && this.out.length < this.flushAt)) return;
+    await this.write(this.out.take());
   }
 
   private key(key: string): void {
@@ -148,6 +143,18 @@ export class JsonDocumentWriter {
   push(value: unknown): void {
     this.slice.push(value);
     if (this.slice.length >= ARRAY_SLICE) this.serialiseSlice();
+  }
+
+  /**
+   * Where the open array's next member is to be written by its caller, as it prints there (from
+   * its indentation to its closing brace, journey-json.ts): for members that serialise themselves.
+   */
+  nextMember(): JsonBytes {
+    if (!this.open) throw new Error('an array member written while no array is open');
+    this.serialiseSlice();
+    this.out.ascii(this.open.any ? ',\n' : '[\n');
+    this.open.any = true;
+    return this.out;
   }
 
   private serialiseSlice(): void {

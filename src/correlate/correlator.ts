@@ -1,6 +1,5 @@
 import type { Frame } from '../capture/frame.js';
-import type { Finding, Flow, Hop, InterfaceInfo, InterfaceRole, Journey, NatBinding } from './model.js';
-import type { Observation } from './observation.js';
+import type { Finding, Flow, InterfaceInfo, InterfaceRole, Journey, NatBinding } from './model.js';
 import type { JourneyWork } from './journey-work.js';
 import type { Topology } from './topology.js';
 import { Observer } from './observe.js';
@@ -15,6 +14,7 @@ import { NatBindingCollector } from './nat-table.js';
 import { NatBypassCollector } from './nat-bypass.js';
 import { GroupCollector, type JourneyGroup, type UngroupedJourneys, durationText } from './groups.js';
 import { summaryOf } from './summary.js';
+import { hopOf } from './journey-json.js';
 import { MtuCollector } from './mtu.js';
 import { useHostNames, type HostPlan } from './hosts.js';
 
@@ -51,9 +51,17 @@ export interface CorrelatorSink {
   /**
    * Returns true when the sink keeps `w` (and so its observations, w.hops) after it returns: the
    * analysis that keeps every journey, a report's exemplars. The observations of a journey no sink
-   * keeps are filled again for later frames.
+   * keeps are filled again for later frames. `w.journey` is the document's record, hops and summary
+   * made, unless the sink `serialisesJourneys`.
    */
   journey?(w: JourneyWork): boolean | void;
+  /**
+   * The sink writes each journey's record as JSON straight from `w` (journey-json.ts), during
+   * journey() only: the correlator then never makes the record's `hops` and `summary` (w.journey
+   * has [] and '' for them), which for the streamed --json and --ndjson cost more than the
+   * serialising. A sink that keeps journeys, or reads their records, leaves this unset.
+   */
+  readonly serialisesJourneys?: boolean;
   flow(f: Flow): void;
   natBinding(b: NatBinding): void;
   /**
@@ -266,8 +274,10 @@ export class Correlator {
     w.answerFirstHop = undefined;
     let kept = false;
     if (this.sink.journey) {
-      w.journey.summary = summaryOf(w.hops[0]);
-      w.journey.hops = w.hops.map(toHop);
+      if (!this.sink.serialisesJourneys) {
+        w.journey.summary = summaryOf(w.hops[0]);
+        w.journey.hops = w.hops.map(hopOf);
+      }
       kept = this.sink.journey(w) === true;
     }
     if (!kept) this.observer.release(w.hops);
@@ -371,23 +381,4 @@ function largest(flows: Flow[]): Flow[] {
 
 function firstByFlow(bindings: NatBinding[]): NatBinding[] {
   return bindings.sort((a, b) => a.flow - b.flow).slice(0, LARGEST_FLOWS);
-}
-
-function toHop(o: Observation): Hop {
-  // One shape for every hop (see Observer.observe); JSON.stringify leaves the undefined ones out.
-  return {
-    interface: o.iface,
-    ts: `${o.tsSec}.${String(o.tsNsec).padStart(9, '0')}`,
-    file: o.file,
-    frame: o.frame,
-    src: o.src,
-    dst: o.dst,
-    sport: o.sport,
-    dport: o.dport,
-    icmpId: o.icmpId,
-    ttl: o.ttl,
-    srcMac: o.srcMac,
-    dstMac: o.dstMac,
-    direction: o.direction,
-  };
 }
