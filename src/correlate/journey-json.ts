@@ -9,6 +9,7 @@ import type { Hop, NatRewrite, Step } from './model.js';
 import type { Observation } from './observation.js';
 import type { JourneyWork } from './journey-work.js';
 import { summaryOf } from './summary.js';
+import { formatEpochNs } from '../capture/frame.js';
 import { encoded, Fragments, indent, type JsonBytes } from './json-bytes.js';
 
 /** A hop of the document. */
@@ -16,7 +17,7 @@ export function hopOf(o: Observation): Hop {
   // One shape for every hop (see Observer.observe); JSON.stringify leaves the undefined ones out.
   return {
     interface: o.iface,
-    ts: `${o.tsSec}.${String(o.tsNsec).padStart(9, '0')}`,
+    ts: formatEpochNs(o),
     file: o.file,
     frame: o.frame,
     src: o.src,
@@ -220,7 +221,7 @@ function writeTs(out: JsonBytes, sec: number, nsec: number): void {
     out.bytes(tsSecBytes);
     out.digits(nsec, 9);
     out.ascii('"');
-  } else out.string(`${sec}.${String(nsec).padStart(9, '0')}`);
+  } else out.string(formatEpochNs({ tsSec: sec, tsNsec: nsec }));
 }
 
 function writeSteps(out: JsonBytes, steps: readonly Step[], l: Layout): void {
