@@ -352,7 +352,7 @@ function noReplyFinding({ exemplar: x, ids, count }: Group): Finding {
  * order within each), and how many of each code are left out. A busy capture has thousands (a port
  * scan one per connection); the analysis document keeps every one.
  */
-export function findingsForPeople(findings: readonly Finding[], max: number): { shown: Finding[]; hidden: number; left: { code: string; count: number }[] } {
+export function findingsForPeople(findings: readonly Finding[], max: number): FindingsForPeople {
   if (findings.length <= max) return { shown: [...findings], hidden: 0, left: [] };
   const rank = { error: 0, warning: 1, info: 2 } as const;
   const ordered = [...findings].sort((x, y) => rank[x.severity] - rank[y.severity]);
@@ -436,9 +436,9 @@ export class FindingTally {
         else rest.set(code, { count: c.count - shownOfCode, rank, pos: kept[shownOfCode].pos });
       }
     });
+    // Most left out first; ties in the order findingsForPeople meets them (severity, then document order).
     const left = [...rest]
-      .sort((x, y) => x[1].rank - y[1].rank || x[1].pos - y[1].pos)
-      .sort((x, y) => y[1].count - x[1].count)
+      .sort((x, y) => y[1].count - x[1].count || x[1].rank - y[1].rank || x[1].pos - y[1].pos)
       .map(([code, r]) => ({ code, count: r.count }));
     return { shown, hidden: this.count - this.max, left };
   }
