@@ -49,10 +49,11 @@ export interface CorrelatorOptions {
  */
 export interface CorrelatorSink {
   /**
-   * Returns true when the sink keeps `w` (and so its observations, w.hops) after it returns: the
-   * analysis that keeps every journey, a report's exemplars. The observations of a journey no sink
-   * keeps are filled again for later frames. `w.journey` is the document's record, hops and summary
-   * made, unless the sink `serialisesJourneys`.
+   * Returns true when the sink keeps `w`, or any of it (the record w.journey, its steps, the
+   * observations w.hops), after it returns: the analysis that keeps every journey, a report's
+   * exemplars. The objects of a journey no sink keeps are filled again for later frames and
+   * journeys. `w.journey` is the document's record, hops and summary made, unless the sink
+   * `serialisesJourneys`.
    */
   journey?(w: JourneyWork): boolean | void;
   /**
@@ -141,6 +142,8 @@ export class Correlator {
   private early = 0;
   private shortestWaitNs = Infinity;
   private readonly view: RoleView & { refresh(): void };
+  /** Finished journeys no sink kept, to be filled again for the next ones closed (workOf). */
+  private readonly spare: JourneyWork[] = [];
 
   constructor(
     private readonly options: CorrelatorOptions,
@@ -193,29 +196,8 @@ export class Correlator {
   }
 
   private close(open: OpenJourney): void {
-    const hops = orderHops(open.hops);
-    // The document's hops and summary are made when the journey is finished: a journey waiting for
-    // its answer costs its observations only.
-    // Every field is there from the start, in the order they are learnt (an answer's own admission,
-    // then a later answer to it, then its flow at the end): one shape for every journey, and the
-    // document's key order as when they were added one by one.
-    const journey: Journey = {
-      id: open.id,
-      kind: hops[0].kind,
-      summary: '',
-      hops: [],
-      steps: stepsOf(hops),
-      fate: 'unknown',
-      reason: undefined,
-      isReply: undefined,
-      answerOf: undefined,
-      answeredBy: undefined,
-      flow: undefined,
-      retransmission: undefined,
-      answersCopy: undefined,
-      resetOf: undefined,
-    };
-    const w: JourneyWork = { journey, hops };
+    const w = this.workOf(open);
+    const journey = w.journey;
     this.roleInference.learnJourney(journey);
     // Ids are given in order of first sighting, so admitting by id keeps that order for answers.
     // Most journeys close in that order and are admitted at once; the others wait in `closed`.
@@ -229,6 +211,62 @@ export class Correlator {
       this.closed.delete(this.nextAdmit++);
       this.admit(next);
     }
+  }
+
+  /**
+   * The work of a journey just closed, in the objects of one finished before it that no sink kept
+   * when there is one. A journey's objects wait with it for its answer, long enough to be promoted
+   * to V8's old generation, where V8 grows the heap with the rate at which garbage arrives: made
+   * afresh for every packet, they were a third of what analyze promoted (bench/NOTES.md, fourth pass).
+   */
+  private workOf(open: OpenJourney): JourneyWork {
+    const spare = this.spare.pop();
+    if (spare === undefined) {
+      const hops = orderHops(open.hops);
+      // The document's hops and summary are made when the journey is finished: a journey waiting for
+      // its answer costs its observations only.
+      // Every field is there from the start, in the order they are learnt (an answer's own admission,
+      // then a later answer to it, then its flow at the end): one shape for every journey, and the
+      // document's key order as when they were added one by one.
+      const journey: Journey = {
+        id: open.id,
+        kind: hops[0].kind,
+        summary: '',
+        hops: [],
+        steps: stepsOf(hops),
+        fate: 'unknown',
+        reason: undefined,
+        isReply: undefined,
+        answerOf: undefined,
+        answeredBy: undefined,
+        flow: undefined,
+        retransmission: undefined,
+        answersCopy: undefined,
+        resetOf: undefined,
+      };
+      return { journey, hops, answerFirstHop: undefined, requestIface: undefined, answers: undefined, waitKeys: undefined };
+    }
+    const hops = orderHops(open.hops, spare.hops);
+    const j = spare.journey;
+    j.id = open.id;
+    j.kind = hops[0].kind;
+    j.summary = '';
+    if (j.hops.length !== 0) j.hops = [];
+    j.steps = stepsOf(hops, j.steps);
+    j.fate = 'unknown';
+    j.reason = undefined;
+    j.isReply = undefined;
+    j.answerOf = undefined;
+    j.answeredBy = undefined;
+    j.flow = undefined;
+    j.retransmission = undefined;
+    j.answersCopy = undefined;
+    j.resetOf = undefined;
+    spare.answerFirstHop = undefined;
+    spare.requestIface = undefined;
+    spare.answers = undefined;
+    spare.waitKeys = undefined;
+    return spare;
   }
 
   private admit(w: JourneyWork): void {
@@ -280,7 +318,10 @@ export class Correlator {
       }
       kept = this.sink.journey(w) === true;
     }
-    if (!kept) this.observer.release(w.hops);
+    if (!kept) {
+      this.observer.release(w.hops);
+      if (this.spare.length < MAX_SPARE) this.spare.push(w);
+    }
   }
 
   /** A finding is final: counted for the terminal, and handed on or kept. */
@@ -373,6 +414,9 @@ export class Correlator {
     };
   }
 }
+
+/** Journeys close about as fast as they finish: a few spare ones are all that is ever used. */
+const MAX_SPARE = 4096;
 
 /** The LARGEST_FLOWS flows with the most packets, ties to the first: as a stable sort would pick. */
 function largest(flows: Flow[]): Flow[] {

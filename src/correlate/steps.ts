@@ -14,11 +14,26 @@ import { ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMP_ECHO, ICMP_ECHO_REPLY } fr
  * when it is sent. So of two copies with the same time, the port came first and the bridge second.
  * Between other interfaces a tie goes by the file's order.
  */
-export function orderHops(hops: Observation[]): Observation[] {
+export function orderHops(hops: Observation[], into?: Observation[]): Observation[] {
   // One or two hops, most journeys, without the sort's copies; what sort() would give.
-  if (hops.length === 1) return [hops[0]];
-  if (hops.length === 2) return travelOrder(hops[1], hops[0]) < 0 ? [hops[1], hops[0]] : [hops[0], hops[1]];
-  return tunnelEndsOutward(bridgeCopyBeforeRewrite([...hops].sort(travelOrder)));
+  if (into === undefined) {
+    if (hops.length === 1) return [hops[0]];
+    if (hops.length === 2) return travelOrder(hops[1], hops[0]) < 0 ? [hops[1], hops[0]] : [hops[0], hops[1]];
+    return tunnelEndsOutward(bridgeCopyBeforeRewrite([...hops].sort(travelOrder)));
+  }
+  // Into a list a finished journey gave back (correlator.ts `spare`): a list per packet, waiting
+  // with it for its answer, ends as garbage in the old generation, and V8 grows that generation
+  // with the rate at which it fills (bench/NOTES.md, fourth pass).
+  if (hops.length === 2 && travelOrder(hops[1], hops[0]) < 0) {
+    into[0] = hops[1];
+    into[1] = hops[0];
+    into.length = 2;
+    return into;
+  }
+  for (let i = 0; i < hops.length; i++) into[i] = hops[i];
+  into.length = hops.length;
+  if (hops.length <= 2) return into;
+  return tunnelEndsOutward(bridgeCopyBeforeRewrite(into.sort(travelOrder)));
 }
 
 /**
@@ -168,10 +183,21 @@ function kindBetween(a: Observation, b: Observation): StepKind {
   return 'bridged';
 }
 
-export function stepsOf(hops: Observation[]): Step[] {
+/**
+ * The steps between consecutive hops. Into `into`, when given: a list, and its Step objects, of a
+ * journey the correlator finished and no one kept (a step's rewrites are made afresh: groups and the
+ * NAT checks keep those).
+ */
+export function stepsOf(hops: Observation[], into?: Step[]): Step[] {
   // Two hops, most journeys: one step, in a list of its size (a journey's steps wait with it).
-  if (hops.length === 2) return [stepFrom(hops[0], hops[1])];
-  const steps: Step[] = [];
+  if (hops.length === 2) {
+    if (into === undefined) return [stepFrom(hops[0], hops[1])];
+    into[0] = stepFrom(hops[0], hops[1], into.length > 0 ? into[0] : undefined);
+    into.length = 1;
+    return into;
+  }
+  const steps: Step[] = into ?? [];
+  const reusable = steps.length;
   // A bridge floods a broadcast to every port at once: each egress port is a step from the bridge,
   // not from the port listed before it.
   let bridge: Observation | undefined;
@@ -181,23 +207,40 @@ export function stepsOf(hops: Observation[]): Step[] {
     if (roleFromName(prev.iface) === 'bridge') bridge = prev;
     else if (bridge && bridge.ttl !== prev.ttl) bridge = undefined;
     const flooded = bridge !== undefined && bridge !== prev && roleFromName(b.iface) !== 'bridge' && kindBetween(prev, b) === 'bridged' && bridge.ttl === b.ttl;
-    steps.push(stepFrom(flooded ? bridge! : prev, b));
+    steps[i - 1] = stepFrom(flooded ? bridge! : prev, b, i - 1 < reusable ? steps[i - 1] : undefined);
+  }
+  if (into !== undefined) {
+    into.length = Math.max(0, hops.length - 1);
+    return into;
   }
   // Trimmed: V8 gives a list pushed to room for seventeen (see lists.ts).
   return steps.length === 0 ? steps : steps.slice();
 }
 
-function stepFrom(a: Observation, b: Observation): Step {
+/** The step from `a` to `b`; filled into `reuse` when given (every field set, so none is left from before). */
+function stepFrom(a: Observation, b: Observation, reuse?: Step): Step {
   // A bridge's own copy may be stamped after the egress port's (see bridgeCopyBeforeRewrite):
   // the step through the bridge then took no time the captures can measure, not less than none.
   const latencyNs = b.t < a.t && roleFromName(a.iface) === 'bridge' ? 0 : b.t - a.t;
-  const step: Step = { from: a.iface, to: b.iface, kind: kindBetween(a, b), latencyNs };
   // Source NAT first, as the document has always listed two rewrites of one step.
   const snat = snatBetween(a, b);
   const dnat = dnatBetween(a, b);
   const first = snat ?? dnat;
+  const also = snat && dnat ? dnat : undefined;
+  if (reuse !== undefined) {
+    reuse.from = a.iface;
+    reuse.to = b.iface;
+    reuse.kind = kindBetween(a, b);
+    reuse.latencyNs = latencyNs;
+    // Left undefined rather than deleted (a deleted property makes the object a slow dictionary):
+    // JSON.stringify and the journey writer leave undefined fields out, as they were absent.
+    if (first !== undefined || reuse.nat !== undefined) reuse.nat = first;
+    if (also !== undefined || reuse.natAlso !== undefined) reuse.natAlso = also;
+    return reuse;
+  }
+  const step: Step = { from: a.iface, to: b.iface, kind: kindBetween(a, b), latencyNs };
   if (first) step.nat = first;
-  if (snat && dnat) step.natAlso = dnat;
+  if (also) step.natAlso = also;
   return step;
 }
 

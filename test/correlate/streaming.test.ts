@@ -38,9 +38,11 @@ async function stream(readers: CaptureReader[], options: Parameters<typeof strea
     reading = false;
   }
   const run = await streamFrames(counted(), readers, options, {
+    // Kept: the correlator fills the objects of journeys no sink keeps again for later ones.
     journey: (w) => {
       journeys.push(w.journey);
       if (reading) journeysEarly++;
+      return true;
     },
     flow: (f) => {
       flows.push(f);
