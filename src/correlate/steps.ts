@@ -33,7 +33,44 @@ export function orderHops(hops: Observation[], into?: Observation[]): Observatio
   for (let i = 0; i < hops.length; i++) into[i] = hops[i];
   into.length = hops.length;
   if (hops.length <= 2) return into;
-  return tunnelEndsOutward(bridgeCopyBeforeRewrite(into.sort(travelOrder)));
+  return tunnelEndsOutward(bridgeCopyBeforeRewrite(hops.length < 64 ? sortShort(into) : into.sort(travelOrder)));
+}
+
+/**
+ * Array.prototype.sort(travelOrder) in place, step for step as V8 sorts a list shorter than 64 (its
+ * TimSort's first run, reversed when it descends, then binary insertion), so that the order is the
+ * same whatever the comparison: sort() copies the list into a work array first, a list per journey
+ * of three hops or more.
+ */
+function sortShort(a: Observation[]): Observation[] {
+  const n = a.length;
+  let run = 2;
+  const descending = travelOrder(a[1], a[0]) < 0;
+  for (let i = 2; i < n; i++) {
+    const order = travelOrder(a[i], a[i - 1]);
+    if (descending ? order >= 0 : order < 0) break;
+    run++;
+  }
+  if (descending) {
+    for (let lo = 0, hi = run - 1; lo < hi; lo++, hi--) {
+      const t = a[lo];
+      a[lo] = a[hi];
+      a[hi] = t;
+    }
+  }
+  for (let start = run; start < n; start++) {
+    const pivot = a[start];
+    let left = 0;
+    let right = start;
+    while (left < right) {
+      const mid = left + ((right - left) >> 1);
+      if (travelOrder(pivot, a[mid]) < 0) right = mid;
+      else left = mid + 1;
+    }
+    for (let p = start; p > left; p--) a[p] = a[p - 1];
+    a[left] = pivot;
+  }
+  return a;
 }
 
 /**
@@ -120,13 +157,13 @@ function destinationOf(o: Observation): string {
 /** The source rewrite between two hops of one packet, if any. */
 function snatBetween(a: Observation, b: Observation): NatRewrite | undefined {
   if (a.family === 0 || (a.src === b.src && a.sport === b.sport && (a.icmpId === b.icmpId || !isEchoRequest(a)))) return undefined;
-  return { type: 'snat', before: natText(a, 'src'), after: natText(b, 'src') };
+  return natRewrite('snat', natText(a, 'src'), natText(b, 'src'));
 }
 
 /** The destination rewrite between two hops of one packet, if any. */
 function dnatBetween(a: Observation, b: Observation): NatRewrite | undefined {
   if (a.family === 0 || (a.dst === b.dst && a.dport === b.dport && (a.icmpId === b.icmpId || !isEchoReply(a)))) return undefined;
-  return { type: 'dnat', before: natText(a, 'dst'), after: natText(b, 'dst') };
+  return natRewrite('dnat', natText(a, 'dst'), natText(b, 'dst'));
 }
 
 function isEchoRequest(o: Observation): boolean {
@@ -163,6 +200,36 @@ function endpointText(addr: string, port: number | undefined): string {
     endpointTextCount++;
   }
   return text;
+}
+
+/** Past this many rewrites they are made afresh: memory stays bounded. */
+const MAX_REWRITES = 1 << 17;
+const rewrites = { snat: new Map<string, Map<string, NatRewrite>>(), dnat: new Map<string, Map<string, NatRewrite>>() };
+let rewriteCount = 0;
+
+/**
+ * One object per rewrite (its endpoints' texts are shared already): every NATed step of a busy
+ * capture made one, which lived as long as its journey waited and was promoted to die old. Nothing
+ * changes a rewrite once made; groups and the NAT checks keep the ones they need.
+ */
+function natRewrite(type: 'snat' | 'dnat', before: string, after: string): NatRewrite {
+  if (rewriteCount >= MAX_REWRITES) {
+    rewrites.snat.clear();
+    rewrites.dnat.clear();
+    rewriteCount = 0;
+  }
+  let afters = rewrites[type].get(before);
+  if (afters === undefined) {
+    afters = new Map();
+    rewrites[type].set(before, afters);
+  }
+  let rewrite = afters.get(after);
+  if (rewrite === undefined) {
+    rewrite = { type, before, after };
+    afters.set(after, rewrite);
+    rewriteCount++;
+  }
+  return rewrite;
 }
 
 /** `ip:port`, or the bare address for ICMP (the echo identifier is on the hop, as `icmpId`). */
