@@ -1,7 +1,10 @@
 import { ipv4String, macString, u32 } from '../decode/bytes.js';
 
-/** Past this many distinct addresses a table starts again: memory stays bounded on odd captures. */
-const MAX_NAMES = 1 << 16;
+/**
+ * Past this many distinct addresses a table starts again: memory stays bounded on odd captures, and
+ * reaches its bound within a window's worth of addresses (steps.ts MAX_ENDPOINT_TEXTS).
+ */
+const MAX_NAMES = 1 << 14;
 
 /**
  * The text of MAC and IPv4 addresses, made once per address rather than once per frame: every

@@ -87,8 +87,11 @@ function v4Scope(n: number): AddressScope {
   return 'global';
 }
 
-/** Past this many addresses the remembered scopes start again: memory stays bounded on busy captures. */
-const MAX_REMEMBERED = 1 << 16;
+/**
+ * Past this many addresses the remembered scopes start again: memory stays bounded on busy captures,
+ * and reaches its bound within a window's worth of addresses (steps.ts MAX_ENDPOINT_TEXTS).
+ */
+const MAX_REMEMBERED = 1 << 14;
 const knownScopes = new Map<string, AddressScope>();
 
 /**

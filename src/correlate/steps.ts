@@ -174,8 +174,12 @@ function isEchoReply(o: Observation): boolean {
   return o.icmpType === ICMP_ECHO_REPLY || o.icmpType === ICMPV6_ECHO_REPLY;
 }
 
-/** Past this many endpoints their texts are made afresh: memory stays bounded. */
-const MAX_ENDPOINT_TEXTS = 1 << 17;
+/**
+ * Past this many endpoints their texts are made afresh: memory stays bounded. Sized to what a window
+ * of journeys uses, not to what a long capture meets: filled only in long captures (a new client
+ * port per connection), a larger cap made memory grow with the capture's length up to it.
+ */
+const MAX_ENDPOINT_TEXTS = 1 << 14;
 const endpointTexts = new Map<string, Map<number | undefined, string>>();
 let endpointTextCount = 0;
 
@@ -202,33 +206,24 @@ function endpointText(addr: string, port: number | undefined): string {
   return text;
 }
 
-/** Past this many rewrites they are made afresh: memory stays bounded. */
-const MAX_REWRITES = 1 << 17;
-const rewrites = { snat: new Map<string, Map<string, NatRewrite>>(), dnat: new Map<string, Map<string, NatRewrite>>() };
-let rewriteCount = 0;
+/** Past this many rewrites they are made afresh (see MAX_ENDPOINT_TEXTS). */
+const MAX_REWRITES = 1 << 14;
+/** The last rewrite made from each endpoint, by kind: the next packet of its connection is rewritten alike. */
+const rewrites = { snat: new Map<string, NatRewrite>(), dnat: new Map<string, NatRewrite>() };
 
 /**
- * One object per rewrite (its endpoints' texts are shared already): every NATed step of a busy
- * capture made one, which lived as long as its journey waited and was promoted to die old. Nothing
- * changes a rewrite once made; groups and the NAT checks keep the ones they need.
+ * One object for the rewrites of a connection's packets (their endpoints' texts are shared already):
+ * every NATed step of a busy capture made one, which lived as long as its journey waited and was
+ * promoted to die old. Nothing changes a rewrite once made; groups and the NAT checks keep the ones
+ * they need.
  */
 function natRewrite(type: 'snat' | 'dnat', before: string, after: string): NatRewrite {
-  if (rewriteCount >= MAX_REWRITES) {
-    rewrites.snat.clear();
-    rewrites.dnat.clear();
-    rewriteCount = 0;
-  }
-  let afters = rewrites[type].get(before);
-  if (afters === undefined) {
-    afters = new Map();
-    rewrites[type].set(before, afters);
-  }
-  let rewrite = afters.get(after);
-  if (rewrite === undefined) {
-    rewrite = { type, before, after };
-    afters.set(after, rewrite);
-    rewriteCount++;
-  }
+  const made = rewrites[type];
+  const last = made.get(before);
+  if (last !== undefined && last.after === after) return last;
+  if (made.size >= MAX_REWRITES) made.clear();
+  const rewrite: NatRewrite = { type, before, after };
+  made.set(before, rewrite);
   return rewrite;
 }
 
