@@ -119,7 +119,7 @@ export interface FlowOptions {
    * every flow lasts to the end of the captures.
    */
   expireIdle?: boolean;
-  /** How many tuple sides are numbered before the open flows' are numbered afresh (default MAX_SIDES). */
+  /** How many tuple sides are numbered before the open flows' are numbered afresh (default: MIN_SIDES, then twice the open flows'). */
   maxSides?: number;
 }
 
@@ -137,11 +137,19 @@ const SWEEP_NS = 1_000_000_000;
  * handed to `onFinish` when it has gone quiet (FlowOptions.expireIdle) or at the end; flows are
  * numbered in order of first sighting, and finish in any order.
  */
-/** Past this many numbered tuple sides the numbers start again from the flows still open. */
-const MAX_SIDES = 1 << 17;
+/**
+ * Past this many numbered tuple sides, or twice as many as the open flows had when the numbers last
+ * started again, they start again from the flows still open: the table follows the open flows
+ * rather than filling, on long captures only, up to a fixed cap (memory that grew with the length).
+ */
+const MIN_SIDES = 1 << 14;
+/** Below the TupleKeys limit, so that two sides still make one exact key. */
+const MAX_SIDES = 1 << 24;
 
 export class FlowBuilder {
   private readonly tuples = new TupleKeys();
+  /** Sides numbered before the numbers start again (MIN_SIDES). */
+  private sideLimit: number;
   private readonly byKey = new Map<number, FlowWork>();
   /** Flows not finished, least recently active first (re-inserted on every journey). */
   private readonly active = new Map<number, FlowWork>();
@@ -157,7 +165,9 @@ export class FlowBuilder {
   constructor(
     private readonly options: FlowOptions,
     private readonly onFinish: (flow: Flow) => void,
-  ) {}
+  ) {
+    this.sideLimit = options.maxSides ?? MIN_SIDES;
+  }
 
   add(w: JourneyWork): void {
     const first = w.hops[0];
@@ -167,7 +177,10 @@ export class FlowBuilder {
       this.expire(first.t);
     }
     if (this.options.expireIdle) this.settleProxies(w);
-    if (this.tuples.size > (this.options.maxSides ?? MAX_SIDES)) this.renumber();
+    if (this.tuples.size > this.sideLimit) {
+      this.renumber();
+      if (this.options.maxSides === undefined) this.sideLimit = Math.min(MAX_SIDES, Math.max(MIN_SIDES, 2 * this.tuples.size));
+    }
     // Bridged copies of a packet carry the same tuple: its key is looked up once.
     const keys: number[] = new Array<number>(w.hops.length);
     for (let i = 0; i < w.hops.length; i++) {
