@@ -1,3 +1,5 @@
+import { RecentTable } from './recent.js';
+
 /** `ip`, `ip:port`, or `[ipv6]:port`: the endpoint text of DESIGN.md's `before`/`after`/`client`. */
 export function endpoint(addr: string, port?: number): string {
   if (port === undefined) return addr;
@@ -87,12 +89,9 @@ function v4Scope(n: number): AddressScope {
   return 'global';
 }
 
-/**
- * Past this many addresses the remembered scopes start again: memory stays bounded on busy captures,
- * and reaches its bound within a window's worth of addresses (steps.ts MAX_ENDPOINT_TEXTS).
- */
-const MAX_REMEMBERED = 1 << 14;
-const knownScopes = new Map<string, AddressScope>();
+/** Scopes remembered: those of the addresses asked about in the last one to two generations of this many (recent.ts). */
+const REMEMBERED = 1 << 14;
+const knownScopes = new RecentTable<string, AddressScope>(REMEMBERED);
 
 /**
  * The scope of an IPv4 or IPv6 address as the decoders print it; text that is neither is `global`.
@@ -102,7 +101,6 @@ const knownScopes = new Map<string, AddressScope>();
 export function addressScope(addr: string): AddressScope {
   let scope = knownScopes.get(addr);
   if (scope === undefined) {
-    if (knownScopes.size >= MAX_REMEMBERED) knownScopes.clear();
     scope = scopeOfText(addr);
     knownScopes.set(addr, scope);
   }

@@ -3,6 +3,7 @@ import type { Step, NatRewrite, StepKind } from './model.js';
 import { echoOrEndpoint, endpoint } from './endpoint.js';
 import { roleFromName } from './roles.js';
 import { hostOfInterface } from './hosts.js';
+import { RecentTable } from './recent.js';
 import { ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMP_ECHO, ICMP_ECHO_REPLY } from '../decode/enums.js';
 
 /**
@@ -175,12 +176,14 @@ function isEchoReply(o: Observation): boolean {
 }
 
 /**
- * Past this many endpoints their texts are made afresh: memory stays bounded. Sized to what a window
- * of journeys uses, not to what a long capture meets: filled only in long captures (a new client
- * port per connection), a larger cap made memory grow with the capture's length up to it.
+ * Endpoint texts held: those made or asked for in the last one to two generations of this many
+ * (see recent.ts: a new client port per connection fills any table, and long captures filled a
+ * larger one to its cap).
  */
-const MAX_ENDPOINT_TEXTS = 1 << 14;
-const endpointTexts = new Map<string, Map<number | undefined, string>>();
+const ENDPOINT_TEXTS = 1 << 14;
+type EndpointTexts = Map<string, Map<number | undefined, string>>;
+let endpointTexts: EndpointTexts = new Map();
+let previousTexts: EndpointTexts = new Map();
 let endpointTextCount = 0;
 
 /**
@@ -188,28 +191,26 @@ let endpointTextCount = 0;
  * the flows and groups compare them with the ones they keep, which a shared string answers at once.
  */
 function endpointText(addr: string, port: number | undefined): string {
-  if (endpointTextCount >= MAX_ENDPOINT_TEXTS) {
-    endpointTexts.clear();
+  const text = endpointTexts.get(addr)?.get(port);
+  if (text !== undefined) return text;
+  if (endpointTextCount >= ENDPOINT_TEXTS) {
+    previousTexts = endpointTexts;
+    endpointTexts = new Map();
     endpointTextCount = 0;
   }
+  const made = previousTexts.get(addr)?.get(port) ?? endpoint(addr, port);
   let ports = endpointTexts.get(addr);
   if (ports === undefined) {
     ports = new Map();
     endpointTexts.set(addr, ports);
   }
-  let text = ports.get(port);
-  if (text === undefined) {
-    text = endpoint(addr, port);
-    ports.set(port, text);
-    endpointTextCount++;
-  }
-  return text;
+  ports.set(port, made);
+  endpointTextCount++;
+  return made;
 }
 
-/** Past this many rewrites they are made afresh (see MAX_ENDPOINT_TEXTS). */
-const MAX_REWRITES = 1 << 14;
 /** The last rewrite made from each endpoint, by kind: the next packet of its connection is rewritten alike. */
-const rewrites = { snat: new Map<string, NatRewrite>(), dnat: new Map<string, NatRewrite>() };
+const rewrites = { snat: new RecentTable<string, NatRewrite>(ENDPOINT_TEXTS), dnat: new RecentTable<string, NatRewrite>(ENDPOINT_TEXTS) };
 
 /**
  * One object for the rewrites of a connection's packets (their endpoints' texts are shared already):
@@ -221,7 +222,6 @@ function natRewrite(type: 'snat' | 'dnat', before: string, after: string): NatRe
   const made = rewrites[type];
   const last = made.get(before);
   if (last !== undefined && last.after === after) return last;
-  if (made.size >= MAX_REWRITES) made.clear();
   const rewrite: NatRewrite = { type, before, after };
   made.set(before, rewrite);
   return rewrite;
