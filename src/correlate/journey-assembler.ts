@@ -86,6 +86,10 @@ export class JourneyAssembler {
   private closeOne(j: OpenJourney): void {
     this.onClose(j);
     if (this.free.length < MAX_FREE) this.free.push(j);
+    // Not kept, a journey closed by add() would still match its entry in `order` (a kept one is
+    // opened again at once, under a new id): a sweep or flush reaching it would close it a second
+    // time, and a sweep delete the journey its packet's copy opened.
+    else j.id = CLOSED;
   }
 
   /**
@@ -132,6 +136,9 @@ export class JourneyAssembler {
 
 /** Open journeys kept for reuse: more than a window's worth are never closed at once. */
 const MAX_FREE = 4096;
+
+/** The id of a closed journey not kept for reuse: ids start at 1, so no entry of `order` has it. */
+const CLOSED = 0;
 
 function crossed(hops: Observation[], iface: string): boolean {
   for (let i = 0; i < hops.length; i++) if (hops[i].iface === iface) return true;
