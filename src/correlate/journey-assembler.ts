@@ -1,6 +1,7 @@
 import type { Observation } from './observation.js';
 import { sameAddresses, sameHeader } from './steps.js';
 import { roleFromName } from './roles.js';
+import { FingerprintTable } from './fp-table.js';
 
 /** A journey still open to more hops: every copy of one packet, one per interface. */
 export interface OpenJourney {
@@ -20,12 +21,17 @@ export interface OpenJourney {
  * not it or its hop list.
  */
 export class JourneyAssembler {
-  private readonly open = new Map<number, OpenJourney>();
+  /**
+   * The open journeys by fingerprint. Not a Map: one churned by every packet rehashed into new
+   * backing tables over and over, and each was promoted to the old generation before it died (30 MB
+   * of the 1M bench file), which raises what V8 lets the old generation grow to (fp-table.ts).
+   */
+  private readonly open = new FingerprintTable<OpenJourney>();
   /**
    * The open journeys in the order they were opened, with the id each had then (a journey closed
-   * early by a copy of its packet is opened again for another): what `expire` walks, oldest first.
-   * The Map's own order is the same, but a Map walked from its start steps over every entry deleted
-   * since it last rehashed, which made the sweeps a few percent of analyze.
+   * early by a copy of its packet is opened again for another): what `expire` and `flush` walk,
+   * oldest first. A Map kept that order too, but a Map walked from its start steps over every entry
+   * deleted since it last rehashed, which made the sweeps a few percent of analyze.
    */
   private order: OpenJourney[] = [];
   private orderIds: number[] = [];
@@ -80,6 +86,10 @@ export class JourneyAssembler {
   private closeOne(j: OpenJourney): void {
     this.onClose(j);
     if (this.free.length < MAX_FREE) this.free.push(j);
+    // Not kept, a journey closed by add() would still match its entry in `order` (a kept one is
+    // opened again at once, under a new id): a sweep or flush reaching it would close it a second
+    // time, and a sweep delete the journey its packet's copy opened.
+    else j.id = CLOSED;
   }
 
   /**
@@ -109,8 +119,14 @@ export class JourneyAssembler {
     this.orderHead = head;
   }
 
+  /** Closes every open journey, in the order they were opened (as expire would, had their windows passed). */
   flush(): void {
-    for (const j of this.open.values()) this.onClose(j);
+    const order = this.order;
+    const ids = this.orderIds;
+    for (let head = this.orderHead; head < order.length; head++) {
+      const j = order[head];
+      if (j.id === ids[head]) this.onClose(j);
+    }
     this.open.clear();
     this.order = [];
     this.orderIds = [];
@@ -120,6 +136,9 @@ export class JourneyAssembler {
 
 /** Open journeys kept for reuse: more than a window's worth are never closed at once. */
 const MAX_FREE = 4096;
+
+/** The id of a closed journey not kept for reuse: ids start at 1, so no entry of `order` has it. */
+const CLOSED = 0;
 
 function crossed(hops: Observation[], iface: string): boolean {
   for (let i = 0; i < hops.length; i++) if (hops[i].iface === iface) return true;
