@@ -1,5 +1,3 @@
-import { RecentTable } from './recent.js';
-
 /** `ip`, `ip:port`, or `[ipv6]:port`: the endpoint text of DESIGN.md's `before`/`after`/`client`. */
 export function endpoint(addr: string, port?: number): string {
   if (port === undefined) return addr;
@@ -89,9 +87,9 @@ function v4Scope(n: number): AddressScope {
   return 'global';
 }
 
-/** Scopes remembered: those of the addresses asked about in the last one to two generations of this many (recent.ts). */
-const REMEMBERED = 1 << 14;
-const knownScopes = new RecentTable<string, AddressScope>(REMEMBERED);
+/** Past this many addresses the remembered scopes start again: memory stays bounded on busy captures. */
+const MAX_REMEMBERED = 1 << 16;
+const knownScopes = new Map<string, AddressScope>();
 
 /**
  * The scope of an IPv4 or IPv6 address as the decoders print it; text that is neither is `global`.
@@ -101,6 +99,7 @@ const knownScopes = new RecentTable<string, AddressScope>(REMEMBERED);
 export function addressScope(addr: string): AddressScope {
   let scope = knownScopes.get(addr);
   if (scope === undefined) {
+    if (knownScopes.size >= MAX_REMEMBERED) knownScopes.clear();
     scope = scopeOfText(addr);
     knownScopes.set(addr, scope);
   }

@@ -1,9 +1,11 @@
 /**
  * A table of what was asked for recently: the entries set or found in the last one to two
- * generations of `size` entries. Texts and scopes made once per address or endpoint are asked for
- * again and again while their connections are open, and seldom after; a table cleared when full
- * forgot the busy ones with the rest, and a large one filled, on long captures only, to its cap (so
- * memory grew with the capture's length up to it). TcpSequenceTracker keeps its connections so too.
+ * generations of `size` entries. What is made once per connection (a NAT rewrite, an endpoint's
+ * text) is asked for again while the connection is open and seldom after; a table cleared when full
+ * forgot the busy entries with the rest, and a large one filled, on long captures only, to its cap
+ * (so memory grew with the capture's length up to it). TcpSequenceTracker keeps its connections so
+ * too. Lookups cost a second Map.get on a miss: for per-address tables that hit nearly always (the
+ * names and scopes of addresses), a plain Map with a cap was measurably faster.
  */
 export class RecentTable<K, V> {
   private current = new Map<K, V>();
