@@ -216,8 +216,8 @@ export class Correlator {
   /**
    * The work of a journey just closed, in the objects of one finished before it that no sink kept
    * when there is one. A journey's objects wait with it for its answer, long enough to be promoted
-   * to V8's old generation, where V8 grows the heap with the rate at which garbage arrives: made
-   * afresh for every packet, they were a third of what analyze promoted (bench/NOTES.md, fourth pass).
+   * to V8's old generation to die there: made afresh for every packet, they were a third of what
+   * analyze promoted, all of it collector work (bench/NOTES.md, fourth pass).
    */
   private workOf(open: OpenJourney): JourneyWork {
     const spare = this.spare.pop();

@@ -4,10 +4,9 @@
  *
  * Why not a Map: under churn (tens of thousands of live entries, a few hundred thousand inserts and
  * deletes) V8's Map rehashes into a new backing table again and again, and every one of those is
- * promoted to the old generation before it dies; V8 then grows the old generation in proportion to
- * what it promotes (heap-controller.cc), so the process's peak RSS with it. Here inserting and
- * deleting write into the arrays in place: only growth allocates, and the table grows to twice its
- * largest population only, a few times per run.
+ * promoted to the old generation before it dies: copied twice on the way, then marked and swept
+ * there. Here inserting and deleting write into the arrays in place: only growth allocates, and the
+ * table grows to twice its largest population only, a few times per run.
  */
 export class FingerprintTable<V extends object> {
   /** The key in each cell; only meaningful where `values` holds one. */

@@ -24,7 +24,7 @@ export class JourneyAssembler {
   /**
    * The open journeys by fingerprint. Not a Map: one churned by every packet rehashed into new
    * backing tables over and over, and each was promoted to the old generation before it died (30 MB
-   * of the 1M bench file), which raises what V8 lets the old generation grow to (fp-table.ts).
+   * of the 1M bench file; fp-table.ts).
    */
   private readonly open = new FingerprintTable<OpenJourney>();
   /**

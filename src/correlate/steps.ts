@@ -23,8 +23,7 @@ export function orderHops(hops: Observation[], into?: Observation[]): Observatio
     return tunnelEndsOutward(bridgeCopyBeforeRewrite([...hops].sort(travelOrder)));
   }
   // Into a list a finished journey gave back (correlator.ts `spare`): a list per packet, waiting
-  // with it for its answer, ends as garbage in the old generation, and V8 grows that generation
-  // with the rate at which it fills (bench/NOTES.md, fourth pass).
+  // with it for its answer, ended as garbage in the old generation (bench/NOTES.md, fourth pass).
   if (hops.length === 2 && travelOrder(hops[1], hops[0]) < 0) {
     into[0] = hops[1];
     into[1] = hops[0];
