@@ -92,15 +92,34 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-async function medianOf(argv) {
-  const runs = [];
-  for (let i = 0; i < RUNS; i++) {
-    const r = await measure(argv);
-    // One failure (timeout, out of memory) stands for the command: repeating it only costs time.
-    if (r.failed) return r;
-    runs.push(r);
+/**
+ * Every command of one input, measured once per round and the rounds one after another, each
+ * command's median time and largest peak RSS. This machine's speed drifts by a fifth over minutes
+ * (a shared host: the same command took 22.8 s in one bench and 27.8 s in the next), and a
+ * command's runs taken back to back met one phase of it while tcpdump's or tshark's met another.
+ */
+async function measureRounds(path, say) {
+  const runs = new Map(Object.keys(TOOLS).map((tool) => [tool, []]));
+  // One failure (timeout, out of memory) stands for the command: repeating it only costs time.
+  const failed = new Map();
+  for (let round = 1; round <= RUNS; round++) {
+    for (const [tool, argv] of Object.entries(TOOLS)) {
+      if (failed.has(tool)) continue;
+      say(`${tool} (run ${round} of ${RUNS}) ...`);
+      const r = await measure(argv(path));
+      rmSync(OUT_DIR, { recursive: true, force: true });
+      mkdirSync(OUT_DIR);
+      if (r.failed) failed.set(tool, r);
+      else runs.get(tool).push(r);
+      log(`  ${r.failed ? `failed: ${r.failed}` : `${fmt.s(r.seconds)} s`}, ${fmt.mb(r.rssMb)} MB`);
+    }
   }
-  return { seconds: median(runs.map((r) => r.seconds)), rssMb: Math.max(...runs.map((r) => r.rssMb)) };
+  return Object.keys(TOOLS).map((tool) => {
+    const f = failed.get(tool);
+    if (f) return { tool, ...f };
+    const rs = runs.get(tool);
+    return { tool, seconds: median(rs.map((r) => r.seconds)), rssMb: Math.max(...rs.map((r) => r.rssMb)) };
+  });
 }
 
 /** Where --json, --ndjson and report write during a run: a scratch folder, emptied after each run. */
@@ -163,14 +182,7 @@ async function main() {
   const label = (inp) => `${(inp.frames / 1e6).toString()}M frames, ${inp.interfaces} interfaces`;
   const results = [];
   for (const inp of inputs) {
-    for (const [tool, argv] of Object.entries(TOOLS)) {
-      log(`${label(inp)}: ${tool} ...`);
-      const r = await medianOf(argv(inp.path));
-      rmSync(OUT_DIR, { recursive: true, force: true });
-      mkdirSync(OUT_DIR);
-      results.push({ input: inp, tool, ...r });
-      log(`  ${r.failed ? `failed: ${r.failed}` : `${fmt.s(r.seconds)} s`}, ${fmt.mb(r.rssMb)} MB`);
-    }
+    for (const r of await measureRounds(inp.path, (what) => log(`${label(inp)}: ${what}`))) results.push({ input: inp, ...r });
   }
   const [small, large] = inputs;
   log(`${label(large)}: live heap of the streamed analysis ...`);
@@ -227,7 +239,7 @@ async function main() {
 
   const out = [];
   out.push(`Machine: ${machine}`);
-  out.push(`Medians of ${RUNS} run(s) (decode only: of ${Math.max(RUNS, DECODE_RUNS)}); peak RSS is the largest of the runs. "x tcpdump" is the command's time over tcpdump -nn -r's on the same file.`);
+  out.push(`Medians of ${RUNS} run(s), taken in rounds of every command (decode only: of ${Math.max(RUNS, DECODE_RUNS)}); peak RSS is the largest of the runs. "x tcpdump" is the command's time over tcpdump -nn -r's on the same file.`);
   out.push('');
   out.push(table(['input', 'size', 'command', 'seconds', 'frames/s', 'peak RSS MB', 'x tcpdump'], rows));
   out.push('');
