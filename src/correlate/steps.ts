@@ -16,34 +16,30 @@ import { ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMP_ECHO, ICMP_ECHO_REPLY } fr
  * Between other interfaces a tie goes by the file's order.
  */
 export function orderHops(hops: Observation[], into?: Observation[]): Observation[] {
-  // One or two hops, most journeys, without the sort's copies; what sort() would give.
-  if (into === undefined) {
-    if (hops.length === 1) return [hops[0]];
-    if (hops.length === 2) return travelOrder(hops[1], hops[0]) < 0 ? [hops[1], hops[0]] : [hops[0], hops[1]];
-    return tunnelEndsOutward(bridgeCopyBeforeRewrite([...hops].sort(travelOrder)));
-  }
   // Into a list a finished journey gave back (correlator.ts `spare`): a list per packet, waiting
   // with it for its answer, ended as garbage in the old generation (bench/NOTES.md, fourth pass).
-  if (hops.length === 2 && travelOrder(hops[1], hops[0]) < 0) {
-    into[0] = hops[1];
-    into[1] = hops[0];
-    into.length = 2;
-    return into;
+  // Otherwise a copy of exactly its size: the journey may be kept.
+  let out: Observation[];
+  if (into === undefined) out = hops.slice();
+  else {
+    for (let i = 0; i < hops.length; i++) into[i] = hops[i];
+    into.length = hops.length;
+    out = into;
   }
-  for (let i = 0; i < hops.length; i++) into[i] = hops[i];
-  into.length = hops.length;
-  if (hops.length <= 2) return into;
-  return tunnelEndsOutward(bridgeCopyBeforeRewrite(hops.length < 64 ? sortShort(into) : into.sort(travelOrder)));
+  // One or two hops, most journeys: their order alone.
+  if (out.length <= 2) return sortByTravel(out);
+  return tunnelEndsOutward(bridgeCopyBeforeRewrite(sortByTravel(out)));
 }
 
 /**
- * Array.prototype.sort(travelOrder) in place, step for step as V8 sorts a list shorter than 64 (its
- * TimSort's first run, reversed when it descends, then binary insertion), so that the order is the
- * same whatever the comparison: sort() copies the list into a work array first, a list per journey
- * of three hops or more.
+ * `a.sort(travelOrder)`, in place. A list shorter than 64 (every journey's) is sorted step for step as
+ * V8 sorts it (its TimSort's first run, reversed when it descends, then binary insertion), so that the
+ * order is sort()'s whatever the comparison, without the work array sort() copies the list into.
  */
-function sortShort(a: Observation[]): Observation[] {
+export function sortByTravel(a: Observation[]): Observation[] {
   const n = a.length;
+  if (n >= 64) return a.sort(travelOrder);
+  if (n < 2) return a;
   let run = 2;
   const descending = travelOrder(a[1], a[0]) < 0;
   for (let i = 2; i < n; i++) {
@@ -130,7 +126,7 @@ export function sameAddresses(a: Observation, b: Observation): boolean {
   return a.src === b.src && a.dst === b.dst && a.sport === b.sport && a.dport === b.dport && a.icmpId === b.icmpId;
 }
 
-function travelOrder(a: Observation, b: Observation): number {
+export function travelOrder(a: Observation, b: Observation): number {
   const ttlA = a.ttl ?? -1;
   const ttlB = b.ttl ?? -1;
   // TTL evidence outranks a few microseconds of clock disagreement between interfaces.

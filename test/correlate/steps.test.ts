@@ -9,7 +9,7 @@ import { openCapture, mergeCaptures } from '../../src/capture/index.js';
 import { Observer } from '../../src/correlate/observe.js';
 import { JourneyAssembler } from '../../src/correlate/journey-assembler.js';
 import { DEFAULT_WINDOW_NS } from '../../src/correlate/analyze.js';
-import { orderHops, stepsOf } from '../../src/correlate/steps.js';
+import { orderHops, sortByTravel, stepsOf, travelOrder } from '../../src/correlate/steps.js';
 import type { Observation } from '../../src/correlate/observation.js';
 import type { Step } from '../../src/correlate/model.js';
 
@@ -62,6 +62,8 @@ describe('hop and step lists filled again', () => {
         const filled = orderHops(p, hopList);
         expect(filled).toBe(hopList);
         expect(filled.map((o) => o.frame + o.iface)).toEqual(fresh.map((o) => o.frame + o.iface));
+        // Both are sorted by sortByTravel: hold it to sort() itself.
+        expect(sortByTravel([...p]).map((o) => o.frame + o.iface)).toEqual([...p].sort(travelOrder).map((o) => o.frame + o.iface));
         orders++;
       }
       const fresh = orderHops(hops);
@@ -83,6 +85,7 @@ describe('hop and step lists filled again', () => {
         const list = hops.slice(start, start + n);
         for (const l of [list, [...list].reverse()]) {
           expect(orderHops(l, []).map((o) => o.frame + o.iface)).toEqual(orderHops(l).map((o) => o.frame + o.iface));
+          expect(sortByTravel([...l]).map((o) => o.frame + o.iface)).toEqual([...l].sort(travelOrder).map((o) => o.frame + o.iface));
           lists++;
         }
       }
