@@ -38,11 +38,11 @@ async function stream(readers: CaptureReader[], options: Parameters<typeof strea
     reading = false;
   }
   const run = await streamFrames(counted(), readers, options, {
-    // Kept: the correlator fills the objects of journeys no sink keeps again for later ones.
+    // A copy, not kept: the correlator fills the objects of the journeys no sink keeps again for
+    // later ones, which the stories below then hold to the analysis that keeps every journey.
     journey: (w) => {
-      journeys.push(w.journey);
+      journeys.push(structuredClone(w.journey));
       if (reading) journeysEarly++;
-      return true;
     },
     flow: (f) => {
       flows.push(f);
