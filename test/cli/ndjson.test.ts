@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { REPO, skipReason } from '../helpers/tools.js';
 import { analyzeOptionsFrom, runAnalyzeStream, type RunAnalyzeOptions } from '../../src/cli/analyze.js';
 import { NdjsonStream } from '../../src/cli/ndjson.js';
+import { writeBenchCapture } from '../helpers/bench-capture.js';
 
 const run = promisify(execFile);
 const CLI = join(REPO, 'dist', 'cli', 'main.js');
@@ -186,11 +187,8 @@ describe('NdjsonStream', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pn-ndjson-'));
     let out: NdjsonStream | undefined;
     try {
-      const { generate } = (await import(join(REPO, 'bench', 'generate.mjs'))) as {
-        generate: (o: { frames: number; interfaces: number; path: string }) => { frames: number };
-      };
       const file = join(dir, 'g.pcapng');
-      generate({ frames: 30_000, interfaces: 3, path: file });
+      await writeBenchCapture(file, 30_000);
       const lines: string[] = [];
       let finishing = false;
       let beforeFinish = 0;

@@ -10,11 +10,11 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO } from '../helpers/tools.js';
 import { openCapture } from '../../src/capture/index.js';
 import { Observer } from '../../src/correlate/observe.js';
 import type { Observation } from '../../src/correlate/observation.js';
 import { JourneyAssembler } from '../../src/correlate/journey-assembler.js';
+import { writeBenchCapture } from '../helpers/bench-capture.js';
 
 async function observeAll(path: string): Promise<Observation[]> {
   const observer = new Observer({ ifaceMap: new Map(), evidenceLines: false });
@@ -45,11 +45,8 @@ describe('JourneyAssembler', () => {
   it('closes each journey once when a sweep fills the free list and its packet closes one more', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pn-assembler-'));
     try {
-      const { generate } = (await import(join(REPO, 'bench', 'generate.mjs'))) as {
-        generate: (o: { frames: number; interfaces: number; path: string }) => { frames: number };
-      };
       const file = join(dir, 'bench.pcapng');
-      generate({ frames: 150_000, interfaces: 3, path: file });
+      await writeBenchCapture(file, 150_000);
       const obs = await observeAll(file);
       const [first, again] = seenTwice(obs);
       // A sweep runs at most every window/8. One on the frame `sweep`, a second before `first`

@@ -10,6 +10,7 @@ import { openCapture } from '../../src/capture/index.js';
 import { CaptureError } from '../../src/capture/errors.js';
 import { analyzeCaptures, splitSize } from '../../src/correlate/analyze.js';
 import { REPO } from '../helpers/tools.js';
+import { writeBenchCapture } from '../helpers/bench-capture.js';
 
 const CLI = join(REPO, 'dist', 'cli', 'main.js');
 const run = promisify(execFile);
@@ -34,11 +35,8 @@ describe('memory limit of the analysis', () => {
   it.skipIf(!existsSync(CLI))('analyze of 100k frames in a 64 MB heap: exit 2, the message, and the analysis of what fit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pn-memlimit-'));
     try {
-      const { generate } = (await import(join(REPO, 'bench', 'generate.mjs'))) as {
-        generate: (o: { frames: number; interfaces: number; path: string }) => { frames: number };
-      };
       const file = join(dir, 'big.pcapng');
-      generate({ frames: 100_000, interfaces: 3, path: file });
+      await writeBenchCapture(file, 100_000);
       const r = await run(process.execPath, ['--max-old-space-size=64', CLI, '--quiet', 'analyze', file, '--json', join(dir, 'a.json')], { timeout: 120_000, maxBuffer: 1 << 26 }).then(
         () => ({ code: 0, stderr: '' }),
         (e: { code?: number; stderr?: string }) => ({ code: e.code ?? -1, stderr: e.stderr ?? '' }),
