@@ -247,6 +247,7 @@ export class Correlator {
       return { journey, hops, answerFirstHop: undefined, requestIface: undefined, answers: undefined, waitKeys: undefined };
     }
     const hops = orderHops(open.hops, spare.hops);
+    spare.hops = hops;
     const j = spare.journey;
     j.id = open.id;
     j.kind = hops[0].kind;

@@ -16,14 +16,14 @@ import { ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMP_ECHO, ICMP_ECHO_REPLY } fr
  * Between other interfaces a tie goes by the file's order.
  */
 export function orderHops(hops: Observation[], into?: Observation[]): Observation[] {
-  // Into a list a finished journey gave back (correlator.ts `spare`): a list per packet, waiting
-  // with it for its answer, ended as garbage in the old generation (bench/NOTES.md, fourth pass).
-  // Otherwise a copy of exactly its size: the journey may be kept.
+  // Into a list a finished journey gave back (correlator.ts `spare`) when it has the length needed:
+  // a list per packet, waiting with it for its answer, ended as garbage in the old generation
+  // (bench/NOTES.md, fourth pass). Otherwise a copy of exactly its size: a list lengthened in place
+  // gets room for seventeen (lists.ts), 120 bytes more for each journey that waits (fifth pass).
   let out: Observation[];
-  if (into === undefined) out = hops.slice();
+  if (into === undefined || into.length !== hops.length) out = hops.slice();
   else {
     for (let i = 0; i < hops.length; i++) into[i] = hops[i];
-    into.length = hops.length;
     out = into;
   }
   // One or two hops, most journeys: their order alone.
@@ -245,16 +245,18 @@ function kindBetween(a: Observation, b: Observation): StepKind {
  * journey the correlator finished and no one kept (a step's rewrites are made afresh: groups and the
  * NAT checks keep those).
  */
-export function stepsOf(hops: Observation[], into?: Step[]): Step[] {
+export function stepsOf(hops: Observation[], given?: Step[]): Step[] {
+  // A list given is filled only when it has the length needed, as orderHops' are.
+  const into = given !== undefined && given.length === Math.max(0, hops.length - 1) ? given : undefined;
   // Two hops, most journeys: one step, in a list of its size (a journey's steps wait with it).
   if (hops.length === 2) {
-    if (into === undefined) return [stepFrom(hops[0], hops[1])];
-    into[0] = stepFrom(hops[0], hops[1], into.length > 0 ? into[0] : undefined);
-    into.length = 1;
+    if (into === undefined) return [stepFrom(hops[0], hops[1], given?.[0])];
+    into[0] = stepFrom(hops[0], hops[1], into[0]);
     return into;
   }
   const steps: Step[] = into ?? [];
-  const reusable = steps.length;
+  // The given list's steps are filled again even when the list itself is not.
+  const old = given ?? steps;
   // A bridge floods a broadcast to every port at once: each egress port is a step from the bridge,
   // not from the port listed before it.
   let bridge: Observation | undefined;
@@ -264,12 +266,9 @@ export function stepsOf(hops: Observation[], into?: Step[]): Step[] {
     if (roleFromName(prev.iface) === 'bridge') bridge = prev;
     else if (bridge && bridge.ttl !== prev.ttl) bridge = undefined;
     const flooded = bridge !== undefined && bridge !== prev && roleFromName(b.iface) !== 'bridge' && kindBetween(prev, b) === 'bridged' && bridge.ttl === b.ttl;
-    steps[i - 1] = stepFrom(flooded ? bridge! : prev, b, i - 1 < reusable ? steps[i - 1] : undefined);
+    steps[i - 1] = stepFrom(flooded ? bridge! : prev, b, i - 1 < old.length ? old[i - 1] : undefined);
   }
-  if (into !== undefined) {
-    into.length = Math.max(0, hops.length - 1);
-    return into;
-  }
+  if (into !== undefined) return into;
   // Trimmed: V8 gives a list pushed to room for seventeen (see lists.ts).
   return steps.length === 0 ? steps : steps.slice();
 }
