@@ -48,7 +48,7 @@ export function labelOf(o: Observation): string {
       if ((f & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) return 'TCP SYN-ACK';
       if (f & TCP_RST) return 'TCP RST';
       if (f & TCP_FIN) return 'TCP FIN';
-      if (d?.httpText) return d.httpText.startsWith('HTTP/') ? 'HTTP response' : 'HTTP request';
+      if (o.httpText) return o.httpText.startsWith('HTTP/') ? 'HTTP response' : 'HTTP request';
       return o.payloadLen > 0 ? 'TCP data segment' : 'TCP ACK';
     }
     case 'udp':

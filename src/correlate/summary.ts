@@ -48,7 +48,7 @@ export function summaryOf(o: Observation): string {
       return `${o.kind === 'icmp' ? 'ICMP' : 'ICMPv6'} ${name} ${o.src} > ${o.dst}${echo}`;
     }
     case 'tcp': {
-      const what = d?.httpText ? ` ${d.httpText}` : o.payloadLen > 0 ? ` ${o.payloadLen} bytes` : '';
+      const what = o.httpText ? ` ${o.httpText}` : o.payloadLen > 0 ? ` ${o.payloadLen} bytes` : '';
       return `TCP ${endpoint(o.src, o.sport)} > ${endpoint(o.dst, o.dport)} [${tcpFlagText(o.tcpFlags ?? 0)}] seq ${o.seq}${what}`;
     }
     case 'udp': {

@@ -117,7 +117,7 @@ export function tcpPhases(journeys: Journey[], clients: ClientSide, hopsOf: Hops
     if (f & TCP_FIN) p.fins.push(j);
     // A retransmitted segment carries bytes already counted once.
     if (o.payloadLen > 0 && !(f & TCP_SYN) && !j.retransmission) {
-      const http = o.detail?.httpText;
+      const http = o.httpText;
       if (http && !http.startsWith('HTTP/')) p.request ??= j;
       if (http && http.startsWith('HTTP/')) p.response ??= j;
       if (client) {

@@ -358,11 +358,11 @@ function exchangeSentences({ ph }: Connection, ctx: NarrativeContext, ev: Eviden
   const out: string[] = [];
   if (ph.request) {
     const o = ctx.hopsOf(ph.request)[0];
-    let s = `The client sends the request ${c(o.detail?.httpText ?? `${o.payloadLen} bytes`)} ${ev.cite(o)}`;
+    let s = `The client sends the request ${c(o.httpText ?? `${o.payloadLen} bytes`)} ${ev.cite(o)}`;
     if (ph.response) {
       const r = ctx.hopsOf(ph.response);
       const back = r.find((h) => h.iface === o.iface) ?? r.at(-1)!;
-      s += ` and the server answers ${c(r[0].detail?.httpText ?? '')} ${ev.cite(back)} ${durationText(Math.max(0, back.t - o.t))} later`;
+      s += ` and the server answers ${c(r[0].httpText ?? '')} ${ev.cite(back)} ${durationText(Math.max(0, back.t - o.t))} later`;
     }
     out.push(`${s}.`);
   }
@@ -529,7 +529,7 @@ function baseTitle(story: Story, ctx: NarrativeContext): string {
       return `${n(o.src)} looks up ${(o.detail?.dnsText ?? '').replace(/^\S+\s+/, '') || 'a name'}`;
     case 'tcp': {
       const f = story.flows.find((x) => x.protocol === 'tcp') ?? story.flows[0];
-      const http = story.journeys.map((x) => ctx.hopsOf(x)[0]?.detail?.httpText).find((text) => text && !text.startsWith('HTTP/'));
+      const http = story.journeys.map((x) => ctx.hopsOf(x)[0]?.httpText).find((text) => text && !text.startsWith('HTTP/'));
       const base = `${n(addressOf(f.client))} connects to ${f.server}`;
       const proxy = story.flows.some((x) => x.proxyOf !== undefined) ? ' through a userland proxy' : '';
       const dns = story.dns.length > 0 ? ' (after a DNS lookup)' : '';

@@ -27,7 +27,7 @@ function packetText(j: Journey, hopsOf: HopsOf): string {
   if (o.kind === 'tcp') {
     const f = o.tcpFlags ?? 0;
     const flags = f & TCP_SYN ? (f & 0x10 ? 'SYN-ACK' : 'SYN') : f & TCP_RST ? 'RST' : f & TCP_FIN ? 'FIN' : o.payloadLen > 0 ? '' : 'ACK';
-    const http = d?.httpText ? ` ${d.httpText}` : o.payloadLen > 0 ? ` ${o.payloadLen} bytes` : '';
+    const http = o.httpText ? ` ${o.httpText}` : o.payloadLen > 0 ? ` ${o.payloadLen} bytes` : '';
     return `${flags}${http}`.trim() + ` ${o.sport ?? ''}>${o.dport ?? ''}`;
   }
   if (d?.dnsText) return `DNS ${d.dnsResponse ? '' : 'query '}${d.dnsText}`;
