@@ -48,7 +48,10 @@ export interface Observation {
    * and Node 20 stores every field in 8 bytes, absent or not.
    */
   detail?: ObservationDetail;
-  /** The tcpdump-style line of `read`, when the caller asked for evidence lines (not in `detail`: a report has one or the next field on every frame). */
+  /**
+   * The tcpdump-style line of `read`, when the caller asked for evidence lines. Not in `detail`, nor
+   * the next field: a report has one of the two on every frame.
+   */
   line?: string;
   /**
    * Evidence lines are made when they are wanted, from the frame read again (evidence-lines.ts):
