@@ -13,10 +13,11 @@ import { ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMP_ECHO, ICMP_ECHO_REPLY } fr
 export type RequestKind = 'echo' | 'syn' | 'dns' | 'arp' | 'udp';
 
 export function requestKind(o: Observation): RequestKind | undefined {
-  if (o.kind === 'arp') return o.arpOp === 1 ? 'arp' : undefined;
-  if (o.icmpType === ICMP_ECHO || o.icmpType === ICMPV6_ECHO_REQUEST) return 'echo';
+  const d = o.detail;
+  if (o.kind === 'arp') return d?.arpOp === 1 ? 'arp' : undefined;
+  if (d?.icmpType === ICMP_ECHO || d?.icmpType === ICMPV6_ECHO_REQUEST) return 'echo';
   if (o.kind === 'tcp' && o.tcpFlags !== undefined && (o.tcpFlags & (TCP_SYN | TCP_ACK)) === TCP_SYN) return 'syn';
-  if (o.dnsId !== undefined && o.dnsResponse === false) return 'dns';
+  if (d?.dnsId !== undefined && d.dnsResponse === false) return 'dns';
   return undefined;
 }
 
@@ -53,13 +54,13 @@ export function expectedAnswerKey(o: Observation, kind: RequestKind): number {
       return h.text(o.dst).text(o.src).value();
     case 'echo':
       // A ping to a group (ff02::1, 224.0.0.1, broadcast) is answered from each member's own address.
-      return num(num(h.text(isGroupAddress(o.dst) ? ANY_MEMBER : o.dst).text(o.src), o.icmpId), o.icmpSeq).value();
+      return num(num(h.text(isGroupAddress(o.dst) ? ANY_MEMBER : o.dst).text(o.src), o.detail?.icmpId), o.detail?.icmpSeq).value();
     case 'syn':
       return num(num(num(h.text(o.dst), o.dport).text(o.src), o.sport), ((o.seq ?? 0) + 1) >>> 0).value();
     // The server's port is left out: a redirected resolver (Docker's embedded DNS) answers from :53
     // a query the capture saw going to its real port.
     case 'dns':
-      return num(num(h.text(o.dst).text(o.src), o.sport), o.dnsId).value();
+      return num(num(h.text(o.dst).text(o.src), o.sport), o.detail?.dnsId).value();
     case 'udp':
       return num(num(h.text(o.dst), o.dport).text(o.src), o.sport).value();
   }
@@ -71,20 +72,22 @@ const KIND_CODES: Record<RequestKind, number> = { arp: 1, echo: 2, syn: 3, dns: 
 
 /** The second key an echo reply carries: the one of a ping to a group it may answer. */
 function groupEchoKey(o: Observation): number | undefined {
-  if (o.icmpType !== ICMP_ECHO_REPLY && o.icmpType !== ICMPV6_ECHO_REPLY) return undefined;
-  return num(num(keys.reset().byte(KIND_CODES.echo).text(o.iface).text(ANY_MEMBER).text(o.dst), o.icmpId), o.icmpSeq).value();
+  const d = o.detail;
+  if (d?.icmpType !== ICMP_ECHO_REPLY && d?.icmpType !== ICMPV6_ECHO_REPLY) return undefined;
+  return num(num(keys.reset().byte(KIND_CODES.echo).text(o.iface).text(ANY_MEMBER).text(o.dst), d.icmpId), d.icmpSeq).value();
 }
 
 /** The key `o` carries if it is an answer, as expectedAnswerKey makes them. */
 function answerKey(o: Observation): number | undefined {
-  if (o.kind === 'arp') return o.arpOp === 2 ? keys.reset().byte(KIND_CODES.arp).text(o.iface).text(o.src).text(o.dst).value() : undefined;
-  if (o.icmpType === ICMP_ECHO_REPLY || o.icmpType === ICMPV6_ECHO_REPLY) {
-    return num(num(keys.reset().byte(KIND_CODES.echo).text(o.iface).text(o.src).text(o.dst), o.icmpId), o.icmpSeq).value();
+  const d = o.detail;
+  if (o.kind === 'arp') return d?.arpOp === 2 ? keys.reset().byte(KIND_CODES.arp).text(o.iface).text(o.src).text(o.dst).value() : undefined;
+  if (d?.icmpType === ICMP_ECHO_REPLY || d?.icmpType === ICMPV6_ECHO_REPLY) {
+    return num(num(keys.reset().byte(KIND_CODES.echo).text(o.iface).text(o.src).text(o.dst), d.icmpId), d.icmpSeq).value();
   }
   if (o.kind === 'tcp' && o.tcpFlags !== undefined && (o.tcpFlags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
     return num(num(num(keys.reset().byte(KIND_CODES.syn).text(o.iface).text(o.src), o.sport).text(o.dst), o.dport), o.ack).value();
   }
-  if (o.dnsId !== undefined && o.dnsResponse === true) return num(num(keys.reset().byte(KIND_CODES.dns).text(o.iface).text(o.src).text(o.dst), o.dport), o.dnsId).value();
+  if (d?.dnsId !== undefined && d.dnsResponse === true) return num(num(keys.reset().byte(KIND_CODES.dns).text(o.iface).text(o.src).text(o.dst), o.dport), d.dnsId).value();
   return undefined;
 }
 
@@ -96,15 +99,15 @@ function answersTo(kind: RequestKind, r: Observation, a: Observation): boolean {
   if (r.iface !== a.iface) return false;
   switch (kind) {
     case 'arp':
-      return a.kind === 'arp' && a.arpOp === 2 && a.src === r.dst && a.dst === r.src;
+      return a.kind === 'arp' && a.detail?.arpOp === 2 && a.src === r.dst && a.dst === r.src;
     case 'echo': {
-      if (a.dst !== r.src || a.icmpId !== r.icmpId || a.icmpSeq !== r.icmpSeq) return false;
+      if (a.dst !== r.src || a.detail?.icmpId !== r.detail?.icmpId || a.detail?.icmpSeq !== r.detail?.icmpSeq) return false;
       return isGroupAddress(r.dst) || a.src === r.dst;
     }
     case 'syn':
       return a.src === r.dst && a.sport === r.dport && a.dst === r.src && a.dport === r.sport && a.ack === ((r.seq ?? 0) + 1) >>> 0;
     case 'dns':
-      return a.src === r.dst && a.dst === r.src && a.dport === r.sport && a.dnsId === r.dnsId;
+      return a.src === r.dst && a.dst === r.src && a.dport === r.sport && a.detail?.dnsId === r.detail?.dnsId;
     case 'udp':
       return a.src === r.dst && a.sport === r.dport && a.dst === r.src && a.dport === r.sport;
   }

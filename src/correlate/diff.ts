@@ -64,10 +64,11 @@ export interface RuleExplainer {
 }
 
 export function isDiffNoise(o: Observation, j: Journey): boolean {
-  if (o.kind === 'icmpv6') return o.icmpType !== 128 && o.icmpType !== 129 && o.icmpType !== 1 && o.icmpType !== 3;
+  const d = o.detail;
+  if (o.kind === 'icmpv6') return d?.icmpType !== 128 && d?.icmpType !== 129 && d?.icmpType !== 1 && d?.icmpType !== 3;
   if (o.kind === 'other' && isIgmp(o)) return true;
-  if (o.kind === 'arp' && o.arpOp === 1 && o.dstMac !== undefined && o.dstMac !== BROADCAST_MAC) return true;
-  if (o.kind === 'arp' && o.arpOp === 2 && j.isReply !== true) return false;
+  if (o.kind === 'arp' && d?.arpOp === 1 && o.dstMac !== undefined && o.dstMac !== BROADCAST_MAC) return true;
+  if (o.kind === 'arp' && d?.arpOp === 2 && j.isReply !== true) return false;
   return o.family === 6 && o.kind === 'udp' && (o.dport === 5353 || o.dport === 547 || o.dport === 546);
 }
 

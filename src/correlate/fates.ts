@@ -76,10 +76,10 @@ export class FateJudge {
   learn(w: JourneyWork): void {
     const first = w.hops[0];
     if (first.family === 0) {
-      if (first.arpOp === 2) {
-        const key = `${first.src}|${first.arpSha ?? ''}|${first.iface}|${first.direction ?? ''}`;
+      if (first.detail?.arpOp === 2) {
+        const key = `${first.src}|${first.detail?.arpSha ?? ''}|${first.iface}|${first.direction ?? ''}`;
         if (!this.arpReplies.has(key)) {
-          this.arpReplies.set(key, { address: first.src, sha: first.arpSha, iface: first.iface, out: first.direction === 'out' });
+          this.arpReplies.set(key, { address: first.src, sha: first.detail?.arpSha, iface: first.iface, out: first.direction === 'out' });
           this.factsVersion++;
         }
       }
@@ -125,8 +125,8 @@ export class FateJudge {
 
   /** The host's endpoint a rewrite between `before` and `after` forwards inwards (natInward). */
   private learnInward(nat: NatRewrite, before: Observation | undefined, after: Observation | undefined, t: number): void {
-    if (nat.type === 'snat' && after) this.natInward.set(after.src, after.sport, after.icmpId, t);
-    if (nat.type === 'dnat' && before) this.natInward.set(before.dst, before.dport, before.icmpId, t);
+    if (nat.type === 'snat' && after) this.natInward.set(after.src, after.sport, after.detail?.icmpId, t);
+    if (nat.type === 'dnat' && before) this.natInward.set(before.dst, before.dport, before.detail?.icmpId, t);
   }
 
   /** `request` got its first answer. */
@@ -218,7 +218,7 @@ export class FateJudge {
     if (this.settledByScope(w, last, lastRole)) return false;
     // Addressed to the host's address, but to a port (or echo id) that NAT hands on to a container:
     // a packet that stops at the uplink there was dropped on the way in.
-    if (this.natInward.has(last.dst, last.dport, last.icmpId)) {
+    if (this.natInward.has(last.dst, last.dport, last.detail?.icmpId)) {
       if (lastRole === 'uplink' || lastRole === 'bridge') j.fate = 'dropped';
       return false;
     }

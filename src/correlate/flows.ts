@@ -1,4 +1,4 @@
-import type { Observation, OuterPacket } from './observation.js';
+import type { Observation, ObservationDetail, OuterPacket } from './observation.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './observation.js';
 import type { ConnState, Flow, NatRewrite, Step, Translation } from './model.js';
 import { endpoint, isLoopbackAddress } from './endpoint.js';
@@ -18,7 +18,7 @@ function protocolOf(o: Pick<Observation, 'kind'>): FlowProtocol {
 }
 
 /** What a flow is made from: its first packet (a journey's first hop, or a tunnel's outer packet). */
-type FirstPacket = Pick<Observation, 'src' | 'dst' | 'sport' | 'dport' | 'icmpId' | 'proto' | 'kind' | 'icmpType' | 'icmpCode' | 't' | 'tsSec' | 'tsNsec'>;
+type FirstPacket = Pick<Observation, 'src' | 'dst' | 'sport' | 'dport' | 'proto' | 'kind' | 't' | 'tsSec' | 'tsNsec' | 'detail'>;
 
 function sameOuter(a: OuterPacket, b: OuterPacket): boolean {
   return a.src === b.src && a.dst === b.dst && a.sport === b.sport && a.dport === b.dport;
@@ -186,7 +186,7 @@ export class FlowBuilder {
     for (let i = 0; i < w.hops.length; i++) {
       const h = w.hops[i];
       const p = i > 0 ? w.hops[i - 1] : undefined;
-      keys[i] = p && p.src === h.src && p.dst === h.dst && p.sport === h.sport && p.dport === h.dport && p.icmpId === h.icmpId ? keys[i - 1] : this.tuples.key(h);
+      keys[i] = p && p.src === h.src && p.dst === h.dst && p.sport === h.sport && p.dport === h.dport && p.detail?.icmpId === h.detail?.icmpId ? keys[i - 1] : this.tuples.key(h, h.detail?.icmpId);
     }
     let fw: FlowWork | undefined;
     for (const k of keys) {
@@ -220,9 +220,11 @@ export class FlowBuilder {
     }
     if (first.t > fw.lastNs) fw.lastNs = first.t;
     for (let i = 0; i < w.hops.length; i++) {
-      const outer = w.hops[i].outer;
+      const outer = w.hops[i].detail?.outer;
+      if (outer === undefined) continue;
       // The outer packet on both ends of the wire is one packet of the tunnel's flow, seen on both.
-      if (outer) this.tunnel(fw, w.hops[i], outer, i === 0 || w.hops[i - 1].outer === undefined || !sameOuter(w.hops[i - 1].outer!, outer));
+      const before = i > 0 ? w.hops[i - 1].detail?.outer : undefined;
+      this.tunnel(fw, w.hops[i], outer, before === undefined || !sameOuter(before, outer));
     }
   }
 
@@ -231,13 +233,13 @@ export class FlowBuilder {
    * packets; the flow inside names the one that carried its first packet.
    */
   private tunnel(inner: FlowWork, h: Observation, outer: OuterPacket, newPacket: boolean): void {
-    const vni = h.vni ?? 0;
+    const vni = h.detail?.vni ?? 0;
     inner.flow.tunnel ??= { type: outer.type, vni };
-    const tuple = { src: outer.src, dst: outer.dst, sport: outer.sport, dport: outer.dport, icmpId: undefined, proto: 17 };
-    const key = this.tuples.key(tuple);
+    const tuple = { src: outer.src, dst: outer.dst, sport: outer.sport, dport: outer.dport, proto: 17 };
+    const key = this.tuples.key(tuple, undefined);
     let fw = this.byKey.get(key);
     if (!fw) {
-      fw = this.createFlow({ ...tuple, kind: 'udp', icmpType: undefined, icmpCode: undefined, t: h.t, tsSec: h.tsSec, tsNsec: h.tsNsec }, false);
+      fw = this.createFlow({ ...tuple, kind: 'udp', detail: undefined, t: h.t, tsSec: h.tsSec, tsNsec: h.tsNsec }, false);
       fw.flow.tunnel = { type: outer.type, vni };
       this.byKey.set(key, fw);
       fw.keys = withItem(fw.keys, key);
@@ -272,7 +274,7 @@ export class FlowBuilder {
     for (const fw of open) {
       fw.keys = [];
       for (const side of fw.sides) {
-        const k = this.tuples.key(side);
+        const k = this.tuples.key(side, side.icmpId);
         side.key = k;
         if (this.byKey.has(k)) continue;
         this.byKey.set(k, fw);
@@ -328,7 +330,7 @@ export class FlowBuilder {
   }
 
   private sideIds(side: FlowSide): { interface: string; tuple: string; communityId: string } | undefined {
-    const id = clientFirstCommunityId(side, side.forward, this.options.communityIdSeed);
+    const id = clientFirstCommunityId(side, side, side.forward, this.options.communityIdSeed);
     if (id === undefined) return undefined;
     return { interface: side.interface, tuple: `${endpoint(side.src, side.sport)} > ${endpoint(side.dst, side.dport)}`, communityId: id };
   }
@@ -353,7 +355,8 @@ export class FlowBuilder {
       communityId: '',
       firstTs: formatEpochNs(first),
     };
-    if (first.icmpId !== undefined) flow.icmpId = first.icmpId;
+    const icmpId = first.detail?.icmpId;
+    if (icmpId !== undefined) flow.icmpId = icmpId;
     // Set now, where the JSON has it; its value is the last journey's, written at the end.
     flow.lastTs = flow.firstTs;
     const fw: FlowWork = {
@@ -372,7 +375,7 @@ export class FlowBuilder {
       lastSec: first.tsSec,
       lastNsec: first.tsNsec,
     };
-    flow.communityId = clientFirstCommunityId(first, !reversed, this.options.communityIdSeed) ?? '';
+    flow.communityId = clientFirstCommunityId(first, first.detail, !reversed, this.options.communityIdSeed) ?? '';
     return fw;
   }
 
@@ -411,10 +414,10 @@ export class FlowBuilder {
         dst: h.dst,
         sport: h.sport,
         dport: h.dport,
-        icmpId: h.icmpId,
+        icmpId: h.detail?.icmpId,
         proto: h.proto,
-        icmpType: h.icmpType,
-        icmpCode: h.icmpCode,
+        icmpType: h.detail?.icmpType,
+        icmpCode: h.detail?.icmpCode,
         forward,
       });
     }
@@ -501,17 +504,20 @@ function addTranslation(flow: Flow, step: Step, nat: NatRewrite): void {
  * The Community ID of a tuple as its client sent it: `fromClient` when the tuple's source is the
  * client's side, otherwise its ends are swapped first. Undefined for addresses that are not IP.
  */
-function clientFirstCommunityId(t: Pick<Observation, 'src' | 'dst' | 'sport' | 'dport' | 'proto' | 'icmpType' | 'icmpCode'>, fromClient: boolean, seed: number): string | undefined {
+function clientFirstCommunityId(t: Pick<Observation, 'src' | 'dst' | 'sport' | 'dport' | 'proto'>, icmp: IcmpKind | undefined, fromClient: boolean, seed: number): string | undefined {
   const src = addressBytes(t.src);
   const dst = addressBytes(t.dst);
   if (!src || !dst) return undefined;
   const [s, d, sp, dp] = fromClient ? [src, dst, t.sport, t.dport] : [dst, src, t.dport, t.sport];
-  return communityId({ proto: t.proto, saddr: s, daddr: d, ...icmpPorts(t, sp, dp) }, seed);
+  return communityId({ proto: t.proto, saddr: s, daddr: d, ...icmpPorts(icmp, sp, dp) }, seed);
 }
 
-function icmpPorts(o: Pick<Observation, 'icmpType' | 'icmpCode'>, sport?: number, dport?: number): { sport?: number; dport?: number } {
+/** An ICMP message's type and code: an observation's detail, or a flow side's. */
+type IcmpKind = Pick<ObservationDetail, 'icmpType' | 'icmpCode'>;
+
+function icmpPorts(o: IcmpKind | undefined, sport?: number, dport?: number): { sport?: number; dport?: number } {
   // Community ID hashes ICMP by type and code, not by the echo identifier.
-  if (o.icmpType !== undefined) return { sport: o.icmpType, dport: o.icmpCode ?? 0 };
+  if (o?.icmpType !== undefined) return { sport: o.icmpType, dport: o.icmpCode ?? 0 };
   return { sport, dport };
 }
 

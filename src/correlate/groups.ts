@@ -23,22 +23,24 @@ export interface JourneyGroup {
 
 /** What a packet is, in the words a person would use for many of them: "ICMP echo request". */
 export function labelOf(o: Observation): string {
+  const d = o.detail;
   switch (o.kind) {
     case 'arp':
-      return o.arpOp === 1 ? 'ARP request' : o.arpOp === 2 ? 'ARP reply' : 'ARP packet';
+      return d?.arpOp === 1 ? 'ARP request' : d?.arpOp === 2 ? 'ARP reply' : 'ARP packet';
     case 'icmp':
     case 'icmpv6': {
       // Whole strings, not made from parts: one is asked for every journey, and compared.
       const v4 = o.kind === 'icmp';
       const p = v4 ? 'ICMP' : 'ICMPv6';
-      if (o.icmpType === ICMP_ECHO || o.icmpType === ICMPV6_ECHO_REQUEST) return v4 ? 'ICMP echo request' : 'ICMPv6 echo request';
-      if (o.icmpType === ICMP_ECHO_REPLY || o.icmpType === ICMPV6_ECHO_REPLY) return v4 ? 'ICMP echo reply' : 'ICMPv6 echo reply';
-      if (o.icmpType === ICMP_UNREACH || o.icmpType === ICMPV6_DEST_UNREACH) return v4 ? 'ICMP destination unreachable' : 'ICMPv6 destination unreachable';
-      if (o.icmpType === ICMPV6_ROUTER_SOLICIT) return 'ICMPv6 router solicitation';
-      if (o.icmpType === ICMPV6_NEIGHBOR_SOLICIT) return 'ICMPv6 neighbor solicitation';
-      if (o.icmpType === ICMPV6_NEIGHBOR_ADVERT) return 'ICMPv6 neighbor advertisement';
-      if (o.icmpType === ICMPV6_MLDV2_REPORT) return 'ICMPv6 MLDv2 report';
-      return `${p} type ${o.icmpType}`;
+      const type = d?.icmpType;
+      if (type === ICMP_ECHO || type === ICMPV6_ECHO_REQUEST) return v4 ? 'ICMP echo request' : 'ICMPv6 echo request';
+      if (type === ICMP_ECHO_REPLY || type === ICMPV6_ECHO_REPLY) return v4 ? 'ICMP echo reply' : 'ICMPv6 echo reply';
+      if (type === ICMP_UNREACH || type === ICMPV6_DEST_UNREACH) return v4 ? 'ICMP destination unreachable' : 'ICMPv6 destination unreachable';
+      if (type === ICMPV6_ROUTER_SOLICIT) return 'ICMPv6 router solicitation';
+      if (type === ICMPV6_NEIGHBOR_SOLICIT) return 'ICMPv6 neighbor solicitation';
+      if (type === ICMPV6_NEIGHBOR_ADVERT) return 'ICMPv6 neighbor advertisement';
+      if (type === ICMPV6_MLDV2_REPORT) return 'ICMPv6 MLDv2 report';
+      return `${p} type ${type}`;
     }
     case 'tcp': {
       const f = o.tcpFlags ?? 0;
@@ -50,7 +52,7 @@ export function labelOf(o: Observation): string {
       return o.payloadLen > 0 ? 'TCP data segment' : 'TCP ACK';
     }
     case 'udp':
-      if (o.dnsId !== undefined) return o.dnsResponse ? 'DNS answer' : 'DNS query';
+      if (d?.dnsId !== undefined) return d.dnsResponse ? 'DNS answer' : 'DNS query';
       return 'UDP datagram';
     default:
       if (isIgmp(o)) return 'IGMP packet';

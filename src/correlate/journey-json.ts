@@ -24,7 +24,7 @@ export function hopOf(o: Observation): Hop {
     dst: o.dst,
     sport: o.sport,
     dport: o.dport,
-    icmpId: o.icmpId,
+    icmpId: o.detail?.icmpId,
     ttl: o.ttl,
     srcMac: o.srcMac,
     dstMac: o.dstMac,
@@ -195,7 +195,7 @@ function writeHop(out: JsonBytes, o: Observation, l: Layout): void {
   l.hopDst.write(out, o.dst);
   numberField(out, k.sport, o.sport);
   numberField(out, k.dport, o.dport);
-  numberField(out, k.icmpId, o.icmpId);
+  numberField(out, k.icmpId, o.detail?.icmpId);
   numberField(out, k.ttl, o.ttl);
   if (o.srcMac !== undefined && o.dstMac !== undefined) l.hopMacs.writePair(out, o.srcMac, o.dstMac);
   else {

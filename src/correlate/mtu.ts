@@ -64,8 +64,8 @@ export class MtuCollector {
 
   /** Call as journeys are admitted (in order of first sighting): an answer waits for its packet. */
   admit(w: JourneyWork): void {
-    const q = w.hops[0].quoted;
-    if (w.hops[0].mtu !== undefined && q !== undefined) this.answers.set(q, w);
+    const q = w.hops[0].detail?.quoted;
+    if (w.hops[0].detail?.mtu !== undefined && q !== undefined) this.answers.set(q, w);
   }
 
   /**
@@ -85,7 +85,7 @@ export class MtuCollector {
   tooBig(w: JourneyWork, answer: JourneyWork): void {
     answer.journey.isReply = true;
     answer.journey.answerOf = w.journey.id;
-    this.died(w, answer.hops[0].iface, { mtu: answer.hops[0].mtu!, source: '' });
+    this.died(w, answer.hops[0].iface, { mtu: answer.hops[0].detail!.mtu!, source: '' });
   }
 
   /**
@@ -178,7 +178,7 @@ export class MtuCollector {
 
   /** Call when the answer's journey is finished: it answers nothing later. */
   forget(w: JourneyWork): void {
-    const q = w.hops[0].quoted;
+    const q = w.hops[0].detail?.quoted;
     if (q !== undefined && this.answers.get(q) === w) this.answers.delete(q);
   }
 

@@ -25,8 +25,8 @@ export class NatBindingCollector {
     const a = hops[0];
     const z = hops[hops.length - 1];
     this.firstOf.set(j.flow, {
-      original: { src: a.src, dst: a.dst, sport: a.sport, dport: a.dport, icmpId: a.icmpId },
-      reply: { src: z.dst, dst: z.src, sport: z.dport, dport: z.sport, icmpId: z.icmpId },
+      original: { src: a.src, dst: a.dst, sport: a.sport, dport: a.dport, icmpId: a.detail?.icmpId },
+      reply: { src: z.dst, dst: z.src, sport: z.dport, dport: z.sport, icmpId: z.detail?.icmpId },
     });
   }
 

@@ -16,7 +16,7 @@ import { EthernetHeader } from '../decode/ethernet.js';
 import { formatFrameLine } from '../decode/tcpdump/line.js';
 import { TcpSequenceTracker, deferredRelation } from '../decode/tcpdump/transport.js';
 import type { JourneyKind } from './model.js';
-import { tooBigKey, type Observation } from './observation.js';
+import { tooBigKey, type Observation, type ObservationDetail } from './observation.js';
 import { FingerprintHasher } from './fingerprint.js';
 import { AddressNames } from './address-names.js';
 import { ICMPV6_DEST_UNREACH, ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, ICMPV6_PACKET_TOO_BIG, ICMPV6_PARAM_PROBLEM, ICMPV6_TIME_EXCEEDED, ICMP_ECHO, ICMP_ECHO_REPLY, ICMP_PARAM_PROBLEM, ICMP_REDIRECT, ICMP_SOURCE_QUENCH, ICMP_TIME_EXCEEDED, ICMP_UNREACH } from '../decode/enums.js';
@@ -73,9 +73,29 @@ export class Observer {
    */
   private readonly free: Observation[] = [];
 
+  /**
+   * Details taken off the observations handed back, for the next frames that need one (never more
+   * than were in use at once). Were a detail left on its observation when that is filled again, most
+   * observations would soon carry one: a sixth of a busy host's frames (DNS, ICMP, ARP) need one,
+   * and each observation is filled again every few tens of thousands of frames.
+   */
+  private readonly freeDetails: ObservationDetail[] = [];
+
   /** Hands back the observations of a finished journey that nothing holds any more. */
   release(hops: readonly Observation[]): void {
-    for (let i = 0; i < hops.length && this.free.length < MAX_FREE; i++) this.free.push(hops[i]);
+    for (let i = 0; i < hops.length && this.free.length < MAX_FREE; i++) {
+      const o = hops[i];
+      if (o.detail !== undefined) {
+        this.freeDetails.push(clearDetail(o.detail));
+        o.detail = undefined;
+      }
+      this.free.push(o);
+    }
+  }
+
+  /** `o`'s detail, a free one or a new one when it has none yet. */
+  private detailOf(o: Observation): ObservationDetail {
+    return (o.detail ??= this.freeDetails.pop() ?? blankDetail());
   }
 
   observe(frame: Frame): Observation {
@@ -124,11 +144,12 @@ export class Observer {
 
   /** A tunnel's outer packet: its VNI, and its UDP tuple for the tunnel's own flow. */
   private fillOuter(o: Observation, pkt: Packet): void {
-    o.vni = pkt.vxlan?.vni ?? pkt.geneve?.vni;
+    const d = this.detailOf(o);
+    d.vni = pkt.vxlan?.vni ?? pkt.geneve?.vni;
     const udp = pkt.udp;
     const ip = pkt.ipv4 ?? pkt.ipv6;
     if (!udp || !ip) return;
-    o.outer = {
+    d.outer = {
       type: pkt.vxlan ? 'vxlan' : 'geneve',
       src: pkt.ipv4 ? this.names.ipv4(pkt.ipv4.b, pkt.ipv4.srcOffset) : pkt.ipv6!.src,
       dst: pkt.ipv4 ? this.names.ipv4(pkt.ipv4.b, pkt.ipv4.dstOffset) : pkt.ipv6!.dst,
@@ -161,8 +182,9 @@ export class Observer {
       o.kind = 'arp';
       o.src = a.senderProtocolAddress;
       o.dst = a.targetProtocolAddress;
-      o.arpOp = a.operation;
-      o.arpSha = a.senderHardwareAddress;
+      const d = this.detailOf(o);
+      d.arpOp = a.operation;
+      d.arpSha = a.senderHardwareAddress;
       h.byte(1).u16(a.operation).bytes(b, a.offset, Math.min(a.payloadEnd, a.offset + 28));
       o.fp = h.value();
       return;
@@ -185,9 +207,10 @@ export class Observer {
     o.kind = this.fillTransport(o, pkt, h);
     const dns = pkt.dns ?? (pkt.udp ? dnsOnOtherPort(b, pkt.udp.payloadOffset, pkt.udp.payloadEnd) : undefined);
     if (dns) {
-      o.dnsId = dns.id;
-      o.dnsResponse = dns.isResponse;
-      o.dnsText = this.dnsText(dns);
+      const d = this.detailOf(o);
+      d.dnsId = dns.id;
+      d.dnsResponse = dns.isResponse;
+      d.dnsText = this.dnsText(dns);
     }
     if (pkt.http) o.httpText = pkt.http.firstLine;
     h.u32(o.payloadLen).bytes(b, this.payloadStart, Math.min(this.payloadEnd, this.payloadStart + PAYLOAD_HASH_BYTES));
@@ -281,23 +304,25 @@ export class Observer {
 
   /** A "too big" answer: the MTU it names and the key of the packet it quotes (tooBigKey). */
   private fillTooBig(o: Observation, mtu: number, quoted: Packet | undefined): void {
-    o.mtu = mtu;
+    const d = this.detailOf(o);
+    d.mtu = mtu;
     const ip = quoted?.ipv4 ?? quoted?.ipv6;
     if (!quoted || !ip) return;
     const src = quoted.ipv4 ? this.names.ipv4(quoted.ipv4.b, quoted.ipv4.srcOffset) : quoted.ipv6!.src;
     const dst = quoted.ipv4 ? this.names.ipv4(quoted.ipv4.b, quoted.ipv4.dstOffset) : quoted.ipv6!.dst;
     const t = quoted.tcp ?? quoted.udp;
-    o.quoted = tooBigKey(src, t?.srcPort, dst, t?.dstPort, quoted.tcp?.seq);
+    d.quoted = tooBigKey(src, t?.srcPort, dst, t?.dstPort, quoted.tcp?.seq);
   }
 
   /** An ICMP or ICMPv6 message's fields, into `o` and the fingerprint; its payload becomes the hashed range. */
   private fillIcmp(o: Observation, m: IcmpMessage | Icmpv6Message, h: FingerprintHasher, echo: boolean, error: boolean): void {
-    o.icmpType = m.type;
-    o.icmpCode = m.code;
+    const d = this.detailOf(o);
+    d.icmpType = m.type;
+    d.icmpCode = m.code;
     h.byte(m.type).byte(m.code);
     if (echo) {
-      o.icmpId = m.id;
-      o.icmpSeq = m.seq;
+      d.icmpId = m.id;
+      d.icmpSeq = m.seq;
       h.u16(m.seq ?? 0);
     }
     this.payloadStart = m.payloadOffset;
@@ -397,23 +422,11 @@ function clearObservation(o: Observation, frame: Frame, iface: string, t: number
   o.sport = undefined;
   o.dport = undefined;
   o.ttl = undefined;
-  o.icmpType = undefined;
-  o.icmpCode = undefined;
-  o.icmpId = undefined;
-  o.icmpSeq = undefined;
   o.tcpFlags = undefined;
   o.seq = undefined;
   o.ack = undefined;
-  o.dnsId = undefined;
-  o.dnsResponse = undefined;
-  o.dnsText = undefined;
   o.httpText = undefined;
-  o.arpOp = undefined;
-  o.arpSha = undefined;
-  o.mtu = undefined;
-  o.quoted = undefined;
-  o.vni = undefined;
-  o.outer = undefined;
+  o.detail = undefined;
   o.line = undefined;
   o.deferredLine = undefined;
   return o;
@@ -445,25 +458,50 @@ function blankObservation(frame: Frame, iface: string, t: number): Observation {
     sport: undefined,
     dport: undefined,
     ttl: undefined,
+    tcpFlags: undefined,
+    seq: undefined,
+    ack: undefined,
+    httpText: undefined,
+    detail: undefined,
+    line: undefined,
+    deferredLine: undefined,
+  };
+}
+
+/** `d` emptied, field by field, to be filled again: it keeps the one shape blankDetail gave it. */
+function clearDetail(d: ObservationDetail): ObservationDetail {
+  d.icmpType = undefined;
+  d.icmpCode = undefined;
+  d.icmpId = undefined;
+  d.icmpSeq = undefined;
+  d.dnsId = undefined;
+  d.dnsResponse = undefined;
+  d.dnsText = undefined;
+  d.arpOp = undefined;
+  d.arpSha = undefined;
+  d.mtu = undefined;
+  d.quoted = undefined;
+  d.vni = undefined;
+  d.outer = undefined;
+  return d;
+}
+
+/** A detail with every field present and empty, for the reason blankObservation gives. */
+function blankDetail(): ObservationDetail {
+  return {
     icmpType: undefined,
     icmpCode: undefined,
     icmpId: undefined,
     icmpSeq: undefined,
-    tcpFlags: undefined,
-    seq: undefined,
-    ack: undefined,
     dnsId: undefined,
     dnsResponse: undefined,
     dnsText: undefined,
-    httpText: undefined,
     arpOp: undefined,
     arpSha: undefined,
     mtu: undefined,
     quoted: undefined,
     vni: undefined,
     outer: undefined,
-    line: undefined,
-    deferredLine: undefined,
   };
 }
 

@@ -93,7 +93,7 @@ function tunnelEndsOutward(hops: Observation[]): Observation[] {
 /** Moves the encapsulated copies stamped `t` within hops[start..end] to that run's front or back. */
 function moveOuter(hops: Observation[], start: number, end: number, t: number, where: 'front' | 'back'): void {
   const run = hops.slice(start, end + 1);
-  const outer = run.filter((h) => h.t === t && h.vni !== undefined);
+  const outer = run.filter((h) => h.t === t && h.detail?.vni !== undefined);
   if (outer.length === 0 || outer.length === run.length) return;
   const rest = run.filter((h) => !outer.includes(h));
   hops.splice(start, run.length, ...(where === 'front' ? [...outer, ...rest] : [...rest, ...outer]));
@@ -123,7 +123,7 @@ export function sameHeader(a: Observation, b: Observation): boolean {
 
 /** The addresses, ports and echo identifier NAT rewrites: the same on `a` and `b`. */
 export function sameAddresses(a: Observation, b: Observation): boolean {
-  return a.src === b.src && a.dst === b.dst && a.sport === b.sport && a.dport === b.dport && a.icmpId === b.icmpId;
+  return a.src === b.src && a.dst === b.dst && a.sport === b.sport && a.dport === b.dport && a.detail?.icmpId === b.detail?.icmpId;
 }
 
 export function travelOrder(a: Observation, b: Observation): number {
@@ -143,31 +143,31 @@ export function travelOrder(a: Observation, b: Observation): number {
 
 /** The source side's identity: address, port, or ICMP echo identifier. */
 function sourceOf(o: Observation): string {
-  return echoOrEndpoint(o.src, o.sport, o.icmpId);
+  return echoOrEndpoint(o.src, o.sport, o.detail?.icmpId);
 }
 
 function destinationOf(o: Observation): string {
-  return o.icmpId !== undefined && o.dport === undefined ? o.dst : endpoint(o.dst, o.dport);
+  return o.detail?.icmpId !== undefined && o.dport === undefined ? o.dst : endpoint(o.dst, o.dport);
 }
 
 /** The source rewrite between two hops of one packet, if any. */
 function snatBetween(a: Observation, b: Observation): NatRewrite | undefined {
-  if (a.family === 0 || (a.src === b.src && a.sport === b.sport && (a.icmpId === b.icmpId || !isEchoRequest(a)))) return undefined;
+  if (a.family === 0 || (a.src === b.src && a.sport === b.sport && (a.detail?.icmpId === b.detail?.icmpId || !isEchoRequest(a)))) return undefined;
   return natRewrite('snat', natText(a, 'src'), natText(b, 'src'));
 }
 
 /** The destination rewrite between two hops of one packet, if any. */
 function dnatBetween(a: Observation, b: Observation): NatRewrite | undefined {
-  if (a.family === 0 || (a.dst === b.dst && a.dport === b.dport && (a.icmpId === b.icmpId || !isEchoReply(a)))) return undefined;
+  if (a.family === 0 || (a.dst === b.dst && a.dport === b.dport && (a.detail?.icmpId === b.detail?.icmpId || !isEchoReply(a)))) return undefined;
   return natRewrite('dnat', natText(a, 'dst'), natText(b, 'dst'));
 }
 
 function isEchoRequest(o: Observation): boolean {
-  return o.icmpType === ICMP_ECHO || o.icmpType === ICMPV6_ECHO_REQUEST;
+  return o.detail?.icmpType === ICMP_ECHO || o.detail?.icmpType === ICMPV6_ECHO_REQUEST;
 }
 
 function isEchoReply(o: Observation): boolean {
-  return o.icmpType === ICMP_ECHO_REPLY || o.icmpType === ICMPV6_ECHO_REPLY;
+  return o.detail?.icmpType === ICMP_ECHO_REPLY || o.detail?.icmpType === ICMPV6_ECHO_REPLY;
 }
 
 /**
@@ -228,8 +228,8 @@ function natText(o: Observation, side: 'src' | 'dst'): string {
 }
 
 function kindBetween(a: Observation, b: Observation): StepKind {
-  if (a.vni === undefined && b.vni !== undefined) return 'encapsulated';
-  if (a.vni !== undefined && b.vni === undefined) return 'decapsulated';
+  if (a.detail?.vni === undefined && b.detail?.vni !== undefined) return 'encapsulated';
+  if (a.detail?.vni !== undefined && b.detail?.vni === undefined) return 'decapsulated';
   // From one host to another: the link between them, whatever else the frame says.
   if (hostOfInterface(a.iface) !== hostOfInterface(b.iface)) return 'wire';
   if (a.ttl !== undefined && b.ttl !== undefined) return b.ttl < a.ttl ? 'routed' : 'bridged';

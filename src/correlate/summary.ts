@@ -36,14 +36,15 @@ const ICMP6_NAMES: Record<number, string> = {
 
 /** One line that says what a packet is, as the first hop saw it (its original form). */
 export function summaryOf(o: Observation): string {
+  const d = o.detail;
   switch (o.kind) {
     case 'arp':
-      return o.arpOp === 1 ? `ARP who-has ${o.dst} tell ${o.src}` : o.arpOp === 2 ? `ARP ${o.src} is-at ${o.arpSha ?? '?'}` : `ARP op ${o.arpOp}`;
+      return d?.arpOp === 1 ? `ARP who-has ${o.dst} tell ${o.src}` : d?.arpOp === 2 ? `ARP ${o.src} is-at ${d.arpSha ?? '?'}` : `ARP op ${d?.arpOp}`;
     case 'icmp':
     case 'icmpv6': {
       const names = o.kind === 'icmp' ? ICMP_NAMES : ICMP6_NAMES;
-      const name = names[o.icmpType ?? -1] ?? `type ${o.icmpType}`;
-      const echo = o.icmpId !== undefined ? ` id ${o.icmpId} seq ${o.icmpSeq}` : '';
+      const name = names[d?.icmpType ?? -1] ?? `type ${d?.icmpType}`;
+      const echo = d?.icmpId !== undefined ? ` id ${d.icmpId} seq ${d.icmpSeq}` : '';
       return `${o.kind === 'icmp' ? 'ICMP' : 'ICMPv6'} ${name} ${o.src} > ${o.dst}${echo}`;
     }
     case 'tcp': {
@@ -51,7 +52,7 @@ export function summaryOf(o: Observation): string {
       return `TCP ${endpoint(o.src, o.sport)} > ${endpoint(o.dst, o.dport)} [${tcpFlagText(o.tcpFlags ?? 0)}] seq ${o.seq}${what}`;
     }
     case 'udp': {
-      if (o.dnsText) return `DNS ${o.dnsResponse ? 'answer' : 'query'} ${o.dnsText} ${endpoint(o.src, o.sport)} > ${endpoint(o.dst, o.dport)}`;
+      if (d?.dnsText) return `DNS ${d.dnsResponse ? 'answer' : 'query'} ${d.dnsText} ${endpoint(o.src, o.sport)} > ${endpoint(o.dst, o.dport)}`;
       return `UDP ${endpoint(o.src, o.sport)} > ${endpoint(o.dst, o.dport)} ${o.payloadLen} bytes`;
     }
     default:

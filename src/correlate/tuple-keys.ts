@@ -26,9 +26,10 @@ export class TupleKeys {
     this.count = 0;
   }
 
-  key(o: Pick<Observation, 'src' | 'dst' | 'sport' | 'dport' | 'icmpId' | 'proto'>): number {
-    const a = this.side(o.src, o.proto, o.sport ?? o.icmpId);
-    const b = this.side(o.dst, o.proto, o.dport ?? o.icmpId);
+  /** The key of `o`'s tuple; `icmpId` stands for both ports of a packet without ports. */
+  key(o: Pick<Observation, 'src' | 'dst' | 'sport' | 'dport' | 'proto'>, icmpId: number | undefined): number {
+    const a = this.side(o.src, o.proto, o.sport ?? icmpId);
+    const b = this.side(o.dst, o.proto, o.dport ?? icmpId);
     return a < b ? a * SIDE_LIMIT + b : b * SIDE_LIMIT + a;
   }
 

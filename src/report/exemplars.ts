@@ -197,7 +197,7 @@ export class ExemplarKeeper {
   private familyFor(w: JourneyWork, ofFlow: boolean): Family | undefined {
     const j = w.journey;
     const o = w.hops[0];
-    const service = ofFlow ? o.dport : (o.icmpType ?? o.arpOp ?? o.proto);
+    const service = ofFlow ? o.dport : (o.detail?.icmpType ?? o.detail?.arpOp ?? o.proto);
     let path = j.hops[0].interface;
     for (let i = 1; i < j.hops.length; i++) path += `>${j.hops[i].interface}`;
     const translated = isTranslated(j);

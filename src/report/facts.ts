@@ -117,8 +117,9 @@ export function tcpPhases(journeys: Journey[], clients: ClientSide, hopsOf: Hops
     if (f & TCP_FIN) p.fins.push(j);
     // A retransmitted segment carries bytes already counted once.
     if (o.payloadLen > 0 && !(f & TCP_SYN) && !j.retransmission) {
-      if (o.httpText && !o.httpText.startsWith('HTTP/')) p.request ??= j;
-      if (o.httpText && o.httpText.startsWith('HTTP/')) p.response ??= j;
+      const http = o.httpText;
+      if (http && !http.startsWith('HTTP/')) p.request ??= j;
+      if (http && http.startsWith('HTTP/')) p.response ??= j;
       if (client) {
         p.dataFromClient.push(j);
         p.bytesFromClient += o.payloadLen;

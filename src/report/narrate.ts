@@ -138,7 +138,7 @@ function mtuSentence(tooBig: Journey[], ctx: NarrativeContext, ev: EvidenceList)
   const answer = ctx.analysis.journeys.find((x) => x.answerOf === j.id && x.id !== j.id);
   const finding = ctx.analysis.findings.find((f) => f.code === 'mtu-exceeded' && f.journeys?.includes(j.id));
   // The MTU the answer named; only when the answer is not among the journeys told, the finding's words.
-  const mtu = (answer ? ctx.hopsOf(answer)[0]?.mtu : undefined) ?? (finding ? /whose MTU is (\d+)/.exec(finding.message)?.[1] : undefined);
+  const mtu = (answer ? ctx.hopsOf(answer)[0]?.detail?.mtu : undefined) ?? (finding ? /whose MTU is (\d+)/.exec(finding.message)?.[1] : undefined);
   // mtu.ts words a finding `info` exactly when the sender's later data got through.
   const next = finding?.severity === 'info'
     ? 'The sender then sent the data again in smaller packets, which got through: path-MTU discovery worked.'
@@ -188,7 +188,7 @@ function arpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList, serve
     if (reply) {
       const ro = ctx.hopsOf(reply)[0];
       s +=
-        ` ${c(ctx.names.labelAt(ro.src, ro.iface))} answers that it is at ${c(ro.arpSha ?? ro.srcMac ?? '?')} ${ev.cite(ro)}; the reply is unicast to the asker's MAC ` +
+        ` ${c(ctx.names.labelAt(ro.src, ro.iface))} answers that it is at ${c(ro.detail?.arpSha ?? ro.srcMac ?? '?')} ${ev.cite(ro)}; the reply is unicast to the asker's MAC ` +
         `and crosses only ${list(replyIfaces.map(c))}${replyIfaces.some((i) => ctx.role(i) === 'bridge') ? ' (the bridge learnt from the request which port that MAC is behind)' : ''}. ` +
         `The asker caches the answer, so the packets that follow go straight to that MAC.`;
     } else {
@@ -202,15 +202,15 @@ function arpChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList, serve
 function dnsChapter(journeys: Journey[], ctx: NarrativeContext, ev: EvidenceList): string[] {
   const out: string[] = [];
   const byId = new Map(journeys.map((j) => [j.id, j]));
-  const queries = journeys.filter((j) => !j.isReply && ctx.hopsOf(j)[0]?.dnsResponse === false);
+  const queries = journeys.filter((j) => !j.isReply && ctx.hopsOf(j)[0]?.detail?.dnsResponse === false);
   for (const q of queries.slice(0, 3)) {
     const o = ctx.hopsOf(q)[0];
     const a = q.answeredBy !== undefined ? byId.get(q.answeredBy) : undefined;
-    let s = `${c(ctx.names.labelAt(o.src, o.iface))} asks the resolver ${c(o.dport !== undefined ? `${o.dst}:${o.dport}` : o.dst)} ${c(o.dnsText ?? 'a question')} ${ev.cite(o)}, ${howItTravelled(q)}.`;
+    let s = `${c(ctx.names.labelAt(o.src, o.iface))} asks the resolver ${c(o.dport !== undefined ? `${o.dst}:${o.dport}` : o.dst)} ${c(o.detail?.dnsText ?? 'a question')} ${ev.cite(o)}, ${howItTravelled(q)}.`;
     if (a) {
       const ao = ctx.hopsOf(a)[0];
       const back = ctx.hopsOf(a).find((h) => h.iface === o.iface) ?? ctx.hopsOf(a).at(-1)!;
-      s += ` The answer ${c(ao.dnsText ?? '(no records)')} comes back from ${c(ao.src)} after ${durationText(back.t - o.t)} ${ev.cite(back)}.`;
+      s += ` The answer ${c(ao.detail?.dnsText ?? '(no records)')} comes back from ${c(ao.src)} after ${durationText(back.t - o.t)} ${ev.cite(back)}.`;
       if (back.sport !== undefined && o.dport !== undefined && back.sport !== o.dport && back.src === o.dst) {
         s +=
           ` The query went to port ${c(o.dport)} but the answer comes from port ${c(back.sport)}: the resolver was redirected.` +
@@ -231,15 +231,15 @@ function dnsChapter(journeys: Journey[], ctx: NarrativeContext, ev: EvidenceList
 function pingChapter(story: Story, ctx: NarrativeContext, ev: EvidenceList): string[] {
   const out: string[] = [];
   const byId = storyJourneysById(story);
-  const requests = story.journeys.filter((j) => !j.isReply && (ctx.hopsOf(j)[0]?.icmpType === 8 || ctx.hopsOf(j)[0]?.icmpType === 128));
+  const requests = story.journeys.filter((j) => !j.isReply && (ctx.hopsOf(j)[0]?.detail?.icmpType === 8 || ctx.hopsOf(j)[0]?.detail?.icmpType === 128));
   if (requests.length === 0) return out;
   const first = ctx.hopsOf(requests[0])[0];
-  const seqs = requests.map((j) => ctx.hopsOf(j)[0].icmpSeq ?? 0);
+  const seqs = requests.map((j) => ctx.hopsOf(j)[0].detail?.icmpSeq ?? 0);
   const answered = requests.filter((j) => j.fate === 'answered').length;
   const flowsNote = story.alike > 0 ? ` in ${story.alike + 1} runs` : '';
   let s =
     `${c(ctx.names.labelAt(first.src, first.iface))} sends ${plural(requests.length, 'ICMP echo request')}${flowsNote} to ${c(ctx.names.labelAt(first.dst, first.iface))} ` +
-    `(identifier ${c(first.icmpId ?? '?')}, sequence ${c(minOf(seqs))}${requests.length > 1 ? `–${c(maxOf(seqs))}` : ''}) ${ev.cite(first)}, ${howItTravelled(requests[0])}.`;
+    `(identifier ${c(first.detail?.icmpId ?? '?')}, sequence ${c(minOf(seqs))}${requests.length > 1 ? `–${c(maxOf(seqs))}` : ''}) ${ev.cite(first)}, ${howItTravelled(requests[0])}.`;
   if (answered === requests.length) s += requests.length === 1 ? ' It was answered.' : requests.length === 2 ? ' Both were answered.' : ` All ${requests.length} were answered.`;
   else if (answered > 0) s += ` ${answered} of ${requests.length} were answered (${Math.round((100 * (requests.length - answered)) / requests.length)}% loss).`;
   else s += requests.length === 1 ? ' It was not answered.' : ' None was answered.';
@@ -526,14 +526,14 @@ function baseTitle(story: Story, ctx: NarrativeContext): string {
       return r.src === r.dst ? `${n(r.src)} pings itself over ${r.iface}` : `${n(r.src)} pings ${n(r.dst)}`;
     }
     case 'dns':
-      return `${n(o.src)} looks up ${(o.dnsText ?? '').replace(/^\S+\s+/, '') || 'a name'}`;
+      return `${n(o.src)} looks up ${(o.detail?.dnsText ?? '').replace(/^\S+\s+/, '') || 'a name'}`;
     case 'tcp': {
       const f = story.flows.find((x) => x.protocol === 'tcp') ?? story.flows[0];
-      const http = story.journeys.map((x) => ctx.hopsOf(x)[0]).find((h) => h?.httpText && !h.httpText.startsWith('HTTP/'));
+      const http = story.journeys.map((x) => ctx.hopsOf(x)[0]?.httpText).find((text) => text && !text.startsWith('HTTP/'));
       const base = `${n(addressOf(f.client))} connects to ${f.server}`;
       const proxy = story.flows.some((x) => x.proxyOf !== undefined) ? ' through a userland proxy' : '';
       const dns = story.dns.length > 0 ? ' (after a DNS lookup)' : '';
-      return `${base}${proxy}${http?.httpText ? `: ${http.httpText}` : ''}${dns}${story.alike > 0 ? ` (×${story.alike + 1})` : ''}`;
+      return `${base}${proxy}${http ? `: ${http}` : ''}${dns}${story.alike > 0 ? ` (×${story.alike + 1})` : ''}`;
     }
     case 'udp':
       return `${n(o.src)} sends UDP to ${o.dst}:${o.dport ?? ''}`;

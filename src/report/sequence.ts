@@ -22,15 +22,16 @@ export interface SequenceContext {
 
 function packetText(j: Journey, hopsOf: HopsOf): string {
   const o = hopsOf(j)[0];
-  if (o.kind === 'arp') return o.arpOp === 1 ? `ARP who-has ${o.dst}` : `ARP ${o.src} is-at ${o.arpSha ?? ''}`;
+  const d = o.detail;
+  if (o.kind === 'arp') return d?.arpOp === 1 ? `ARP who-has ${o.dst}` : `ARP ${o.src} is-at ${d?.arpSha ?? ''}`;
   if (o.kind === 'tcp') {
     const f = o.tcpFlags ?? 0;
     const flags = f & TCP_SYN ? (f & 0x10 ? 'SYN-ACK' : 'SYN') : f & TCP_RST ? 'RST' : f & TCP_FIN ? 'FIN' : o.payloadLen > 0 ? '' : 'ACK';
     const http = o.httpText ? ` ${o.httpText}` : o.payloadLen > 0 ? ` ${o.payloadLen} bytes` : '';
     return `${flags}${http}`.trim() + ` ${o.sport ?? ''}>${o.dport ?? ''}`;
   }
-  if (o.dnsText) return `DNS ${o.dnsResponse ? '' : 'query '}${o.dnsText}`;
-  if (o.icmpSeq !== undefined) return `${labelOf(o)} seq ${o.icmpSeq}`;
+  if (d?.dnsText) return `DNS ${d.dnsResponse ? '' : 'query '}${d.dnsText}`;
+  if (d?.icmpSeq !== undefined) return `${labelOf(o)} seq ${d.icmpSeq}`;
   return labelOf(o);
 }
 
@@ -189,7 +190,7 @@ function arrival(j: Journey, hops: Observation[], cast: Cast, items: SequenceIte
     items.push({ type: 'note', over: [`if:${lastHop.interface}`], text: 'dropped: never left the host' });
   } else if (j.steps.some((s) => s.kind === 'local')) {
     items.push({ type: 'message', from: `if:${lastHop.interface}`, to: cast.end(lastObs.dst, true), text: 'to the host itself' });
-  } else if (o.kind === 'arp' && o.arpOp === 1) {
+  } else if (o.kind === 'arp' && o.detail?.arpOp === 1) {
     // A broadcast reaches everyone on the link; the one it asked for is the one that matters.
     if (j.answeredBy !== undefined) {
       items.push({ type: 'message', from: `if:${lastHop.interface}`, to: cast.end(lastObs.dst, false), text: 'delivered: it is asked' });

@@ -36,7 +36,8 @@ const DNS_LEAD_NS = 5_000_000_000;
 
 /** Kernel chatter that is not anyone's conversation: router solicitations, MLD and IGMP joins. */
 export function isBackgroundNoise(o: Observation): boolean {
-  if (o.kind === 'icmpv6') return o.icmpType === 133 || o.icmpType === 143 || o.icmpType === 131 || o.icmpType === 135 || o.icmpType === 136;
+  const type = o.detail?.icmpType;
+  if (o.kind === 'icmpv6') return type === 133 || type === 143 || type === 131 || type === 135 || type === 136;
   if (isIgmp(o)) return true; // IGMP membership reports
   return o.family === 6 && o.kind === 'udp' && (o.dport === 5353 || o.dport === 547);
 }
@@ -107,7 +108,7 @@ function flowStories(analysis: Analysis, byFlow: Map<number, Journey[]>, hopsOf:
     }
     const o = journeys.length > 0 ? hopsOf(journeys[0])[0] : undefined;
     const kind: StoryKind = o && isBackgroundNoise(o) ? 'neighbour' :
-      f.protocol === 'tcp' ? 'tcp' : f.protocol === 'udp' ? (o?.dnsId !== undefined ? 'dns' : 'udp') : f.protocol === 'icmp' || f.protocol === 'icmpv6' ? 'ping' : 'other';
+      f.protocol === 'tcp' ? 'tcp' : f.protocol === 'udp' ? (o?.detail?.dnsId !== undefined ? 'dns' : 'udp') : f.protocol === 'icmp' || f.protocol === 'icmpv6' ? 'ping' : 'other';
     const s: Story = { id: 0, kind, flows: [f], journeys: [...journeys], arp: [], dns: [], alike: 0, firstNs: 0, lastNs: 0, weight: 0 };
     storyOfFlow.set(f.id, s);
     stories.push(s);
@@ -130,7 +131,7 @@ function looseStories(loose: Journey[], stories: Story[], hopsOf: (j: Journey) =
       continue;
     }
     const kind: StoryKind = isBackgroundNoise(o) ? 'neighbour' : o.kind === 'icmp' || o.kind === 'icmpv6' ? 'icmp-error' : 'other';
-    const key = `${kind}|${o.src}|${o.dst}|${o.icmpType ?? o.proto}`;
+    const key = `${kind}|${o.src}|${o.dst}|${o.detail?.icmpType ?? o.proto}`;
     let s = looseByKey.get(key);
     if (!s) {
       s = { id: 0, kind, flows: [], journeys: [], arp: [], dns: [], alike: 0, firstNs: 0, lastNs: 0, weight: 0 };
@@ -289,8 +290,8 @@ function attachDns(stories: Story[], hopsOf: (j: Journey) => Observation[]): voi
     if (d.journeys.length === 0) continue;
     const named = new Set<string>();
     for (const j of d.journeys) {
-      const o = hopsOf(j)[0];
-      if (o?.dnsResponse && o.dnsText) for (const word of o.dnsText.split(/[ ,]+/)) named.add(word);
+      const answer = hopsOf(j)[0]?.detail;
+      if (answer?.dnsResponse && answer.dnsText) for (const word of answer.dnsText.split(/[ ,]+/)) named.add(word);
     }
     const client = hopsOf(d.journeys[0])[0]?.src;
     if (client === undefined) continue;

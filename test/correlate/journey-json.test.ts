@@ -157,6 +157,7 @@ describe('JsonBytes', () => {
   });
 
   it('a journey whose texts need escaping: hops, summary and steps as JSON.stringify writes its record', () => {
+    const dns = { dnsText: 'TXT? "quoted\\name"\u0001.\ud83d.example.', dnsResponse: false };
     const hop = (iface: string, file: string, extra: Partial<Observation>): Observation => ({
       iface,
       file,
@@ -174,8 +175,7 @@ describe('JsonBytes', () => {
       dport: 0,
       payloadLen: 0,
       length: 0,
-      dnsText: 'TXT? "quoted\\name"\u0001.\ud83d.example.',
-      dnsResponse: false,
+      detail: dns,
       ...extra,
     });
     for (const [a, b] of [
@@ -184,7 +184,7 @@ describe('JsonBytes', () => {
       ['br "lan"', '/captures/dumpcap "a\\b".pcapng'],
       ['eth0', '/captures/dumpcap "a".pcapng'],
     ]) {
-      const hops = [hop(a, b, { ttl: 64, srcMac: '02:42:ac:11:00:02', dstMac: b, direction: 'out' }), hop(b, a, { tsSec: 1_795_362_815, tsNsec: 999_999_999, ttl: 63, icmpId: 0, sport: undefined })];
+      const hops = [hop(a, b, { ttl: 64, srcMac: '02:42:ac:11:00:02', dstMac: b, direction: 'out' }), hop(b, a, { tsSec: 1_795_362_815, tsNsec: 999_999_999, ttl: 63, detail: { ...dns, icmpId: 0 }, sport: undefined })];
       const journey: Journey = {
         id: 3,
         kind: 'udp',

@@ -19,7 +19,7 @@ const first = (w: AnalysisWork, j: Journey) => w.hopsOf(j)[0];
 describe.skipIf(!existsSync(join(REPO, 'samples', 'egress-nat')))('correlator on the recorded samples', () => {
   it('bridge-ping: the ARP request has a hop on all four interfaces; the reply and echoes skip vethc3', async () => {
     const w = await analyze('bridge-ping');
-    const req = w.analysis.journeys.find((j) => j.kind === 'arp' && first(w, j).arpOp === 1 && first(w, j).dst === '172.17.0.2')!;
+    const req = w.analysis.journeys.find((j) => j.kind === 'arp' && first(w, j).detail?.arpOp === 1 && first(w, j).dst === '172.17.0.2')!;
     expect(req.hops).toHaveLength(4);
     expect(req.hops[0].interface).toBe('veth5d6e7f8');
     expect(req.hops[1].interface).toBe('docker0');
@@ -36,7 +36,7 @@ describe.skipIf(!existsSync(join(REPO, 'samples', 'egress-nat')))('correlator on
   it('egress-nat: echoes, the DNS query and the SYN leave eth0 through source NAT, ports rewritten; no retransmission', async () => {
     const w = await analyze('egress-nat');
     const a = w.analysis;
-    const requests = a.journeys.filter((j) => j.kind === 'icmp' && first(w, j).icmpType === 8);
+    const requests = a.journeys.filter((j) => j.kind === 'icmp' && first(w, j).detail?.icmpType === 8);
     expect(requests.length).toBe(2);
     for (const j of requests) {
       expect(path(j)).toBe('veth1a2b3c4 -> docker0 -> eth0');
@@ -49,7 +49,7 @@ describe.skipIf(!existsSync(join(REPO, 'samples', 'egress-nat')))('correlator on
     expect(synNat.type).toBe('snat');
     expect(synNat.before.split(':')[1]).not.toBe(synNat.after.split(':')[1]);
     expect(Number(synNat.after.split(':')[1])).toBeGreaterThanOrEqual(40000);
-    const dns = a.journeys.find((j) => first(w, j).dnsResponse === false)!;
+    const dns = a.journeys.find((j) => first(w, j).detail?.dnsResponse === false)!;
     const dnsNat = dns.steps.find((s) => s.nat)!.nat!;
     expect(dnsNat.before.split(':')[1]).not.toBe(dnsNat.after.split(':')[1]);
     expect(dns.fate).toBe('answered');
@@ -66,7 +66,7 @@ describe.skipIf(!existsSync(join(REPO, 'samples', 'egress-nat')))('correlator on
 
   it('namespaces-tutorial: dropped at the host, then a private source leaks, then translated and answered', async () => {
     const w = await analyze('namespaces-tutorial');
-    const outs = w.analysis.journeys.filter((j) => j.kind === 'icmp' && first(w, j).icmpType === 8 && first(w, j).dst === '198.51.100.8');
+    const outs = w.analysis.journeys.filter((j) => j.kind === 'icmp' && first(w, j).detail?.icmpType === 8 && first(w, j).dst === '198.51.100.8');
     expect(outs).toHaveLength(3);
     expect(outs[0].fate).toBe('dropped');
     expect(path(outs[0])).toBe('vethc1 -> br0');
@@ -78,7 +78,7 @@ describe.skipIf(!existsSync(join(REPO, 'samples', 'egress-nat')))('correlator on
     expect(codes(outs[0].id)).toContain('dropped-at-host');
     expect(codes(outs[1].id)).toContain('unnatted-private-source');
     expect(codes(outs[2].id)).toEqual([]);
-    const local = w.analysis.journeys.find((j) => first(w, j).icmpType === 8 && first(w, j).dst === '10.0.0.3')!;
+    const local = w.analysis.journeys.find((j) => first(w, j).detail?.icmpType === 8 && first(w, j).dst === '10.0.0.3')!;
     expect(local.fate).toBe('answered');
   });
 
@@ -89,7 +89,7 @@ describe.skipIf(!existsSync(join(REPO, 'samples', 'egress-nat')))('correlator on
     expect(syn.steps.find((s) => s.nat)?.nat).toEqual({ type: 'dnat', before: '203.0.113.108:8080', after: '172.17.0.2:80' });
     const flow = w.analysis.flows.find((f) => f.protocol === 'tcp')!;
     expect(flow.translations[0]).toMatchObject({ type: 'dnat', interface: 'eth0' });
-    const ping = w.analysis.journeys.find((j) => first(w, j).icmpType === 8)!;
+    const ping = w.analysis.journeys.find((j) => first(w, j).detail?.icmpType === 8)!;
     expect(ping.hops.map((h) => h.interface)).not.toContain('eth0');
     expect(ping.fate).toBe('answered');
   });
@@ -154,7 +154,7 @@ describe.skipIf(!existsSync(join(REPO, 'samples', 'egress-nat')))('correlator on
 
   it('embedded-dns: the redirected query on lo is answered from port 53', async () => {
     const w = await analyze('embedded-dns');
-    const q = w.analysis.journeys.find((j) => first(w, j).dnsResponse === false)!;
+    const q = w.analysis.journeys.find((j) => first(w, j).detail?.dnsResponse === false)!;
     expect(first(w, q).dport).not.toBe(53);
     expect(q.fate).toBe('answered');
     const a = w.analysis.journeys.find((j) => j.id === q.answeredBy)!;
@@ -173,7 +173,7 @@ describe.skipIf(!existsSync(join(REPO, 'samples', 'egress-nat')))('correlator on
 
   it('any-capture: cooked v2 indexes named by --iface-map tell the same NAT story as egress-nat', async () => {
     const w = await analyze('any-capture', new Map([[2, 'eth0'], [3, 'docker0'], [4, 'veth1a2b3c4']]));
-    const requests = w.analysis.journeys.filter((j) => j.kind === 'icmp' && first(w, j).icmpType === 8);
+    const requests = w.analysis.journeys.filter((j) => j.kind === 'icmp' && first(w, j).detail?.icmpType === 8);
     expect(requests.length).toBe(2);
     for (const j of requests) {
       expect(j.hops.map((h) => h.interface).sort()).toEqual(['docker0', 'eth0', 'veth1a2b3c4']);
