@@ -9,14 +9,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mergeCaptures, openCapture, writePcapng, type WriterFrame } from '../../src/capture/index.js';
-import { frameTimeNs, type Frame } from '../../src/capture/frame.js';
+import { frameTimeNs } from '../../src/capture/frame.js';
 import { streamFrames } from '../../src/correlate/analyze.js';
 import { ClientTuples, NatInward } from '../../src/correlate/connection-facts.js';
 import { Observer } from '../../src/correlate/observe.js';
-import { TCP_ACK, TCP_RST, TCP_SYN, type Observation } from '../../src/correlate/observation.js';
+import { TCP_ACK, TCP_RST, TCP_SYN } from '../../src/correlate/observation.js';
 import { endpoint, echoOrEndpoint } from '../../src/correlate/endpoint.js';
 import { REPO } from '../helpers/tools.js';
 import { writeBenchCapture } from '../helpers/bench-capture.js';
+import { framesOf } from '../helpers/repeat.js';
 
 const TCP_LOSS = join(REPO, 'samples', 'tcp-loss', 'capture.pcapng');
 const PUBLISH_FILTERED = join(REPO, 'samples', 'publish-filtered', 'capture.pcapng');
@@ -33,17 +34,6 @@ interface Part {
   at: number;
   /** Frame numbers of the file, all when absent. */
   frames?: number[];
-}
-
-async function framesOf(file: string): Promise<Frame[]> {
-  const reader = await openCapture(file);
-  const out: Frame[] = [];
-  try {
-    for await (const batch of mergeCaptures([reader])) out.push(...batch);
-  } finally {
-    await reader.close();
-  }
-  return out;
 }
 
 /** Writes the parts, each shifted in time, into one capture; returns the frame numbers each part got there. */
@@ -173,18 +163,6 @@ class TupleMaps {
 
 const tupleText = (src: string, sport: number | undefined, dst: string, dport: number | undefined): string => `${endpoint(src, sport)}>${endpoint(dst, dport)}`;
 
-async function observations(path: string): Promise<Observation[]> {
-  const observer = new Observer({ ifaceMap: new Map(), evidenceLines: false });
-  const out: Observation[] = [];
-  const reader = await openCapture(path);
-  try {
-    for await (const batch of reader.batches()) for (const f of batch) out.push(observer.observe(f));
-  } finally {
-    await reader.close();
-  }
-  return out;
-}
-
 describe('connection facts against the Maps they replace', () => {
   // Every packet's TCP flags feed the SYN counts and RSTs (a SYN-ACK answers its SYN), every
   // packet's source endpoint is set as if NAT forwarded it inwards, and facts older than `keepNs`
@@ -197,7 +175,8 @@ describe('connection facts against the Maps they replace', () => {
     await inDir(async (dir) => {
       const path = join(dir, 'bench.pcapng');
       await writeBenchCapture(path, 20_000);
-      const obs = await observations(path);
+      const observer = new Observer({ ifaceMap: new Map(), evidenceLines: false });
+      const obs = (await framesOf(path)).map((f) => observer.observe(f));
       const tuples = new ClientTuples();
       const maps = new TupleMaps();
       const inward = new NatInward();
