@@ -73,17 +73,18 @@ const UNANSWERED = 2;
 /**
  * Facts about TCP connections by the tuple their client sent (`src:sport > dst:dport`): when a RST
  * was last seen, and how many SYNs are unanswered and when the last was sent. A tuple is a pair of
- * numbers, each an address's number (given in order of first sighting) and a port: one row of a
- * PairTable, where the text keys this replaces cost a string, a heap number and, for the SYNs, an
- * object a connection.
+ * numbers, each an address's number and a port: one row of a PairTable, where the text keys this
+ * replaces cost a string, a heap number and, for the SYNs, an object a connection.
  */
 export class ClientTuples {
-  private readonly addressIds = new Map<string, number>();
-  private readonly table = new PairTable(3);
+  /** Addresses by their number, and the numbers: of the tuples kept at the last forgetBefore, and of the tuples since. */
+  private addresses: string[] = [];
+  private addressIds = new Map<string, number>();
+  private table = new PairTable(3);
 
   /** A RST of the connection was seen at `t`. */
   reset(src: string, sport: number | undefined, dst: string, dport: number | undefined, t: number): void {
-    this.table.set(this.table.add(this.side(src, sport), this.side(dst, dport)), RESET_AT, t);
+    this.table.set(this.table.add(this.side(src, sport ?? NO_PORT), this.side(dst, dport ?? NO_PORT)), RESET_AT, t);
   }
 
   wasReset(src: string, sport: number | undefined, dst: string, dport: number | undefined): boolean {
@@ -98,7 +99,7 @@ export class ClientTuples {
    */
   countSyn(src: string, sport: number | undefined, dst: string, dport: number | undefined, change: 1 | -1, t: number): void {
     const table = this.table;
-    const row = table.add(this.side(src, sport), this.side(dst, dport));
+    const row = table.add(this.side(src, sport ?? NO_PORT), this.side(dst, dport ?? NO_PORT));
     const n = table.get(row, UNANSWERED);
     if (Number.isNaN(n)) {
       table.set(row, UNANSWERED, change);
@@ -121,45 +122,62 @@ export class ClientTuples {
     return Number.isNaN(n) ? 0 : n;
   }
 
-  /** Forgets the RSTs and the SYNs last seen before `t`, and the tuples left without either. */
+  /**
+   * Forgets the RSTs and the SYNs last seen before `t`, and the tuples left without either. What is
+   * left goes into a table its size, its addresses numbered afresh: the numbers follow the facts
+   * kept, not every address that ever sent a SYN.
+   */
   forgetBefore(t: number): void {
-    const table = this.table;
-    table.retain((row) => {
-      if (table.get(row, RESET_AT) < t) table.set(row, RESET_AT, NaN);
-      if (table.get(row, SYN_LAST) < t) {
-        table.set(row, UNANSWERED, NaN);
-        table.set(row, SYN_LAST, NaN);
+    const old = this.table;
+    const addresses = this.addresses;
+    this.table = new PairTable(3, old.size);
+    this.addresses = [];
+    this.addressIds = new Map();
+    old.forEachRow((a, b, row) => {
+      // NaN, a fact not known, is never at or after `t`.
+      const reset = old.get(row, RESET_AT);
+      const lastSyn = old.get(row, SYN_LAST);
+      if (!(reset >= t) && !(lastSyn >= t)) return;
+      const kept = this.table.add(
+        this.side(addresses[Math.floor(a / SIDE_PORTS)], a % SIDE_PORTS),
+        this.side(addresses[Math.floor(b / SIDE_PORTS)], b % SIDE_PORTS),
+      );
+      if (reset >= t) this.table.set(kept, RESET_AT, reset);
+      if (lastSyn >= t) {
+        this.table.set(kept, UNANSWERED, old.get(row, UNANSWERED));
+        this.table.set(kept, SYN_LAST, lastSyn);
       }
-      return !Number.isNaN(table.get(row, RESET_AT)) || !Number.isNaN(table.get(row, UNANSWERED));
     });
   }
 
   private find(src: string, sport: number | undefined, dst: string, dport: number | undefined): number {
     const a = this.addressIds.get(src);
     const b = this.addressIds.get(dst);
-    return a === undefined || b === undefined ? -1 : this.table.find(sideOf(a, sport), sideOf(b, dport));
+    return a === undefined || b === undefined ? -1 : this.table.find(a * SIDE_PORTS + (sport ?? NO_PORT), b * SIDE_PORTS + (dport ?? NO_PORT));
   }
 
-  /** One side of a tuple as a number, giving its address a number if it has none yet. */
-  private side(addr: string, port: number | undefined): number {
+  /** One side of a tuple as a number (exact below 2^36 addresses), giving its address a number if it has none yet. */
+  private side(addr: string, port: number): number {
     let id = this.addressIds.get(addr);
-    if (id === undefined) this.addressIds.set(addr, (id = this.addressIds.size));
-    return sideOf(id, port);
+    if (id === undefined) {
+      id = this.addresses.push(addr) - 1;
+      this.addressIds.set(addr, id);
+    }
+    return id * SIDE_PORTS + port;
   }
 }
 
-/** An address's number and a port (or none, as 0x10000) in one number: exact below 2^36 addresses. */
-function sideOf(id: number, port: number | undefined): number {
-  return id * 0x20000 + (port ?? 0x10000);
-}
+/** A port of a tuple's side, or NO_PORT for none, under SIDE_PORTS. */
+const NO_PORT = 0x10000;
+const SIDE_PORTS = 0x20000;
 
 /** Marks an empty cell in PairTable's first keys: the keys are whole numbers from 0. */
 const EMPTY = -1;
 
 /**
  * A hash table from pairs of whole numbers (each from 0 to 2^53) to rows of `width` numbers, on
- * typed arrays: open addressing with linear probing, deletion by backward shift, grown by doubling
- * and made to fit again on `retain`. A row's index is good until the next `add`, `remove` or `retain`.
+ * typed arrays: open addressing with linear probing, deletion by backward shift, grown by doubling.
+ * A row's index is good until the next `add` or `remove`.
  */
 class PairTable {
   private keysA = new Float64Array(0);
@@ -169,8 +187,18 @@ class PairTable {
   private shift = 32;
   private count = 0;
 
-  constructor(private readonly width: number) {
-    this.allocate(4);
+  /** `rows`: how many the table is made for at first. */
+  constructor(
+    private readonly width: number,
+    rows = 0,
+  ) {
+    let bits = 4;
+    while (1 << bits < rows * 2) bits++;
+    this.allocate(bits);
+  }
+
+  get size(): number {
+    return this.count;
   }
 
   /** The row of the pair, or -1. */
@@ -228,15 +256,9 @@ class PairTable {
     this.count--;
   }
 
-  /** Keeps the rows `keep` says to (it may change their values first), in a table their size. */
-  retain(keep: (row: number) => boolean): void {
-    const { keysA, keysB, values, width } = this;
-    const kept: number[] = [];
-    for (let i = 0; i < keysA.length; i++) if (keysA[i] !== EMPTY && keep(i)) kept.push(i);
-    let bits = 4;
-    while (1 << bits < kept.length * 2) bits++;
-    this.allocate(bits);
-    for (const i of kept) this.copyRow(keysA[i], keysB[i], values, i * width);
+  /** Visits every row with its pair; `visit` adds and removes none of this table's. */
+  forEachRow(visit: (a: number, b: number, row: number) => void): void {
+    for (let i = 0; i < this.keysA.length; i++) if (this.keysA[i] !== EMPTY) visit(this.keysA[i], this.keysB[i], i);
   }
 
   /**
