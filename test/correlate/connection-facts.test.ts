@@ -210,10 +210,11 @@ describe('connection facts against the Maps they replace', () => {
           next = o.t + everyNs;
         }
         if (o.family === 0) continue;
-        const end = echoOrEndpoint(o.src, o.sport, o.icmpId);
-        inward.set(o.src, o.sport, o.icmpId, o.t);
+        const icmpId = o.icmpId;
+        const end = echoOrEndpoint(o.src, o.sport, icmpId);
+        inward.set(o.src, o.sport, icmpId, o.t);
         inwardMap.set(end, o.t);
-        seenEnds.set(end, [o.src, o.sport, o.icmpId]);
+        seenEnds.set(end, [o.src, o.sport, icmpId]);
         if (o.tcpFlags === undefined) continue;
         const out = tupleText(o.src, o.sport, o.dst, o.dport);
         const back = tupleText(o.dst, o.dport, o.src, o.sport);
