@@ -1,7 +1,8 @@
 import type { InterfaceRole, NatRewrite } from './model.js';
 import { isFrameBroadcast, TCP_RST, type Observation } from './observation.js';
 import { requestKind } from './answers.js';
-import { addressOf, addressScope, endpoint, isGroupScope, isLinkScope } from './endpoint.js';
+import { addressOf, addressScope, isGroupScope, isLinkScope } from './endpoint.js';
+import { ClientTuples, NatInward } from './connection-facts.js';
 import type { JourneyWork } from './journey-work.js';
 import type { Topology } from './topology.js';
 import { IPPROTO_TCP } from '../decode/enums.js';
@@ -17,11 +18,6 @@ export interface RoleView {
 
 /** How long facts about one connection are kept after its last packet (see FateJudge.prune). */
 const CONNECTION_FACTS_NS = 150_000_000_000;
-
-/** A TCP connection's tuple as its client sent it. */
-function tupleOf(o: Observation): string {
-  return `${endpoint(o.src, o.sport)}>${endpoint(o.dst, o.dport)}`;
-}
 
 /** An ARP reply, as far as it tells the host's own addresses. */
 interface ArpReply {
@@ -53,15 +49,13 @@ export class FateJudge {
    * back to it) and the published side of destination NAT.
    */
   private readonly natInward = new NatInward();
-  /** Connections that got a RST, by the client's tuple. */
-  private readonly resetTuples = new Map<string, number>();
   /**
-   * SYNs sent and not answered, by the client's tuple, and when the last was sent. Only that
-   * difference is ever asked, so a tuple whose SYNs were all answered (nearly every connection) is
-   * forgotten at once, where keeping it for CONNECTION_FACTS_NS held every connection of the last
-   * 150 s of capture.
+   * By the client's tuple: connections that got a RST, and SYNs sent and not answered with when the
+   * last was sent. Only that difference is ever asked, so a tuple whose SYNs were all answered
+   * (nearly every connection) is forgotten at once, where keeping it for CONNECTION_FACTS_NS held
+   * every connection of the last 150 s of capture.
    */
-  private readonly syns = new Map<string, { unanswered: number; last: number }>();
+  private readonly clientTuples = new ClientTuples();
   /** When facts about connections are next looked through for ones to forget (decision time). */
   private nextPrune = -Infinity;
   /** Bumped when a fact the derived host addresses depend on is learnt. */
@@ -117,7 +111,7 @@ export class FateJudge {
     // tuple reversed is the client's.
     for (const h of w.hops) {
       if (h.proto === IPPROTO_TCP && h.tcpFlags !== undefined && (h.tcpFlags & TCP_RST) !== 0) {
-        this.resetTuples.set(`${endpoint(h.dst, h.dport)}>${endpoint(h.src, h.sport)}`, first.t);
+        this.clientTuples.reset(h.dst, h.dport, h.src, h.sport, first.t);
       }
     }
     if (requestKind(first) === 'syn') this.countSyn(first, 1);
@@ -136,15 +130,7 @@ export class FateJudge {
 
   /** A SYN of `o`'s tuple sent (+1) or answered (-1). */
   private countSyn(o: Observation, change: 1 | -1): void {
-    const k = tupleOf(o);
-    const n = this.syns.get(k);
-    if (n === undefined) {
-      this.syns.set(k, { unanswered: change, last: o.t });
-      return;
-    }
-    n.unanswered += change;
-    if (change > 0) n.last = o.t;
-    if (n.unanswered === 0) this.syns.delete(k);
+    this.clientTuples.countSyn(o.src, o.sport, o.dst, o.dport, change, o.t);
   }
 
   /**
@@ -158,8 +144,7 @@ export class FateJudge {
     this.nextPrune = nowNs + CONNECTION_FACTS_NS / 4;
     const before = nowNs - CONNECTION_FACTS_NS;
     this.natInward.forgetBefore(before);
-    for (const [k, t] of this.resetTuples) if (t < before) this.resetTuples.delete(k);
-    for (const [k, n] of this.syns) if (n.last < before) this.syns.delete(k);
+    this.clientTuples.forgetBefore(before);
   }
 
   private addTo(map: Map<string, Set<string>>, iface: string, addr: string): void {
@@ -225,9 +210,8 @@ export class FateJudge {
     const toHost = this.isHost(last.dst, roles);
     // Sent again and met with silence (not even a RST): dropped by a filter.
     if (toHost && (lastRole === 'uplink' || lastRole === 'bridge') && requestKind(w.hops[0]) === 'syn') {
-      const k = tupleOf(w.hops[0]);
-      const n = this.syns.get(k);
-      if (n !== undefined && n.unanswered >= 2 && !this.resetTuples.has(k)) {
+      const { src, sport, dst, dport } = w.hops[0];
+      if (this.clientTuples.unansweredSyns(src, sport, dst, dport) >= 2 && !this.clientTuples.wasReset(src, sport, dst, dport)) {
         j.fate = 'dropped';
         return true;
       }
@@ -305,34 +289,4 @@ export class FateJudge {
   hostAddresses(roles: RoleView): string[] {
     return [...new Set([...this.hostKnown, ...this.derivedAddresses(roles)])].sort();
   }
-}
-
-/**
- * Endpoints of the host that NAT forwards inwards, with when each was last seen: by address, then
- * by port or echo identifier as a number, so that the question asked of every journey builds no text.
- */
-class NatInward {
-  private readonly byAddress = new Map<string, Map<number, number>>();
-
-  set(addr: string, port: number | undefined, icmpId: number | undefined, t: number): void {
-    let ends = this.byAddress.get(addr);
-    if (ends === undefined) this.byAddress.set(addr, (ends = new Map()));
-    ends.set(endSlot(port, icmpId), t);
-  }
-
-  has(addr: string, port: number | undefined, icmpId: number | undefined): boolean {
-    return this.byAddress.get(addr)?.has(endSlot(port, icmpId)) === true;
-  }
-
-  forgetBefore(t: number): void {
-    for (const [addr, ends] of this.byAddress) {
-      for (const [slot, seen] of ends) if (seen < t) ends.delete(slot);
-      if (ends.size === 0) this.byAddress.delete(addr);
-    }
-  }
-}
-
-/** A port (0-65535), an echo identifier (above them), or neither: what echoOrEndpoint writes after the address. */
-function endSlot(port: number | undefined, icmpId: number | undefined): number {
-  return icmpId !== undefined ? 0x10000 + icmpId : (port ?? -1);
 }

@@ -7,13 +7,7 @@ import type { Frame } from '../../src/capture/frame.js';
  * one before: the same traffic again, for tests of what a long capture does.
  */
 export async function repeatCapture(file: string, dir: string, copies: number, gapNs: bigint): Promise<string> {
-  const source = await openCapture(file);
-  const frames: Frame[] = [];
-  try {
-    for await (const b of mergeCaptures([source])) frames.push(...b);
-  } finally {
-    await source.close();
-  }
+  const frames = await framesOf(file);
   const ifaces = [...new Set(frames.map((f) => f.iface))];
   const out: WriterFrame[] = [];
   for (let c = 0; c < copies; c++) {
@@ -24,4 +18,16 @@ export async function repeatCapture(file: string, dir: string, copies: number, g
   const repeated = join(dir, 'repeated.pcapng');
   await writePcapng(repeated, ifaces.map((i) => ({ name: i.name, linktype: i.linktype })), out);
   return repeated;
+}
+
+/** Every frame of `file`, in time order. */
+export async function framesOf(file: string): Promise<Frame[]> {
+  const source = await openCapture(file);
+  const frames: Frame[] = [];
+  try {
+    for await (const b of mergeCaptures([source])) frames.push(...b);
+  } finally {
+    await source.close();
+  }
+  return frames;
 }
