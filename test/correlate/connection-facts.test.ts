@@ -26,7 +26,6 @@ const LOST_ON_THE_WAY_IN = [28, 68, 114];
 /** publish-filtered: the first SYN from outside to the published port, and its first retry. */
 const SYN = 3;
 const SYN_RETRY = 4;
-const S = 1_000_000_000n;
 
 interface Part {
   file: string;
