@@ -33,7 +33,15 @@ async function fillFrom(file: string, frames: Map<number, Observation[]>): Promi
   const reader = await openCapture(file);
   try {
     for await (const batch of reader.batches()) {
+      let chunk: ArrayBufferLike | undefined;
       for (const frame of batch) {
+        // Each chunk handed back once its frames are looked at, to be read into again (the reader
+        // keeps the one it still parses until it moves on): left to the collector, the chunks of a
+        // file read again to its end were 30 MB of external memory at the end of a report.
+        if (frame.data.buffer !== chunk) {
+          if (chunk !== undefined) reader.recycle(chunk);
+          chunk = frame.data.buffer;
+        }
         const wanted = frames.get(frame.number);
         if (!wanted) continue;
         const pkt = decodePacket(frame.data, frame.iface.linktype);
@@ -46,6 +54,7 @@ async function fillFrom(file: string, frames: Map<number, Observation[]>): Promi
           o.deferredLine = undefined;
         }
       }
+      if (chunk !== undefined) reader.recycle(chunk);
       // The frames after the last one cited are not read: a damaged end stays unread too.
       if (batch.length > 0 && batch[batch.length - 1].number >= last) return;
     }
