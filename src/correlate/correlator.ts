@@ -220,35 +220,10 @@ export class Correlator {
    * analyze promoted, all of it collector work (bench/NOTES.md, fourth pass).
    */
   private workOf(open: OpenJourney): JourneyWork {
-    const spare = this.spare.pop();
-    if (spare === undefined) {
-      const hops = orderHops(open.hops);
-      // The document's hops and summary are made when the journey is finished: a journey waiting for
-      // its answer costs its observations only.
-      // Every field is there from the start, in the order they are learnt (an answer's own admission,
-      // then a later answer to it, then its flow at the end): one shape for every journey, and the
-      // document's key order as when they were added one by one.
-      const journey: Journey = {
-        id: open.id,
-        kind: hops[0].kind,
-        summary: '',
-        hops: [],
-        steps: stepsOf(hops),
-        fate: 'unknown',
-        reason: undefined,
-        isReply: undefined,
-        answerOf: undefined,
-        answeredBy: undefined,
-        flow: undefined,
-        retransmission: undefined,
-        answersCopy: undefined,
-        resetOf: undefined,
-      };
-      return { journey, hops, answerFirstHop: undefined, requestIface: undefined, answers: undefined, waitKeys: undefined };
-    }
-    const hops = orderHops(open.hops, spare.hops);
-    spare.hops = hops;
-    const j = spare.journey;
+    const w = this.spare.pop() ?? blankWork();
+    const hops = orderHops(open.hops, w.hops);
+    w.hops = hops;
+    const j = w.journey;
     j.id = open.id;
     j.kind = hops[0].kind;
     j.summary = '';
@@ -263,11 +238,11 @@ export class Correlator {
     j.retransmission = undefined;
     j.answersCopy = undefined;
     j.resetOf = undefined;
-    spare.answerFirstHop = undefined;
-    spare.requestIface = undefined;
-    spare.answers = undefined;
-    spare.waitKeys = undefined;
-    return spare;
+    w.answerFirstHop = undefined;
+    w.requestIface = undefined;
+    w.answers = undefined;
+    w.waitKeys = undefined;
+    return w;
   }
 
   private admit(w: JourneyWork): void {
@@ -418,6 +393,33 @@ export class Correlator {
 
 /** Journeys close about as fast as they finish: a few spare ones are all that is ever used. */
 const MAX_SPARE = 4096;
+
+/**
+ * A journey's work with every field there, filled by Correlator.workOf. The document's hops and
+ * summary are made when the journey is finished: a journey waiting for its answer costs its
+ * observations only. Every field is there from the start, in the order they are learnt (an answer's
+ * own admission, then a later answer to it, then its flow at the end): one shape for every journey,
+ * and the document's key order as when they were added one by one.
+ */
+function blankWork(): JourneyWork {
+  const journey: Journey = {
+    id: 0,
+    kind: 'other',
+    summary: '',
+    hops: [],
+    steps: [],
+    fate: 'unknown',
+    reason: undefined,
+    isReply: undefined,
+    answerOf: undefined,
+    answeredBy: undefined,
+    flow: undefined,
+    retransmission: undefined,
+    answersCopy: undefined,
+    resetOf: undefined,
+  };
+  return { journey, hops: [], answerFirstHop: undefined, requestIface: undefined, answers: undefined, waitKeys: undefined };
+}
 
 /** The LARGEST_FLOWS flows with the most packets, ties to the first: as a stable sort would pick. */
 function largest(flows: Flow[]): Flow[] {

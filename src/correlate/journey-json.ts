@@ -33,7 +33,7 @@ export function hopOf(o: Observation): Hop {
 }
 
 /**
- * The record's fields in the order of the Journey literal in Correlator.workOf (one shape for every
+ * The record's fields in the order of the Journey literal in blankWork, correlator.ts (one shape for every
  * journey, so the document's key order is this one); the test holds every record's keys to it.
  */
 export const JOURNEY_KEYS = ['id', 'kind', 'summary', 'hops', 'steps', 'fate', 'reason', 'isReply', 'answerOf', 'answeredBy', 'flow', 'retransmission', 'answersCopy', 'resetOf'] as const;
