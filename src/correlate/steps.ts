@@ -241,17 +241,18 @@ function kindBetween(a: Observation, b: Observation): StepKind {
 }
 
 /**
- * The steps between consecutive hops. Into `into`, when given: a list, and its Step objects, of a
- * journey the correlator finished and no one kept (a step's rewrites are made afresh: groups and the
- * NAT checks keep those).
+ * The steps between consecutive hops. `given`: the step list of a journey the correlator finished
+ * and no one kept, whose Step objects are filled again, and the list itself too when it has the
+ * length needed (a step's rewrites are not: groups and the NAT checks keep those).
  */
 export function stepsOf(hops: Observation[], given?: Step[]): Step[] {
   // A list given is filled only when it has the length needed, as orderHops' are.
   const into = given !== undefined && given.length === Math.max(0, hops.length - 1) ? given : undefined;
   // Two hops, most journeys: one step, in a list of its size (a journey's steps wait with it).
   if (hops.length === 2) {
-    if (into === undefined) return [stepFrom(hops[0], hops[1], given?.[0])];
-    into[0] = stepFrom(hops[0], hops[1], into[0]);
+    const step = stepFrom(hops[0], hops[1], given?.[0]);
+    if (into === undefined) return [step];
+    into[0] = step;
     return into;
   }
   const steps: Step[] = into ?? [];
