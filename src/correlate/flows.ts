@@ -9,6 +9,7 @@ import type { JourneyWork } from './journey-work.js';
 import { formatEpochNs } from '../capture/frame.js';
 import { withItem } from './lists.js';
 import { PROXY_WINDOW_NS, ProxyMatcher } from './proxies.js';
+import { sameAddresses } from './steps.js';
 
 type FlowProtocol = Flow['protocol'];
 
@@ -186,7 +187,7 @@ export class FlowBuilder {
     for (let i = 0; i < w.hops.length; i++) {
       const h = w.hops[i];
       const p = i > 0 ? w.hops[i - 1] : undefined;
-      keys[i] = p && p.src === h.src && p.dst === h.dst && p.sport === h.sport && p.dport === h.dport && p.detail?.icmpId === h.detail?.icmpId ? keys[i - 1] : this.tuples.key(h, h.detail?.icmpId);
+      keys[i] = p && sameAddresses(p, h) ? keys[i - 1] : this.tuples.key(h, h.detail?.icmpId);
     }
     let fw: FlowWork | undefined;
     for (const k of keys) {
