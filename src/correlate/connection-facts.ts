@@ -6,6 +6,8 @@
  * lets the prune compare them as it always did.
  */
 
+import { stays } from './fp-table.js';
+
 /** Slots of one address: a port (0-65535), an echo identifier (above them), or neither (the last). */
 const SLOTS = 0x20001;
 /** 512 slots (4 KiB) a page: a capture that uses a few ports of an address holds a few pages. */
@@ -245,8 +247,7 @@ class PairTable {
     // crossed the hole moves into it, so that no lookup meets an empty cell before its pair
     // (Knuth, vol. 3, 6.4, Algorithm R).
     for (let i = (hole + 1) & mask; keysA[i] !== EMPTY; i = (i + 1) & mask) {
-      const home = this.home(keysA[i], keysB[i]);
-      if (hole <= i ? hole < home && home <= i : hole < home || home <= i) continue;
+      if (stays(hole, this.home(keysA[i], keysB[i]), i)) continue;
       keysA[hole] = keysA[i];
       keysB[hole] = keysB[i];
       values.copyWithin(hole * width, i * width, (i + 1) * width);

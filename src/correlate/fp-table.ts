@@ -69,9 +69,7 @@ export class FingerprintTable<V extends object> {
     // from its home cell; one whose probe crossed the hole moves into it, and its own cell becomes the
     // hole, so that a lookup never meets an empty cell before its key (Knuth, vol. 3, 6.4, Algorithm R).
     for (let i = (hole + 1) & mask; values[i] !== undefined; i = (i + 1) & mask) {
-      const home = this.home(keys[i]);
-      // The entry stays when its home lies cyclically in (hole, i]: its probe did not pass the hole.
-      if (hole <= i ? hole < home && home <= i : hole < home || home <= i) continue;
+      if (stays(hole, this.home(keys[i]), i)) continue;
       keys[hole] = keys[i];
       values[hole] = values[i];
       hole = i;
@@ -115,4 +113,13 @@ export class FingerprintTable<V extends object> {
     this.shift = 32 - bits;
     this.count = 0;
   }
+}
+
+/**
+ * Backward-shift deletion's test, for tables that probe linearly: the entry in cell `i`, whose probe
+ * started at cell `home`, stays when its home lies cyclically in (hole, i], as its probe did not pass
+ * the hole; otherwise it moves into the hole.
+ */
+export function stays(hole: number, home: number, i: number): boolean {
+  return hole <= i ? hole < home && home <= i : hole < home || home <= i;
 }
