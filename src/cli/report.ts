@@ -54,6 +54,7 @@ export async function runReport(files: string[], opts: ReportCliOptions, version
   const input: ReportInput = {
     analysis: kept.analysis,
     hopsOf: kept.hopsOf,
+    findings: kept.findings,
     names,
     title: opts.title ?? scenario?.title,
     generator: `pcap-narrator ${version}`,

@@ -9,7 +9,7 @@ import { FlowBuilder } from './flows.js';
 import { RoleInference } from './roles.js';
 import { AnswerMatcher } from './answers.js';
 import { FateJudge, type RoleView } from './fates.js';
-import { FindingCollector, FindingPart, FindingTally, type FindingsForPeople } from './findings.js';
+import { FindingCollector, FindingPart, FindingTally, findingPosition, type FindingsForPeople } from './findings.js';
 import { NatBindingCollector } from './nat-table.js';
 import { NatBypassCollector } from './nat-bypass.js';
 import { GroupCollector, type JourneyGroup, type UngroupedJourneys, durationText } from './groups.js';
@@ -302,8 +302,7 @@ export class Correlator {
 
   /** A finding is final: counted for the terminal, and handed on or kept. */
   private found(f: Finding, part: FindingPart, key: number): void {
-    // A part's keys are below 2^40 (flow ids, ordinals): one number orders the whole document.
-    const pos = part * 2 ** 40 + key;
+    const pos = findingPosition(part, key);
     this.findingTally.add(f, pos);
     if (this.sink.finding) this.sink.finding(f, part, key);
     else this.keptFindings.push({ pos, finding: f });

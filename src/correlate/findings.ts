@@ -22,6 +22,11 @@ export type FindingPart = (typeof FindingPart)[keyof typeof FindingPart];
 /** How many parts there are. */
 export const FINDING_PARTS = Object.keys(FindingPart).length;
 
+/** One number that orders the whole document's findings: a part's keys are below 2^40 (flow ids, ordinals). */
+export function findingPosition(part: FindingPart, key: number): number {
+  return part * 2 ** 40 + key;
+}
+
 /**
  * Takes a finding once it is final, with its place in the document: its part and its key there (a
  * positive integer, each once per part).
@@ -368,6 +373,25 @@ export interface FindingsForPeople {
   left: { code: string; count: number }[];
 }
 
+/** What a person is told of all the findings: how many of each severity, and findingsForPeople's. */
+export interface FindingsOverview {
+  count: number;
+  errors: number;
+  warnings: number;
+  forPeople: FindingsForPeople;
+}
+
+/** The overview of findings all at hand. */
+export function overviewOf(findings: readonly Finding[], max: number): FindingsOverview {
+  let errors = 0;
+  let warnings = 0;
+  for (const f of findings) {
+    if (f.severity === 'error') errors++;
+    else if (f.severity === 'warning') warnings++;
+  }
+  return { count: findings.length, errors, warnings, forPeople: findingsForPeople(findings, max) };
+}
+
 const SEVERITIES: readonly Finding['severity'][] = ['error', 'warning', 'info'];
 
 /** Positions (ascending) kept up to a bound: the smallest `size` of those offered. */
@@ -441,5 +465,15 @@ export class FindingTally {
       .sort((x, y) => y[1].count - x[1].count || x[1].rank - y[1].rank || x[1].pos - y[1].pos)
       .map(([code, r]) => ({ code, count: r.count }));
     return { shown, hidden: this.count - this.max, left };
+  }
+
+  /** What overviewOf(every finding, max) gives. */
+  overview(): FindingsOverview {
+    const counted = (severity: Finding['severity']): number => {
+      let n = 0;
+      for (const c of this.codes.get(severity)?.values() ?? []) n += c.count;
+      return n;
+    };
+    return { count: this.count, errors: counted('error'), warnings: counted('warning'), forPeople: this.forPeople() };
   }
 }

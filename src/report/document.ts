@@ -9,7 +9,7 @@ import { clockText } from './clock.js';
 import type { Analysis, Finding, Flow, NatBinding } from '../correlate/model.js';
 import type { EvidenceList } from './evidence.js';
 import { conntrackLines } from '../correlate/nat-table.js';
-import { findingsForPeople, SILENT_DROP_WORDS } from '../correlate/findings.js';
+import { overviewOf, SILENT_DROP_WORDS, type FindingsOverview } from '../correlate/findings.js';
 import { durationText } from '../correlate/groups.js';
 import { mdCell, mdCode, mdText } from './escape.js';
 import { maxOf, minOf } from './arrays.js';
@@ -29,7 +29,7 @@ import { plural } from '../correlate/plural.js';
 
 const MAX_STORIES = 15;
 /** Rows of a table a person reads; the rest is counted and left to analysis.json. */
-const MAX_ROWS = 50;
+export const MAX_ROWS = 50;
 
 export interface Diagram {
   /** File-name safe, unique within the report: `topology`, `story-3`. */
@@ -56,6 +56,11 @@ export interface ReportInput {
   generator?: string;
   /** Set when `analysis` holds exemplars of the traffic only: what all of it was. */
   sampled?: SampledTraffic;
+  /**
+   * Set when `analysis.findings` holds only those the stories cite (a report of exemplars): what
+   * all of them were, as overviewOf(every finding, MAX_ROWS) gives.
+   */
+  findings?: FindingsOverview;
 }
 
 export interface Expectations {
@@ -115,7 +120,7 @@ function inventory(a: Analysis): string[] {
   return lines;
 }
 
-function summaryParagraph(a: Analysis, stories: Story[], ctx: NarrativeContext, sampled?: SampledTraffic): string {
+function summaryParagraph(a: Analysis, stories: Story[], ctx: NarrativeContext, findings: FindingsOverview, sampled?: SampledTraffic): string {
   const packets = a.captures.reduce((n, c) => n + c.packets, 0);
   const starts = a.captures.flatMap((c) => (c.start ? [Number(c.start)] : []));
   const ends = a.captures.flatMap((c) => (c.end ? [Number(c.end)] : []));
@@ -140,8 +145,7 @@ function summaryParagraph(a: Analysis, stories: Story[], ctx: NarrativeContext, 
   s += titles.length > 0 ? `: ${titles.join('; ')}${told.length > 4 ? '; and more' : ''}.` : '.';
   if (nat > 0) s += ` ${nat} packet${nat === 1 ? ' was' : 's were'} rewritten by NAT on the way.`;
   if (dropped > 0) s += ` ${dropped} died inside the host.`;
-  const errors = a.findings.filter((f) => f.severity === 'error').length;
-  const warnings = a.findings.filter((f) => f.severity === 'warning').length;
+  const { errors, warnings } = findings;
   s += errors + warnings > 0 ? ` The findings below list ${errors} error${errors === 1 ? '' : 's'} and ${warnings} warning${warnings === 1 ? '' : 's'}.` : ' Nothing went wrong that the captures can show.';
   return s;
 }
@@ -154,6 +158,7 @@ export function buildReport(input: ReportInput): ReportDocument {
   const roleOf = new Map(a.interfaces.map((i) => [i.name, i.role]));
   const ctx: NarrativeContext = { analysis: a, hopsOf, names, role: (i) => roleOf.get(i) ?? 'unknown' };
   const stories = buildStories({ analysis: a, hopsOf });
+  const findings = input.findings ?? overviewOf(a.findings, MAX_ROWS);
   const blocks: Block[] = [];
   const diagrams: Diagram[] = [];
   const page: Page = {
@@ -167,14 +172,14 @@ export function buildReport(input: ReportInput): ReportDocument {
   };
 
   const title = input.title ?? defaultTitle(a);
-  page.text(`# ${mdText(title)}`, '', summaryParagraph(a, stories, ctx, sampled));
+  page.text(`# ${mdText(title)}`, '', summaryParagraph(a, stories, ctx, findings, sampled));
   if (input.expectations) againstScenario(page, input.expectations);
   page.text(...inventory(a));
   topologySection(page, a, hopsOf, names);
   if ((sampled?.flows ?? a.flows.length) > MAX_STORIES) page.text(...(sampled?.glance ?? glanceOf(a.flows, a.journeys)).markdown());
   const untold = storySections(page, stories, ctx, sampled);
   otherTraffic(page, untold, ctx, sampled);
-  findingsSection(page, a.findings);
+  findingsSection(page, findings);
   flowsSection(page, sampled ? { flows: sampled.largestFlows, count: sampled.flows } : { flows: a.flows, count: a.flows.length });
   natSection(page, sampled ? { nat: sampled.firstNatBindings, count: sampled.natBindings } : { nat: a.nat ?? [], count: a.nat?.length ?? 0 });
 
@@ -304,10 +309,10 @@ function familyText(f: Family): string {
   return `${what} of this kind (${f.kind.toUpperCase()} from ${mdCode(f.src)}${service}, first seen along ${along}${f.translated ? ' with NAT' : ''}): ${counts.join(', ')}.`;
 }
 
-function findingsSection(page: Page, findings: Finding[]): void {
+function findingsSection(page: Page, findings: FindingsOverview): void {
   page.text('## Findings', '');
-  if (findings.length === 0) page.text('None: every request the captures show was answered, nothing was dropped, no private address leaked.');
-  const { shown, hidden, left } = findingsForPeople(findings, MAX_ROWS);
+  if (findings.count === 0) page.text('None: every request the captures show was answered, nothing was dropped, no private address leaked.');
+  const { shown, hidden, left } = findings.forPeople;
   for (const f of shown) {
     const advice = adviceFor(f);
     page.text(`- **${severityWord(f)}** (${mdCode(f.code)}): ${mdText(f.message, 2000)}${f.journeys ? ` Journeys ${f.journeys.slice(0, 12).join(', ')}${f.journeys.length > 12 ? ', …' : ''}.` : ''}${advice ? `\n  *What to check:* ${advice}` : ''}`);

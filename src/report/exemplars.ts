@@ -6,12 +6,14 @@
  */
 import type { CorrelatorSink } from '../correlate/correlator.js';
 import type { CorrelationRun } from '../correlate/analyze.js';
-import type { Analysis, Flow, Journey, NatBinding } from '../correlate/model.js';
+import type { Analysis, Finding, Flow, Journey, NatBinding } from '../correlate/model.js';
 import type { JourneyWork } from '../correlate/journey-work.js';
 import type { Observation } from '../correlate/observation.js';
 import { TCP_FIN, TCP_RST } from '../correlate/observation.js';
 import { TransitSample, transitNs } from '../correlate/groups.js';
 import { GlanceTable, noteJourney, type FlowTraffic } from './glance.js';
+import { FindingTally, findingPosition, type FindingsOverview } from '../correlate/findings.js';
+import { MAX_ROWS } from './document.js';
 
 /** Conversations (flows) of one family kept whole (up to JOURNEYS_PER_FLOW): its first ones. */
 const FLOWS_PER_FAMILY = 4;
@@ -88,6 +90,8 @@ export interface KeptAnalysis {
   observations: () => Iterable<Observation>;
   /** Set when only exemplars were kept: what all traffic was. */
   sampled?: SampledTraffic;
+  /** Every finding counted, those a person reads first (MAX_ROWS), whether `analysis` holds them all or not. */
+  findings: FindingsOverview;
 }
 
 function isTranslated(j: Journey): boolean {
@@ -107,6 +111,13 @@ export class ExemplarKeeper {
   /** Journeys of kept conversations by flow id (kept or not), for the stories that tell them. */
   private readonly journeysOfKeptFlow = new Map<number, number>();
   private readonly glance = new GlanceTable();
+  private readonly findingTally = new FindingTally(MAX_ROWS);
+  /**
+   * Findings with their place in the document: every one while every journey is kept, then those
+   * that name a kept journey, which are all the stories cite. A finding comes after the journeys it
+   * names (when their flow, or the captures, end), so whether they were kept is known.
+   */
+  private findings: { pos: number; finding: Finding }[] = [];
   private complete = true;
   private journeys = 0;
   private dropped = 0;
@@ -121,7 +132,16 @@ export class ExemplarKeeper {
     natBinding: (b) => {
       if (this.complete || this.keptFlows.has(b.flow) || this.live.get(b.flow)?.keep) this.nat.push(b);
     },
+    finding: (f, part, key) => {
+      const pos = findingPosition(part, key);
+      this.findingTally.add(f, pos);
+      if (this.complete || this.namesKept(f)) this.findings.push({ pos, finding: f });
+    },
   };
+
+  private namesKept(f: Finding): boolean {
+    return f.journeys?.some((id) => this.familyOfKept.has(id)) === true;
+  }
 
   /** Takes in a journey; true when `w` is kept (an exemplar, or its family's slowest so far). */
   private journey(w: JourneyWork): boolean {
@@ -186,7 +206,10 @@ export class ExemplarKeeper {
 
   /** A journey not told as an exemplar; still kept (`slowest`) while it is its family's slowest. */
   private drop(slowest: boolean): boolean {
-    this.complete = false;
+    if (this.complete) {
+      this.complete = false;
+      this.findings = this.findings.filter((x) => this.namesKept(x.finding));
+    }
     return slowest;
   }
 
@@ -262,7 +285,7 @@ export class ExemplarKeeper {
       interfaces: s.interfaces,
       hostAddresses: s.hostAddresses,
       flows,
-      findings: s.findings,
+      findings: this.findings.sort((a, b) => a.pos - b.pos).map((x) => x.finding),
       nat,
       limitations: s.limitations,
     };
@@ -271,7 +294,8 @@ export class ExemplarKeeper {
     const observations = function* (): Iterable<Observation> {
       for (const hops of hopsById.values()) yield* hops;
     };
-    if (this.complete) return { analysis, hopsOf, observations };
+    const findings = this.findingTally.overview();
+    if (this.complete) return { analysis, hopsOf, observations, findings };
     // The slowest journey of each family is cited by its story: its observations are kept with it.
     for (const family of this.families.values()) if (family.slowest) hopsById.set(family.slowest.work.journey.id, family.slowest.work.hops);
     const sampled: SampledTraffic = {
@@ -289,6 +313,6 @@ export class ExemplarKeeper {
       families: this.families.size,
       uncounted: this.uncounted,
     };
-    return { analysis, hopsOf, observations, sampled };
+    return { analysis, hopsOf, observations, sampled, findings };
   }
 }

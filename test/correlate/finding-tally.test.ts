@@ -1,4 +1,4 @@
-// The terminal's findings tallied as they come (FindingTally), in any order, against findingsForPeople
+// The terminal's (and a report's) findings tallied as they come (FindingTally), in any order, against findingsForPeople
 // of every finding in the document's order: on the findings of every sample together, for any number
 // shown, so that what is shown and what is counted as left out are the same.
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCapture } from '../../src/capture/index.js';
 import { analyzeCaptures } from '../../src/correlate/analyze.js';
-import { FindingTally, findingsForPeople } from '../../src/correlate/findings.js';
+import { FindingTally, findingsForPeople, overviewOf } from '../../src/correlate/findings.js';
 import type { Finding } from '../../src/correlate/model.js';
 import { parseIfaceMap } from '../../src/cli/options.js';
 import { REPO } from '../helpers/tools.js';
@@ -44,6 +44,8 @@ describe.skipIf(samples.length === 0)('FindingTally', () => {
     // Several severities and codes, more than are shown, or the test tells nothing.
     expect(new Set(all.map((f) => f.severity)).size).toBeGreaterThan(1);
     expect(new Set(all.map((f) => f.code)).size).toBeGreaterThan(3);
+    expect(overviewOf(all, 1).errors).toBeGreaterThan(0);
+    expect(overviewOf(all, 1).warnings).toBeGreaterThan(0);
     for (const max of [1, 2, 3, 5, 8, 13, all.length - 1, all.length, 60]) {
       for (const seed of [1, 7, 42]) {
         const tally = new FindingTally(max);
@@ -51,6 +53,7 @@ describe.skipIf(samples.length === 0)('FindingTally', () => {
         for (const i of shuffled(all.map((_, i) => i), seed)) tally.add(all[i], i * 3 + 1);
         expect(tally.count).toBe(all.length);
         expect(tally.forPeople()).toEqual(findingsForPeople(all, max));
+        expect(tally.overview()).toEqual(overviewOf(all, max));
       }
     }
   });

@@ -1,7 +1,8 @@
 /**
  * Captures of shapes the samples do not have, written with the emulator's encoders so that every
  * frame decodes to what it means: one long TCP download (a `docker pull`, a large file) seen on
- * docker0 and, after MASQUERADE, on eth0; and a SYN scan from a container, one port after another.
+ * docker0 and, after MASQUERADE, on eth0; a SYN scan from a container, one port after another; and
+ * a storm of SYNs to one port nobody answers.
  */
 import { writePcapng, type WriterFrame } from '../../src/capture/index.js';
 import { ip4, type Ip4 } from '../../src/emulate/addr.js';
@@ -28,11 +29,11 @@ interface Segment {
   id: number;
 }
 
-/** `serverPort`: the server's port (80 unless a scan tries another). */
-function frame(s: Segment, onUplink: boolean, serverPort = 80): EthFrame {
+/** `serverPort`: the server's port (80 unless a scan tries another); `clientPort`: the container's. */
+function frame(s: Segment, onUplink: boolean, serverPort = 80, clientPort = SPORT): EthFrame {
   const inside = onUplink ? OUTSIDE : CONTAINER;
   const [src, dst]: [Ip4, Ip4] = s.fromServer ? [SERVER, inside] : [inside, SERVER];
-  const [sport, dport] = s.fromServer ? [serverPort, SPORT] : [SPORT, serverPort];
+  const [sport, dport] = s.fromServer ? [serverPort, clientPort] : [clientPort, serverPort];
   const ttl = s.fromServer ? (onUplink ? 55 : 54) : onUplink ? 63 : 64;
   const macs = onUplink ? [UPLINK_MAC, GATEWAY_MAC] : [CONTAINER_MAC, BRIDGE_MAC];
   const [srcMac, dstMac] = s.fromServer ? [macs[1], macs[0]] : [macs[0], macs[1]];
@@ -88,6 +89,22 @@ export async function writeSynScan(path: string, count: number): Promise<void> {
     for (let i = 0; i < count; i++) {
       const s: Segment = { fromServer: false, seq: 1000 + i, ack: 0, flags: TCP_FLAG_SYN, data: new Uint8Array(0), id: i + 1 };
       yield { iface: 0, tsNs: t, data: encodeEthernetFrame(frame(s, false, 1 + i)) };
+      t += 20_000n;
+    }
+  }
+  await writePcapng(path, [{ name: 'docker0', linktype: 1 }], frames());
+}
+
+/**
+ * Writes `count` SYNs from the container to port 80 of one server, each from a port of its own and
+ * none answered (a client retrying a dead service): one kind of conversation, `count` times over.
+ */
+export async function writeSynStorm(path: string, count: number): Promise<void> {
+  function* frames(): Generator<WriterFrame> {
+    let t = 1_795_362_815_000_000_000n;
+    for (let i = 0; i < count; i++) {
+      const s: Segment = { fromServer: false, seq: 1000 + i, ack: 0, flags: TCP_FLAG_SYN, data: new Uint8Array(0), id: (i + 1) & 0xffff };
+      yield { iface: 0, tsNs: t, data: encodeEthernetFrame(frame(s, false, 80, 20000 + (i % 40000))) };
       t += 20_000n;
     }
   }
