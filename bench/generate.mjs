@@ -3,7 +3,7 @@
 // writes) or a `tcpdump -i any` pcap (Linux cooked v2), of exactly N frames of the samples' traffic
 // mix. Reproducible (seeded), streamed to disk through one fixed buffer, so memory stays flat.
 //
-//   node bench/generate.mjs --frames 1000000 --interfaces 3 [--format pcapng|any] [--out FILE]
+//   node bench/generate.mjs --frames 1000000 --interfaces 3 [--format pcapng|any] [--out FILE [--remotes few|wide]]
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,14 +146,14 @@ function sll2Frame(sink, f, ifindex) {
  * Writes `frames` frames of `interfaces` (1, 3, 6 or 'any') to `path`. 'any' writes a cooked-v2
  * pcap; the others a pcapng with one IDB per interface. Returns { frames, bytes, interfaces }.
  */
-export function generate({ frames, interfaces, path, seed = 1 }) {
+export function generate({ frames, interfaces, path, seed = 1, remotes = 'few' }) {
   const ifaces = capturedInterfaces(interfaces);
   const sink = new Sink(path);
   try {
     if (interfaces === 'any') pcapHeader(sink, 276);
     else pcapngHeader(sink, ifaces);
     let n = 0;
-    for (const f of traffic(interfaces, seed)) {
+    for (const f of traffic(interfaces, seed, remotes)) {
       if (n === frames) break;
       if (interfaces === 'any') sll2Frame(sink, f, ifaces[f.iface].ifindex);
       else pcapngFrame(sink, f);
@@ -200,9 +200,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const format = opt('format', 'pcapng');
   const interfaces = format === 'any' ? 'any' : Number(opt('interfaces', '3'));
   const out = opt('out');
+  const remotes = opt('remotes', 'few');
   if (!Number.isInteger(frames) || frames < 1) throw new RangeError('--frames must be a positive integer');
+  if (remotes !== 'few' && remotes !== 'wide') throw new RangeError('--remotes must be few or wide');
+  if (remotes !== 'few' && !out) throw new RangeError('--remotes wide writes to --out FILE only (the cached inputs are the bench\'s)');
   if (out) {
-    const info = generate({ frames, interfaces, path: out });
+    const info = generate({ frames, interfaces, path: out, remotes });
     console.log(`${out}: ${info.frames} frames, ${info.bytes} bytes, interfaces ${info.interfaces.join(' ')}`);
   } else {
     console.log(ensureInput({ frames, interfaces }, console.log).path);

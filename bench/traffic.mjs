@@ -114,7 +114,7 @@ const PKT_OUTGOING = 4;
  * Frames in time order, forever: { t (µs from the start), iface (index into `interfaces`), data
  * (an Ethernet frame), pkttype }. The caller stops when it has enough.
  */
-export function* traffic(count, seed = 1) {
+export function* traffic(count, seed = 1, remotes = 'few') {
   const interfaces = capturedInterfaces(count);
   const slot = new Map(interfaces.map((f, i) => [f.key, i]));
   const rand = rng(seed);
@@ -159,7 +159,12 @@ export function* traffic(count, seed = 1) {
     for (const o of cs) if (o !== k) put(o.veth, t + 5, frame, PKT_OUTGOING);
   };
 
-  const server = () => ip4(`198.18.${int(0, 15)}.${int(1, 254)}`);
+  // 'few': a few thousand servers (198.18.0.0/20, a benchmarking range), as one host's containers
+  // keep talking to; 'wide': any global unicast address of 11.0.0.0-99.255.255.255, so that nearly
+  // every conversation and every scan meets an address never seen before, as a long capture of a
+  // host on the internet does (the worst case for anything kept per address).
+  const wide = remotes === 'wide';
+  const server = () => (wide ? ip4(`${int(11, 99)}.${int(0, 255)}.${int(0, 255)}.${int(1, 254)}`) : ip4(`198.18.${int(0, 15)}.${int(1, 254)}`));
   const body = new Uint8Array(1 << 16);
   for (let i = 0; i < body.length; i++) body[i] = 32 + int(0, 94);
   const text = (s) => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
@@ -318,7 +323,7 @@ export function* traffic(count, seed = 1) {
 
   /** Someone on the internet knocks on the host's port 22; the host answers RST. */
   function scan(t) {
-    const src = ip4(`192.0.2.${int(1, 254)}`);
+    const src = wide ? server() : ip4(`192.0.2.${int(1, 254)}`);
     const sport = int(1024, 65535);
     const syn = tcpHeader({ sport, dport: 22, seq: int(0, 0xffffffff), ack: 0, flags: TCP.SYN, win: 1024, options: Uint8Array.of(2, 4, 5, 0xb4) });
     const pkt = ipv4Packet({ src, dst: HOST_IP, proto: 6, id: int(0, 0xffff), ttl: 49, df: false, l4: syn, payload: new Uint8Array(0), csumAt: 16 });

@@ -3,6 +3,7 @@ import { isFrameBroadcast, TCP_RST, type Observation } from './observation.js';
 import { requestKind } from './answers.js';
 import { addressOf, addressScope, isGroupScope, isLinkScope } from './endpoint.js';
 import { ClientTuples, NatInward } from './connection-facts.js';
+import { AddressOrigins } from './address-origins.js';
 import type { JourneyWork } from './journey-work.js';
 import type { Topology } from './topology.js';
 import { IPPROTO_TCP } from '../decode/enums.js';
@@ -37,7 +38,7 @@ export class FateJudge {
   /** The host's own MACs: a packet sent to one of them and then routed was handed to the host. */
   private readonly routerMacs = new Set<string>();
   /** Where each address lives: the interfaces on which its packets are first seen (their origin). */
-  private readonly origin = new Map<string, Set<string>>();
+  private readonly origin = new AddressOrigins();
   private readonly arpReplies = new Map<string, ArpReply>();
   /** Outside addresses of NAT, by the interface they were seen on. */
   private readonly snatAfter = new Map<string, Set<string>>();
@@ -58,6 +59,8 @@ export class FateJudge {
   private readonly clientTuples = new ClientTuples();
   /** When facts about connections are next looked through for ones to forget (decision time). */
   private nextPrune = -Infinity;
+  /** When the next generation of address origins starts (decision time). */
+  private nextAge = -Infinity;
   /** Bumped when a fact the derived host addresses depend on is learnt. */
   private factsVersion = 0;
   private derived = { facts: -1, roles: -1, addresses: new Set<string>() };
@@ -78,9 +81,7 @@ export class FateJudge {
         }
       }
     } else {
-      let set = this.origin.get(first.src);
-      if (!set) this.origin.set(first.src, (set = new Set()));
-      set.add(first.iface);
+      this.origin.note(first.src, first.iface);
     }
     // One walk over the steps: the MAC the first routed step was sent to (the host's), the outside
     // addresses of NAT (IP packets), and the host's endpoints that NAT forwards inwards.
@@ -139,7 +140,12 @@ export class FateJudge {
    * SYN's retries end within conntrack's two minutes), and a busy capture's millions of
    * connections do not pile up.
    */
-  private prune(nowNs: number): void {
+  private prune(nowNs: number, roles: RoleView): void {
+    if (nowNs >= this.nextAge) {
+      // The first call only sets the clock going: a generation is a whole CONNECTION_FACTS_NS.
+      if (this.nextAge !== -Infinity) this.origin.age(roles);
+      this.nextAge = nowNs + CONNECTION_FACTS_NS;
+    }
     if (nowNs < this.nextPrune) return;
     this.nextPrune = nowNs + CONNECTION_FACTS_NS / 4;
     const before = nowNs - CONNECTION_FACTS_NS;
@@ -178,7 +184,7 @@ export class FateJudge {
   }
 
   private containerAddr(addr: string, roles: RoleView): boolean {
-    const set = this.origin.get(addr);
+    const set = this.origin.of(addr);
     if (!set) return false;
     for (const i of set) {
       const r = roles.role(i);
@@ -192,7 +198,7 @@ export class FateJudge {
    * sighting. Returns true for a SYN to the host that was sent again and met with silence.
    */
   decide(w: JourneyWork, roles: RoleView): boolean {
-    this.prune(w.hops[0].t);
+    this.prune(w.hops[0].t, roles);
     const j = w.journey;
     const last = w.hops[w.hops.length - 1];
     const lastRole = roles.role(last.iface);
@@ -222,13 +228,13 @@ export class FateJudge {
       return false;
     }
     if (this.containerAddr(last.dst, roles)) {
-      const home = this.origin.get(last.dst)!;
+      const home = this.origin.of(last.dst)!;
       j.fate = home.has(last.iface) || lastRole === 'container' ? 'delivered' : lastRole === 'uplink' || lastRole === 'bridge' ? 'dropped' : 'unknown';
       return false;
     }
     // An address that speaks from behind the bridge lives on a port nobody captured: the packet's
     // last captured hop is the bridge, and where it went next the captures cannot say.
-    const home = this.origin.get(last.dst);
+    const home = this.origin.of(last.dst);
     if (lastRole === 'bridge' && home !== undefined && ![...home].some((i) => roles.role(i) === 'uplink')) return false;
     // A remote destination: the packet should leave through the uplink.
     if (!roles.hasUplink) return false;
