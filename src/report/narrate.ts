@@ -117,7 +117,8 @@ function dropSentence(journeys: Journey[], ctx: NarrativeContext, ev: EvidenceLi
   const j = dropped[0];
   const last = ctx.hopsOf(j).at(-1);
   const finding = ctx.analysis.findings.find((f) => f.code === 'dropped-at-host' && f.journeys?.includes(j.id));
-  const reason = finding ? finding.message.slice(finding.message.indexOf(':') + 1).trim() : '';
+  // The cause follows the message's first ': ' (an IPv6 address has colons, never one with a space).
+  const reason = finding ? finding.message.slice(finding.message.indexOf(': ') + 1).trim() : '';
   const why = reason ? ` The likely cause: ${mdText(reason)}` : '';
   // Towards a container only when a NAT binding says where the packets were headed.
   const flow = j.flow === undefined ? undefined : ctx.analysis.flows.find((f) => f.id === j.flow);

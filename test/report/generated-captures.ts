@@ -8,7 +8,7 @@ import { writePcapng, type WriterFrame } from '../../src/capture/index.js';
 import { ip4, type Ip4 } from '../../src/emulate/addr.js';
 import { encodeEthernetFrame } from '../../src/emulate/wire.js';
 import type { EthFrame } from '../../src/emulate/packet.js';
-import { IPPROTO_TCP, TCP_FLAG_ACK, TCP_FLAG_PSH, TCP_FLAG_SYN } from '../../src/decode/enums.js';
+import { IPPROTO_TCP, IPPROTO_UDP, TCP_FLAG_ACK, TCP_FLAG_PSH, TCP_FLAG_SYN } from '../../src/decode/enums.js';
 
 const CONTAINER = ip4('172.17.0.2');
 const OUTSIDE = ip4('203.0.113.108');
@@ -109,4 +109,61 @@ export async function writeSynStorm(path: string, count: number): Promise<void> 
     }
   }
   await writePcapng(path, [{ name: 'docker0', linktype: 1 }], frames());
+}
+
+/**
+ * Writes `count` UDP datagrams from the container, each to an outside address of its own, seen on
+ * its veth and on docker0 and never on eth0: a host that forwards nothing, meeting a new
+ * destination with every packet (`count` pairs of addresses, each dropped). `ipv6`: from
+ * fd00:17::2 to 2001:db8::N instead, the same way (the emulator speaks IPv4 only: the bytes are
+ * written here).
+ */
+export async function writeForwardDrops(path: string, count: number, ipv6 = false): Promise<void> {
+  function* frames(): Generator<WriterFrame> {
+    let t = 1_795_362_815_000_000_000n;
+    // The host asks for its gateway on eth0: the uplink carries something.
+    const broadcast = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
+    const ask: EthFrame = { src: UPLINK_MAC, dst: broadcast, payload: { kind: 'arp', arp: { op: 1, sha: UPLINK_MAC, spa: OUTSIDE, tha: new Uint8Array(6), tpa: ip4('203.0.113.1') } } };
+    yield { iface: 2, tsNs: t, data: encodeEthernetFrame(ask) };
+    for (let i = 0; i < count; i++) {
+      const dst = ip4(`${11 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.9`);
+      const f: EthFrame = {
+        src: CONTAINER_MAC,
+        dst: BRIDGE_MAC,
+        payload: { kind: 'ipv4', ip: { src: CONTAINER, dst, ttl: 64, id: (i + 1) & 0xffff, df: true, tos: 0, body: { proto: IPPROTO_UDP, sport: 40000, dport: 9, data: new Uint8Array(8) } } },
+      };
+      const data = ipv6 ? ipv6Datagram(i) : encodeEthernetFrame(f);
+      yield { iface: 0, tsNs: t, data };
+      yield { iface: 1, tsNs: t + 3_000n, data };
+      t += 20_000n;
+    }
+  }
+  await writePcapng(path, [{ name: 'veth3a1f0c0', linktype: 1 }, { name: 'docker0', linktype: 1 }, { name: 'eth0', linktype: 1 }], frames());
+}
+
+/** An Ethernet frame of an IPv6 UDP datagram (8 zero bytes to port 9) from fd00:17::2 to 2001:db8::(n+1). */
+function ipv6Datagram(n: number): Uint8Array {
+  const b = new Uint8Array(14 + 40 + 16);
+  const v = new DataView(b.buffer);
+  b.set(BRIDGE_MAC, 0);
+  b.set(CONTAINER_MAC, 6);
+  v.setUint16(12, 0x86dd);
+  v.setUint32(14, 0x6000_0000);
+  v.setUint16(18, 16);
+  b[20] = IPPROTO_UDP;
+  b[21] = 64;
+  const src = [0xfd00, 0x17, 0, 0, 0, 0, 0, 2];
+  const dst = [0x2001, 0xdb8, 0, 0, 0, 0, (n + 1) >>> 16, (n + 1) & 0xffff];
+  src.forEach((w, k) => v.setUint16(22 + 2 * k, w));
+  dst.forEach((w, k) => v.setUint16(38 + 2 * k, w));
+  v.setUint16(54, 40000);
+  v.setUint16(56, 9);
+  v.setUint16(58, 16);
+  // The checksum over the pseudo-header (addresses, length, next header) and the datagram.
+  let sum = 16 + IPPROTO_UDP;
+  for (let o = 22; o < 54; o += 2) sum += v.getUint16(o);
+  for (let o = 54; o < 70; o += 2) sum += v.getUint16(o);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  v.setUint16(60, ~sum & 0xffff || 0xffff);
+  return b;
 }
