@@ -72,6 +72,13 @@ function namesOf(h: Observation): HopNames {
  */
 export const MAX_IDS = 1000;
 
+/**
+ * Pairs of addresses whose drops are told apart, a finding each. A host on the internet that drops
+ * what scanners send meets new sources to the end of its capture: past these many pairs, drops are
+ * counted together, one finding per kind of packet and interface, so memory stays bounded.
+ */
+export const MAX_DROP_PAIRS = 10_000;
+
 interface Group {
   exemplar: Exemplar;
   /** The first MAX_IDS of the journeys the finding speaks for. */
@@ -128,6 +135,8 @@ function addTo(groups: Map<string, Group>, key: string, w: JourneyWork, options:
  */
 export class FindingCollector {
   private readonly dropped = new Map<string, Group>();
+  /** Drops of the pairs past MAX_DROP_PAIRS, by kind, interface and silence. */
+  private readonly droppedPastPairs = new Map<string, Group>();
   private readonly leaks = new Map<string, Group>();
   private readonly unanswered = new Map<string, Group>();
   private unansweredGroups = 0;
@@ -155,7 +164,11 @@ export class FindingCollector {
     if (j.flow !== undefined && j.fate !== 'dropped' && w.hops.length > 1) this.crossed.add(j.flow);
     // A packet too big for its way out has a finding of its own (mtu.ts).
     if (j.fate === 'dropped' && j.reason !== 'mtu') {
-      const g = addTo(this.dropped, `${j.kind}|${first.src}|${first.dst}|${last.iface}`, w, { silent, flows: true });
+      const key = `${j.kind}|${first.src}|${first.dst}|${last.iface}`;
+      const g =
+        this.dropped.size < MAX_DROP_PAIRS || this.dropped.has(key)
+          ? addTo(this.dropped, key, w, { silent, flows: true })
+          : addTo(this.droppedPastPairs, `${j.kind}|${last.iface}|${silent}`, w, { silent, flows: true });
       if (j.flow !== undefined && g.flows && !g.flows.has(j.flow) && g.flows.size < MAX_IDS) {
         g.flows.add(j.flow);
         const groups = this.dropsOf.get(j.flow);
@@ -264,40 +277,12 @@ export class FindingCollector {
     for (const g of this.unanswered.values()) this.hand(noReplyFinding(g), FindingPart.noReply, g.ordinal!);
   }
 
-  /** Packets that entered the host and never left it. */
+  /** Packets that entered the host and never left it: each pair of addresses told apart, then the rest. */
   private dropFindings(roles: Map<string, InterfaceInfo>, out: (f: Finding) => void): void {
     const role = (iface: string): string => roles.get(iface)?.role ?? 'unknown';
     const uplinks = [...roles.values()].filter((r) => r.role === 'uplink').map((r) => r.name);
-    for (const { exemplar: x, ids, count, siblingsCrossed } of this.dropped.values()) {
-      const { last } = x;
-      if (x.silent) {
-        out({
-          code: 'dropped-at-host',
-          severity: 'error',
-          message:
-            `${plural(count, 'TCP SYN')} from ${last.src} to the host's own address ${last.dst} (port ${x.dport ?? '?'}) entered the host (${x.path}): ` +
-            `no answer came back, ${SILENT_DROP_WORDS}, so a filter dropped ${count === 1 ? 'it' : 'them'} silently, ` +
-            `in INPUT, or in FORWARD after the DNAT of a published port (nothing was seen leaving towards a container).`,
-          journeys: ids,
-        });
-        continue;
-      }
-      // When other packets of the same conversation crossed the host, forwarding is on: something
-      // selective (a filter with a statistic or rate match, a full queue) dropped these ones.
-      const why = siblingsCrossed
-        ? 'other packets of the same connection crossed the host, so forwarding is on: a selective filter rule (iptables FORWARD DROP with a statistic, rate or state match) dropped these'
-        : 'ip_forward is probably 0 on the host, or a filter (iptables FORWARD policy DROP) dropped it';
-      out({
-        code: 'dropped-at-host',
-        severity: 'error',
-        message:
-          `${plural(count, `${x.kind.toUpperCase()} packet`)} from ${last.src} to ${last.dst} entered the host (${x.path}) ` +
-          (role(last.interface) === 'uplink'
-            ? `and never left towards the container that conntrack's NAT binding hands ${count === 1 ? 'it' : 'them'} to: ${why}.`
-            : `and never left${uplinks.length > 0 ? ` through ${uplinks.join(', ')}` : ''}, where routing would send ${count === 1 ? 'it' : 'them'}: ${why}.`),
-        journeys: ids,
-      });
-    }
+    for (const g of this.dropped.values()) out(dropFinding(g, false, role, uplinks));
+    for (const g of this.droppedPastPairs.values()) out(dropFinding(g, true, role, uplinks));
   }
 
   /** Private sources that left the uplink untranslated, as sure as the captures make them. */
@@ -334,6 +319,46 @@ export class FindingCollector {
     }
   }
 
+}
+
+/**
+ * The finding of one group of drops; `together`: the drops of the pairs of addresses past
+ * MAX_DROP_PAIRS, whose exemplar is only the first of them.
+ */
+function dropFinding(g: Group, together: boolean, role: (iface: string) => string, uplinks: string[]): Finding {
+  const { exemplar: x, ids, count, siblingsCrossed } = g;
+  const { last } = x;
+  const past = `past the first ${MAX_DROP_PAIRS} pairs of addresses told apart, counted together`;
+  if (x.silent) {
+    const between = together
+      ? `from sources to the host's own addresses ${past} (the first from ${last.src} to ${last.dst}, port ${x.dport ?? '?'})`
+      : `from ${last.src} to the host's own address ${last.dst} (port ${x.dport ?? '?'})`;
+    return {
+      code: 'dropped-at-host',
+      severity: 'error',
+      message:
+        `${plural(count, 'TCP SYN')} ${between} entered the host (${x.path}): ` +
+        `no answer came back, ${SILENT_DROP_WORDS}, so a filter dropped ${count === 1 ? 'it' : 'them'} silently, ` +
+        `in INPUT, or in FORWARD after the DNAT of a published port (nothing was seen leaving towards a container).`,
+      journeys: ids,
+    };
+  }
+  const between = together ? `between addresses ${past} (the first from ${last.src} to ${last.dst})` : `from ${last.src} to ${last.dst}`;
+  // When other packets of the same conversation crossed the host, forwarding is on: something
+  // selective (a filter with a statistic or rate match, a full queue) dropped these ones.
+  const why = siblingsCrossed
+    ? `other packets of ${together ? 'some of these connections' : 'the same connection'} crossed the host, so forwarding is on: a selective filter rule (iptables FORWARD DROP with a statistic, rate or state match) dropped these`
+    : 'ip_forward is probably 0 on the host, or a filter (iptables FORWARD policy DROP) dropped it';
+  return {
+    code: 'dropped-at-host',
+    severity: 'error',
+    message:
+      `${plural(count, `${x.kind.toUpperCase()} packet`)} ${between} entered the host (${x.path}) ` +
+      (role(last.interface) === 'uplink'
+        ? `and never left towards the container that conntrack's NAT binding hands ${count === 1 ? 'it' : 'them'} to: ${why}.`
+        : `and never left${uplinks.length > 0 ? ` through ${uplinks.join(', ')}` : ''}, where routing would send ${count === 1 ? 'it' : 'them'}: ${why}.`),
+    journeys: ids,
+  };
 }
 
 /** The finding of requests nobody answered. */
