@@ -3,7 +3,7 @@ import { isFrameBroadcast, TCP_RST, type Observation } from './observation.js';
 import { requestKind } from './answers.js';
 import { addressOf, addressScope, isGroupScope, isLinkScope } from './endpoint.js';
 import { ClientTuples, NatInward } from './connection-facts.js';
-import { AddressOrigins } from './address-origins.js';
+import { AddressOrigins, type Origin } from './address-origins.js';
 import type { JourneyWork } from './journey-work.js';
 import type { Topology } from './topology.js';
 import { IPPROTO_TCP } from '../decode/enums.js';
@@ -183,16 +183,6 @@ export class FateJudge {
     return this.hostKnown.has(addr) || this.derivedAddresses(roles).has(addr);
   }
 
-  private containerAddr(addr: string, roles: RoleView): boolean {
-    const set = this.origin.of(addr);
-    if (!set) return false;
-    for (const i of set) {
-      const r = roles.role(i);
-      if (r === 'veth' || r === 'container') return true;
-    }
-    return false;
-  }
-
   /**
    * Decides `w`'s fate (and its local delivery step) with what is known now. Call in order of first
    * sighting. Returns true for a SYN to the host that was sent again and met with silence.
@@ -227,14 +217,13 @@ export class FateJudge {
       j.fate = 'delivered';
       return false;
     }
-    if (this.containerAddr(last.dst, roles)) {
-      const home = this.origin.of(last.dst)!;
-      j.fate = home.has(last.iface) || lastRole === 'container' ? 'delivered' : lastRole === 'uplink' || lastRole === 'bridge' ? 'dropped' : 'unknown';
+    const home = this.origin.of(last.dst);
+    if (isContainerHome(home, roles)) {
+      j.fate = home!.has(last.iface) || lastRole === 'container' ? 'delivered' : lastRole === 'uplink' || lastRole === 'bridge' ? 'dropped' : 'unknown';
       return false;
     }
     // An address that speaks from behind the bridge lives on a port nobody captured: the packet's
     // last captured hop is the bridge, and where it went next the captures cannot say.
-    const home = this.origin.of(last.dst);
     if (lastRole === 'bridge' && home !== undefined && ![...home].some((i) => roles.role(i) === 'uplink')) return false;
     // A remote destination: the packet should leave through the uplink.
     if (!roles.hasUplink) return false;
@@ -253,7 +242,7 @@ export class FateJudge {
     // The host itself answered: the request was addressed to the host (one of its addresses, or
     // its MAC on a bridge) and the answer starts where the request ended.
     const toHost = this.isHost(last.dst, roles) || (lastRole === 'bridge' && last.dstMac !== undefined && this.routerMacs.has(last.dstMac));
-    if (a0 && a0.iface === last.iface && toHost && (lastRole === 'bridge' || lastRole === 'uplink') && !this.containerAddr(last.dst, roles)) {
+    if (a0 && a0.iface === last.iface && toHost && (lastRole === 'bridge' || lastRole === 'uplink') && !isContainerHome(this.origin.of(last.dst), roles)) {
       this.hostKnown.add(last.dst);
       j.steps.push({ from: last.iface, to: 'host', kind: 'local', latencyNs: a0.t - last.t });
     }
@@ -295,4 +284,14 @@ export class FateJudge {
   hostAddresses(roles: RoleView): string[] {
     return [...new Set([...this.hostKnown, ...this.derivedAddresses(roles)])].sort();
   }
+}
+
+/** Whether an address first seen on the interfaces of `home` is a container's: one of them is a veth or a container's own. */
+function isContainerHome(home: Origin | undefined, roles: RoleView): boolean {
+  if (home === undefined) return false;
+  for (const i of home) {
+    const r = roles.role(i);
+    if (r === 'veth' || r === 'container') return true;
+  }
+  return false;
 }
