@@ -9,7 +9,7 @@ import { FlowBuilder } from './flows.js';
 import { RoleInference } from './roles.js';
 import { AnswerMatcher } from './answers.js';
 import { FateJudge, type RoleView } from './fates.js';
-import { FindingCollector, FindingPart, FindingTally, findingPosition, type FindingsForPeople } from './findings.js';
+import { FindingCollector, FindingPart, FindingTally, findingPosition, inDocumentOrder, type FindingsForPeople, type PlacedFinding } from './findings.js';
 import { NatBindingCollector } from './nat-table.js';
 import { NatBypassCollector } from './nat-bypass.js';
 import { GroupCollector, type JourneyGroup, type UngroupedJourneys, durationText } from './groups.js';
@@ -129,7 +129,7 @@ export class Correlator {
   private readonly bypasses = new NatBypassCollector((f, part, key) => this.found(f, part, key));
   private readonly findingTally = new FindingTally(LARGEST_FLOWS);
   /** Findings by their place in the document, when the sink does not take them. */
-  private readonly keptFindings: { pos: number; finding: Finding }[] = [];
+  private readonly keptFindings: PlacedFinding[] = [];
   private readonly mtu: MtuCollector;
   private readonly groups = new GroupCollector();
   private finished = 0;
@@ -374,7 +374,7 @@ export class Correlator {
     return {
       interfaces,
       hostAddresses: this.judge.hostAddresses(this.view),
-      findings: this.keptFindings.sort((a, b) => a.pos - b.pos).map((x) => x.finding),
+      findings: inDocumentOrder(this.keptFindings),
       findingCount: this.findingTally.count,
       findingsForPeople: this.findingTally.forPeople(),
       limitations,

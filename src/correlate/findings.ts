@@ -27,6 +27,17 @@ export function findingPosition(part: FindingPart, key: number): number {
   return part * 2 ** 40 + key;
 }
 
+/** A finding with its place in the document (findingPosition), kept by whoever gathers them in any order. */
+export interface PlacedFinding {
+  pos: number;
+  finding: Finding;
+}
+
+/** The findings of `placed` in the document's order (sorting `placed` itself). */
+export function inDocumentOrder(placed: PlacedFinding[]): Finding[] {
+  return placed.sort((a, b) => a.pos - b.pos).map((x) => x.finding);
+}
+
 /**
  * Takes a finding once it is final, with its place in the document: its part and its key there (a
  * positive integer, each once per part).

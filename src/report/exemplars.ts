@@ -12,7 +12,7 @@ import type { Observation } from '../correlate/observation.js';
 import { TCP_FIN, TCP_RST } from '../correlate/observation.js';
 import { TransitSample, transitNs } from '../correlate/groups.js';
 import { GlanceTable, noteJourney, type FlowTraffic } from './glance.js';
-import { FindingTally, findingPosition, type FindingsOverview } from '../correlate/findings.js';
+import { FindingTally, findingPosition, inDocumentOrder, type FindingsOverview, type PlacedFinding } from '../correlate/findings.js';
 import { MAX_ROWS } from './document.js';
 
 /** Conversations (flows) of one family kept whole (up to JOURNEYS_PER_FLOW): its first ones. */
@@ -117,7 +117,7 @@ export class ExemplarKeeper {
    * that name a kept journey, which are all the stories cite. A finding comes after the journeys it
    * names (when their flow, or the captures, end), so whether they were kept is known.
    */
-  private findings: { pos: number; finding: Finding }[] = [];
+  private findings: PlacedFinding[] = [];
   private complete = true;
   private journeys = 0;
   private dropped = 0;
@@ -285,7 +285,7 @@ export class ExemplarKeeper {
       interfaces: s.interfaces,
       hostAddresses: s.hostAddresses,
       flows,
-      findings: this.findings.sort((a, b) => a.pos - b.pos).map((x) => x.finding),
+      findings: inDocumentOrder(this.findings),
       nat,
       limitations: s.limitations,
     };
