@@ -8,7 +8,11 @@ import { writePcapng, type WriterFrame } from '../../src/capture/index.js';
 import { ip4, type Ip4 } from '../../src/emulate/addr.js';
 import { encodeEthernetFrame } from '../../src/emulate/wire.js';
 import type { EthFrame } from '../../src/emulate/packet.js';
-import { IPPROTO_TCP, IPPROTO_UDP, TCP_FLAG_ACK, TCP_FLAG_PSH, TCP_FLAG_SYN } from '../../src/decode/enums.js';
+import { ETHERTYPE_IPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_FLAG_ACK, TCP_FLAG_PSH, TCP_FLAG_SYN } from '../../src/decode/enums.js';
+import { ETHERNET_HEADER_LENGTH, writeEthernet } from '../../src/decode/ethernet.js';
+import { IPV6_HEADER_LENGTH, ipv6PseudoHeader, writeIpv6 } from '../../src/decode/ipv6.js';
+import { udpLength, writeUdp, type UdpFields } from '../../src/decode/udp.js';
+import { addressBytes } from '../../src/correlate/address-bytes.js';
 
 const CONTAINER = ip4('172.17.0.2');
 const OUTSIDE = ip4('203.0.113.108');
@@ -84,15 +88,7 @@ export async function writeLongDownload(path: string, segments: number): Promise
 
 /** Writes `count` SYNs from 172.17.0.2 on docker0, each to its own port of 198.51.100.7, none answered. */
 export async function writeSynScan(path: string, count: number): Promise<void> {
-  function* frames(): Generator<WriterFrame> {
-    let t = 1_795_362_815_000_000_000n;
-    for (let i = 0; i < count; i++) {
-      const s: Segment = { fromServer: false, seq: 1000 + i, ack: 0, flags: TCP_FLAG_SYN, data: new Uint8Array(0), id: i + 1 };
-      yield { iface: 0, tsNs: t, data: encodeEthernetFrame(frame(s, false, 1 + i)) };
-      t += 20_000n;
-    }
-  }
-  await writePcapng(path, [{ name: 'docker0', linktype: 1 }], frames());
+  await writeSyns(path, count, (i) => [SPORT, 1 + i]);
 }
 
 /**
@@ -100,11 +96,17 @@ export async function writeSynScan(path: string, count: number): Promise<void> {
  * none answered (a client retrying a dead service): one kind of conversation, `count` times over.
  */
 export async function writeSynStorm(path: string, count: number): Promise<void> {
+  await writeSyns(path, count, (i) => [20000 + (i % 40000), 80]);
+}
+
+/** `count` SYNs from the container on docker0, none answered; `ports(i)`: the client's and the server's port of the i-th. */
+async function writeSyns(path: string, count: number, ports: (i: number) => [client: number, server: number]): Promise<void> {
   function* frames(): Generator<WriterFrame> {
     let t = 1_795_362_815_000_000_000n;
     for (let i = 0; i < count; i++) {
       const s: Segment = { fromServer: false, seq: 1000 + i, ack: 0, flags: TCP_FLAG_SYN, data: new Uint8Array(0), id: (i + 1) & 0xffff };
-      yield { iface: 0, tsNs: t, data: encodeEthernetFrame(frame(s, false, 80, 20000 + (i % 40000))) };
+      const [client, server] = ports(i);
+      yield { iface: 0, tsNs: t, data: encodeEthernetFrame(frame(s, false, server, client)) };
       t += 20_000n;
     }
   }
@@ -115,8 +117,7 @@ export async function writeSynStorm(path: string, count: number): Promise<void> 
  * Writes `count` UDP datagrams from the container, each to an outside address of its own, seen on
  * its veth and on docker0 and never on eth0: a host that forwards nothing, meeting a new
  * destination with every packet (`count` pairs of addresses, each dropped). `ipv6`: from
- * fd00:17::2 to 2001:db8::N instead, the same way (the emulator speaks IPv4 only: the bytes are
- * written here).
+ * fd00:17::2 to 2001:db8::N instead, the same way.
  */
 export async function writeForwardDrops(path: string, count: number, ipv6 = false): Promise<void> {
   function* frames(): Generator<WriterFrame> {
@@ -126,13 +127,7 @@ export async function writeForwardDrops(path: string, count: number, ipv6 = fals
     const ask: EthFrame = { src: UPLINK_MAC, dst: broadcast, payload: { kind: 'arp', arp: { op: 1, sha: UPLINK_MAC, spa: OUTSIDE, tha: new Uint8Array(6), tpa: ip4('203.0.113.1') } } };
     yield { iface: 2, tsNs: t, data: encodeEthernetFrame(ask) };
     for (let i = 0; i < count; i++) {
-      const dst = ip4(`${11 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.9`);
-      const f: EthFrame = {
-        src: CONTAINER_MAC,
-        dst: BRIDGE_MAC,
-        payload: { kind: 'ipv4', ip: { src: CONTAINER, dst, ttl: 64, id: (i + 1) & 0xffff, df: true, tos: 0, body: { proto: IPPROTO_UDP, sport: 40000, dport: 9, data: new Uint8Array(8) } } },
-      };
-      const data = ipv6 ? ipv6Datagram(i) : encodeEthernetFrame(f);
+      const data = ipv6 ? ipv6Datagram(i) : ipv4Datagram(i);
       yield { iface: 0, tsNs: t, data };
       yield { iface: 1, tsNs: t + 3_000n, data };
       t += 20_000n;
@@ -141,29 +136,25 @@ export async function writeForwardDrops(path: string, count: number, ipv6 = fals
   await writePcapng(path, [{ name: 'veth3a1f0c0', linktype: 1 }, { name: 'docker0', linktype: 1 }, { name: 'eth0', linktype: 1 }], frames());
 }
 
-/** An Ethernet frame of an IPv6 UDP datagram (8 zero bytes to port 9) from fd00:17::2 to 2001:db8::(n+1). */
+/** An Ethernet frame of a UDP datagram (8 zero bytes to port 9) from the container to 11.x.y.9, one address for each `n`. */
+function ipv4Datagram(n: number): Uint8Array {
+  const dst = ip4(`${11 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}.9`);
+  const body = { proto: IPPROTO_UDP, sport: 40000, dport: 9, data: new Uint8Array(8) } as const;
+  return encodeEthernetFrame({ src: CONTAINER_MAC, dst: BRIDGE_MAC, payload: { kind: 'ipv4', ip: { src: CONTAINER, dst, ttl: 64, id: (n + 1) & 0xffff, df: true, tos: 0, body } } });
+}
+
+/**
+ * The same over IPv6, from fd00:17::2 to 2001:db8::(n+1), written with the decoders' own writers
+ * (the emulator speaks IPv4 only).
+ */
 function ipv6Datagram(n: number): Uint8Array {
-  const b = new Uint8Array(14 + 40 + 16);
-  const v = new DataView(b.buffer);
-  b.set(BRIDGE_MAC, 0);
-  b.set(CONTAINER_MAC, 6);
-  v.setUint16(12, 0x86dd);
-  v.setUint32(14, 0x6000_0000);
-  v.setUint16(18, 16);
-  b[20] = IPPROTO_UDP;
-  b[21] = 64;
-  const src = [0xfd00, 0x17, 0, 0, 0, 0, 0, 2];
-  const dst = [0x2001, 0xdb8, 0, 0, 0, 0, (n + 1) >>> 16, (n + 1) & 0xffff];
-  src.forEach((w, k) => v.setUint16(22 + 2 * k, w));
-  dst.forEach((w, k) => v.setUint16(38 + 2 * k, w));
-  v.setUint16(54, 40000);
-  v.setUint16(56, 9);
-  v.setUint16(58, 16);
-  // The checksum over the pseudo-header (addresses, length, next header) and the datagram.
-  let sum = 16 + IPPROTO_UDP;
-  for (let o = 22; o < 54; o += 2) sum += v.getUint16(o);
-  for (let o = 54; o < 70; o += 2) sum += v.getUint16(o);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  v.setUint16(60, ~sum & 0xffff || 0xffff);
-  return b;
+  const udp: UdpFields = { srcPort: 40000, dstPort: 9, payload: new Uint8Array(8) };
+  const length = udpLength(udp);
+  const out = new Uint8Array(ETHERNET_HEADER_LENGTH + IPV6_HEADER_LENGTH + length);
+  const ip = writeEthernet(out, 0, { dst: BRIDGE_MAC, src: CONTAINER_MAC, etherType: ETHERTYPE_IPV6 });
+  const host = n + 1;
+  const dst = `2001:db8::${(host >>> 16).toString(16)}:${(host & 0xffff).toString(16)}`;
+  const l4 = writeIpv6(out, ip, { payloadLength: length, nextHeader: IPPROTO_UDP, hopLimit: 64, src: addressBytes('fd00:17::2')!, dst: addressBytes(dst)! });
+  writeUdp(out, l4, udp, ipv6PseudoHeader(out, ip, length, IPPROTO_UDP));
+  return out;
 }
